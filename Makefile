@@ -1,0 +1,46 @@
+# civaffairs: `make run` serves the demo district, `make test` runs the whole suite.
+# DATABASE_URL=postgres://user@host/db switches both to PostgreSQL (SQLite under var/ otherwise).
+
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+export PATH := $(HOME)/.local/bin:$(PATH)
+PY := .venv/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup run test migrate demo lint bench clean
+
+setup:
+	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
+	@bash scripts/setup-system.sh
+	@uv sync --frozen --python python3.11 --quiet
+	@mkdir -p var
+
+migrate: setup
+	@$(PY) manage.py migrate --verbosity 0
+
+demo: migrate
+	@$(PY) manage.py load_demo --if-empty
+
+run: demo
+	@echo ""
+	@echo "云安区民政业务系统：http://$(HOST):$(PORT)/"
+	@echo "演示账号（密码均为 Demo@2019）："
+	@echo "  shicheng 石城镇经办人 | liudu 六都镇经办人 | jiuzhu 社会救助股经办人"
+	@echo "  chief_assist 社会救助股股长 | chief_welfare 福利股股长 | chief_grassroots 基层股股长"
+	@echo "  director 局长 | auditor 审计员 | admin 系统管理员"
+	@echo ""
+	@$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: setup
+	@DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	@$(PY) -m ruff check .
+	@$(PY) -m ruff format --check .
+
+bench: setup
+	@$(PY) bench/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf var/*.sqlite3 var/static

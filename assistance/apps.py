@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class AssistanceConfig(AppConfig):
+    name = "assistance"
+    verbose_name = "社会救助"
+
+    def ready(self):
+        from . import figures  # noqa: F401  (registers the assistance figures)

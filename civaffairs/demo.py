@@ -1,0 +1,142 @@
+"""The demo district: deterministic, built through the services or their bulk equivalents.
+
+Each app registers a loader; `load_demo` runs them in order. The village names the seed
+mentions are real; every other village is generated and marked is_demo.
+"""
+
+from django.contrib.auth.models import Group, User
+
+from .models import Area, Region, Section, UserScope
+from .reference import TOWNS, ensure_towns
+
+DEMO_PASSWORD = "Demo@2019"
+
+_LOADERS = []
+
+
+def register_loader(order):
+    def wrap(function):
+        _LOADERS.append((order, function))
+        return function
+
+    return wrap
+
+
+def loaders():
+    return [f for _, f in sorted(_LOADERS, key=lambda item: item[0])]
+
+
+# Village committees per town (sum 114, as the seed counts) and the committees the seed names.
+COMMITTEES_PER_TOWN = {
+    "六都镇": 18,
+    "高村镇": 12,
+    "白石镇": 14,
+    "镇安镇": 20,
+    "富林镇": 16,
+    "石城镇": 22,
+    "都杨镇": 12,
+}
+NAMED_VILLAGES = {
+    "六都镇": ["大河村", "六都村", "佛水村"],
+    "石城镇": ["上洞村", "五星村"],
+    "镇安镇": ["石坳村", "河西村", "河东村", "幌伞村", "南安村"],
+    "富林镇": ["民主村", "寨塘村"],
+    "白石镇": ["东圳村", "西圳村"],
+}
+NATURAL_VILLAGES = 1178
+_SYLLABLES = "东西南北上下新旧大小石岭塘坑田垌围岗山水江河洞坪坡湾"
+_SUFFIX = "村"
+
+USERS = [
+    # username, full name, role, town name or None, section or ""
+    ("shicheng", "石城镇经办人 李明", "经办人", "石城镇", ""),
+    ("liudu", "六都镇经办人 陈芳", "经办人", "六都镇", ""),
+    ("jiuzhu", "社会救助股经办人 黄伟", "经办人", None, Section.ASSISTANCE),
+    ("chief_assist", "社会救助股股长 张强", "股长", None, Section.ASSISTANCE),
+    ("chief_welfare", "社会福利和社会事务股股长 刘洋", "股长", None, Section.WELFARE),
+    ("chief_grassroots", "基层政权和社区建设股股长 杨帆", "股长", None, Section.GRASSROOTS),
+    ("director", "局长 陆德良", "局长", None, ""),
+    ("auditor", "审计员 周敏", "审计员", None, ""),
+    ("admin", "系统管理员 吴涛", "系统管理员", None, ""),
+]
+
+
+def _demo_name(index):
+    a = _SYLLABLES[index % len(_SYLLABLES)]
+    b = _SYLLABLES[(index * 7 + 3) % len(_SYLLABLES)]
+    return f"{a}{b}{_SUFFIX}"
+
+
+@register_loader(10)
+def load_regions(stdout=None):
+    district = ensure_towns(Region)
+    towns = {t.name: t for t in Region.objects.filter(parent=district)}
+    if Region.objects.filter(level=Region.Level.VILLAGE).exists():
+        return
+    committees = []
+    for code, town_name in TOWNS:
+        town = towns[town_name]
+        named = NAMED_VILLAGES.get(town_name, [])
+        used = set(named)
+        for i in range(COMMITTEES_PER_TOWN[town_name]):
+            if i == 0:
+                name, area, demo = f"{town_name[:-1]}社区居委会", Area.URBAN, True
+            elif i - 1 < len(named):
+                name, area, demo = named[i - 1], Area.RURAL, False
+            else:
+                k = i
+                name = _demo_name(k + int(code[-1]) * 31)
+                while name in used:
+                    k += 1
+                    name = _demo_name(k * 13 + int(code[-1]))
+                area, demo = Area.RURAL, True
+            used.add(name)
+            committees.append(
+                Region(
+                    code=f"{code}{i + 1:03d}",
+                    name=name,
+                    level=Region.Level.VILLAGE,
+                    parent=town,
+                    town=town,
+                    area=area,
+                    is_demo=demo,
+                )
+            )
+    Region.objects.bulk_create(committees)
+    rural = list(Region.objects.filter(level=Region.Level.VILLAGE, area=Area.RURAL).order_by("code"))
+    per, extra = divmod(NATURAL_VILLAGES, len(rural))
+    naturals = []
+    for n, committee in enumerate(rural):
+        for j in range(per + (1 if n < extra else 0)):
+            naturals.append(
+                Region(
+                    code=f"{committee.code}{j + 1:03d}",
+                    name=f"{committee.name[:-1]}{_demo_name(j + n)[:-1]}",
+                    level=Region.Level.NATURAL,
+                    parent=committee,
+                    town_id=committee.town_id,
+                    area=Area.RURAL,
+                    is_demo=True,
+                )
+            )
+    Region.objects.bulk_create(naturals, batch_size=2000)
+
+
+@register_loader(20)
+def load_users(stdout=None):
+    towns = {t.name: t for t in Region.objects.filter(level=Region.Level.TOWN)}
+    for username, full_name, role, town_name, section in USERS:
+        user, created = User.objects.get_or_create(username=username)
+        if created:
+            user.set_password(DEMO_PASSWORD)
+        user.first_name = full_name
+        user.is_staff = role == "系统管理员"
+        user.save()
+        user.groups.set([Group.objects.get(name=role)])
+        UserScope.objects.update_or_create(
+            user=user, defaults={"town": towns.get(town_name) if town_name else None, "section": section}
+        )
+
+
+def is_loaded():
+    return Region.objects.filter(level=Region.Level.VILLAGE).exists()

@@ -1,0 +1,93 @@
+"""The figures registry. Each app registers its figure functions (database aggregates) here;
+reports and the `figures` command read them only through this module.
+
+A figure function takes (period, region) — region is a town Region or None for the district —
+and returns {key: value} for the keys it declared. Values: int for counts, Decimal for money and
+rates, str for statuses.
+"""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Q
+
+from .models import Region
+
+MONEY = "money"
+COUNT = "count"
+RATE = "rate"
+STATUS = "status"
+PERCENT = "percent"
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    key: str
+    unit: str
+    label: str
+    function: object
+
+
+_REGISTRY = {}
+
+
+def figure(*specs):
+    """Decorator: @figure(("dibao.households", COUNT, "低保户数"), ...) registers one function for
+    the listed keys. A key may be registered by one function only."""
+
+    def wrap(function):
+        for key, unit, label in specs:
+            if key in _REGISTRY and _REGISTRY[key].function.__qualname__ != function.__qualname__:
+                raise ValueError(f"figure {key} registered twice")
+            _REGISTRY[key] = FigureSpec(key, unit, label, function)
+        return function
+
+    return wrap
+
+
+def specs():
+    return dict(_REGISTRY)
+
+
+def compute(period, region=None, keys=None):
+    """Every registered figure (or those in keys) for the period and region, in key order."""
+    wanted = sorted(keys or _REGISTRY)
+    done, values = set(), {}
+    for key in wanted:
+        spec = _REGISTRY[key]
+        if spec.function in done:
+            continue
+        done.add(spec.function)
+        values.update(spec.function(period, region))
+    return {k: values[k] for k in wanted}
+
+
+def to_json_value(key, value):
+    unit = _REGISTRY[key].unit
+    if unit == MONEY:
+        return str(Decimal(value).quantize(Decimal("0.01"), ROUND_HALF_UP))
+    if unit in (RATE, PERCENT) and isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else str(value)
+    return value
+
+
+def wan_yuan(amount):
+    """12054200 → '1205.42'; 2185950 → '218.6'; 108000 → '10.8' (万元, two places, zeros dropped)."""
+    value = (Decimal(amount) / Decimal(10000)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    text = f"{value:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def region_filter(region, field="town"):
+    return Q(**{f"{field}_id": region.pk}) if region is not None else Q()
+
+
+@figure(("villages.committees", COUNT, "村（居）委数"), ("villages.natural", COUNT, "自然村数"))
+def village_counts(period, region):
+    counts = Region.objects.filter(region_filter(region)).aggregate(
+        committees=Count("id", filter=Q(level=Region.Level.VILLAGE)),
+        natural=Count("id", filter=Q(level=Region.Level.NATURAL)),
+    )
+    return {"villages.committees": counts["committees"], "villages.natural": counts["natural"]}

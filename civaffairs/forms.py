@@ -1,0 +1,137 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
+from .idnumber import InvalidIdNumber, parse_id_number
+from .models import Area, Household, Person, Region, Relation
+from .selectors import regions_for
+
+
+class RegionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.full_name}（{obj.code}）"
+
+
+def village_field(user, label="所在村（居）"):
+    qs = regions_for(user).filter(level__in=[Region.Level.VILLAGE, Region.Level.NATURAL]).order_by("code")
+    return RegionChoiceField(
+        queryset=qs, label=label, error_messages={"invalid_choice": "未知的村（居），请从列表中选择"}
+    )
+
+
+class IdNumberField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "身份证号")
+        kwargs.setdefault("max_length", 18)
+        kwargs.setdefault("min_length", 1)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return value
+        try:
+            number, _birth, _sex = parse_id_number(value)
+        except InvalidIdNumber as exc:
+            raise ValidationError(str(exc)) from None
+        return number
+
+
+class PersonForm(forms.ModelForm):
+    id_number = IdNumberField()
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Person
+        fields = [
+            "name",
+            "id_number",
+            "phone",
+            "region",
+            "disability_grade",
+            "severe_mental_disorder",
+            "death_date",
+        ]
+        widgets = {"death_date": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"] = village_field(user, "户籍地（村/自然村）")
+        if self.instance.pk:
+            self.fields["region"].initial = self.instance.region_id
+            self.fields["version"].initial = self.instance.version
+
+    def _post_clean(self):
+        # Validation of uniqueness and the like lives in the service; skip model validation here.
+        pass
+
+
+class HouseholdForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Household
+        fields = ["region", "area", "income_per_capita", "bank_name", "bank_account"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"] = village_field(user)
+        if self.instance.pk:
+            self.fields["region"].initial = self.instance.region_id
+            self.fields["version"].initial = self.instance.version
+
+    def clean_income_per_capita(self):
+        value = self.cleaned_data["income_per_capita"]
+        if value is not None and value < 0:
+            raise ValidationError("收入不能为负数")
+        return value
+
+    def _post_clean(self):
+        pass
+
+
+class MemberRowForm(forms.Form):
+    name = forms.CharField(label="姓名", max_length=50, required=False)
+    id_number = IdNumberField(required=False)
+    relation = forms.ChoiceField(
+        label="与户主关系", choices=[c for c in Relation.choices if c[0] != Relation.HEAD], required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("name") and not data.get("id_number") and "id_number" not in self.errors:
+            self.add_error("id_number", "请填写身份证号")
+        if data.get("id_number") and not data.get("name"):
+            self.add_error("name", "请填写姓名")
+        return data
+
+
+MemberFormSet = forms.formset_factory(MemberRowForm, extra=4, max_num=20)
+
+
+class HouseholdRegistrationForm(forms.Form):
+    head_name = forms.CharField(label="户主姓名", max_length=50)
+    head_id_number = IdNumberField(label="户主身份证号")
+    region = forms.ModelChoiceField(queryset=Region.objects.none())
+    area = forms.ChoiceField(label="城乡类别", choices=Area.choices)
+    income_per_capita = forms.DecimalField(
+        label="家庭月人均收入（元）", min_value=0, max_digits=10, decimal_places=2, initial=0
+    )
+    bank_name = forms.CharField(label="开户银行", max_length=50, required=False)
+    bank_account = forms.CharField(label="银行账号", max_length=32, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"] = village_field(user)
+
+
+class AddMemberForm(forms.Form):
+    name = forms.CharField(label="姓名", max_length=50)
+    id_number = IdNumberField()
+    relation = forms.ChoiceField(
+        label="与户主关系", choices=[c for c in Relation.choices if c[0] != Relation.HEAD]
+    )
+    joined_on = forms.DateField(label="加入日期", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class RemoveMemberForm(forms.Form):
+    left_on = forms.DateField(label="离开日期", widget=forms.DateInput(attrs={"type": "date"}))

@@ -1,0 +1,34 @@
+import time
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from civaffairs import demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo district (deterministic). --reset empties the database first."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--reset", action="store_true", help="flush the database, then load")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="do nothing when demo data is already loaded"
+        )
+
+    def handle(self, *args, reset=False, if_empty=False, **options):
+        if if_empty and demo.is_loaded():
+            self.stdout.write("演示数据已存在，跳过。")
+            return
+        if reset:
+            call_command("flush", interactive=False, verbosity=0)
+            call_command("migrate", verbosity=0)
+        elif demo.is_loaded():
+            self.stdout.write("演示数据已存在；如需重建请加 --reset。")
+            return
+        for loader in demo.loaders():
+            started = time.monotonic()
+            with transaction.atomic():
+                loader(stdout=self.stdout)
+            self.stdout.write(f"{loader.__module__}.{loader.__name__}: {time.monotonic() - started:.1f}s")
+        self.stdout.write(self.style.SUCCESS("演示数据已载入。演示账号密码均为 " + demo.DEMO_PASSWORD))

@@ -1,0 +1,115 @@
+"""Periods: 2019H1, 2019H2, 2019, 2019Q2, 2019-03, 2019-01-01..2019-06-30. Pure functions."""
+
+import calendar
+import datetime
+import re
+from dataclasses import dataclass
+
+
+class InvalidPeriod(ValueError):
+    pass
+
+
+def month_start(d):
+    return d.replace(day=1)
+
+
+def month_end(d):
+    return d.replace(day=calendar.monthrange(d.year, d.month)[1])
+
+
+def add_months(d, n):
+    """First day of the month n months after d's month."""
+    index = d.year * 12 + d.month - 1 + n
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def months_between(first, last):
+    """Every month start from first's month to last's month, inclusive."""
+    m = month_start(first)
+    out = []
+    while m <= last:
+        out.append(m)
+        m = add_months(m, 1)
+    return out
+
+
+def parse_month(value):
+    """'2019-03' or '2019-03-01' or '201903' → date(2019, 3, 1)."""
+    value = (str(value) if value is not None else "").strip()
+    for pattern in (
+        r"^(\d{4})-(\d{1,2})(?:-\d{1,2})?$",
+        r"^(\d{4})(\d{2})$",
+        r"^(\d{4})年(\d{1,2})月$",
+        r"^(\d{4})/(\d{1,2})$",
+    ):
+        m = re.match(pattern, value)
+        if m:
+            year, month = int(m.group(1)), int(m.group(2))
+            if 1 <= month <= 12 and 1900 <= year <= 2100:
+                return datetime.date(year, month, 1)
+    raise InvalidPeriod(f"无法识别的年月“{value}”，应写作 2019-03")
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime.date
+    end: datetime.date
+    label: str
+
+    @classmethod
+    def parse(cls, text):
+        text = (text or "").strip()
+        m = re.match(r"^(\d{4})$", text)
+        if m:
+            y = int(m.group(1))
+            return cls(datetime.date(y, 1, 1), datetime.date(y, 12, 31), text)
+        m = re.match(r"^(\d{4})H([12])$", text, re.I)
+        if m:
+            y, h = int(m.group(1)), int(m.group(2))
+            start = datetime.date(y, 1 if h == 1 else 7, 1)
+            return cls(start, month_end(add_months(start, 5)), text.upper())
+        m = re.match(r"^(\d{4})Q([1-4])$", text, re.I)
+        if m:
+            y, q = int(m.group(1)), int(m.group(2))
+            start = datetime.date(y, 3 * q - 2, 1)
+            return cls(start, month_end(add_months(start, 2)), text.upper())
+        m = re.match(r"^(\d{4})-(\d{2})$", text)
+        if m:
+            y, mo = int(m.group(1)), int(m.group(2))
+            if not 1 <= mo <= 12:
+                raise InvalidPeriod(f"月份无效：{text}")
+            start = datetime.date(y, mo, 1)
+            return cls(start, month_end(start), text)
+        m = re.match(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$", text)
+        if m:
+            try:
+                start = datetime.date.fromisoformat(m.group(1))
+                end = datetime.date.fromisoformat(m.group(2))
+            except ValueError:
+                raise InvalidPeriod(f"日期无效：{text}") from None
+            if end < start:
+                raise InvalidPeriod(f"结束日期早于开始日期：{text}")
+            return cls(start, end, text)
+        raise InvalidPeriod(
+            f"无法识别的期间“{text}”：可用 2019H1、2019H2、2019、2019Q2、2019-03 或 2019-01-01..2019-06-30"
+        )
+
+    @property
+    def first_month(self):
+        return month_start(self.start)
+
+    @property
+    def last_month(self):
+        """The month of the period's last day: stock figures are taken there."""
+        return month_start(self.end)
+
+    @property
+    def year(self):
+        return self.end.year
+
+    def months(self):
+        return months_between(self.start, self.end)
+
+    def __str__(self):
+        return self.label

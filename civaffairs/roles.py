@@ -1,0 +1,106 @@
+"""Roles are Django groups; their permissions are declared here once and applied by a data migration."""
+
+CASEWORKER = "经办人"
+CHIEF = "股长"
+DIRECTOR = "局长"
+AUDITOR = "审计员"
+ADMIN = "系统管理员"
+ROLES = [CASEWORKER, CHIEF, DIRECTOR, AUDITOR, ADMIN]
+
+_BENEFICIARY_VIEW = [
+    "civaffairs.view_person",
+    "civaffairs.view_household",
+    "civaffairs.view_householdmember",
+    "civaffairs.view_case",
+    "civaffairs.view_coverage",
+    "civaffairs.view_request",
+    "civaffairs.view_paymentline",
+    "civaffairs.view_payroll",
+    "civaffairs.view_standard",
+    "civaffairs.view_region",
+    "civaffairs.view_program",
+    "civaffairs.view_institution",
+    "civaffairs.view_project",
+    "civaffairs.view_activity",
+]
+
+PERMISSIONS = {
+    CASEWORKER: _BENEFICIARY_VIEW
+    + [
+        "civaffairs.add_person",
+        "civaffairs.change_person",
+        "civaffairs.add_household",
+        "civaffairs.change_household",
+        "civaffairs.add_case",
+        "civaffairs.add_request",
+        "civaffairs.add_standard",
+        "civaffairs.add_payroll",
+        "civaffairs.view_full_id_number",
+    ],
+    CHIEF: _BENEFICIARY_VIEW
+    + [
+        "civaffairs.add_standard",
+        "civaffairs.add_payroll",
+        "civaffairs.approve_case",
+        "civaffairs.approve_standard",
+        "civaffairs.approve_payroll",
+        "civaffairs.view_full_id_number",
+    ],
+    DIRECTOR: _BENEFICIARY_VIEW
+    + [
+        "civaffairs.view_auditevent",
+        "civaffairs.view_full_id_number",
+    ],
+    AUDITOR: _BENEFICIARY_VIEW
+    + [
+        "civaffairs.view_auditevent",
+        "civaffairs.view_full_id_number",
+    ],
+    # Accounts and reference data; no beneficiary data by default.
+    ADMIN: [
+        "auth.add_user",
+        "auth.change_user",
+        "auth.view_user",
+        "auth.view_group",
+        "civaffairs.view_region",
+        "civaffairs.add_region",
+        "civaffairs.change_region",
+        "civaffairs.view_program",
+        "civaffairs.view_institution",
+        "civaffairs.add_institution",
+        "civaffairs.change_institution",
+        "civaffairs.view_userscope",
+        "civaffairs.add_userscope",
+        "civaffairs.change_userscope",
+    ],
+}
+
+
+def role_of(user):
+    if not getattr(user, "is_authenticated", False):
+        return None
+    names = {g.name for g in user.groups.all()}
+    for role in ROLES:
+        if role in names:
+            return role
+    return None
+
+
+def apply_role_permissions(apps=None):
+    """Create the groups and give them exactly their declared permissions (idempotent)."""
+    from django.apps import apps as global_apps
+    from django.contrib.auth.management import create_permissions
+
+    apps = apps or global_apps
+    for config in global_apps.get_app_configs():
+        config.models_module = True
+        create_permissions(config, apps=apps, verbosity=0)
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, perms in PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        objs = []
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            objs.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        group.permissions.set(objs)

@@ -1,0 +1,321 @@
+"""State changes of the shared registry: one function each, one transaction, audited."""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from . import audit
+from .idnumber import InvalidIdNumber, parse_id_number
+from .models import Household, HouseholdMember, Person, Region, Relation
+from .selectors import user_town
+
+
+class ConflictError(Exception):
+    """Someone else saved the same record since this user opened it."""
+
+
+PERSON_FIELDS = [
+    "name",
+    "id_number",
+    "phone",
+    "region",
+    "disability_grade",
+    "severe_mental_disorder",
+    "death_date",
+]
+
+
+def _check_town(actor, region):
+    town = user_town(actor)
+    if town is not None and region.town_id != town.pk:
+        raise PermissionDenied("只能登记本镇的人员和家庭")
+
+
+def validate_person_fields(*, name, id_number, region, death_date=None, exclude_pk=None):
+    """Field errors as {field: message}; nothing raised, so forms and imports report them all."""
+    errors = {}
+    number = None
+    if not (name or "").strip():
+        errors["name"] = "请填写姓名"
+    try:
+        number, birth, _sex = parse_id_number(id_number)
+    except InvalidIdNumber as exc:
+        errors["id_number"] = str(exc)
+    else:
+        clash = Person.objects.filter(id_number=number)
+        if exclude_pk:
+            clash = clash.exclude(pk=exclude_pk)
+        if clash.exists():
+            errors["id_number"] = "该身份证号已登记"
+        if death_date and death_date < birth:
+            errors["death_date"] = "死亡日期早于出生日期"
+    if region is None or region.level < Region.Level.VILLAGE:
+        errors["region"] = "请选择村（居）委或自然村"
+    return number, errors
+
+
+@transaction.atomic
+def create_person(
+    *,
+    actor,
+    name,
+    id_number,
+    region,
+    phone="",
+    disability_grade=None,
+    severe_mental_disorder=False,
+    death_date=None,
+):
+    number, errors = validate_person_fields(
+        name=name, id_number=id_number, region=region, death_date=death_date
+    )
+    if errors:
+        raise ValidationError(errors)
+    _check_town(actor, region)
+    _, birth, sex = parse_id_number(number)
+    try:
+        with transaction.atomic():
+            person = Person.objects.create(
+                name=name.strip(),
+                id_number=number,
+                birth_date=birth,
+                sex=sex,
+                phone=phone,
+                region=region,
+                town=region.town,
+                disability_grade=disability_grade,
+                severe_mental_disorder=severe_mental_disorder,
+                death_date=death_date,
+            )
+    except IntegrityError:
+        raise ValidationError({"id_number": "该身份证号已登记"}) from None
+    audit.record(actor, "person.create", person, audit.snapshot(person, PERSON_FIELDS))
+    return person
+
+
+@transaction.atomic
+def update_person(*, actor, person, expected_version, **fields):
+    current = Person.objects.select_for_update().get(pk=person.pk)
+    if current.version != expected_version:
+        raise ConflictError("该人员信息已被他人修改，请刷新页面查看最新内容后再保存。")
+    region = fields.get("region", current.region)
+    number, errors = validate_person_fields(
+        name=fields.get("name", current.name),
+        id_number=fields.get("id_number", current.id_number),
+        region=region,
+        death_date=fields.get("death_date", current.death_date),
+        exclude_pk=current.pk,
+    )
+    if errors:
+        raise ValidationError(errors)
+    _check_town(actor, current.region)
+    _check_town(actor, region)
+    before = audit.snapshot(current, PERSON_FIELDS)
+    for key, value in fields.items():
+        setattr(current, key, value)
+    current.id_number = number
+    _, current.birth_date, current.sex = parse_id_number(number)
+    current.town = region.town
+    current.version = F("version") + 1
+    current.save()
+    current.refresh_from_db()
+    audit.record(actor, "person.update", current, audit.diff(before, audit.snapshot(current, PERSON_FIELDS)))
+    return current
+
+
+HOUSEHOLD_FIELDS = ["region", "area", "income_per_capita", "bank_account", "bank_name"]
+
+
+@transaction.atomic
+def create_household(
+    *,
+    actor,
+    head,
+    region,
+    area,
+    income_per_capita=0,
+    bank_account="",
+    bank_name="",
+    members=(),
+    joined_on=None,
+):
+    """members: [(person, relation)] besides the head."""
+    _check_town(actor, region)
+    joined_on = joined_on or timezone.localdate()
+    seen = {head.pk}
+    errors = []
+    for person, _relation in members:
+        if person.pk in seen:
+            errors.append(f"{person.name}（{person.masked_id}）重复添加")
+        seen.add(person.pk)
+    busy = HouseholdMember.objects.filter(person_id__in=seen, left_on__isnull=True).select_related("person")
+    for m in busy:
+        errors.append(f"{m.person.name}（{m.person.masked_id}）已是其他家庭的在册成员")
+    if errors:
+        raise ValidationError({"members": errors})
+    household = Household.objects.create(
+        head=head,
+        region=region,
+        town=region.town,
+        area=area,
+        income_per_capita=income_per_capita,
+        bank_account=bank_account,
+        bank_name=bank_name,
+    )
+    rows = [HouseholdMember(household=household, person=head, relation=Relation.HEAD, joined_on=joined_on)]
+    rows += [
+        HouseholdMember(household=household, person=p, relation=r, joined_on=joined_on) for p, r in members
+    ]
+    HouseholdMember.objects.bulk_create(rows)
+    audit.record(
+        actor,
+        "household.create",
+        household,
+        {**audit.snapshot(household, HOUSEHOLD_FIELDS), "members": [p.name for p, _ in members]},
+    )
+    return household
+
+
+@transaction.atomic
+def update_household(*, actor, household, expected_version, **fields):
+    """Optimistic lock: the second of two concurrent saves gets ConflictError and changes nothing."""
+    _check_town(actor, household.region)
+    if "region" in fields:
+        _check_town(actor, fields["region"])
+    before = audit.snapshot(Household.objects.get(pk=household.pk), HOUSEHOLD_FIELDS)
+    values = dict(fields)
+    if "region" in values:
+        values["town"] = values["region"].town
+    updated = Household.objects.filter(pk=household.pk, version=expected_version).update(
+        version=F("version") + 1, **values
+    )
+    if not updated:
+        raise ConflictError("该家庭信息已被他人修改并保存，您的修改未保存。请刷新页面查看最新内容后再修改。")
+    current = Household.objects.get(pk=household.pk)
+    audit.record(
+        actor, "household.update", current, audit.diff(before, audit.snapshot(current, HOUSEHOLD_FIELDS))
+    )
+    return current
+
+
+@transaction.atomic
+def add_member(*, actor, household, person, relation, joined_on):
+    _check_town(actor, household.region)
+    if HouseholdMember.objects.filter(person=person, left_on__isnull=True).exists():
+        raise ValidationError({"person": f"{person.name}已是在册家庭成员，不能重复添加"})
+    if relation == Relation.HEAD:
+        raise ValidationError({"relation": "一户只能有一名户主"})
+    member = HouseholdMember.objects.create(
+        household=household, person=person, relation=relation, joined_on=joined_on
+    )
+    Household.objects.filter(pk=household.pk).update(version=F("version") + 1)
+    audit.record(
+        actor,
+        "household.add_member",
+        household,
+        {"person": person.name, "relation": relation, "joined_on": str(joined_on)},
+    )
+    return member
+
+
+@transaction.atomic
+def remove_member(*, actor, member, left_on):
+    _check_town(actor, member.household.region)
+    member = HouseholdMember.objects.select_for_update().get(pk=member.pk)
+    if member.left_on is not None:
+        raise ValidationError({"left_on": "该成员已离开家庭"})
+    if member.relation == Relation.HEAD:
+        raise ValidationError({"left_on": "户主不能移出，请先变更户主"})
+    if left_on < member.joined_on:
+        raise ValidationError({"left_on": "离开日期早于加入日期"})
+    member.left_on = left_on
+    member.save(update_fields=["left_on"])
+    Household.objects.filter(pk=member.household_id).update(version=F("version") + 1)
+    audit.record(
+        actor,
+        "household.remove_member",
+        member.household,
+        {"person": member.person.name, "left_on": str(left_on)},
+    )
+    return member
+
+
+def reveal_id_number(*, actor, person):
+    """One click shows the whole number; every reveal is audited (PIPL)."""
+    if not actor.has_perm("civaffairs.view_full_id_number"):
+        raise PermissionDenied("无权查看完整身份证号")
+    with transaction.atomic():
+        audit.record(actor, "person.reveal_id", person)
+    return person.id_number
+
+
+def record_export(*, actor, what, rows, full_ids=False):
+    with transaction.atomic():
+        audit.record(
+            actor,
+            "export",
+            None,
+            {"what": what, "rows": rows, "full_ids": full_ids},
+            object_type="export",
+            object_repr=what,
+        )
+
+
+def today():
+    return datetime.date.today()
+
+
+@transaction.atomic
+def register_household(
+    *, actor, region, area, income_per_capita, head, members, bank_account="", bank_name="", joined_on=None
+):
+    """Register a new household and its not-yet-registered persons at once.
+
+    head: {"name", "id_number"}; members: [{"name", "id_number", "relation"}]. Every row is checked
+    before anything is written; errors come back as {field or "members": [...]} in Chinese.
+    """
+    _check_town(actor, region)
+    errors = {}
+    rows = [("head", head)] + [(f"member{i}", m) for i, m in enumerate(members, start=1)]
+    seen = {}
+    for label, row in rows:
+        _, row_errors = validate_person_fields(
+            name=row.get("name"), id_number=row.get("id_number"), region=region
+        )
+        who = "户主" if label == "head" else f"第{label[6:]}名成员"
+        try:
+            number = parse_id_number(row.get("id_number"))[0]
+        except InvalidIdNumber:
+            number = None
+        if number and number in seen:
+            row_errors["id_number"] = f"与{seen[number]}的身份证号重复，同一人不能重复添加"
+        if number:
+            seen.setdefault(number, who)
+        for field, message in row_errors.items():
+            if label == "head":
+                errors.setdefault(f"head_{field}" if field != "region" else "region", []).append(message)
+            else:
+                errors.setdefault("members", []).append(
+                    f"{who}（{row.get('name') or '未填姓名'}）：{message}"
+                )
+    if errors:
+        raise ValidationError(errors)
+    head_person = create_person(actor=actor, name=head["name"], id_number=head["id_number"], region=region)
+    member_pairs = [
+        (create_person(actor=actor, name=m["name"], id_number=m["id_number"], region=region), m["relation"])
+        for m in members
+    ]
+    return create_household(
+        actor=actor,
+        head=head_person,
+        region=region,
+        area=area,
+        income_per_capita=income_per_capita,
+        bank_account=bank_account,
+        bank_name=bank_name,
+        members=member_pairs,
+        joined_on=joined_on,
+    )

@@ -1,0 +1,55 @@
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html
+
+from .models import AuditEvent, Household, Person
+
+
+class PersonTable(tables.Table):
+    name = tables.Column(linkify=lambda record: reverse("person_detail", args=[record.pk]))
+    id_number = tables.Column(verbose_name="身份证号", accessor="masked_id", order_by="id_number")
+    town = tables.Column(verbose_name="所属镇", order_by="town__code")
+    region = tables.Column(verbose_name="户籍地", order_by="region__code")
+
+    class Meta:
+        model = Person
+        fields = ["name", "id_number", "sex", "birth_date", "town", "region", "disability_grade"]
+        attrs = {"class": "list"}
+        empty_text = "没有符合条件的人员"
+
+
+class HouseholdTable(tables.Table):
+    head = tables.Column(
+        verbose_name="户主",
+        linkify=lambda record: reverse("household_detail", args=[record.pk]),
+        order_by="head__name",
+    )
+    head_id = tables.Column(
+        verbose_name="户主身份证号", accessor="head__masked_id", order_by="head__id_number"
+    )
+    member_count = tables.Column(verbose_name="在册人数", orderable=True)
+
+    class Meta:
+        model = Household
+        fields = ["head", "head_id", "town", "region", "area", "income_per_capita", "member_count"]
+        attrs = {"class": "list"}
+        empty_text = "没有符合条件的家庭"
+
+
+class AuditTable(tables.Table):
+    changes = tables.Column(verbose_name="变更内容", orderable=False)
+
+    class Meta:
+        model = AuditEvent
+        fields = ["at", "actor_name", "action", "object_type", "object_repr", "changes", "address"]
+        attrs = {"class": "list"}
+        empty_text = "没有符合条件的记录"
+
+    def render_changes(self, value):
+        parts = []
+        for key, change in value.items():
+            if isinstance(change, list) and len(change) == 2:
+                parts.append(format_html("{}：{} → {}", key, change[0], change[1]))
+            else:
+                parts.append(format_html("{}：{}", key, change))
+        return format_html("<br>".join(["{}"] * len(parts)), *parts) if parts else "—"

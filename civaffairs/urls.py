@@ -1,0 +1,31 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("persons/", views.person_list, name="person_list"),
+    path("persons/new/", views.person_create, name="person_create"),
+    path("persons/<int:pk>/", views.person_detail, name="person_detail"),
+    path("persons/<int:pk>/edit/", views.person_edit, name="person_edit"),
+    path("persons/<int:pk>/reveal/", views.person_reveal, name="person_reveal"),
+    path("households/", views.household_list, name="household_list"),
+    path("households/new/", views.household_create, name="household_create"),
+    path("households/<int:pk>/", views.household_detail, name="household_detail"),
+    path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
+    path("households/<int:pk>/members/add/", views.household_add_member, name="household_add_member"),
+    path(
+        "households/<int:pk>/members/<int:member_pk>/remove/",
+        views.household_remove_member,
+        name="household_remove_member",
+    ),
+    path("audit/", views.audit_log, name="audit_log"),
+    path("assistance/", include("assistance.urls")),
+    path("admin/", admin.site.urls),
+]

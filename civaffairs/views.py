@@ -1,0 +1,307 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
+
+from . import services
+from .filters import AuditFilter, HouseholdFilter, PersonFilter
+from .forms import (
+    AddMemberForm,
+    HouseholdForm,
+    HouseholdRegistrationForm,
+    MemberFormSet,
+    PersonForm,
+    RemoveMemberForm,
+)
+from .home import panels_for
+from .roles import role_of
+from .selectors import audit_events_for, cases_for, home_counts, households_for, payments_for, persons_for
+from .tables import AuditTable, HouseholdTable, PersonTable
+
+PAGE_SIZE = 25
+
+
+def _paginate(request, table):
+    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
+    return table
+
+
+def _apply_errors(form, exc):
+    for field, msgs in exc.message_dict.items():
+        target = field if field in form.fields else None
+        for msg in msgs:
+            form.add_error(target, msg)
+
+
+@login_required
+def home(request):
+    user = request.user
+    counts = home_counts(user) if user.has_perm("civaffairs.view_person") else None
+    return render(
+        request, "civaffairs/home.html", {"counts": counts, "panels": panels_for(user), "role": role_of(user)}
+    )
+
+
+@login_required
+@permission_required("civaffairs.view_person", raise_exception=True)
+def person_list(request):
+    f = PersonFilter(request.GET, queryset=persons_for(request.user))
+    table = _paginate(request, PersonTable(f.qs))
+    return render(
+        request,
+        "civaffairs/list.html",
+        {
+            "filter": f,
+            "table": table,
+            "title": "人员查询",
+            "new_url": "person_create" if request.user.has_perm("civaffairs.add_person") else None,
+        },
+    )
+
+
+@login_required
+@permission_required("civaffairs.add_person", raise_exception=True)
+def person_create(request):
+    form = PersonForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            person = services.create_person(actor=request.user, **data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"已登记{person.name}。")
+            return redirect("person_detail", person.pk)
+    return render(request, "civaffairs/form.html", {"form": form, "title": "登记人员", "back": "person_list"})
+
+
+@login_required
+@permission_required("civaffairs.view_person", raise_exception=True)
+def person_detail(request, pk):
+    person = get_object_or_404(persons_for(request.user), pk=pk)
+    cases = cases_for(request.user).filter(Q(person=person) | Q(coverages__person=person)).distinct()
+    payments = (
+        payments_for(request.user)
+        .filter(Q(case__person=person) | Q(case__coverages__person=person))
+        .distinct()[:60]
+    )
+    memberships = person.memberships.select_related("household__head").order_by("-joined_on")
+    return render(
+        request,
+        "civaffairs/person_detail.html",
+        {
+            "person": person,
+            "cases": cases,
+            "payments": payments,
+            "memberships": memberships,
+        },
+    )
+
+
+@login_required
+@permission_required("civaffairs.change_person", raise_exception=True)
+def person_edit(request, pk):
+    person = get_object_or_404(persons_for(request.user), pk=pk)
+    form = PersonForm(request.POST or None, instance=person, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            services.update_person(
+                actor=request.user,
+                person=person,
+                expected_version=form.cleaned_data.get("version") or 0,
+                **data,
+            )
+        except services.ConflictError as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "已保存。")
+            return redirect("person_detail", person.pk)
+    return render(
+        request,
+        "civaffairs/form.html",
+        {"form": form, "title": f"修改人员：{person.name}", "back": "person_list"},
+    )
+
+
+@login_required
+@require_POST
+def person_reveal(request, pk):
+    person = get_object_or_404(persons_for(request.user), pk=pk)
+    try:
+        number = services.reveal_id_number(actor=request.user, person=person)
+    except PermissionDenied:
+        raise
+    return JsonResponse({"id_number": number})
+
+
+@login_required
+@permission_required("civaffairs.view_household", raise_exception=True)
+def household_list(request):
+    qs = households_for(request.user).annotate(
+        member_count=Count("members", filter=Q(members__left_on__isnull=True))
+    )
+    f = HouseholdFilter(request.GET, queryset=qs)
+    table = _paginate(request, HouseholdTable(f.qs))
+    return render(
+        request,
+        "civaffairs/list.html",
+        {
+            "filter": f,
+            "table": table,
+            "title": "家庭",
+            "new_url": "household_create" if request.user.has_perm("civaffairs.add_household") else None,
+        },
+    )
+
+
+@login_required
+@permission_required("civaffairs.add_household", raise_exception=True)
+def household_create(request):
+    form = HouseholdRegistrationForm(request.POST or None, user=request.user)
+    formset = MemberFormSet(request.POST or None, prefix="m")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        data = form.cleaned_data
+        members = [
+            {"name": r["name"], "id_number": r["id_number"], "relation": r["relation"] or "other"}
+            for r in formset.cleaned_data
+            if r.get("name")
+        ]
+        try:
+            household = services.register_household(
+                actor=request.user,
+                region=data["region"],
+                area=data["area"],
+                income_per_capita=data["income_per_capita"],
+                bank_name=data["bank_name"],
+                bank_account=data["bank_account"],
+                head={"name": data["head_name"], "id_number": data["head_id_number"]},
+                members=members,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"已登记{household.head.name}户，共{len(members) + 1}人。")
+            return redirect("household_detail", household.pk)
+    return render(
+        request, "civaffairs/household_form.html", {"form": form, "formset": formset, "title": "登记家庭"}
+    )
+
+
+@login_required
+@permission_required("civaffairs.view_household", raise_exception=True)
+def household_detail(request, pk):
+    household = get_object_or_404(households_for(request.user), pk=pk)
+    members = household.members.select_related("person").order_by("left_on", "joined_on", "id")
+    cases = cases_for(request.user).filter(household=household)
+    payments = payments_for(request.user).filter(case__household=household)[:60]
+    return render(
+        request,
+        "civaffairs/household_detail.html",
+        {
+            "household": household,
+            "members": members,
+            "cases": cases,
+            "payments": payments,
+            "add_form": AddMemberForm(),
+            "remove_form": RemoveMemberForm(),
+        },
+    )
+
+
+@login_required
+@permission_required("civaffairs.change_household", raise_exception=True)
+def household_edit(request, pk):
+    household = get_object_or_404(households_for(request.user), pk=pk)
+    form = HouseholdForm(request.POST or None, instance=household, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            services.update_household(
+                actor=request.user,
+                household=household,
+                expected_version=form.cleaned_data.get("version") or 0,
+                **data,
+            )
+        except services.ConflictError as exc:
+            form.add_error(None, str(exc))
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(None, "; ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(request, "已保存。")
+            return redirect("household_detail", household.pk)
+    return render(
+        request,
+        "civaffairs/form.html",
+        {"form": form, "title": f"修改家庭：{household}", "back": "household_list"},
+    )
+
+
+@login_required
+@permission_required("civaffairs.change_household", raise_exception=True)
+@require_POST
+def household_add_member(request, pk):
+    household = get_object_or_404(households_for(request.user), pk=pk)
+    form = AddMemberForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            from django.db import transaction
+
+            with transaction.atomic():
+                person = persons_for(request.user).filter(id_number=d["id_number"]).first()
+                if person is None:
+                    person = services.create_person(
+                        actor=request.user, name=d["name"], id_number=d["id_number"], region=household.region
+                    )
+                services.add_member(
+                    actor=request.user,
+                    household=household,
+                    person=person,
+                    relation=d["relation"],
+                    joined_on=d["joined_on"],
+                )
+        except ValidationError as exc:
+            messages.error(request, "添加失败：" + "；".join(exc.messages))
+        else:
+            messages.success(request, f"已添加成员{d['name']}。")
+    else:
+        messages.error(
+            request,
+            "添加失败："
+            + "；".join(f"{form.fields[k].label}：{' '.join(v)}" for k, v in form.errors.items()),
+        )
+    return redirect("household_detail", household.pk)
+
+
+@login_required
+@permission_required("civaffairs.change_household", raise_exception=True)
+@require_POST
+def household_remove_member(request, pk, member_pk):
+    household = get_object_or_404(households_for(request.user), pk=pk)
+    member = get_object_or_404(household.members.select_related("person"), pk=member_pk)
+    form = RemoveMemberForm(request.POST)
+    if form.is_valid():
+        try:
+            services.remove_member(actor=request.user, member=member, left_on=form.cleaned_data["left_on"])
+        except ValidationError as exc:
+            messages.error(request, "移出失败：" + "；".join(exc.messages))
+        else:
+            messages.success(request, f"已将{member.person.name}移出家庭。")
+    else:
+        messages.error(request, "移出失败：请填写有效的离开日期")
+    return redirect("household_detail", household.pk)
+
+
+@login_required
+@permission_required("civaffairs.view_auditevent", raise_exception=True)
+def audit_log(request):
+    f = AuditFilter(request.GET, queryset=audit_events_for(request.user))
+    table = _paginate(request, AuditTable(f.qs))
+    return render(request, "civaffairs/list.html", {"filter": f, "table": table, "title": "审计日志"})
