@@ -6,4 +6,4 @@ class AssistanceConfig(AppConfig):
     verbose_name = "社会救助"
 
     def ready(self):
-        from . import figures  # noqa: F401  (registers the assistance figures)
+        from . import demo, figures  # noqa: F401  (registers the figures and the demo loader)

@@ -1,1 +1,271 @@
+"""Figures of social assistance: database aggregates, a fixed number of queries per call.
 
+Stock figures are taken in the month of the period's last day; flows count what started, ended
+or was paid in the period's months. Money counts lines of approved payrolls and one-off relief.
+"""
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
+
+from civaffairs.figures import COUNT, MONEY, RATE, STATUS, DecimalZero, figure, region_filter
+from civaffairs.models import ApprovalStatus, Area, Case, Coverage, PaymentLine, Standard
+from civaffairs.periods import add_months
+
+from . import programs as P
+
+IN_PAYMENT = [Case.Status.ACTIVE, Case.Status.ENDED]
+
+
+def _active_at(month, prefix=""):
+    return Q(**{f"{prefix}start_month__lte": month}) & (
+        Q(**{f"{prefix}end_month__isnull": True}) | Q(**{f"{prefix}end_month__gt": month})
+    )
+
+
+def _in(period, field):
+    return Q(**{f"{field}__gte": period.first_month, f"{field}__lte": period.last_month})
+
+
+def _paid(period, region):
+    """Lines paid in the period (approved payrolls, or one-off relief outside payrolls)."""
+    return PaymentLine.objects.filter(
+        _in(period, "paid_month"),
+        region_filter(region),
+        Q(payroll__isnull=True) | Q(payroll__status=ApprovalStatus.APPROVED),
+    )
+
+
+def _sum(q=None):
+    return Coalesce(Sum("amount", filter=q), DecimalZero)
+
+
+@figure(
+    ("dibao.households", COUNT, "低保户数（期末）"),
+    ("dibao.urban.households", COUNT, "城镇低保户数"),
+    ("dibao.rural.households", COUNT, "农村低保户数"),
+    ("dibao.opening.households", COUNT, "低保户数（期初）"),
+    ("dibao.added.households", COUNT, "新增低保户数"),
+    ("dibao.removed.households", COUNT, "核减低保户数"),
+)
+def dibao_households(period, region):
+    opening_month = add_months(period.first_month, -1)
+    c = Case.objects.filter(region_filter(region), program__code=P.DIBAO, status__in=IN_PAYMENT).aggregate(
+        total=Count("id", filter=_active_at(period.last_month)),
+        urban=Count("id", filter=_active_at(period.last_month) & Q(area=Area.URBAN)),
+        rural=Count("id", filter=_active_at(period.last_month) & Q(area=Area.RURAL)),
+        opening=Count("id", filter=_active_at(opening_month)),
+        added=Count("id", filter=_in(period, "start_month")),
+        removed=Count("id", filter=_in(period, "end_month")),
+    )
+    return {
+        "dibao.households": c["total"],
+        "dibao.urban.households": c["urban"],
+        "dibao.rural.households": c["rural"],
+        "dibao.opening.households": c["opening"],
+        "dibao.added.households": c["added"],
+        "dibao.removed.households": c["removed"],
+    }
+
+
+@figure(
+    ("dibao.persons", COUNT, "低保人数（期末）"),
+    ("dibao.urban.persons", COUNT, "城镇低保人数"),
+    ("dibao.rural.persons", COUNT, "农村低保人数"),
+    ("dibao.opening.persons", COUNT, "低保人数（期初）"),
+    ("dibao.added.persons", COUNT, "新增低保人数"),
+    ("dibao.removed.persons", COUNT, "核减低保人数"),
+)
+def dibao_persons(period, region):
+    opening_month = add_months(period.first_month, -1)
+    c = Coverage.objects.filter(
+        region_filter(region, "case__town"), program__code=P.DIBAO, case__status__in=IN_PAYMENT
+    ).aggregate(
+        total=Count("id", filter=_active_at(period.last_month)),
+        urban=Count("id", filter=_active_at(period.last_month) & Q(case__area=Area.URBAN)),
+        rural=Count("id", filter=_active_at(period.last_month) & Q(case__area=Area.RURAL)),
+        opening=Count("id", filter=_active_at(opening_month)),
+        added=Count("id", filter=_in(period, "start_month")),
+        removed=Count("id", filter=_in(period, "end_month")),
+    )
+    return {
+        "dibao.persons": c["total"],
+        "dibao.urban.persons": c["urban"],
+        "dibao.rural.persons": c["rural"],
+        "dibao.opening.persons": c["opening"],
+        "dibao.added.persons": c["added"],
+        "dibao.removed.persons": c["removed"],
+    }
+
+
+@figure(
+    ("dibao.paid", MONEY, "低保金发放"),
+    ("tekun.paid", MONEY, "特困供养经费（基本生活）"),
+    ("tekun.care_paid", MONEY, "特困供养护理经费"),
+    ("orphan.paid", MONEY, "孤儿基本生活保障金"),
+    ("child_in_difficulty.paid", MONEY, "困境儿童救助金"),
+    ("disability.living.paid", MONEY, "困难残疾人生活补贴发放"),
+    ("disability.care.paid", MONEY, "重度残疾人护理补贴发放"),
+    ("disability.living.persons", COUNT, "领取生活补贴人数"),
+    ("disability.care.persons", COUNT, "领取护理补贴人数"),
+    ("temp_relief.cases", COUNT, "临时救助人次"),
+    ("temp_relief.paid", MONEY, "临时救助金额"),
+    ("temp_relief.mental_cases", COUNT, "其中救助精神障碍患者人次"),
+)
+def money(period, region):
+    basic = Q(item=PaymentLine.Item.BASIC)
+    prog = lambda code: Q(program__code=code)  # noqa: E731
+    temp = prog(P.TEMP_RELIEF)
+    a = _paid(period, region).aggregate(
+        dibao=_sum(prog(P.DIBAO)),
+        tekun=_sum(prog(P.TEKUN) & basic),
+        tekun_care=_sum(prog(P.TEKUN) & Q(item=PaymentLine.Item.CARE)),
+        orphan=_sum(prog(P.ORPHAN)),
+        child=_sum(prog(P.CHILD)),
+        living=_sum(prog(P.DISABILITY_LIVING)),
+        care=_sum(prog(P.DISABILITY_CARE)),
+        living_persons=Count("case__person", distinct=True, filter=prog(P.DISABILITY_LIVING)),
+        care_persons=Count("case__person", distinct=True, filter=prog(P.DISABILITY_CARE)),
+        temp_cases=Count("id", filter=temp),
+        temp_paid=_sum(temp),
+        temp_mental=Count("id", filter=temp & Q(case__person__severe_mental_disorder=True)),
+    )
+    return {
+        "dibao.paid": a["dibao"],
+        "tekun.paid": a["tekun"],
+        "tekun.care_paid": a["tekun_care"],
+        "orphan.paid": a["orphan"],
+        "child_in_difficulty.paid": a["child"],
+        "disability.living.paid": a["living"],
+        "disability.care.paid": a["care"],
+        "disability.living.persons": a["living_persons"],
+        "disability.care.persons": a["care_persons"],
+        "temp_relief.cases": a["temp_cases"],
+        "temp_relief.paid": a["temp_paid"],
+        "temp_relief.mental_cases": a["temp_mental"],
+    }
+
+
+@figure(
+    ("tekun.persons", COUNT, "特困供养人数（期末）"),
+    ("tekun.rural.persons", COUNT, "农村特困供养人数"),
+    ("tekun.rural.dispersed", COUNT, "农村分散供养人数"),
+    ("tekun.rural.centralized", COUNT, "农村集中供养人数"),
+    ("orphan.persons", COUNT, "孤儿人数"),
+    ("orphan.centralized", COUNT, "集中供养孤儿"),
+    ("orphan.dispersed", COUNT, "散居孤儿"),
+    ("child_in_difficulty.persons", COUNT, "困境儿童人数"),
+)
+def person_stocks(period, region):
+    at = _active_at(period.last_month)
+    tekun = Q(program__code=P.TEKUN) & at
+    rural_tekun = tekun & Q(area=Area.RURAL)
+    orphan = Q(program__code=P.ORPHAN) & at
+    c = Case.objects.filter(region_filter(region), status__in=IN_PAYMENT).aggregate(
+        tekun=Count("id", filter=tekun),
+        tekun_rural=Count("id", filter=rural_tekun),
+        tekun_rural_dispersed=Count("id", filter=rural_tekun & Q(category=P.DISPERSED)),
+        tekun_rural_centralized=Count("id", filter=rural_tekun & Q(category=P.CENTRALIZED)),
+        orphan=Count("id", filter=orphan),
+        orphan_centralized=Count("id", filter=orphan & Q(category=P.CENTRALIZED)),
+        orphan_dispersed=Count("id", filter=orphan & Q(category=P.DISPERSED)),
+        child=Count("id", filter=Q(program__code=P.CHILD) & at),
+    )
+    return {
+        "tekun.persons": c["tekun"],
+        "tekun.rural.persons": c["tekun_rural"],
+        "tekun.rural.dispersed": c["tekun_rural_dispersed"],
+        "tekun.rural.centralized": c["tekun_rural_centralized"],
+        "orphan.persons": c["orphan"],
+        "orphan.centralized": c["orphan_centralized"],
+        "orphan.dispersed": c["orphan_dispersed"],
+        "child_in_difficulty.persons": c["child"],
+    }
+
+
+@figure(("mental.covered", COUNT, "纳入低保和特困供养的严重精神障碍患者"))
+def mental_covered(period, region):
+    n = Coverage.objects.filter(
+        _active_at(period.last_month),
+        region_filter(region, "case__town"),
+        program__code__in=[P.DIBAO, P.TEKUN],
+        case__status__in=IN_PAYMENT,
+        person__severe_mental_disorder=True,
+    ).aggregate(n=Count("person", distinct=True))["n"]
+    return {"mental.covered": n}
+
+
+# (key prefix, program, category, annual?)
+STANDARD_FIGURES = [
+    ("dibao.urban", P.DIBAO, "urban", False),
+    ("dibao.rural", P.DIBAO, "rural", False),
+    ("tekun.urban", P.TEKUN, "urban", False),
+    ("tekun.rural", P.TEKUN, "rural", False),
+    ("orphan.centralized", P.ORPHAN, P.CENTRALIZED, False),
+    ("orphan.dispersed", P.ORPHAN, P.DISPERSED, False),
+    ("disability.living", P.DISABILITY_LIVING, "default", True),
+    ("disability.care", P.DISABILITY_CARE, "default", True),
+]
+
+
+def _standard_specs():
+    specs = []
+    for prefix, _program, _category, annual in STANDARD_FIGURES:
+        name = "annual_standard" if annual else "standard"
+        specs += [(f"{prefix}.{name}", RATE, "标准"), (f"{prefix}.{name}_previous", RATE, "原标准")]
+    specs += [
+        ("dibao.urban.subsidy_level", RATE, "城镇低保补差水平"),
+        ("dibao.rural.subsidy_level", RATE, "农村低保补差水平"),
+        ("dibao.standard_status", STATUS, "低保标准审批状态"),
+        ("tekun.standard_status", STATUS, "特困标准审批状态"),
+    ]
+    return specs
+
+
+@figure(*_standard_specs())
+def standards(period, region):
+    """X.standard: newest version effective in the period's year (approved or pending);
+    X.standard_previous: the approved version it replaces. One query."""
+    rows = list(
+        Standard.objects.filter(
+            status__in=[ApprovalStatus.APPROVED, ApprovalStatus.PENDING],
+            effective_from__lte=period.end.replace(month=12, day=31),
+            program__code__in={p for _, p, _, _ in STANDARD_FIGURES},
+        )
+        .select_related("program")
+        .order_by("effective_from", "id")
+    )
+    out = {}
+    statuses = {}
+    for prefix, program, category, annual in STANDARD_FIGURES:
+        name = "annual_standard" if annual else "standard"
+        versions = [s for s in rows if s.program.code == program and s.category == category]
+        in_year = [s for s in versions if s.effective_from.year == period.year]
+        current = (
+            in_year[-1]
+            if in_year
+            else next((s for s in reversed(versions) if s.status == ApprovalStatus.APPROVED), None)
+        )
+        previous = None
+        if current is not None:
+            previous = next(
+                (
+                    s
+                    for s in reversed(versions)
+                    if s.status == ApprovalStatus.APPROVED and s.effective_from < current.effective_from
+                ),
+                None,
+            )
+        out[f"{prefix}.{name}"] = current.amount if current else None
+        out[f"{prefix}.{name}_previous"] = previous.amount if previous else None
+        if prefix.startswith("dibao."):
+            out[f"{prefix}.subsidy_level"] = current.subsidy_level if current else None
+        if current is not None:
+            statuses.setdefault(program, set()).add(current.status)
+    for program in (P.DIBAO, P.TEKUN):
+        found = statuses.get(program, set())
+        out[f"{program}.standard_status"] = (
+            ApprovalStatus.PENDING.value
+            if ApprovalStatus.PENDING in found
+            else (ApprovalStatus.APPROVED.value if found else None)
+        )
+    return out

@@ -67,6 +67,15 @@ def _demo_name(index):
     return f"{a}{b}{_SUFFIX}"
 
 
+@register_loader(0)
+def ensure_reference_data(stdout=None):
+    """Roles and towns come from data migrations; after `load_demo --reset` (flush) restore them."""
+    from .roles import apply_role_permissions
+
+    apply_role_permissions()
+    ensure_towns(Region)
+
+
 @register_loader(10)
 def load_regions(stdout=None):
     district = ensure_towns(Region)

@@ -9,7 +9,7 @@ rates, str for statuses.
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, DecimalField, Q, Value
 
 from .models import Region
 
@@ -29,6 +29,7 @@ class FigureSpec:
 
 
 _REGISTRY = {}
+DecimalZero = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
 
 
 def figure(*specs):

@@ -319,6 +319,13 @@ class Coverage(models.Model):
 
     case = models.ForeignKey(Case, models.CASCADE, related_name="coverages", verbose_name="救助对象")
     person = models.ForeignKey(Person, models.PROTECT, related_name="coverages", verbose_name="保障人员")
+    program = models.ForeignKey(Program, models.PROTECT, related_name="+", verbose_name="项目")
+    exclusion_group = models.CharField(
+        "互斥组",
+        max_length=20,
+        blank=True,
+        help_text="同一互斥组内，一人同时只能有一项未结束的保障（低保与特困互斥；孤儿与困境儿童互斥）",
+    )
     start_month = models.DateField("起始年月")
     end_month = models.DateField("停发年月", null=True, blank=True)
 
@@ -326,13 +333,27 @@ class Coverage(models.Model):
         verbose_name = "保障人员"
         verbose_name_plural = "保障人员"
         ordering = ["case", "start_month", "id"]
-        indexes = [models.Index(fields=["case", "start_month"])]
+        indexes = [
+            models.Index(fields=["program", "start_month"]),
+            models.Index(fields=["program", "end_month"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_month__isnull=True) | Q(end_month__gt=models.F("start_month")),
                 name="coverage_ends_after_start",
             ),
             models.UniqueConstraint(fields=["case", "person", "start_month"], name="coverage_unique_spell"),
+            # One open 低保 cover per person, and the exclusions of the programs' rules.
+            models.UniqueConstraint(
+                fields=["person", "program"],
+                condition=Q(end_month__isnull=True),
+                name="one_open_cover_per_program",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "exclusion_group"],
+                condition=Q(end_month__isnull=True) & ~Q(exclusion_group=""),
+                name="one_open_cover_per_exclusion_group",
+            ),
         ]
 
     def __str__(self):
@@ -501,11 +522,13 @@ class Payroll(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["program", "month"],
-                condition=Q(kind="monthly"),
+                condition=Q(kind="monthly") & ~Q(status="rejected"),
                 name="one_monthly_payroll_per_program_month",
             ),
             models.UniqueConstraint(
-                fields=["standard"], condition=Q(kind="backpay"), name="one_backpay_per_standard"
+                fields=["standard"],
+                condition=Q(kind="backpay") & ~Q(status="rejected"),
+                name="one_backpay_per_standard",
             ),
         ]
 
@@ -543,6 +566,7 @@ class PaymentLine(models.Model):
         Standard, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="适用标准"
     )
     persons = models.PositiveSmallIntegerField("保障人数", default=1)
+    income = models.DecimalField("计算所用月人均收入", max_digits=10, decimal_places=2, null=True, blank=True)
 
     class Meta:
         verbose_name = "发放明细"

@@ -12,3 +12,99 @@ def _fast_hashing(settings):
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+# --- the demo roles, as make_user builds them (tests/factories.py) -----------------------------
+
+
+@pytest.fixture
+def shicheng(db):
+    from tests.factories import town
+
+    return town("石城镇")
+
+
+@pytest.fixture
+def liudu(db):
+    from tests.factories import town
+
+    return town("六都镇")
+
+
+@pytest.fixture
+def shicheng_village(shicheng):
+    from tests.factories import village
+
+    return village(shicheng, name="上洞村")
+
+
+@pytest.fixture
+def liudu_village(liudu):
+    from tests.factories import village
+
+    return village(liudu, name="大河村")
+
+
+@pytest.fixture
+def caseworker(shicheng):
+    """石城镇经办人."""
+    from civaffairs.roles import CASEWORKER
+    from tests.factories import make_user
+
+    return make_user(CASEWORKER, town=shicheng, username="shicheng")
+
+
+@pytest.fixture
+def liudu_caseworker(liudu):
+    from civaffairs.roles import CASEWORKER
+    from tests.factories import make_user
+
+    return make_user(CASEWORKER, town=liudu, username="liudu")
+
+
+@pytest.fixture
+def chief(db):
+    """社会救助股股长."""
+    from civaffairs.models import Section
+    from civaffairs.roles import CHIEF
+    from tests.factories import make_user
+
+    return make_user(CHIEF, section=Section.ASSISTANCE, username="chief_assist")
+
+
+@pytest.fixture
+def director(db):
+    from civaffairs.roles import DIRECTOR
+    from tests.factories import make_user
+
+    return make_user(DIRECTOR, username="director")
+
+
+@pytest.fixture
+def auditor(db):
+    from civaffairs.roles import AUDITOR
+    from tests.factories import make_user
+
+    return make_user(AUDITOR, username="auditor")
+
+
+@pytest.fixture
+def sysadmin(db):
+    """系统管理员 (staff, no beneficiary data); not pytest-django's superuser `admin_user`."""
+    from civaffairs.roles import ADMIN
+    from tests.factories import make_user
+
+    return make_user(ADMIN, username="sysadmin")
+
+
+@pytest.fixture
+def login(db):
+    """login(user) -> a test Client with that user logged in (one client per user)."""
+    from django.test import Client
+
+    def _login(user):
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return _login

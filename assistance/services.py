@@ -1,0 +1,768 @@
+"""State changes of social assistance: one function each, keyword-only, `actor=` the user, one
+transaction, row locks where two people could race, the audit event in the same transaction."""
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.utils import timezone
+
+from civaffairs import audit
+from civaffairs.models import (
+    APPROVAL_MOVES,
+    ApprovalStatus,
+    Area,
+    Case,
+    Coverage,
+    Household,
+    PaymentLine,
+    Payroll,
+    Program,
+    Request,
+    Section,
+    Standard,
+)
+from civaffairs.periods import add_months, month_start
+from civaffairs.selectors import user_section, user_town
+
+from . import programs as P
+
+IN_PAYMENT = [Case.Status.ACTIVE, Case.Status.ENDED]
+
+
+def program_of(value):
+    return value if isinstance(value, Program) else Program.objects.get(code=value)
+
+
+def _move(obj, new_status, what):
+    if new_status not in APPROVAL_MOVES[ApprovalStatus(obj.status)]:
+        raise ValidationError(f"{what}当前状态为“{obj.get_status_display()}”，不能再审批。")
+
+
+def _check_approver(actor, perm, submitted_by_id, section=Section.ASSISTANCE):
+    if not actor.has_perm(perm):
+        raise PermissionDenied("您的角色无权审批此事项。")
+    if user_section(actor) != section:
+        raise PermissionDenied(f"只有{Section(section).label}股长可以审批此事项。")
+    if submitted_by_id == actor.pk:
+        raise PermissionDenied("不能审批自己提交的事项。")
+
+
+def _check_section_staff(actor, perm, section=Section.ASSISTANCE):
+    if not actor.has_perm(perm) or user_town(actor) is not None or user_section(actor) != section:
+        raise PermissionDenied(f"只有{Section(section).label}的工作人员可以办理此事项。")
+
+
+def _check_scope(actor, case_or_town):
+    town = user_town(actor)
+    town_id = getattr(case_or_town, "town_id", getattr(case_or_town, "pk", None))
+    if town is not None and town.pk != town_id:
+        raise PermissionDenied("只能办理本镇的业务。")
+
+
+# ---------------------------------------------------------------- enrolment and case changes
+
+
+def find_conflicts(program, persons, start_month, exclude_case=None):
+    """Open or pending covers that would overlap a new cover of `program` from start_month."""
+    group = P.EXCLUSION_GROUPS.get(program.code, "")
+    same = Q(program=program)
+    if group:
+        same |= Q(exclusion_group=group)
+    qs = (
+        Coverage.objects.filter(same, person__in=persons)
+        .filter(Q(end_month__isnull=True) | Q(end_month__gt=start_month))
+        .exclude(case__status=Case.Status.REJECTED)
+        .select_related("case__program", "case__town", "person")
+    )
+    if exclude_case is not None:
+        qs = qs.exclude(case=exclude_case)
+    return list(qs)
+
+
+def conflict_message(cov):
+    return (
+        f"{cov.person.name}（{cov.person.masked_id}）已有{cov.case.get_status_display()}的"
+        f"{cov.case.program.name}（编号{cov.case.pk}，{cov.case.town.name}，{cov.case.start_month:%Y年%m月}起），"
+        f"{'与本项目不能同时享受' if cov.case.program_id else ''}"
+    ).rstrip("，")
+
+
+@transaction.atomic
+def submit_enrolment(
+    *,
+    actor,
+    program,
+    start_month=None,
+    household=None,
+    person=None,
+    covered=None,
+    category="",
+    care_level="",
+    institution=None,
+    area=None,
+    income=None,
+    amount=None,
+    event_date=None,
+    flags=(),
+    reason="",
+):
+    """A caseworker's application; the chief's approval puts it in payment from start_month."""
+    program = program_of(program)
+    if not actor.has_perm("civaffairs.add_request"):
+        raise PermissionDenied("您的角色不能提交救助申请。")
+    errors = {}
+    if start_month is None and program.cadence == Program.Cadence.MONTHLY:
+        raise ValidationError({"start_month": "请填写起始年月"})
+    start_month = month_start(start_month or event_date or datetime.date.today())
+    if program.unit == Program.Unit.HOUSEHOLD:
+        if household is None:
+            raise ValidationError({"household": "低保须以家庭为单位申请"})
+        _check_scope(actor, household)
+        members = {
+            m.person_id: m.person
+            for m in household.members.filter(left_on__isnull=True).select_related("person")
+        }
+        covered = list(covered) if covered is not None else list(members.values())
+        if not covered:
+            errors["covered"] = "至少须有一名保障人员"
+        outside = [p.name for p in covered if p.pk not in members]
+        if outside:
+            errors["covered"] = f"{'、'.join(outside)}不是该家庭的在册成员"
+        town_id, case_area = household.town_id, household.area
+    else:
+        if person is None:
+            raise ValidationError({"person": "请选择人员"})
+        _check_scope(actor, person)
+        covered = [person]
+        town_id = person.town_id
+        case_area = area or person.region.area or Area.RURAL
+        if person.death_date and person.death_date < start_month:
+            errors["person"] = f"{person.name}已于{person.death_date}死亡"
+    if program.code == P.DISABILITY_CARE and (person.disability_grade not in (1, 2)):
+        errors["person"] = "重度残疾人护理补贴须为一级或二级残疾"
+    if program.code == P.DISABILITY_LIVING and not person.disability_grade:
+        errors["person"] = "困难残疾人生活补贴须持有残疾人证"
+    if program.code in P.CASE_CATEGORIES and category not in dict(P.CASE_CATEGORIES[program.code]):
+        errors["category"] = "请选择类别"
+    if program.code == P.TEKUN and category == P.CENTRALIZED and institution is None:
+        errors["institution"] = "集中供养须选择供养机构"
+    if program.code == P.TEMP_RELIEF:
+        if amount is None or Decimal(amount) <= 0:
+            errors["amount"] = "请填写救助金额"
+        if event_date is None:
+            errors["event_date"] = "请填写救助日期"
+        else:
+            start_month = month_start(event_date)
+    if errors:
+        raise ValidationError(errors)
+    if program.cadence == Program.Cadence.MONTHLY:
+        conflicts = find_conflicts(program, covered, start_month)
+        if conflicts:
+            raise ValidationError({"covered": [conflict_message(c) for c in conflicts]})
+    if income is not None and household is not None and Decimal(income) != household.income_per_capita:
+        Household.objects.filter(pk=household.pk).update(income_per_capita=income)
+        household.income_per_capita = Decimal(income)
+    case = Case.objects.create(
+        program=program,
+        household=household,
+        person=person if household is None else None,
+        town_id=town_id,
+        area=case_area,
+        category=category,
+        care_level=care_level,
+        institution=institution,
+        start_month=start_month,
+        end_month=add_months(start_month, 1) if program.cadence == Program.Cadence.ONE_OFF else None,
+        amount=amount,
+        event_date=event_date,
+        flags=list(flags),
+        reason=reason,
+        submitted_by=actor,
+    )
+    if program.cadence == Program.Cadence.MONTHLY:
+        group = P.EXCLUSION_GROUPS.get(program.code, "")
+        try:
+            with transaction.atomic():
+                Coverage.objects.bulk_create(
+                    [
+                        Coverage(
+                            case=case,
+                            person=p,
+                            program=program,
+                            exclusion_group=group,
+                            start_month=start_month,
+                        )
+                        for p in covered
+                    ]
+                )
+        except IntegrityError:
+            raise ValidationError({"covered": "保障人员已有未结束的同类救助，不能重复享受"}) from None
+    request = Request.objects.create(
+        kind=Request.Kind.ENROL,
+        case=case,
+        effective_month=start_month,
+        data={"covered": [p.pk for p in covered], "income": str(income) if income is not None else None},
+        reason=reason,
+        submitted_by=actor,
+    )
+    audit.record(
+        actor,
+        "case.submit",
+        case,
+        {"program": program.code, "start_month": str(start_month), "covered": [p.name for p in covered]},
+    )
+    return request
+
+
+def _pending_of(case, kind=None):
+    qs = case.requests.filter(status=ApprovalStatus.PENDING)
+    return qs.filter(kind=kind) if kind else qs
+
+
+@transaction.atomic
+def submit_termination(*, actor, case, effective_month, reason):
+    effective_month = month_start(effective_month)
+    _check_scope(actor, case)
+    if case.status != Case.Status.ACTIVE:
+        raise ValidationError(f"只有在保对象可以核减，当前状态为“{case.get_status_display()}”。")
+    if effective_month <= case.start_month:
+        raise ValidationError({"effective_month": "停发年月须晚于起始年月"})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "请填写核减原因"})
+    if _pending_of(case).exists():
+        raise ValidationError("该对象已有待审批的变更，请等待审批后再提交。")
+    request = Request.objects.create(
+        kind=Request.Kind.TERMINATE,
+        case=case,
+        effective_month=effective_month,
+        reason=reason,
+        submitted_by=actor,
+    )
+    audit.record(
+        actor, "case.submit_termination", case, {"effective_month": str(effective_month), "reason": reason}
+    )
+    return request
+
+
+@transaction.atomic
+def submit_member_change(*, actor, case, person, add, effective_month, reason=""):
+    """增人 / 减人 of a 低保 household, effective from a month."""
+    effective_month = month_start(effective_month)
+    _check_scope(actor, case)
+    if case.program.unit != Program.Unit.HOUSEHOLD or case.status != Case.Status.ACTIVE:
+        raise ValidationError("只有在保的低保家庭可以增人或减人。")
+    if effective_month <= case.start_month and not add:
+        raise ValidationError({"effective_month": "减人年月须晚于起始年月"})
+    open_cover = case.coverages.filter(person=person, end_month__isnull=True).exists()
+    if add:
+        if not case.household.members.filter(person=person, left_on__isnull=True).exists():
+            raise ValidationError({"person": f"{person.name}不是该家庭的在册成员，请先在家庭页面添加成员"})
+        if open_cover:
+            raise ValidationError({"person": f"{person.name}已在保障范围内"})
+        conflicts = find_conflicts(case.program, [person], effective_month, exclude_case=case)
+        if conflicts:
+            raise ValidationError({"person": [conflict_message(c) for c in conflicts]})
+    elif not open_cover:
+        raise ValidationError({"person": f"{person.name}不在保障范围内"})
+    kind = Request.Kind.ADD_MEMBER if add else Request.Kind.REMOVE_MEMBER
+    if _pending_of(case).filter(person=person).exists():
+        raise ValidationError("该人员已有待审批的变更。")
+    request = Request.objects.create(
+        kind=kind,
+        case=case,
+        person=person,
+        effective_month=effective_month,
+        reason=reason,
+        submitted_by=actor,
+    )
+    audit.record(
+        actor, f"case.submit_{kind}", case, {"person": person.name, "effective_month": str(effective_month)}
+    )
+    return request
+
+
+REVIEW_OUTCOMES = [
+    ("unchanged", "情况无变化"),
+    ("amount_changed", "收入变化，调整金额"),
+    ("terminated", "不再符合条件，终止"),
+]
+
+
+@transaction.atomic
+def submit_review(*, actor, case, outcome, effective_month, income=None, reason=""):
+    """动态管理复核: outcome unchanged / amount_changed (new per-capita income) / terminated."""
+    effective_month = month_start(effective_month)
+    _check_scope(actor, case)
+    if case.status != Case.Status.ACTIVE:
+        raise ValidationError("只有在保对象需要复核。")
+    if outcome not in dict(REVIEW_OUTCOMES):
+        raise ValidationError({"outcome": "请选择复核结论"})
+    if outcome == "amount_changed" and (case.household_id is None or income is None or Decimal(income) < 0):
+        raise ValidationError({"income": "调整金额须填写新的家庭月人均收入"})
+    if outcome == "terminated" and effective_month <= case.start_month:
+        raise ValidationError({"effective_month": "停发年月须晚于起始年月"})
+    if _pending_of(case).exists():
+        raise ValidationError("该对象已有待审批的变更，请等待审批后再提交。")
+    request = Request.objects.create(
+        kind=Request.Kind.REVIEW,
+        case=case,
+        effective_month=effective_month,
+        data={"outcome": outcome, "income": str(income) if income is not None else None},
+        reason=reason,
+        submitted_by=actor,
+    )
+    audit.record(
+        actor, "case.submit_review", case, {"outcome": outcome, "effective_month": str(effective_month)}
+    )
+    return request
+
+
+def _end_case(case, effective_month):
+    case.end_month = effective_month
+    case.status = Case.Status.ENDED
+    case.save(update_fields=["end_month", "status"])
+    case.coverages.filter(start_month__gte=effective_month).delete()
+    case.coverages.filter(Q(end_month__isnull=True) | Q(end_month__gt=effective_month)).update(
+        end_month=effective_month
+    )
+
+
+@transaction.atomic
+def decide_request(*, actor, request, approve, comment=""):
+    request = Request.objects.select_for_update().select_related("case__program").get(pk=request.pk)
+    _move(request, ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED, "该申请")
+    _check_approver(actor, "civaffairs.approve_case", request.submitted_by_id, request.case.program.section)
+    if not approve and not (comment or "").strip():
+        raise ValidationError({"comment": "驳回须填写意见"})
+    case = Case.objects.select_for_update().get(pk=request.case_id)
+    before = {"status": case.status, "end_month": str(case.end_month) if case.end_month else None}
+    if approve:
+        _apply(request, case, actor)
+    elif request.kind == Request.Kind.ENROL:
+        case.status = Case.Status.REJECTED
+        case.save(update_fields=["status"])
+        case.coverages.all().delete()
+    request.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
+    request.decided_by, request.decided_at, request.comment = actor, timezone.now(), comment
+    request.save(update_fields=["status", "decided_by", "decided_at", "comment"])
+    case.refresh_from_db()
+    audit.record(
+        actor,
+        f"request.{'approve' if approve else 'reject'}",
+        request,
+        {
+            "kind": request.kind,
+            "case": case.pk,
+            "status": [before["status"], case.status],
+            "end_month": [before["end_month"], str(case.end_month) if case.end_month else None],
+            "comment": comment,
+        },
+    )
+    return request
+
+
+def _apply(request, case, actor):
+    kind = request.kind
+    if kind == Request.Kind.ENROL:
+        if case.status != Case.Status.PENDING:
+            raise ValidationError("该申请对应的对象状态已变化，不能批准。")
+        case.status = Case.Status.ACTIVE
+        case.next_review = P.next_review(case.program.code, case.category, case.start_month)
+        case.save(update_fields=["status", "next_review"])
+        if case.program.cadence == Program.Cadence.ONE_OFF:
+            PaymentLine.objects.create(
+                case=case,
+                program=case.program,
+                town_id=case.town_id,
+                month=case.start_month,
+                paid_month=case.start_month,
+                kind=PaymentLine.Kind.ONE_OFF,
+                amount=case.amount,
+            )
+    elif kind == Request.Kind.TERMINATE:
+        _end_case(case, request.effective_month)
+    elif kind == Request.Kind.ADD_MEMBER:
+        try:
+            with transaction.atomic():
+                Coverage.objects.create(
+                    case=case,
+                    person=request.person,
+                    program=case.program,
+                    exclusion_group=P.EXCLUSION_GROUPS.get(case.program.code, ""),
+                    start_month=request.effective_month,
+                )
+        except IntegrityError:
+            raise ValidationError(f"{request.person.name}已有未结束的同类救助，不能增人。") from None
+    elif kind == Request.Kind.REMOVE_MEMBER:
+        case.coverages.filter(
+            person=request.person, end_month__isnull=True, start_month__gte=request.effective_month
+        ).delete()
+        case.coverages.filter(person=request.person, end_month__isnull=True).update(
+            end_month=request.effective_month
+        )
+    elif kind == Request.Kind.REVIEW:
+        outcome = request.data.get("outcome")
+        if outcome == "terminated":
+            _end_case(case, request.effective_month)
+        else:
+            if outcome == "amount_changed":
+                Household.objects.filter(pk=case.household_id).update(
+                    income_per_capita=Decimal(request.data["income"])
+                )
+            case.next_review = P.next_review(case.program.code, case.category, request.effective_month)
+            case.save(update_fields=["next_review"])
+
+
+# ---------------------------------------------------------------- standards and back-pay
+
+
+@transaction.atomic
+def draft_standard(
+    *, actor, program, category, amount, effective_from, document="", subsidy_level=None, note=""
+):
+    program = program_of(program)
+    _check_section_staff(actor, "civaffairs.add_standard", program.section)
+    cats = {c: basis for c, _label, basis in P.STANDARD_CATEGORIES.get(program.code, [])}
+    if category not in cats:
+        raise ValidationError({"category": "该项目没有此类别"})
+    if amount is None or Decimal(amount) < 0:
+        raise ValidationError({"amount": "标准须为非负数"})
+    standard = Standard.objects.create(
+        program=program,
+        category=category,
+        amount=amount,
+        basis=cats[category],
+        subsidy_level=subsidy_level,
+        effective_from=effective_from,
+        document=document,
+        note=note,
+        drafted_by=actor,
+        status=ApprovalStatus.PENDING,
+    )
+    audit.record(
+        actor,
+        "standard.draft",
+        standard,
+        audit.snapshot(standard, ["program", "category", "amount", "effective_from", "document"]),
+    )
+    return standard
+
+
+def standard_in_force(program, category, month, approved_only=True):
+    qs = Standard.objects.filter(program=program, category=category, effective_from__lte=month)
+    if approved_only:
+        qs = qs.filter(status=ApprovalStatus.APPROVED)
+    return qs.order_by("-effective_from", "-id").first()
+
+
+@transaction.atomic
+def decide_standard(*, actor, standard, approve, comment=""):
+    """Approving a standard effective in the past creates its back-pay batch (补发), once."""
+    standard = Standard.objects.select_for_update().select_related("program").get(pk=standard.pk)
+    _move(standard, ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED, "该标准")
+    _check_approver(actor, "civaffairs.approve_standard", standard.drafted_by_id, standard.program.section)
+    if not approve and not (comment or "").strip():
+        raise ValidationError({"comment": "驳回须填写意见"})
+    if approve:
+        blocking = Payroll.objects.filter(
+            program=standard.program,
+            kind=Payroll.Kind.MONTHLY,
+            status=ApprovalStatus.PENDING,
+            month__gte=month_start(standard.effective_from),
+        ).first()
+        if blocking:
+            raise ValidationError(f"{blocking}尚待审批，它按旧标准计算。请先审批或退回该名册，再批准新标准。")
+        if Standard.objects.filter(
+            program=standard.program,
+            category=standard.category,
+            effective_from=standard.effective_from,
+            status=ApprovalStatus.APPROVED,
+        ).exists():
+            raise ValidationError("同一项目、类别、生效日期已有批准的标准。")
+    standard.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
+    standard.decided_by, standard.decided_at, standard.comment = actor, timezone.now(), comment
+    standard.save(update_fields=["status", "decided_by", "decided_at", "comment"])
+    audit.record(
+        actor,
+        f"standard.{'approve' if approve else 'reject'}",
+        standard,
+        {"status": ["pending", standard.status], "comment": comment},
+    )
+    backpay = (
+        generate_backpay(standard=standard, paid_month=month_start(timezone.localdate()), actor=actor)
+        if approve
+        else None
+    )
+    return standard, backpay
+
+
+def _item_of(category):
+    return PaymentLine.Item.CARE if category.startswith("care_") else PaymentLine.Item.BASIC
+
+
+def compute_backpay(standard):
+    """[(case_id, town_id, month, persons, income, amount)] owed for months already paid under an
+    older standard: new entitlement − everything paid for that case, month and item. Pure of writes."""
+    program = standard.program
+    later = (
+        Standard.objects.filter(
+            program=program,
+            category=standard.category,
+            status=ApprovalStatus.APPROVED,
+            effective_from__gt=standard.effective_from,
+        )
+        .order_by("effective_from")
+        .values_list("effective_from", flat=True)
+        .first()
+    )
+    item = _item_of(standard.category)
+    months = Q(month__gte=month_start(standard.effective_from))
+    if later:
+        months &= Q(month__lt=month_start(later))
+    paid_lines = PaymentLine.objects.filter(months, program=program, item=item).exclude(
+        payroll__status=ApprovalStatus.REJECTED
+    )
+    regular = paid_lines.filter(
+        kind=PaymentLine.Kind.REGULAR, standard__category=standard.category
+    ).values_list("case_id", "town_id", "month", "persons", "income")
+    totals = {
+        (row["case_id"], row["month"]): row["total"]
+        for row in paid_lines.values("case_id", "month").annotate(total=Sum("amount")).order_by()
+    }
+    owed = []
+    for case_id, town_id, month, persons, income in regular:
+        due = P.entitlement(
+            program.code,
+            standard_amount=standard.amount,
+            basis=standard.basis,
+            income=income,
+            persons=persons,
+        )
+        diff = due - totals.get((case_id, month), Decimal(0))
+        if diff > 0:  # a lower standard recovers nothing automatically
+            owed.append((case_id, town_id, month, persons, income, diff))
+    return owed
+
+
+@transaction.atomic
+def generate_backpay(*, standard, paid_month, actor=None):
+    """Create (or top up) the back-pay batch of an approved standard; idempotent."""
+    if standard.status != ApprovalStatus.APPROVED:
+        raise ValidationError("只有已批准的标准才能生成补发。")
+    owed = compute_backpay(standard)
+    if not owed:
+        return (
+            Payroll.objects.filter(standard=standard, kind=Payroll.Kind.BACKPAY)
+            .exclude(status=ApprovalStatus.REJECTED)
+            .first()
+        )
+    payroll = (
+        Payroll.objects.filter(standard=standard, kind=Payroll.Kind.BACKPAY)
+        .exclude(status=ApprovalStatus.REJECTED)
+        .first()
+    )
+    if payroll is not None and payroll.locked:
+        # Later corrections of a locked batch are lines of a batch of their own.
+        payroll = None
+    if payroll is None:
+        # The batch follows from the drafter's proposal, so the drafter stands as its submitter
+        # and the chief who approved the standard may approve the batch.
+        payroll = Payroll.objects.create(
+            program=standard.program,
+            kind=Payroll.Kind.BACKPAY,
+            month=paid_month,
+            standard=standard,
+            created_by=standard.drafted_by,
+        )
+    item = _item_of(standard.category)
+    PaymentLine.objects.bulk_create(
+        [
+            PaymentLine(
+                payroll=payroll,
+                case_id=case_id,
+                program=standard.program,
+                town_id=town_id,
+                month=month,
+                paid_month=payroll.month,
+                kind=PaymentLine.Kind.BACKPAY,
+                item=item,
+                amount=amount,
+                standard=standard,
+                persons=persons,
+                income=income,
+            )
+            for case_id, town_id, month, persons, income, amount in owed
+        ],
+        batch_size=2000,
+    )
+    _refresh_totals(payroll)
+    audit.record(
+        actor or standard.drafted_by,
+        "backpay.generate",
+        payroll,
+        {"standard": standard.pk, "lines": len(owed)},
+    )
+    return payroll
+
+
+def _refresh_totals(payroll):
+    agg = payroll.lines.aggregate(total=Sum("amount"), n=Count("id"))
+    payroll.total, payroll.line_count = agg["total"] or 0, agg["n"]
+    payroll.save(update_fields=["total", "line_count"])
+
+
+# ---------------------------------------------------------------- payrolls
+
+
+def _standards_by_month(program, months):
+    """{(category, month): Standard} of approved standards in force, from one query."""
+    approved = list(
+        Standard.objects.filter(
+            program=program, status=ApprovalStatus.APPROVED, effective_from__lte=max(months)
+        ).order_by("category", "effective_from", "id")
+    )
+    out = {}
+    for month in months:
+        for s in approved:
+            if s.effective_from <= month:
+                out[(s.category, month)] = s
+    return out
+
+
+@transaction.atomic
+def generate_payroll(*, actor, program, month):
+    """The monthly payroll of a program from the cases in payment and the approved standards of
+    that month, in bulk. Cases approved after earlier payrolls get those months as arrears."""
+    program = program_of(program)
+    month = month_start(month)
+    _check_section_staff(actor, "civaffairs.add_payroll", program.section)
+    if program.cadence != Program.Cadence.MONTHLY:
+        raise ValidationError("一次性救助不生成月度名册。")
+    if (
+        Payroll.objects.filter(program=program, kind=Payroll.Kind.MONTHLY, month=month)
+        .exclude(status=ApprovalStatus.REJECTED)
+        .exists()
+    ):
+        raise ValidationError(f"{program.name}{month:%Y年%m月}的名册已生成，不能重复生成；更正请另行补发。")
+    in_payment = (
+        Case.objects.filter(program=program, status__in=IN_PAYMENT, start_month__lte=month)
+        .filter(Q(end_month__isnull=True) | Q(end_month__gt=month))
+        .filter(
+            Q(person__isnull=True) | Q(person__death_date__isnull=True) | Q(person__death_date__gte=month)
+        )
+    )
+    rows = list(
+        in_payment.values_list(
+            "id", "town_id", "area", "category", "care_level", "household__income_per_capita", "start_month"
+        )
+    )
+    persons = {}
+    if program.unit == Program.Unit.HOUSEHOLD:
+        persons = dict(
+            Coverage.objects.filter(case__in=in_payment, start_month__lte=month)
+            .filter(Q(end_month__isnull=True) | Q(end_month__gt=month))
+            .values("case_id")
+            .annotate(n=Count("id"))
+            .values_list("case_id", "n")
+            .order_by()
+        )
+    # Arrears: cases with a start month before this one and not a single line yet.
+    earlier_months = set(
+        Payroll.objects.filter(program=program, kind=Payroll.Kind.MONTHLY, month__lt=month)
+        .exclude(status=ApprovalStatus.REJECTED)
+        .values_list("month", flat=True)
+    )
+    late = set()
+    if earlier_months:
+        late = set(
+            in_payment.filter(start_month__lt=month)
+            .annotate(
+                has_lines=Exists(
+                    PaymentLine.objects.filter(case=OuterRef("pk"), kind=PaymentLine.Kind.REGULAR)
+                )
+            )
+            .filter(has_lines=False)
+            .values_list("id", flat=True)
+        )
+    all_months = {month} | earlier_months
+    standards = _standards_by_month(program, sorted(all_months))
+    payroll = Payroll.objects.create(
+        program=program, kind=Payroll.Kind.MONTHLY, month=month, created_by=actor
+    )
+    lines = []
+    for case_id, town_id, area, category, care_level, income, start in rows:
+        targets = [month]
+        if case_id in late:
+            targets = sorted(m for m in earlier_months if m >= start) + [month]
+        for item, std_category in P.payment_items(
+            program.code, area=area, category=category, care_level=care_level
+        ):
+            for m in targets:
+                std = standards.get((std_category, m))
+                if std is None:
+                    continue
+                n = persons.get(case_id, 0) if program.unit == Program.Unit.HOUSEHOLD else 1
+                amount = P.entitlement(
+                    program.code, standard_amount=std.amount, basis=std.basis, income=income, persons=n
+                )
+                if amount <= 0:
+                    continue
+                lines.append(
+                    PaymentLine(
+                        payroll=payroll,
+                        case_id=case_id,
+                        program=program,
+                        town_id=town_id,
+                        month=m,
+                        paid_month=month,
+                        kind=PaymentLine.Kind.REGULAR,
+                        item=item,
+                        amount=amount,
+                        standard=std,
+                        persons=n,
+                        income=income if program.unit == Program.Unit.HOUSEHOLD else None,
+                    )
+                )
+    PaymentLine.objects.bulk_create(lines, batch_size=2000)
+    _refresh_totals(payroll)
+    audit.record(
+        actor, "payroll.generate", payroll, {"lines": payroll.line_count, "total": str(payroll.total)}
+    )
+    return payroll
+
+
+@transaction.atomic
+def decide_payroll(*, actor, payroll, approve, comment=""):
+    """Approve (and lock) or reject a payroll or back-pay batch; a rejected one frees its month."""
+    payroll = Payroll.objects.select_for_update().select_related("program").get(pk=payroll.pk)
+    _move(payroll, ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED, "该名册")
+    _check_approver(actor, "civaffairs.approve_payroll", payroll.created_by_id, payroll.program.section)
+    if not approve and not (comment or "").strip():
+        raise ValidationError({"comment": "退回须填写意见"})
+    if not approve:
+        payroll.lines.all().delete()
+    payroll.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
+    payroll.decided_by, payroll.decided_at, payroll.comment = actor, timezone.now(), comment
+    payroll.save(update_fields=["status", "decided_by", "decided_at", "comment"])
+    audit.record(
+        actor,
+        f"payroll.{'approve' if approve else 'reject'}",
+        payroll,
+        {"status": ["pending", payroll.status], "total": str(payroll.total), "comment": comment},
+    )
+    return payroll
+
+
+def months_paid(program):
+    return sorted(
+        Payroll.objects.filter(
+            program=program, kind=Payroll.Kind.MONTHLY, status=ApprovalStatus.APPROVED
+        ).values_list("month", flat=True)
+    )
+
+
+def today_month():
+    return month_start(datetime.date.today())

@@ -1,0 +1,196 @@
+"""Factories shared by every app's tests.
+
+Regions: the district and its seven towns come from the data migration (`ensure_towns` only
+fetches them, and recreates them should a transactional test have flushed the tables); villages
+and natural villages are made here under a town. Persons get valid 身份证号 built with
+`make_id_number`, so every factory-made person passes `parse_id_number`.
+"""
+
+import datetime
+
+import factory
+from django.contrib.auth.models import Group, User
+from factory.django import DjangoModelFactory
+
+from civaffairs import roles
+from civaffairs.idnumber import make_id_number, parse_id_number
+from civaffairs.models import (
+    Area,
+    Case,
+    Household,
+    HouseholdMember,
+    Person,
+    Program,
+    Region,
+    Relation,
+    Section,
+    UserScope,
+)
+from civaffairs.reference import ensure_towns
+
+TEST_PASSWORD = "Test@2019pw"
+
+
+# --- regions -------------------------------------------------------------------------------------
+
+
+def district():
+    return ensure_towns(Region)
+
+
+def town(name):
+    """One of the seven towns by name (六都镇, 高村镇, 白石镇, 镇安镇, 富林镇, 石城镇, 都杨镇)."""
+    district()
+    return Region.objects.get(level=Region.Level.TOWN, name=name)
+
+
+def _as_town(value):
+    if value is None or isinstance(value, Region):
+        return value
+    return town(value)
+
+
+class VillageFactory(DjangoModelFactory):
+    """A village committee (村（居）委); town is a Region (default 石城镇). See village() for names."""
+
+    class Meta:
+        model = Region
+
+    town = factory.LazyFunction(lambda: town("石城镇"))
+    parent = factory.SelfAttribute("town")
+    # Codes outside the demo loader's (town code + 001..022), so both can coexist; 15 chars max.
+    code = factory.LazyAttributeSequence(lambda o, n: f"{o.town.code}T{n:05d}")
+    name = factory.Sequence(lambda n: f"测试{n}村")
+    level = Region.Level.VILLAGE
+    area = Area.RURAL
+
+
+class NaturalVillageFactory(DjangoModelFactory):
+    """A natural village (自然村) under a village committee."""
+
+    class Meta:
+        model = Region
+
+    parent = factory.SubFactory(VillageFactory)
+    town = factory.SelfAttribute("parent.town")
+    code = factory.LazyAttributeSequence(lambda o, n: f"{o.town.code}N{n:05d}")
+    name = factory.Sequence(lambda n: f"测试自然村{n}")
+    level = Region.Level.NATURAL
+    area = Area.RURAL
+
+
+def village(town_name="石城镇", **kwargs):
+    """A new village committee under the town (a name such as "六都镇", or a Region)."""
+    return VillageFactory(town=_as_town(town_name), **kwargs)
+
+
+def natural_village(parent, **kwargs):
+    return NaturalVillageFactory(parent=parent, **kwargs)
+
+
+# --- persons and households ----------------------------------------------------------------------
+
+
+def id_number_for(n, address="445303"):
+    """A distinct valid number for each n (birth date walks from 1950, sequence from n)."""
+    birth = datetime.date(1950, 1, 1) + datetime.timedelta(days=(n * 37) % 25000)
+    return make_id_number(address, birth, n % 1000)
+
+
+class PersonFactory(DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    name = factory.Faker("name", locale="zh_CN")
+    id_number = factory.Sequence(id_number_for)
+    birth_date = factory.LazyAttribute(lambda o: parse_id_number(o.id_number)[1])
+    sex = factory.LazyAttribute(lambda o: parse_id_number(o.id_number)[2])
+    region = factory.LazyFunction(lambda: village())
+    town = factory.LazyAttribute(lambda o: o.region.town)
+
+
+class HouseholdFactory(DjangoModelFactory):
+    """A household with its head as member; `members=2` adds two more persons (spouse, child)."""
+
+    class Meta:
+        model = Household
+        skip_postgeneration_save = True
+
+    region = factory.LazyFunction(lambda: village())
+    town = factory.LazyAttribute(lambda o: o.region.town)
+    head = factory.SubFactory(PersonFactory, region=factory.SelfAttribute("..region"))
+    area = Area.RURAL
+    income_per_capita = 200
+
+    @factory.post_generation
+    def members(self, create, extracted, **kwargs):
+        if not create:
+            return
+        joined = kwargs.get("joined_on", datetime.date(2019, 1, 1))
+        HouseholdMember.objects.create(
+            household=self, person=self.head, relation=Relation.HEAD, joined_on=joined
+        )
+        relations = [Relation.SPOUSE, Relation.CHILD, Relation.CHILD, Relation.PARENT, Relation.OTHER]
+        for i in range(extracted or 0):
+            HouseholdMember.objects.create(
+                household=self,
+                person=PersonFactory(region=self.region),
+                relation=relations[min(i, len(relations) - 1)],
+                joined_on=joined,
+            )
+
+
+class ProgramFactory(DjangoModelFactory):
+    """A test program; domain apps' real programs come from their data migrations."""
+
+    class Meta:
+        model = Program
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"test-program-{n}")
+    name = factory.Sequence(lambda n: f"测试项目{n}")
+    section = Section.ASSISTANCE
+    unit = Program.Unit.HOUSEHOLD
+
+
+class CaseFactory(DjangoModelFactory):
+    """A household case (pass person=... and household=None for a person case)."""
+
+    class Meta:
+        model = Case
+
+    program = factory.SubFactory(ProgramFactory)
+    household = factory.SubFactory(HouseholdFactory)
+    person = None
+    town = factory.LazyAttribute(lambda o: (o.household or o.person).town)
+    area = Area.RURAL
+    start_month = datetime.date(2019, 1, 1)
+    status = Case.Status.ACTIVE
+    submitted_by = factory.LazyFunction(lambda: make_user(roles.CASEWORKER, town="石城镇"))
+
+
+# --- users ---------------------------------------------------------------------------------------
+
+
+def role_group(role):
+    """The role's group; the data migration creates it, re-applied here should a flush have emptied it."""
+    group = Group.objects.filter(name=role).first()
+    if group is None:
+        roles.apply_role_permissions()
+        group = Group.objects.get(name=role)
+    return group
+
+
+_user_counter = iter(range(1, 10**9))
+
+
+def make_user(role, town=None, section="", *, username=None, password=TEST_PASSWORD, **fields):
+    """A user in the role's group with a UserScope (town name or Region; section as Section value).
+
+    The 系统管理员 role is staff, as in the demo; password is TEST_PASSWORD unless given."""
+    username = username or f"user{next(_user_counter)}"
+    fields.setdefault("is_staff", role == roles.ADMIN)
+    user = User.objects.create_user(username=username, password=password, **fields)
+    user.groups.add(role_group(role))
+    UserScope.objects.create(user=user, town=_as_town(town), section=section)
+    return user
