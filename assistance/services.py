@@ -373,6 +373,8 @@ def _apply(request, case, actor):
         case.next_review = P.next_review(case.program.code, case.category, case.start_month)
         case.save(update_fields=["status", "next_review"])
         if case.program.cadence == Program.Cadence.ONE_OFF:
+            case.status = Case.Status.ENDED  # paid once, nothing more to come
+            case.save(update_fields=["status"])
             PaymentLine.objects.create(
                 case=case,
                 program=case.program,

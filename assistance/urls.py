@@ -1,8 +1,29 @@
 from django.urls import path
 
-from . import views
+from . import roster_views, views
 
 app_name = "assistance"
 urlpatterns = [
+    path("cases/", views.case_list, name="case_list"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
+    path("cases/<int:pk>/<str:what>/", views.case_change, name="case_change"),
+    path("apply/dibao/", views.apply_dibao, name="apply_dibao"),
+    path("apply/household/<int:household_pk>/", views.apply_household, name="apply_household"),
+    path("apply/person/<int:person_pk>/", views.apply_person, name="apply_person"),
+    path("requests/", views.request_list, name="request_list"),
+    path("requests/<int:pk>/", views.request_detail, name="request_detail"),
+    path("requests/<int:pk>/decide/", views.request_decide, name="request_decide"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("standards/", views.standard_list, name="standard_list"),
+    path("standards/new/", views.standard_create, name="standard_create"),
+    path("standards/<int:pk>/", views.standard_detail, name="standard_detail"),
+    path("standards/<int:pk>/decide/", views.standard_decide, name="standard_decide"),
+    path("payrolls/", views.payroll_list, name="payroll_list"),
+    path("payrolls/generate/", views.payroll_generate, name="payroll_generate"),
+    path("payrolls/<int:pk>/", views.payroll_detail, name="payroll_detail"),
+    path("payrolls/<int:pk>/decide/", views.payroll_decide, name="payroll_decide"),
+    path("payrolls/<int:pk>/export/", views.payroll_export, name="payroll_export"),
+    path("notice/", views.notice, name="notice"),
+    path("import/", roster_views.roster_import, name="roster_import"),
+    path("import/template.xlsx", roster_views.roster_template, name="roster_template"),
 ]

@@ -1,12 +1,665 @@
-from django.contrib.auth.decorators import login_required, permission_required
-from django.shortcuts import get_object_or_404, render
+import datetime
 
-from civaffairs.selectors import cases_for, payments_for
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
+
+from civaffairs import services as core_services
+from civaffairs.home import register_panel
+from civaffairs.models import ApprovalStatus, Payroll, Person, Region, Request
+from civaffairs.periods import add_months
+from civaffairs.selectors import households_for, payments_for, persons_for, regions_for, scope_of
+from civaffairs.services import register_household
+
+from . import exports, services
+from . import programs as P
+from .filters import CaseFilter, RequestFilter
+from .forms import (
+    DecisionForm,
+    DibaoApplicationForm,
+    ExistingHouseholdApplicationForm,
+    MemberChangeForm,
+    NoticeForm,
+    PayrollGenerateForm,
+    PersonApplicationForm,
+    ReviewForm,
+    StandardForm,
+    TerminationForm,
+)
+from .selectors import (
+    assistance_cases_for,
+    assistance_payrolls_for,
+    assistance_requests_for,
+    inbox_counts,
+    is_assistance_chief,
+    reviews_due,
+    standards_of,
+)
+from .tables import CaseTable, PaymentLineTable, PayrollTable, RequestTable, StandardTable
+
+PAGE_SIZE = 25
+
+
+def _table(request, table):
+    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
+    return table
+
+
+def _errors(form, exc):
+    for field, msgs in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
+        for msg in msgs:
+            form.add_error(field if field in form.fields else None, msg)
+
+
+@register_panel
+def home_panels(user):
+    items = []
+    if is_assistance_chief(user):
+        c = inbox_counts(user)
+        url = reverse("assistance:inbox")
+        items += [
+            {"label": "待审批新申请", "count": c["enrol"], "url": url},
+            {"label": "待审批核减、增减人和复核", "count": c["changes"], "url": url},
+            {"label": "待审批保障标准", "count": c["standards"], "url": url},
+            {"label": "待审批发放名册", "count": c["monthly"], "url": url},
+            {"label": "待审批提标补发", "count": c["backpay"], "url": url},
+        ]
+    elif user.has_perm("civaffairs.add_request"):
+        due = reviews_due(user)
+        today = datetime.date.today()
+        cases = reverse("assistance:case_list")
+        mine = assistance_requests_for(user).filter(submitted_by=user)
+        items += [
+            {
+                "label": "逾期未复核",
+                "count": due["overdue"],
+                "url": f"{cases}?status=active&review_due={today - datetime.timedelta(days=1)}",
+            },
+            {
+                "label": "30天内到期复核",
+                "count": due["due"],
+                "url": f"{cases}?status=active&review_due={today + datetime.timedelta(days=30)}",
+            },
+            {
+                "label": "我提交待审批",
+                "count": mine.filter(status=ApprovalStatus.PENDING).count(),
+                "url": reverse("assistance:request_list") + "?status=pending",
+            },
+            {
+                "label": "被驳回的申请",
+                "count": mine.filter(status=ApprovalStatus.REJECTED).count(),
+                "url": reverse("assistance:request_list") + "?status=rejected",
+            },
+        ]
+    return items
+
+
+# ------------------------------------------------------------------ cases and applications
+
+
+@login_required
+@permission_required("civaffairs.view_case", raise_exception=True)
+def case_list(request):
+    f = CaseFilter(request.GET, queryset=assistance_cases_for(request.user))
+    table = _table(request, CaseTable(f.qs))
+    return render(request, "civaffairs/list.html", {"filter": f, "table": table, "title": "救助对象"})
 
 
 @login_required
 @permission_required("civaffairs.view_case", raise_exception=True)
 def case_detail(request, pk):
-    case = get_object_or_404(cases_for(request.user), pk=pk)
-    payments = payments_for(request.user).filter(case=case).order_by("-month", "-paid_month")
-    return render(request, "assistance/case_detail.html", {"case": case, "payments": payments})
+    case = get_object_or_404(assistance_cases_for(request.user), pk=pk)
+    payments = payments_for(request.user).filter(case=case).order_by("-paid_month", "-month")
+    coverages = case.coverages.select_related("person").order_by("start_month", "id")
+    can_submit = request.user.has_perm("civaffairs.add_request") and case.status == case.Status.ACTIVE
+    return render(
+        request,
+        "assistance/case_detail.html",
+        {
+            "case": case,
+            "payments": payments[:120],
+            "paid_total": payments.aggregate(t=Sum("amount"))["t"],
+            "coverages": coverages,
+            "requests": case.requests.select_related("submitted_by", "decided_by"),
+            "category_label": dict(P.CASE_CATEGORIES.get(case.program.code, [])).get(case.category, ""),
+            "care_label": dict(P.CARE_LEVELS).get(case.care_level, ""),
+            "termination_form": TerminationForm()
+            if can_submit and case.program.cadence == "monthly"
+            else None,
+            "member_form": MemberChangeForm(case=case) if can_submit and case.household_id else None,
+            "review_form": ReviewForm() if can_submit and case.program.code in (P.DIBAO, P.TEKUN) else None,
+        },
+    )
+
+
+@login_required
+@permission_required("civaffairs.add_request", raise_exception=True)
+@require_POST
+def case_change(request, pk, what):
+    case = get_object_or_404(assistance_cases_for(request.user), pk=pk)
+    form = {"terminate": TerminationForm, "review": ReviewForm}.get(what)
+    form = (
+        MemberChangeForm(request.POST, case=case)
+        if what == "member"
+        else form(request.POST)
+        if form
+        else None
+    )
+    if form is None:
+        raise PermissionDenied("未知的变更类型")
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            if what == "terminate":
+                services.submit_termination(
+                    actor=request.user, case=case, effective_month=d["effective_month"], reason=d["reason"]
+                )
+            elif what == "review":
+                services.submit_review(
+                    actor=request.user,
+                    case=case,
+                    outcome=d["outcome"],
+                    effective_month=d["effective_month"],
+                    income=d.get("income"),
+                    reason=d.get("reason", ""),
+                )
+            else:
+                person = get_object_or_404(persons_for(request.user), pk=d["person"])
+                services.submit_member_change(
+                    actor=request.user,
+                    case=case,
+                    person=person,
+                    add=d["change"] == "add",
+                    effective_month=d["effective_month"],
+                    reason=d.get("reason", ""),
+                )
+        except ValidationError as exc:
+            messages.error(request, "提交失败：" + "；".join(exc.messages))
+        else:
+            messages.success(request, "已提交，等待社会救助股股长审批。")
+    else:
+        messages.error(
+            request,
+            "提交失败："
+            + "；".join(
+                f"{form.fields[k].label if k in form.fields else ''}{' '.join(v)}"
+                for k, v in form.errors.items()
+            ),
+        )
+    return redirect("assistance:case_detail", case.pk)
+
+
+@login_required
+@permission_required("civaffairs.add_request", raise_exception=True)
+def apply_dibao(request):
+    """A new household and its 低保 application in one step."""
+    from civaffairs.forms import MemberFormSet
+
+    form = DibaoApplicationForm(request.POST or None, user=request.user)
+    formset = MemberFormSet(request.POST or None, prefix="m")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        d = form.cleaned_data
+        members = [
+            {"name": r["name"], "id_number": r["id_number"], "relation": r["relation"] or "other"}
+            for r in formset.cleaned_data
+            if r.get("name")
+        ]
+        try:
+            with transaction.atomic():
+                household = register_household(
+                    actor=request.user,
+                    region=d["region"],
+                    area=d["area"],
+                    income_per_capita=d["income_per_capita"],
+                    bank_name=d["bank_name"],
+                    bank_account=d["bank_account"],
+                    head={"name": d["head_name"], "id_number": d["head_id_number"]},
+                    members=members,
+                )
+                req = services.submit_enrolment(
+                    actor=request.user,
+                    program=P.DIBAO,
+                    household=household,
+                    start_month=d["start_month"],
+                    category=d["category"],
+                    reason=d["reason"],
+                )
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(
+                request, f"已提交{household.head.name}户（{len(members) + 1}人）的低保申请，等待股长审批。"
+            )
+            return redirect("assistance:request_detail", req.pk)
+    return render(
+        request,
+        "assistance/apply_dibao.html",
+        {"form": form, "formset": formset, "title": "低保申请（新家庭）", "submit_label": "提交申请"},
+    )
+
+
+@login_required
+@permission_required("civaffairs.add_request", raise_exception=True)
+def apply_household(request, household_pk):
+    household = get_object_or_404(households_for(request.user), pk=household_pk)
+    form = ExistingHouseholdApplicationForm(request.POST or None, household=household)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        covered = list(persons_for(request.user).filter(pk__in=d["covered"]))
+        try:
+            req = services.submit_enrolment(
+                actor=request.user,
+                program=P.DIBAO,
+                household=household,
+                covered=covered,
+                start_month=d["start_month"],
+                income=d["income_per_capita"],
+                category=d["category"],
+                reason=d["reason"],
+            )
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, "已提交低保申请，等待股长审批。")
+            return redirect("assistance:request_detail", req.pk)
+    return render(
+        request,
+        "civaffairs/form.html",
+        {"form": form, "title": f"低保申请：{household}", "back": "household_list"},
+    )
+
+
+@login_required
+@permission_required("civaffairs.add_request", raise_exception=True)
+def apply_person(request, person_pk):
+    person = get_object_or_404(persons_for(request.user), pk=person_pk)
+    form = PersonApplicationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            req = services.submit_enrolment(
+                actor=request.user,
+                program=d["program"],
+                person=person,
+                start_month=d["start_month"],
+                category=d["category"] or "",
+                care_level=d["care_level"] or "",
+                institution=d["institution"],
+                amount=d["amount"],
+                event_date=d["event_date"],
+                flags=["mental"] if d["mental"] else [],
+                reason=d["reason"],
+            )
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, f"已提交{person.name}的{d['program'].name}申请，等待股长审批。")
+            return redirect("assistance:request_detail", req.pk)
+    return render(
+        request,
+        "civaffairs/form.html",
+        {"form": form, "title": f"救助申请：{person.name}", "back": "person_list"},
+    )
+
+
+@login_required
+@permission_required("civaffairs.view_request", raise_exception=True)
+def request_list(request):
+    f = RequestFilter(request.GET, queryset=assistance_requests_for(request.user))
+    table = _table(request, RequestTable(f.qs))
+    return render(request, "civaffairs/list.html", {"filter": f, "table": table, "title": "业务申请"})
+
+
+@login_required
+@permission_required("civaffairs.view_request", raise_exception=True)
+def request_detail(request, pk):
+    req = get_object_or_404(assistance_requests_for(request.user), pk=pk)
+    covered = (
+        Person.objects.filter(pk__in=req.data.get("covered") or []) if req.kind == Request.Kind.ENROL else []
+    )
+    can_decide = req.status == ApprovalStatus.PENDING and is_assistance_chief(request.user)
+    return render(
+        request,
+        "assistance/request_detail.html",
+        {
+            "req": req,
+            "case": req.case,
+            "covered": covered,
+            "form": DecisionForm() if can_decide else None,
+            "own": req.submitted_by_id == request.user.pk,
+        },
+    )
+
+
+@login_required
+@require_POST
+def request_decide(request, pk):
+    req = get_object_or_404(assistance_requests_for(request.user), pk=pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择批准或驳回。")
+        return redirect("assistance:request_detail", req.pk)
+    try:
+        services.decide_request(
+            actor=request.user,
+            request=req,
+            approve=form.cleaned_data["decision"] == "approve",
+            comment=form.cleaned_data["comment"],
+        )
+    except ValidationError as exc:
+        messages.error(request, "审批失败：" + "；".join(exc.messages))
+        return redirect("assistance:request_detail", req.pk)
+    messages.success(request, f"已{'批准' if form.cleaned_data['decision'] == 'approve' else '驳回'}：{req}")
+    return redirect("assistance:inbox")
+
+
+# ------------------------------------------------------------------ inbox
+
+
+@login_required
+@permission_required("civaffairs.view_request", raise_exception=True)
+def inbox(request):
+    user = request.user
+    pending_requests = (
+        assistance_requests_for(user).filter(status=ApprovalStatus.PENDING).order_by("submitted_at")
+    )
+    pending_standards = standards_of(user).filter(status=ApprovalStatus.PENDING).select_related("program")
+    pending_payrolls = assistance_payrolls_for(user).filter(status=ApprovalStatus.PENDING)
+    return render(
+        request,
+        "assistance/inbox.html",
+        {
+            "requests": _table(request, RequestTable(pending_requests, prefix="r-")),
+            "standards": pending_standards,
+            "payrolls": pending_payrolls,
+            "is_chief": is_assistance_chief(user),
+            "counts": inbox_counts(user),
+        },
+    )
+
+
+# ------------------------------------------------------------------ standards
+
+
+@login_required
+@permission_required("civaffairs.view_standard", raise_exception=True)
+def standard_list(request):
+    qs = standards_of(request.user).order_by("program__order", "category", "-effective_from")
+    table = _table(request, StandardTable(qs))
+    can_draft = (
+        request.user.has_perm("civaffairs.add_standard")
+        and scope_of(request.user)
+        and scope_of(request.user).section == "assistance"
+        and not scope_of(request.user).town_id
+    )
+    return render(
+        request,
+        "civaffairs/list.html",
+        {"table": table, "title": "保障标准", "new_url": "assistance:standard_create" if can_draft else None},
+    )
+
+
+@login_required
+@permission_required("civaffairs.add_standard", raise_exception=True)
+def standard_create(request):
+    form = StandardForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        code, category = d["key"].split(":")
+        try:
+            s = services.draft_standard(
+                actor=request.user,
+                program=code,
+                category=category,
+                amount=d["amount"],
+                effective_from=d["effective_from"],
+                document=d["document"],
+                subsidy_level=d["subsidy_level"],
+                note=d["note"],
+            )
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, "标准已提交，等待股长审批；批准前发放仍按现行标准。")
+            return redirect("assistance:standard_detail", s.pk)
+    return render(
+        request,
+        "civaffairs/form.html",
+        {"form": form, "title": "拟定保障标准", "back": "assistance:standard_list"},
+    )
+
+
+@login_required
+@permission_required("civaffairs.view_standard", raise_exception=True)
+def standard_detail(request, pk):
+    s = get_object_or_404(standards_of(request.user).select_related("program"), pk=pk)
+    versions = (
+        standards_of(request.user).filter(program=s.program, category=s.category).order_by("-effective_from")
+    )
+    backpay = (
+        Payroll.objects.filter(standard=s, kind=Payroll.Kind.BACKPAY)
+        .exclude(status=ApprovalStatus.REJECTED)
+        .first()
+    )
+    preview = None
+    if s.status == ApprovalStatus.PENDING:
+        owed = services.compute_backpay(s)
+        preview = {"lines": len(owed), "total": sum((o[-1] for o in owed), start=0)}
+    can_decide = (
+        s.status == ApprovalStatus.PENDING
+        and request.user.has_perm("civaffairs.approve_standard")
+        and scope_of(request.user)
+        and scope_of(request.user).section == s.program.section
+    )
+    return render(
+        request,
+        "assistance/standard_detail.html",
+        {
+            "s": s,
+            "label": P.CATEGORY_LABELS.get((s.program.code, s.category)),
+            "versions": versions,
+            "backpay": backpay,
+            "preview": preview,
+            "form": DecisionForm() if can_decide else None,
+            "own": s.drafted_by_id == request.user.pk,
+        },
+    )
+
+
+@login_required
+@require_POST
+def standard_decide(request, pk):
+    s = get_object_or_404(standards_of(request.user), pk=pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择批准或驳回。")
+        return redirect("assistance:standard_detail", s.pk)
+    approve = form.cleaned_data["decision"] == "approve"
+    try:
+        _, backpay = services.decide_standard(
+            actor=request.user, standard=s, approve=approve, comment=form.cleaned_data["comment"]
+        )
+    except ValidationError as exc:
+        messages.error(request, "审批失败：" + "；".join(exc.messages))
+        return redirect("assistance:standard_detail", s.pk)
+    if backpay:
+        messages.success(
+            request, f"标准已批准，生成提标补发 {backpay.line_count} 笔，合计 {backpay.total} 元，待审批。"
+        )
+        return redirect("assistance:payroll_detail", backpay.pk)
+    messages.success(request, "标准已批准。" if approve else "标准已驳回。")
+    return redirect("assistance:standard_detail", s.pk)
+
+
+# ------------------------------------------------------------------ payrolls
+
+
+@login_required
+@permission_required("civaffairs.view_payroll", raise_exception=True)
+def payroll_list(request):
+    qs = assistance_payrolls_for(request.user)
+    kind = request.GET.get("kind")
+    if kind in dict(Payroll.Kind.choices):
+        qs = qs.filter(kind=kind)
+    table = _table(request, PayrollTable(qs))
+    can_generate = (
+        request.user.has_perm("civaffairs.add_payroll")
+        and scope_of(request.user)
+        and not scope_of(request.user).town_id
+        and scope_of(request.user).section == "assistance"
+    )
+    return render(
+        request,
+        "assistance/payroll_list.html",
+        {"table": table, "title": "发放名册", "form": PayrollGenerateForm() if can_generate else None},
+    )
+
+
+@login_required
+@permission_required("civaffairs.add_payroll", raise_exception=True)
+@require_POST
+def payroll_generate(request):
+    form = PayrollGenerateForm(request.POST)
+    if form.is_valid():
+        try:
+            payroll = services.generate_payroll(
+                actor=request.user, program=form.cleaned_data["program"], month=form.cleaned_data["month"]
+            )
+        except ValidationError as exc:
+            messages.error(request, "生成失败：" + "；".join(exc.messages))
+        else:
+            messages.success(
+                request, f"已生成{payroll}：{payroll.line_count} 笔，合计 {payroll.total} 元，待股长审批。"
+            )
+            return redirect("assistance:payroll_detail", payroll.pk)
+    else:
+        messages.error(request, "生成失败：" + "；".join(" ".join(v) for v in form.errors.values()))
+    return redirect("assistance:payroll_list")
+
+
+@login_required
+@permission_required("civaffairs.view_payroll", raise_exception=True)
+def payroll_detail(request, pk):
+    payroll = get_object_or_404(assistance_payrolls_for(request.user), pk=pk)
+    lines = payments_for(request.user).filter(payroll=payroll).order_by("town__code", "case_id", "month")
+    table = _table(request, PaymentLineTable(lines))
+    can_decide = (
+        payroll.status == ApprovalStatus.PENDING
+        and request.user.has_perm("civaffairs.approve_payroll")
+        and scope_of(request.user)
+        and scope_of(request.user).section == payroll.program.section
+    )
+    by_town = lines.values("town__name").annotate(total=Sum("amount")).order_by("town__code")
+    return render(
+        request,
+        "assistance/payroll_detail.html",
+        {
+            "payroll": payroll,
+            "table": table,
+            "by_town": by_town,
+            "form": DecisionForm() if can_decide else None,
+            "own": payroll.created_by_id == request.user.pk,
+        },
+    )
+
+
+@login_required
+@require_POST
+def payroll_decide(request, pk):
+    payroll = get_object_or_404(assistance_payrolls_for(request.user), pk=pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择批准或退回。")
+        return redirect("assistance:payroll_detail", payroll.pk)
+    try:
+        services.decide_payroll(
+            actor=request.user,
+            payroll=payroll,
+            approve=form.cleaned_data["decision"] == "approve",
+            comment=form.cleaned_data["comment"],
+        )
+    except ValidationError as exc:
+        messages.error(request, "审批失败：" + "；".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            "名册已批准并锁定。"
+            if form.cleaned_data["decision"] == "approve"
+            else "名册已退回，该月可重新生成。",
+        )
+    return redirect("assistance:payroll_detail", payroll.pk)
+
+
+@login_required
+@permission_required("civaffairs.view_payroll", raise_exception=True)
+def payroll_export(request, pk):
+    payroll = get_object_or_404(assistance_payrolls_for(request.user), pk=pk)
+    full = request.user.has_perm("civaffairs.view_full_id_number") and request.GET.get("full") == "1"
+    data, count = exports.xlsx_bytes(
+        str(payroll),
+        exports.PAYROLL_HEADERS,
+        exports.payroll_rows(payroll, full_ids=full),
+        footer=["合计", "", "", "", "", "", "", "", "", "", float(payroll.total), ""],
+    )
+    core_services.record_export(actor=request.user, what=f"{payroll}（银行代发）", rows=count, full_ids=full)
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''payroll-{payroll.pk}.xlsx"
+    return response
+
+
+# ------------------------------------------------------------------ public notice
+
+
+def _notice_villages(user):
+    return regions_for(user).filter(level=Region.Level.VILLAGE).order_by("code")
+
+
+@login_required
+@permission_required("civaffairs.view_case", raise_exception=True)
+def notice(request):
+    form = NoticeForm(request.GET or None, villages=_notice_villages(request.user))
+    rows = None
+    if form.is_valid():
+        village, month = form.cleaned_data["village"], form.cleaned_data["month"]
+        rows = list(exports.notice_rows(village, month))
+        fmt = request.GET.get("format")
+        title = f"{village.full_name}{month:%Y年%m月}最低生活保障对象公示"
+        if fmt in ("pdf", "xlsx"):
+            core_services.record_export(actor=request.user, what=title, rows=len(rows))
+        if fmt == "xlsx":
+            data, _ = exports.xlsx_bytes("公示", exports.NOTICE_HEADERS, rows)
+            response = HttpResponse(
+                data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            )
+            response["Content-Disposition"] = "attachment; filename*=UTF-8''notice.xlsx"
+            return response
+        if fmt == "pdf":
+            from weasyprint import HTML
+
+            html = render_to_string(
+                "assistance/notice_print.html",
+                {
+                    "title": title,
+                    "rows": rows,
+                    "headers": exports.NOTICE_HEADERS,
+                    "until": add_months(month, 1),
+                },
+            )
+            response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
+            response["Content-Disposition"] = "inline; filename*=UTF-8''notice.pdf"
+            return response
+    return render(
+        request,
+        "assistance/notice.html",
+        {"form": form, "rows": rows, "headers": exports.NOTICE_HEADERS, "query": request.GET.urlencode()},
+    )

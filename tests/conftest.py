@@ -1,8 +1,18 @@
 import os
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# No example database in the working tree, and no per-example deadline on a busy CI machine.
+hypothesis_settings.register_profile("civaffairs", database=None, deadline=None)
+hypothesis_settings.load_profile("civaffairs")
+
+
+def pytest_configure(config):
+    # WhiteNoise warns that STATIC_ROOT (var/static) does not exist until collectstatic has run.
+    config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
 
 
 @pytest.fixture(autouse=True)

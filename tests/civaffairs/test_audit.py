@@ -245,3 +245,11 @@ def test_the_log_filters_by_date(auditor, login, caseworker):
 @pytest.mark.parametrize("role", ["caseworker", "chief", "sysadmin"])
 def test_other_roles_get_403_on_the_audit_log(role, request, login):
     assert login(request.getfixturevalue(role)).get(reverse("audit_log")).status_code == 403
+
+
+def test_logging_out_is_audited(caseworker, login):
+    client = login(caseworker)
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    [event] = events("logout")
+    assert (event.actor, event.actor_name) == (caseworker, "shicheng")

@@ -1,10 +1,13 @@
 """A town's caseworker sees and edits only that town's people; the admin role sees no beneficiary data."""
 
+import datetime
+
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from civaffairs import services
+from civaffairs.idnumber import make_id_number
 from civaffairs.models import Household, Person
 from tests.factories import HouseholdFactory, PersonFactory, id_number_for
 
@@ -39,11 +42,22 @@ def test_a_town_caseworker_lists_only_the_own_towns_persons(caseworker, login, p
     assert response.status_code == 200
     assert listed_names(response) == {"石城甲", "石城乙"}
     assert "六都丙" not in response.content.decode()
+    assert "共 2 条" in response.content.decode()
 
 
 def test_a_district_role_lists_every_towns_persons(director, login, people):
     response = login(director).get(reverse("person_list"))
     assert listed_names(response) == {"石城甲", "石城乙", "六都丙"}
+
+
+def test_the_list_counts_every_visible_row_across_pages(caseworker, login, shicheng_village, liudu_village):
+    PersonFactory.create_batch(27, region=shicheng_village)
+    PersonFactory.create_batch(3, region=liudu_village)
+    response = login(caseworker).get(reverse("person_list"))
+    assert len(response.context["table"].page.object_list) == 25
+    assert "共 27 条" in response.content.decode()
+    second = login(caseworker).get(reverse("person_list"), {"page": 2})
+    assert len(second.context["table"].page.object_list) == 2
 
 
 @pytest.mark.parametrize("query", ["六都丙", "六都", "FULL_ID", "LAST_FOUR"])
@@ -191,3 +205,30 @@ def test_the_admin_role_sees_no_counts_and_cannot_reveal(sysadmin, login, people
     reveal = client.post(reverse("person_reveal", args=[people["石城甲"].pk]))
     assert reveal.status_code in (403, 404)
     assert people["石城甲"].id_number not in reveal.content.decode()
+
+
+def test_a_town_caseworker_registers_a_person_in_the_own_town(caseworker, login, shicheng_village):
+    number = make_id_number("445323", datetime.date(1988, 8, 8), 17)
+    response = login(caseworker).post(
+        reverse("person_create"), {"name": "本镇人", "id_number": number, "region": shicheng_village.pk}
+    )
+    person = Person.objects.get(name="本镇人")
+    assert response.status_code == 302
+    assert response.url == reverse("person_detail", args=[person.pk])
+    assert (person.id_number, person.town.name, person.region) == (number, "石城镇", shicheng_village)
+    assert (person.birth_date, person.sex) == (datetime.date(1988, 8, 8), "M")
+
+
+def test_it_refuses_registering_a_number_registered_in_another_town(
+    caseworker, login, people, shicheng_village
+):
+    # The other town's person stays invisible, but the number is still taken.
+    before = Person.objects.count()
+    response = login(caseworker).post(
+        reverse("person_create"),
+        {"name": "重号", "id_number": people["六都丙"].id_number, "region": shicheng_village.pk},
+    )
+    assert response.status_code == 200
+    assert "该身份证号已登记" in response.content.decode()
+    assert "六都丙" not in response.content.decode()
+    assert Person.objects.count() == before

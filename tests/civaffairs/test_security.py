@@ -141,7 +141,11 @@ def test_an_idle_session_past_30_minutes_must_log_in_again(caseworker, login):
 
 
 def run_django(args, **env):
-    environment = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     environment.update(env, DJANGO_SETTINGS_MODULE="civaffairs.settings")
     return subprocess.run(
         [sys.executable, *args], cwd=BASE_DIR, env=environment, capture_output=True, text=True, timeout=120

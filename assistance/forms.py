@@ -1,0 +1,159 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
+from civaffairs.forms import HouseholdRegistrationForm
+from civaffairs.models import Institution, Program
+from civaffairs.periods import InvalidPeriod, parse_month
+
+from . import programs as P
+from .services import REVIEW_OUTCOMES
+
+
+class MonthField(forms.CharField):
+    widget = forms.TextInput(attrs={"type": "month", "placeholder": "2019-07"})
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 10)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        try:
+            return parse_month(value)
+        except InvalidPeriod as exc:
+            raise ValidationError(str(exc)) from None
+
+
+def _choices(pairs, blank=True):
+    return ([("", "——")] if blank else []) + list(pairs)
+
+
+class DibaoApplicationForm(HouseholdRegistrationForm):
+    category = forms.ChoiceField(label="复核类别", choices=P.CASE_CATEGORIES[P.DIBAO])
+    start_month = MonthField(label="起始年月")
+    reason = forms.CharField(label="申请事由", max_length=200, required=False)
+
+
+class ExistingHouseholdApplicationForm(forms.Form):
+    income_per_capita = forms.DecimalField(
+        label="家庭月人均收入（元）", min_value=0, max_digits=10, decimal_places=2
+    )
+    covered = forms.MultipleChoiceField(label="保障人员", widget=forms.CheckboxSelectMultiple)
+    category = forms.ChoiceField(label="复核类别", choices=P.CASE_CATEGORIES[P.DIBAO])
+    start_month = MonthField(label="起始年月")
+    reason = forms.CharField(label="申请事由", max_length=200, required=False)
+
+    def __init__(self, *args, household, **kwargs):
+        super().__init__(*args, **kwargs)
+        members = household.members.filter(left_on__isnull=True).select_related("person")
+        self.fields["covered"].choices = [
+            (str(m.person_id), f"{m.person.name}（{m.get_relation_display()}）") for m in members
+        ]
+        self.fields["covered"].initial = [str(m.person_id) for m in members]
+        self.fields["income_per_capita"].initial = household.income_per_capita
+
+
+class PersonApplicationForm(forms.Form):
+    program = forms.ModelChoiceField(
+        label="救助项目", queryset=Program.objects.filter(section="assistance", unit="person")
+    )
+    category = forms.ChoiceField(
+        label="供养方式",
+        required=False,
+        choices=_choices([(P.DISPERSED, "分散供养 / 散居"), (P.CENTRALIZED, "集中供养")]),
+    )
+    care_level = forms.ChoiceField(label="自理能力（特困）", required=False, choices=_choices(P.CARE_LEVELS))
+    institution = forms.ModelChoiceField(
+        label="供养机构（集中供养）", queryset=Institution.objects.all(), required=False
+    )
+    start_month = MonthField(label="起始年月（按月发放的项目）", required=False)
+    event_date = forms.DateField(
+        label="救助日期（临时救助）", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    amount = forms.DecimalField(
+        label="救助金额（临时救助，元）", required=False, min_value=0, max_digits=12, decimal_places=2
+    )
+    mental = forms.BooleanField(label="救助对象为严重精神障碍患者", required=False)
+    reason = forms.CharField(label="申请事由", max_length=200, required=False)
+
+
+class TerminationForm(forms.Form):
+    effective_month = MonthField(label="停发年月（自该月起停发）")
+    reason = forms.CharField(label="核减原因", max_length=200)
+
+
+class MemberChangeForm(forms.Form):
+    change = forms.ChoiceField(label="变更", choices=[("add", "增人"), ("remove", "减人")])
+    person = forms.ChoiceField(label="人员")
+    effective_month = MonthField(label="生效年月")
+    reason = forms.CharField(label="事由", max_length=200, required=False)
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        members = (
+            case.household.members.filter(left_on__isnull=True).select_related("person")
+            if case.household_id
+            else []
+        )
+        self.fields["person"].choices = [(str(m.person_id), m.person.name) for m in members]
+
+
+class ReviewForm(forms.Form):
+    outcome = forms.ChoiceField(label="复核结论", choices=REVIEW_OUTCOMES)
+    effective_month = MonthField(label="生效年月")
+    income = forms.DecimalField(
+        label="新的家庭月人均收入（调整金额时填写）",
+        required=False,
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
+    )
+    reason = forms.CharField(label="复核情况", max_length=200, required=False)
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "批准"), ("reject", "驳回")])
+    comment = forms.CharField(label="审批意见", max_length=200, required=False)
+
+
+def standard_category_choices():
+    out = []
+    for code, cats in P.STANDARD_CATEGORIES.items():
+        for category, label, basis in cats:
+            unit = "元/人/年" if basis == "annual" else "元/人/月"
+            out.append((f"{code}:{category}", f"{P.PROGRAM_NAMES[code]} · {label}（{unit}）"))
+    return out
+
+
+class StandardForm(forms.Form):
+    key = forms.ChoiceField(label="项目与类别", choices=standard_category_choices)
+    amount = forms.DecimalField(label="标准（元）", min_value=0, max_digits=10, decimal_places=2)
+    subsidy_level = forms.DecimalField(
+        label="补差水平（低保，元/人/月）", required=False, min_value=0, max_digits=10, decimal_places=2
+    )
+    effective_from = forms.DateField(label="生效日期", widget=forms.DateInput(attrs={"type": "date"}))
+    document = forms.CharField(label="依据文号", max_length=100, required=False)
+    note = forms.CharField(label="说明", max_length=200, required=False)
+
+
+class PayrollGenerateForm(forms.Form):
+    program = forms.ModelChoiceField(
+        label="项目", queryset=Program.objects.filter(section="assistance", cadence="monthly")
+    )
+    month = MonthField(label="发放年月")
+
+
+class NoticeForm(forms.Form):
+    village = forms.ModelChoiceField(label="村（居）委", queryset=None)
+    month = MonthField(label="年月")
+
+    def __init__(self, *args, villages, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = villages
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="花名册（XLSX）")
+    approve = forms.BooleanField(label="按已审批台账迁移（由股长导入时直接批准）", required=False)

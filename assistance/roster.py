@@ -1,0 +1,714 @@
+"""低保花名册 (roster) import: a caseworker's existing Excel ledger becomes 低保 applications.
+
+One row per person; rows sharing a 户主身份证号 form a household, whose head's row has 与户主关系
+= 户主. Every row is checked before anything is written, and every failing cell is reported in
+Chinese ("第5行 身份证号：校验位错误"); then everything is written in one transaction, as pending
+applications or — when an approver is named (存量对象迁移) — as approved ones.
+
+Validation takes a constant number of queries whatever the file size (regions once, existing
+身份证号 and open covers in chunks) and writing is bulk inserts, so a district's 10,000 rows
+import in seconds on SQLite and PostgreSQL. It is the bulk equivalent of register_household +
+submit_enrolment (+ decide_request), and applies the same rules: GB 11643 身份证号, one person
+registered once, town scope, 低保 and 特困 exclude each other, nobody approves their own submission.
+"""
+
+import datetime
+import io
+import zipfile
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from civaffairs import audit
+from civaffairs.idnumber import InvalidIdNumber, make_id_number, normalize, parse_id_number
+from civaffairs.models import (
+    ApprovalStatus,
+    Area,
+    Case,
+    Coverage,
+    Household,
+    HouseholdMember,
+    Person,
+    Program,
+    Region,
+    Relation,
+    Request,
+)
+from civaffairs.periods import InvalidPeriod, parse_month
+from civaffairs.selectors import user_town
+
+from . import programs as P
+from .services import _check_approver
+
+TOWN, VILLAGE, HEAD_ID, NAME, ID_NUMBER, RELATION, AREA, INCOME, START, CATEGORY = (
+    "所属镇",
+    "所属村",
+    "户主身份证号",
+    "姓名",
+    "身份证号",
+    "与户主关系",
+    "城乡类别",
+    "家庭月人均收入",
+    "起始年月",
+    "复核类别",
+)
+REQUIRED_HEADERS = [TOWN, VILLAGE, HEAD_ID, NAME, ID_NUMBER, RELATION, AREA, INCOME, START]
+OPTIONAL_HEADERS = [CATEGORY]
+TEMPLATE_HEADERS = REQUIRED_HEADERS + OPTIONAL_HEADERS
+# Columns describing the household, not the person: required on the head's row; member rows may
+# leave them blank, and where they fill them in the values must agree with the head's row.
+HOUSEHOLD_COLUMNS = [TOWN, VILLAGE, AREA, INCOME, START, CATEGORY]
+COLUMN_ORDER = {h: i for i, h in enumerate(TEMPLATE_HEADERS)}
+
+RELATIONS = {label: value for value, label in Relation.choices}
+AREAS = {label: value for value, label in Area.choices}
+CATEGORIES = dict(P.CASE_CATEGORIES[P.DIBAO])
+DEFAULT_CATEGORY = "B"
+MAX_INCOME = Decimal("99999999.99")  # Household.income_per_capita: max_digits=10, decimal_places=2
+CHUNK = 900  # below SQLite's historical 999-parameter limit
+BATCH = 1000
+HEADER_SEARCH_ROWS = 10  # ledgers often carry a title line or two above the header
+IMPORT_NOTE = "存量花名册导入"
+NOT_XLSX = "文件不是有效的 XLSX（如为 .xls 或 .csv，请在 Excel 中另存为 .xlsx 后再导入）"
+
+
+@dataclass(frozen=True, order=True)
+class RowError:
+    """One failing cell: row is the spreadsheet's row number (None for the file as a whole)."""
+
+    row: int
+    order: int
+    column: str
+    message: str
+
+    def __str__(self):
+        where = f"第{self.row}行 " if self.row else ""
+        return f"{where}{self.column}：{self.message}" if self.column else f"{where}{self.message}"
+
+
+def _error(row, column, message):
+    return RowError(row or 0, COLUMN_ORDER.get(column, -1), column, message)
+
+
+class RosterError(Exception):
+    """The file cannot be imported; `errors` lists every failing row and column."""
+
+    def __init__(self, errors):
+        self.errors = sorted(errors)
+        super().__init__("\n".join(str(e) for e in self.errors))
+
+
+@dataclass
+class Row:
+    number: int  # spreadsheet row number
+    values: dict  # header → raw cell value (None when blank)
+    name: str = ""
+    id_number: str | None = None  # normalized and valid, else None
+    birth_date: datetime.date | None = None
+    sex: str = ""
+    head_id: str = ""
+    relation: str | None = None
+    parsed: dict = field(default_factory=dict)  # household column → parsed value
+
+
+@dataclass
+class HouseholdPlan:
+    head: Row
+    rows: list  # head first
+    town_id: int
+    region_id: int
+    area: str
+    income: Decimal
+    start_month: datetime.date
+    category: str
+
+
+@dataclass
+class ImportResult:
+    households: int
+    persons: int
+    approved: bool
+    case_ids: list
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _blank(value):
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _text(value):
+    if _blank(value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _header(value):
+    return "".join(_text(value).split())  # "身份 证号\n" → "身份证号"
+
+
+def read_rows(file):
+    """(rows, errors): the first sheet's data rows as Row objects, blank rows skipped."""
+    try:
+        data = file.read() if hasattr(file, "read") else open(file, "rb").read()  # noqa: SIM115
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+        if isinstance(exc, OSError) and not hasattr(file, "read"):
+            return [], [_error(None, "文件", f"无法读取文件：{exc}")]
+        return [], [_error(None, "文件", NOT_XLSX)]
+    except Exception:  # openpyxl raises many kinds on foreign files; all mean the same to the user
+        return [], [_error(None, "文件", NOT_XLSX)]
+    try:
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # other tools write wrong <dimension>; read every row
+        lines = sheet.iter_rows(values_only=True)
+        header_number, header = None, None
+        for number, line in enumerate(lines, start=1):
+            cells = [_header(v) for v in line]
+            if header is None and any(cells):
+                header_number, header = number, cells
+            if ID_NUMBER in cells:
+                header_number, header = number, cells
+                break
+            if number >= HEADER_SEARCH_ROWS and header is not None:
+                break
+        if header is None:
+            return [], [_error(None, "文件", "文件为空，没有表头和数据")]
+        errors = []
+        columns = {}
+        for index, name in enumerate(header):
+            if name in TEMPLATE_HEADERS:
+                if name in columns:
+                    errors.append(_error(header_number, name, "表头重复"))
+                columns.setdefault(name, index)
+        for name in REQUIRED_HEADERS:
+            if name not in columns:
+                errors.append(_error(header_number, name, f"缺少必填列“{name}”"))
+        if errors:
+            return [], errors
+        rows = []
+        # Re-read from the header on: the loop above may have consumed a data row.
+        for number, line in enumerate(sheet.iter_rows(min_row=header_number + 1, values_only=True)):
+            values = {name: (line[i] if i < len(line) else None) for name, i in columns.items()}
+            if all(_blank(v) for v in values.values()):
+                continue
+            rows.append(Row(number=header_number + 1 + number, values=values))
+        if not rows:
+            return [], [_error(None, "文件", "表头下没有数据行")]
+        return rows, []
+    finally:
+        workbook.close()
+
+
+# ---------------------------------------------------------------- parsing cells
+
+
+def _id_message(exc):
+    message = str(exc)
+    if message.startswith("身份证号") and not message.startswith("身份证号中"):
+        message = message[len("身份证号") :]
+    return message
+
+
+def _parse_id(value):
+    if isinstance(value, int | float):
+        # Excel keeps 15 significant digits: an 18-digit number typed into a number cell has lost
+        # its last digits for good, so say why rather than "校验位错误".
+        raise InvalidIdNumber("请将身份证号列设为文本格式后重新填写（数字格式会丢失末几位）")
+    return parse_id_number(_text(value))
+
+
+def _parse_income(value):
+    if isinstance(value, bool):
+        raise ValueError
+    try:
+        amount = Decimal(str(value).strip().replace(",", "")) if not isinstance(value, Decimal) else value
+    except InvalidOperation:
+        raise ValueError("应为数字（元）") from None
+    if not amount.is_finite():
+        raise ValueError("应为数字（元）")
+    if amount < 0:
+        raise ValueError("不能为负数")
+    if amount > MAX_INCOME:
+        raise ValueError("数额过大")
+    return amount.quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def _parse_month(value):
+    if isinstance(value, datetime.datetime | datetime.date):
+        return datetime.date(value.year, value.month, 1)
+    return parse_month(_text(value))
+
+
+class _Regions:
+    """Towns and their villages (村（居）委 and 自然村), loaded once, matched by name within the town."""
+
+    def __init__(self):
+        self.towns = {}
+        self.places = {}  # town_id → name → [(level, id, area)]
+        rows = Region.objects.filter(
+            level__in=[Region.Level.TOWN, Region.Level.VILLAGE, Region.Level.NATURAL]
+        ).values_list("id", "name", "level", "town_id", "area")
+        for pk, name, level, town_id, area in rows:
+            if level == Region.Level.TOWN:
+                self.towns[name] = pk
+            elif town_id is not None:
+                self.places.setdefault(town_id, {}).setdefault(name, []).append((level, pk, area))
+        self.town_names = {pk: name for name, pk in self.towns.items()}
+
+    def town(self, value):
+        name = _text(value)
+        if name not in self.towns:
+            raise ValueError(f"未知的镇“{name}”")
+        return self.towns[name]
+
+    def village(self, town_id, value):
+        name = _text(value)
+        found = self.places.get(town_id, {}).get(name, [])
+        if not found:
+            raise ValueError(f"{self.town_names[town_id]}没有名为“{name}”的村（居）委或自然村")
+        # A village committee wins over a natural village of the same name; two of a level is ambiguous.
+        level = min(f[0] for f in found)
+        same = [f for f in found if f[0] == level]
+        if len(same) > 1:
+            raise ValueError(f"{self.town_names[town_id]}有{len(same)}个名为“{name}”的村，请联系管理员区分")
+        return same[0][1]
+
+
+def _parse_household_cell(column, value, regions, town_id):
+    if column == TOWN:
+        return regions.town(value)
+    if column == VILLAGE:
+        if town_id is None:
+            raise ValueError("所属镇有误，无法确定村")
+        return regions.village(town_id, value)
+    if column == AREA:
+        text = _text(value)
+        if text not in AREAS:
+            raise ValueError(f"应为“城镇”或“农村”，而不是“{text}”")
+        return AREAS[text]
+    if column == INCOME:
+        return _parse_income(value)
+    if column == START:
+        return _parse_month(value)
+    if column == CATEGORY:
+        text = _text(value).upper().removesuffix("类")
+        if text not in CATEGORIES:
+            raise ValueError(f"应为 A、B 或 C，而不是“{_text(value)}”")
+        return text
+    raise AssertionError(column)
+
+
+# ---------------------------------------------------------------- validating
+
+
+def _check_persons(rows, errors):
+    """Name, 身份证号, 户主身份证号 and relation of every row; duplicates inside the file."""
+    seen = {}
+    for row in rows:
+        v = row.values
+        row.name = _text(v[NAME])
+        if not row.name:
+            errors.append(_error(row.number, NAME, "请填写姓名"))
+        elif len(row.name) > Person._meta.get_field("name").max_length:
+            errors.append(_error(row.number, NAME, "姓名过长"))
+        if _blank(v[ID_NUMBER]):
+            errors.append(_error(row.number, ID_NUMBER, "请填写身份证号"))
+        else:
+            try:
+                row.id_number, row.birth_date, row.sex = _parse_id(v[ID_NUMBER])
+            except InvalidIdNumber as exc:
+                errors.append(_error(row.number, ID_NUMBER, _id_message(exc)))
+        if row.id_number:
+            if row.id_number in seen:
+                errors.append(_error(row.number, ID_NUMBER, f"与第{seen[row.id_number]}行重复"))
+            else:
+                seen[row.id_number] = row.number
+        if _blank(v[HEAD_ID]):
+            errors.append(_error(row.number, HEAD_ID, "请填写户主身份证号"))
+        else:
+            row.head_id = normalize(_text(v[HEAD_ID]))
+        text = _text(v[RELATION])
+        if text not in RELATIONS:
+            allowed = "、".join(RELATIONS)
+            reason = f"应为{allowed}之一" + (f"，而不是“{text}”" if text else "")
+            errors.append(_error(row.number, RELATION, reason))
+        else:
+            row.relation = RELATIONS[text]
+
+
+def _group(rows, errors):
+    """{户主身份证号: (head row or None, [rows])}, reporting households without exactly one head."""
+    groups = {}
+    for row in rows:
+        if row.head_id:
+            groups.setdefault(row.head_id, []).append(row)
+    result = {}
+    for head_id, members in groups.items():
+        heads = [r for r in members if r.relation == Relation.HEAD]
+        if not heads:
+            if all(r.relation is not None for r in members):
+                errors.append(
+                    _error(
+                        members[0].number,
+                        RELATION,
+                        f"户主身份证号为{head_id}的家庭没有与户主关系为“户主”的行",
+                    )
+                )
+            result[head_id] = (None, members)
+            continue
+        head = heads[0]
+        for extra in heads[1:]:
+            errors.append(
+                _error(extra.number, RELATION, f"同一家庭只能有一名户主（第{head.number}行已是户主）")
+            )
+        if head.id_number and head.id_number != head_id:
+            errors.append(_error(head.number, ID_NUMBER, "户主行的身份证号须与户主身份证号一致"))
+        result[head_id] = (head, [head] + [r for r in members if r is not head])
+    return result
+
+
+def _check_households(groups, regions, actor_town, errors):
+    """Household columns: required and parsed on the head's row, consistent on member rows."""
+    plans = []
+    for head, members in groups.values():
+        for row in members:
+            is_head = row is head
+            town_id = None
+            for column in HOUSEHOLD_COLUMNS:
+                value = row.values.get(column)
+                if _blank(value):
+                    if is_head and column in REQUIRED_HEADERS:
+                        errors.append(_error(row.number, column, f"户主行须填写{column}"))
+                    continue
+                if column == VILLAGE and town_id is None and _blank(row.values[TOWN]) and head is not None:
+                    town_id = head.parsed.get(TOWN)  # a member row may leave the town to the head's
+                try:
+                    parsed = _parse_household_cell(column, value, regions, town_id)
+                except (ValueError, InvalidPeriod) as exc:
+                    if column != VILLAGE or town_id is not None:
+                        errors.append(_error(row.number, column, str(exc) or "格式有误"))
+                    continue
+                if column == TOWN:
+                    town_id = parsed
+                    if actor_town is not None and parsed != actor_town.pk:
+                        errors.append(_error(row.number, TOWN, f"只能导入本镇（{actor_town.name}）的对象"))
+                row.parsed[column] = parsed
+                if (
+                    not is_head
+                    and head is not None
+                    and column in head.parsed
+                    and head.parsed[column] != parsed
+                ):
+                    errors.append(_error(row.number, column, f"与户主行（第{head.number}行）不一致"))
+        if head is not None and all(c in head.parsed for c in REQUIRED_HEADERS if c in HOUSEHOLD_COLUMNS):
+            p = head.parsed
+            plans.append(
+                HouseholdPlan(
+                    head=head,
+                    rows=members,
+                    town_id=p[TOWN],
+                    region_id=p[VILLAGE],
+                    area=p[AREA],
+                    income=p[INCOME],
+                    start_month=p[START],
+                    category=p.get(CATEGORY, DEFAULT_CATEGORY),
+                )
+            )
+    return plans
+
+
+def _chunks(items, size=CHUNK):
+    items = list(items)
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _check_database(rows, program, errors):
+    """Persons already registered, and those of them with an open 低保 or 特困 cover: one query per
+    chunk of 身份证号, whatever the file size."""
+    by_number = {r.id_number: r for r in rows if r.id_number}
+    existing = {}
+    for chunk in _chunks(by_number):
+        existing.update(Person.objects.filter(id_number__in=chunk).values_list("id", "id_number"))
+    if not existing:
+        return
+    # As assistance.services.find_conflicts, for many persons at once: open or pending covers of
+    # 低保 itself or of its exclusion group (特困); rejected applications do not count.
+    group = P.EXCLUSION_GROUPS.get(program.code, "")
+    same = Q(program=program) | Q(exclusion_group=group) if group else Q(program=program)
+    covered = {}
+    for chunk in _chunks(existing):
+        covers = (
+            Coverage.objects.filter(same, person_id__in=chunk, end_month__isnull=True)
+            .exclude(case__status=Case.Status.REJECTED)
+            .values_list("person_id", "case_id", "case__status", "case__program__name", "case__town__name")
+        )
+        for person_id, case_id, status, program_name, town_name in covers:
+            covered.setdefault(person_id, (case_id, status, program_name, town_name))
+    for person_id, number in existing.items():
+        row = by_number[number]
+        if person_id in covered:
+            case_id, status, program_name, town_name = covered[person_id]
+            label = Case.Status(status).label
+            errors.append(
+                _error(
+                    row.number,
+                    ID_NUMBER,
+                    f"已有{label}的{program_name}（编号{case_id}，{town_name}），低保与特困不能同时或重复享受",
+                )
+            )
+        else:
+            errors.append(_error(row.number, ID_NUMBER, "该身份证号已登记，不能重复导入"))
+
+
+def _check_actors(actor, approver, program):
+    """The submitter must be able to apply; an approver must pass decide_request's checks."""
+    if not actor.has_perm("civaffairs.add_request"):
+        raise RosterError([_error(None, "导入人", f"{actor.username}的角色不能提交救助申请")])
+    if approver is not None:
+        try:
+            _check_approver(approver, "civaffairs.approve_case", actor.pk, program.section)
+        except PermissionDenied as exc:
+            raise RosterError([_error(None, "审批人", f"{approver.username}：{exc}")]) from None
+
+
+def validate(rows, *, actor, approver=None):
+    """Every check, no writes: (plans, errors)."""
+    program = Program.objects.get(code=P.DIBAO)
+    _check_actors(actor, approver, program)
+    errors = []
+    _check_persons(rows, errors)
+    groups = _group(rows, errors)
+    plans = _check_households(groups, _Regions(), user_town(actor), errors)
+    _check_database(rows, program, errors)
+    return program, plans, errors
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _write(plans, *, program, actor, approver, filename):
+    """Bulk equivalent of register_household + submit_enrolment (+ decide_request approve)."""
+    now = timezone.now()
+    group = P.EXCLUSION_GROUPS.get(program.code, "")
+    persons = {}
+    for plan in plans:
+        for row in plan.rows:
+            persons[row.number] = Person(
+                name=row.name,
+                id_number=row.id_number,
+                birth_date=row.birth_date,
+                sex=row.sex,
+                region_id=plan.region_id,
+                town_id=plan.town_id,
+            )
+    Person.objects.bulk_create(persons.values(), batch_size=BATCH)
+    households = [
+        Household(
+            head=persons[plan.head.number],
+            region_id=plan.region_id,
+            town_id=plan.town_id,
+            area=plan.area,
+            income_per_capita=plan.income,
+        )
+        for plan in plans
+    ]
+    Household.objects.bulk_create(households, batch_size=BATCH)
+    HouseholdMember.objects.bulk_create(
+        [
+            HouseholdMember(
+                household=household,
+                person=persons[row.number],
+                relation=row.relation,
+                joined_on=plan.start_month,
+            )
+            for plan, household in zip(plans, households, strict=True)
+            for row in plan.rows
+        ],
+        batch_size=BATCH,
+    )
+    status = Case.Status.ACTIVE if approver else Case.Status.PENDING
+    cases = [
+        Case(
+            program=program,
+            household=household,
+            town_id=plan.town_id,
+            area=plan.area,
+            category=plan.category,
+            start_month=plan.start_month,
+            status=status,
+            reason=IMPORT_NOTE,
+            next_review=P.next_review(program.code, plan.category, plan.start_month) if approver else None,
+            submitted_by=actor,
+        )
+        for plan, household in zip(plans, households, strict=True)
+    ]
+    Case.objects.bulk_create(cases, batch_size=BATCH)
+    Coverage.objects.bulk_create(
+        [
+            Coverage(
+                case=case,
+                person=persons[row.number],
+                program=program,
+                exclusion_group=group,
+                start_month=plan.start_month,
+            )
+            for plan, case in zip(plans, cases, strict=True)
+            for row in plan.rows
+        ],
+        batch_size=BATCH,
+    )
+    decision = (
+        {
+            "status": ApprovalStatus.APPROVED,
+            "decided_by": approver,
+            "decided_at": now,
+            "comment": "存量对象迁移，导入时批准",
+        }
+        if approver
+        else {"status": ApprovalStatus.PENDING}
+    )
+    Request.objects.bulk_create(
+        [
+            Request(
+                kind=Request.Kind.ENROL,
+                case=case,
+                effective_month=plan.start_month,
+                data={
+                    "covered": [persons[row.number].pk for row in plan.rows],
+                    "income": str(plan.income),
+                    "source": "roster_import",
+                },
+                reason=IMPORT_NOTE,
+                submitted_by=actor,
+                **decision,
+            )
+            for plan, case in zip(plans, cases, strict=True)
+        ],
+        batch_size=BATCH,
+    )
+    case_ids = [c.pk for c in cases]
+    audit.record(
+        actor,
+        "roster.import",
+        None,
+        {
+            "file": filename,
+            "program": program.code,
+            "households": len(plans),
+            "persons": len(persons),
+            "approved_on_import": approver is not None,
+            "approved_by": approver.username if approver else None,
+            "status": status,
+            "case_ids": case_ids,
+        },
+        object_type="roster",
+        object_repr=f"低保花名册导入 {filename}".strip(),
+    )
+    return ImportResult(
+        households=len(plans), persons=len(persons), approved=approver is not None, case_ids=case_ids
+    )
+
+
+def import_roster(file, *, actor, approver=None, filename=""):
+    """Import an XLSX roster (path or file object) as 低保 applications submitted by `actor`, or
+    approved by `approver` when given. Raises RosterError listing every problem; writes nothing then."""
+    rows, errors = read_rows(file)
+    if errors:
+        raise RosterError(errors)
+    program, plans, errors = validate(rows, actor=actor, approver=approver)
+    if errors:
+        raise RosterError(errors)
+    try:
+        with transaction.atomic():
+            return _write(plans, program=program, actor=actor, approver=approver, filename=filename)
+    except IntegrityError:
+        # Someone registered one of these persons, or covered them, between check and write.
+        raise RosterError(
+            [_error(None, "文件", "导入期间有人同时登记了文件中的人员，未导入任何数据，请重新导入")]
+        ) from None
+
+
+# ---------------------------------------------------------------- template
+
+
+TEMPLATE_NOTES = [
+    (TOWN, "必填（户主行）", "镇名，如 石城镇；镇经办人只能导入本镇"),
+    (VILLAGE, "必填（户主行）", "该镇下的村（居）委或自然村名称，如 上洞村"),
+    (HEAD_ID, "必填", "本户户主的身份证号；同一户主身份证号的各行为一户"),
+    (NAME, "必填", ""),
+    (ID_NUMBER, "必填", "18位，末位可为X；请保持文本格式，否则 Excel 会丢失末几位"),
+    (RELATION, "必填", "、".join(RELATIONS) + "；每户恰有一行为“户主”"),
+    (AREA, "必填（户主行）", "城镇 或 农村"),
+    (INCOME, "必填（户主行）", "元，非负数"),
+    (START, "必填（户主行）", "如 2019-03、201903 或 2019年3月"),
+    (CATEGORY, "选填", "A（每年复核）、B（每半年复核）、C（每季度复核），空白为 B"),
+]
+
+
+def template_bytes():
+    """The import template: the headers, a head and a member as example rows, and notes."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "花名册"
+    ws.append(TEMPLATE_HEADERS)
+    head_id = make_id_number("445303", datetime.date(1968, 4, 12), 15)
+    examples = [
+        ["石城镇", "上洞村", head_id, "黄大明（示例）", head_id, "户主", "农村", 180, "2019-03", "B"],
+        [
+            "石城镇",
+            "上洞村",
+            head_id,
+            "李秀英（示例）",
+            make_id_number("445323", datetime.date(1970, 9, 2), 26),
+            "配偶",
+            "农村",
+            180,
+            "2019-03",
+            "B",
+        ],
+    ]
+    for example in examples:
+        ws.append(example)
+    bold = Font(bold=True)
+    for cell in ws[1]:
+        cell.font = bold
+    text_columns = {TEMPLATE_HEADERS.index(h) for h in (HEAD_ID, ID_NUMBER, START)}
+    for index, header in enumerate(TEMPLATE_HEADERS):
+        letter = ws.cell(row=1, column=index + 1).column_letter
+        ws.column_dimensions[letter].width = 22 if index in text_columns else 12
+        if index in text_columns:
+            ws.column_dimensions[letter].number_format = "@"
+            for row in ws.iter_rows(min_row=2, min_col=index + 1, max_col=index + 1):
+                row[0].number_format = "@"
+    for header, options in ((RELATION, RELATIONS), (AREA, AREAS), (CATEGORY, CATEGORIES)):
+        letter = ws.cell(row=1, column=TEMPLATE_HEADERS.index(header) + 1).column_letter
+        rule = DataValidation(type="list", formula1='"' + ",".join(options) + '"', allow_blank=True)
+        rule.add(f"{letter}2:{letter}20000")
+        ws.add_data_validation(rule)
+    ws.freeze_panes = "A2"
+    notes = wb.create_sheet("填写说明")
+    notes.append(["列名", "是否必填", "说明"])
+    for cell in notes[1]:
+        cell.font = bold
+    for line in TEMPLATE_NOTES:
+        notes.append(list(line))
+    notes.append([])
+    notes.append(["导入只读取第一个工作表；列的顺序不限，其他列将被忽略。示例行请删除后再导入。"])
+    notes.column_dimensions["A"].width = 16
+    notes.column_dimensions["B"].width = 16
+    notes.column_dimensions["C"].width = 70
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

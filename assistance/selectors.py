@@ -1,0 +1,74 @@
+"""What a user may see of social assistance, built on the core's scope selectors."""
+
+import datetime
+
+from django.db.models import Count, Q
+
+from civaffairs.models import ApprovalStatus, Case, Payroll, Section
+from civaffairs.selectors import cases_for, payrolls_for, requests_for, standards_for, user_section
+
+from . import programs as P
+
+
+def assistance_cases_for(user):
+    return cases_for(user).filter(program__section=Section.ASSISTANCE)
+
+
+def assistance_requests_for(user):
+    return requests_for(user).filter(case__program__section=Section.ASSISTANCE)
+
+
+def is_assistance_chief(user):
+    return user.has_perm("civaffairs.approve_case") and user_section(user) == Section.ASSISTANCE
+
+
+def inbox_counts(user):
+    """The chief's approval inbox: a fixed number of count queries."""
+    requests = (
+        assistance_requests_for(user)
+        .filter(status=ApprovalStatus.PENDING)
+        .aggregate(
+            enrol=Count("id", filter=Q(kind="enrol")),
+            changes=Count("id", filter=~Q(kind="enrol")),
+        )
+    )
+    standards = (
+        standards_for(user).filter(status=ApprovalStatus.PENDING, program__section=Section.ASSISTANCE).count()
+    )
+    payrolls = (
+        payrolls_for(user)
+        .filter(status=ApprovalStatus.PENDING, program__section=Section.ASSISTANCE)
+        .aggregate(
+            monthly=Count("id", filter=Q(kind=Payroll.Kind.MONTHLY)),
+            backpay=Count("id", filter=Q(kind=Payroll.Kind.BACKPAY)),
+        )
+    )
+    return {**requests, "standards": standards, **payrolls}
+
+
+def reviews_due(user, today=None, horizon_days=30):
+    today = today or datetime.date.today()
+    qs = assistance_cases_for(user).filter(
+        status=Case.Status.ACTIVE, program__code__in=[P.DIBAO, P.TEKUN], next_review__isnull=False
+    )
+    return qs.aggregate(
+        overdue=Count("id", filter=Q(next_review__lt=today)),
+        due=Count(
+            "id",
+            filter=Q(next_review__gte=today, next_review__lte=today + datetime.timedelta(days=horizon_days)),
+        ),
+    )
+
+
+def standards_of(user):
+    return (
+        standards_for(user).filter(program__section=Section.ASSISTANCE).exclude(status=ApprovalStatus.DRAFT)
+    )
+
+
+def pending_standards(user):
+    return standards_of(user).filter(status=ApprovalStatus.PENDING)
+
+
+def assistance_payrolls_for(user):
+    return payrolls_for(user).filter(program__section=Section.ASSISTANCE)

@@ -1,0 +1,154 @@
+import django_tables2 as tables
+from django.urls import reverse
+
+from civaffairs.models import Case, PaymentLine, Payroll, Request, Standard
+
+from . import programs as P
+
+
+class CaseTable(tables.Table):
+    id = tables.Column(
+        verbose_name="编号", linkify=lambda record: reverse("assistance:case_detail", args=[record.pk])
+    )
+    subject = tables.Column(
+        verbose_name="对象", accessor="subject_name", order_by=("household__head__name", "person__name")
+    )
+    subject_id = tables.Column(verbose_name="身份证号", empty_values=(), orderable=False)
+    category = tables.Column(verbose_name="类别", empty_values=(), orderable=True)
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "program",
+            "subject",
+            "subject_id",
+            "town",
+            "area",
+            "category",
+            "start_month",
+            "end_month",
+            "status",
+            "next_review",
+        ]
+        attrs = {"class": "list"}
+        empty_text = "没有符合条件的救助对象"
+
+    def render_subject_id(self, record):
+        person = record.household.head if record.household_id else record.person
+        return person.masked_id
+
+    def render_category(self, record):
+        return dict(P.CASE_CATEGORIES.get(record.program.code, [])).get(
+            record.category, record.category or "—"
+        )
+
+    def render_start_month(self, value):
+        return f"{value:%Y年%m月}" if value else "—"
+
+    def render_end_month(self, value):
+        return f"{value:%Y年%m月}" if value else "—"
+
+
+class RequestTable(tables.Table):
+    id = tables.Column(
+        verbose_name="编号", linkify=lambda record: reverse("assistance:request_detail", args=[record.pk])
+    )
+    subject = tables.Column(verbose_name="对象", accessor="case__subject_name", orderable=False)
+    program = tables.Column(
+        verbose_name="项目", accessor="case__program__name", order_by="case__program__order"
+    )
+    town = tables.Column(verbose_name="所属镇", accessor="case__town__name", order_by="case__town__code")
+
+    class Meta:
+        model = Request
+        fields = [
+            "id",
+            "kind",
+            "program",
+            "subject",
+            "town",
+            "effective_month",
+            "status",
+            "submitted_by",
+            "submitted_at",
+            "decided_by",
+            "comment",
+        ]
+        attrs = {"class": "list"}
+        empty_text = "没有符合条件的申请"
+
+    def render_effective_month(self, value):
+        return f"{value:%Y年%m月}" if value else "—"
+
+
+class StandardTable(tables.Table):
+    id = tables.Column(
+        verbose_name="编号", linkify=lambda record: reverse("assistance:standard_detail", args=[record.pk])
+    )
+    category = tables.Column(verbose_name="类别")
+
+    class Meta:
+        model = Standard
+        fields = [
+            "id",
+            "program",
+            "category",
+            "amount",
+            "basis",
+            "subsidy_level",
+            "effective_from",
+            "document",
+            "status",
+            "drafted_by",
+            "decided_by",
+        ]
+        attrs = {"class": "list"}
+        empty_text = "没有标准"
+
+    def render_category(self, record):
+        return P.CATEGORY_LABELS.get((record.program.code, record.category), record.category)
+
+
+class PayrollTable(tables.Table):
+    id = tables.Column(
+        verbose_name="编号", linkify=lambda record: reverse("assistance:payroll_detail", args=[record.pk])
+    )
+
+    class Meta:
+        model = Payroll
+        fields = [
+            "id",
+            "program",
+            "kind",
+            "month",
+            "line_count",
+            "total",
+            "status",
+            "created_by",
+            "decided_by",
+        ]
+        attrs = {"class": "list"}
+        empty_text = "没有名册"
+
+    def render_month(self, value):
+        return f"{value:%Y年%m月}" if value else "—"
+
+
+class PaymentLineTable(tables.Table):
+    case = tables.Column(
+        verbose_name="对象",
+        accessor="case__subject_name",
+        linkify=lambda record: reverse("assistance:case_detail", args=[record.case_id]),
+        orderable=False,
+    )
+    town = tables.Column(verbose_name="所属镇", order_by="town__code")
+
+    class Meta:
+        model = PaymentLine
+        fields = ["case", "town", "month", "kind", "item", "persons", "income", "amount"]
+        attrs = {"class": "list"}
+        empty_text = "没有明细"
+
+    def render_month(self, value):
+        return f"{value:%Y年%m月}" if value else "—"

@@ -1,0 +1,9 @@
+# Dates as Chinese offices write them.
+DATE_FORMAT = "Y年n月j日"
+SHORT_DATE_FORMAT = "Y-m-d"
+DATETIME_FORMAT = "Y年n月j日 H:i"
+SHORT_DATETIME_FORMAT = "Y-m-d H:i"
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d"]
+DECIMAL_SEPARATOR = "."
+THOUSAND_SEPARATOR = ","
+NUMBER_GROUPING = 0
