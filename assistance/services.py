@@ -612,7 +612,7 @@ def generate_backpay(*, standard, paid_month, actor=None):
 
 def _refresh_totals(payroll):
     agg = payroll.lines.aggregate(total=Sum("amount"), n=Count("id"))
-    payroll.total, payroll.line_count = agg["total"] or 0, agg["n"]
+    payroll.total, payroll.line_count = Decimal(agg["total"] or 0).quantize(P.CENT), agg["n"]
     payroll.save(update_fields=["total", "line_count"])
 
 
