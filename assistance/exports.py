@@ -49,7 +49,7 @@ def payroll_rows(payroll, full_ids=False):
             line.get_kind_display(),
             line.get_item_display(),
             line.persons,
-            float(line.amount),
+            line.amount,
             f"{line.paid_month:%Y-%m}",
         ]
 
@@ -111,6 +111,6 @@ def notice_rows(village, month):
             mask_name(head.name),
             mask_id_number(head.id_number),
             covered.get(case.pk, 0),
-            float(amounts[case.pk]) if case.pk in amounts else "按审批后首月名册",
+            amounts[case.pk] if case.pk in amounts else "按审批后首月名册",
             span,
         ]

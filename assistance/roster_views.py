@@ -1,14 +1,64 @@
+"""花名册导入: upload page and template download. The work is assistance.roster.import_roster."""
+
+from urllib.parse import quote
+
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpResponse
+from django.shortcuts import redirect, render
+
+from . import roster
+
+TEMPLATE_NAME = "低保花名册导入模板.xlsx"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class RosterImportForm(forms.Form):
+    file = forms.FileField(
+        label="花名册文件（XLSX）",
+        help_text="每人一行；同一户主身份证号的各行为一户。请先下载模板，按模板的列填写。",
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx," + XLSX}),
+    )
 
 
 @login_required
 @permission_required("civaffairs.add_request", raise_exception=True)
 def roster_import(request):
-    return HttpResponse("花名册导入（开发中）")
+    # Caseworkers only submit: the imported applications wait for the chief's approval like any
+    # other (nobody approves their own submission). Approve-on-import (存量迁移) is the command's.
+    form = RosterImportForm(*(request.POST, request.FILES) if request.method == "POST" else ())
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = roster.import_roster(upload, actor=request.user, filename=upload.name)
+        except roster.RosterError as exc:
+            errors = exc.errors
+        else:
+            messages.success(
+                request,
+                f"已导入 {result.households} 户、{result.persons} 人的低保申请，等待社会救助股股长审批。",
+            )
+            return redirect("assistance:request_list")
+    return render(
+        request,
+        "assistance/roster_import.html",
+        {
+            "form": form,
+            "errors": errors,
+            "title": "低保花名册导入",
+            "required": roster.REQUIRED_HEADERS,
+            "optional": roster.OPTIONAL_HEADERS,
+        },
+    )
 
 
 @login_required
 @permission_required("civaffairs.add_request", raise_exception=True)
 def roster_template(request):
-    return HttpResponse("")
+    response = HttpResponse(roster.template_bytes(), content_type=XLSX)
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"roster-template.xlsx\"; filename*=UTF-8''{quote(TEMPLATE_NAME)}"
+    )
+    return response

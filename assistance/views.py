@@ -15,7 +15,6 @@ from django_tables2 import RequestConfig
 from civaffairs import services as core_services
 from civaffairs.home import register_panel
 from civaffairs.models import ApprovalStatus, Payroll, Person, Region, Request
-from civaffairs.periods import add_months
 from civaffairs.selectors import households_for, payments_for, persons_for, regions_for, scope_of
 from civaffairs.services import register_household
 
@@ -652,7 +651,6 @@ def notice(request):
                     "title": title,
                     "rows": rows,
                     "headers": exports.NOTICE_HEADERS,
-                    "until": add_months(month, 1),
                 },
             )
             response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
