@@ -40,8 +40,11 @@ def district():
 
 def town(name):
     """One of the seven towns by name (六都镇, 高村镇, 白石镇, 镇安镇, 富林镇, 石城镇, 都杨镇)."""
-    district()
-    return Region.objects.get(level=Region.Level.TOWN, name=name)
+    found = Region.objects.filter(level=Region.Level.TOWN, name=name).first()
+    if found is None:
+        district()
+        found = Region.objects.get(level=Region.Level.TOWN, name=name)
+    return found
 
 
 def _as_town(value):

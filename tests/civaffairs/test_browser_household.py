@@ -1,5 +1,6 @@
 """A 石城镇 caseworker registers a household in real Chromium (Debian's, driven by Playwright)."""
 
+import contextlib
 import datetime
 import re
 
@@ -24,8 +25,10 @@ SPOUSE = ("李秀英", make_id_number("445323", datetime.date(1972, 8, 9), 22))
 CHILD = ("黄小明", make_id_number("445303", datetime.date(2005, 3, 3), 31))
 
 
-@pytest.fixture
-def page():
+@contextlib.contextmanager
+def chromium_page():
+    # Touch no database inside this block: with Playwright's event loop running, Django's
+    # connections live in another context, and one opened here would outlive the test.
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         context = browser.new_context(locale="zh-CN")
@@ -41,54 +44,55 @@ def page():
 # live_server needs committed data; serialized_rollback puts back the groups and towns of the data
 # migration that the flush after a transactional test removes.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_caseworker_registers_a_household_and_sees_it_listed_masked(live_server, page):
+def test_a_caseworker_registers_a_household_and_sees_it_listed_masked(live_server):
     make_user(CASEWORKER, town="石城镇", username="shicheng")
     place = village("石城镇", name="上洞村")
     village("六都镇", name="大河村")
 
-    page.goto(live_server.url + "/login/")
-    page.fill("#id_username", "shicheng")
-    page.fill("#id_password", TEST_PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).click()
-    expect(page.locator("h1")).to_contain_text("工作台")
+    with chromium_page() as page:
+        page.goto(live_server.url + "/login/")
+        page.fill("#id_username", "shicheng")
+        page.fill("#id_password", TEST_PASSWORD)
+        page.get_by_role("button", name="登录", exact=True).click()
+        expect(page.locator("h1")).to_contain_text("工作台")
 
-    page.locator("header nav").get_by_role("link", name="家庭", exact=True).click()
-    expect(page.locator("h1")).to_have_text("家庭")
-    page.locator("main").get_by_role("link", name="新增", exact=True).click()
-    expect(page.locator("h1")).to_have_text("登记家庭")
+        page.locator("header nav").get_by_role("link", name="家庭", exact=True).click()
+        expect(page.locator("h1")).to_have_text("家庭")
+        page.locator("main").get_by_role("link", name="新增", exact=True).click()
+        expect(page.locator("h1")).to_have_text("登记家庭")
 
-    # Only the own town's villages are offered.
-    options = page.locator("#id_region option").all_inner_texts()
-    assert any("上洞村" in o for o in options)
-    assert not any("大河村" in o for o in options)
+        # Only the own town's villages are offered.
+        options = page.locator("#id_region option").all_inner_texts()
+        assert any("上洞村" in o for o in options)
+        assert not any("大河村" in o for o in options)
 
-    page.fill("#id_head_name", HEAD[0])
-    page.fill("#id_head_id_number", HEAD[1])
-    page.select_option("#id_region", str(place.pk))
-    page.select_option("#id_area", "rural")
-    page.fill("#id_income_per_capita", "150")
-    page.fill("#id_m-0-name", SPOUSE[0])
-    page.fill("#id_m-0-id_number", SPOUSE[1])
-    page.select_option("#id_m-0-relation", "spouse")
-    page.fill("#id_m-1-name", CHILD[0])
-    page.fill("#id_m-1-id_number", CHILD[1])
-    page.select_option("#id_m-1-relation", "child")
-    page.get_by_role("button", name="保存", exact=True).click()
+        page.fill("#id_head_name", HEAD[0])
+        page.fill("#id_head_id_number", HEAD[1])
+        page.select_option("#id_region", str(place.pk))
+        page.select_option("#id_area", "rural")
+        page.fill("#id_income_per_capita", "150")
+        page.fill("#id_m-0-name", SPOUSE[0])
+        page.fill("#id_m-0-id_number", SPOUSE[1])
+        page.select_option("#id_m-0-relation", "spouse")
+        page.fill("#id_m-1-name", CHILD[0])
+        page.fill("#id_m-1-id_number", CHILD[1])
+        page.select_option("#id_m-1-relation", "child")
+        page.get_by_role("button", name="保存", exact=True).click()
 
-    expect(page.locator("ul.messages")).to_contain_text("已登记黄大明户，共3人。")
-    expect(page.locator("h1")).to_have_text("黄大明户")
-    expect(page.locator("table.list").first).to_contain_text(SPOUSE[0])
+        expect(page.locator("ul.messages")).to_contain_text("已登记黄大明户，共3人。")
+        expect(page.locator("h1")).to_have_text("黄大明户")
+        expect(page.locator("table.list").first).to_contain_text(SPOUSE[0])
 
-    page.locator("header nav").get_by_role("link", name="家庭", exact=True).click()
-    row = page.locator("table tbody tr", has_text=HEAD[0])
-    expect(row).to_have_count(1)
-    masked = f"{HEAD[1][:6]}********{HEAD[1][-4:]}"
-    expect(row).to_contain_text(masked)
-    expect(row).to_contain_text("3")  # 在册人数
-    html = page.content()
-    for _name, number in (HEAD, SPOUSE, CHILD):
-        assert number not in html
-    assert re.search(r"共\s*1\s*条", page.locator("main").inner_text())
+        page.locator("header nav").get_by_role("link", name="家庭", exact=True).click()
+        row = page.locator("table tbody tr", has_text=HEAD[0])
+        expect(row).to_have_count(1)
+        masked = f"{HEAD[1][:6]}********{HEAD[1][-4:]}"
+        expect(row).to_contain_text(masked)
+        expect(row).to_contain_text("3")  # 在册人数
+        html = page.content()
+        for _name, number in (HEAD, SPOUSE, CHILD):
+            assert number not in html
+        assert re.search(r"共\s*1\s*条", page.locator("main").inner_text())
 
     household = Household.objects.get()
     assert (household.head.id_number, household.members.count(), household.town.name) == (
