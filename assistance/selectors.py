@@ -5,7 +5,7 @@ import datetime
 from django.db.models import Count, Q
 
 from civaffairs.models import ApprovalStatus, Case, Payroll, Section
-from civaffairs.selectors import cases_for, payrolls_for, requests_for, standards_for, user_section
+from civaffairs.selectors import cases_for, payrolls_for, requests_for, scope_of, standards_for, user_section
 
 from . import programs as P
 
@@ -20,6 +20,12 @@ def assistance_requests_for(user):
 
 def is_assistance_chief(user):
     return user.has_perm("civaffairs.approve_case") and user_section(user) == Section.ASSISTANCE
+
+
+def is_assistance_staff(user):
+    """District staff of 社会救助股 (section caseworkers and the chief): standards and payrolls."""
+    scope = scope_of(user)
+    return bool(scope and scope.town_id is None and scope.section == Section.ASSISTANCE)
 
 
 def inbox_counts(user):

@@ -1,4 +1,5 @@
 import datetime
+import functools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -39,12 +40,25 @@ from .selectors import (
     assistance_requests_for,
     inbox_counts,
     is_assistance_chief,
+    is_assistance_staff,
     reviews_due,
     standards_of,
 )
 from .tables import CaseTable, PaymentLineTable, PayrollTable, RequestTable, StandardTable
 
 PAGE_SIZE = 25
+
+
+def section_staff_required(view):
+    """Standards and payrolls are district work of 社会救助股: town caseworkers get 403."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not is_assistance_staff(request.user):
+            raise PermissionDenied("只有社会救助股的工作人员可以办理此事项。")
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def _table(request, table):
@@ -339,6 +353,7 @@ def request_detail(request, pk):
 
 
 @login_required
+@permission_required("civaffairs.approve_case", raise_exception=True)
 @require_POST
 def request_decide(request, pk):
     req = get_object_or_404(assistance_requests_for(request.user), pk=pk)
@@ -393,12 +408,7 @@ def inbox(request):
 def standard_list(request):
     qs = standards_of(request.user).order_by("program__order", "category", "-effective_from")
     table = _table(request, StandardTable(qs))
-    can_draft = (
-        request.user.has_perm("civaffairs.add_standard")
-        and scope_of(request.user)
-        and scope_of(request.user).section == "assistance"
-        and not scope_of(request.user).town_id
-    )
+    can_draft = request.user.has_perm("civaffairs.add_standard") and is_assistance_staff(request.user)
     return render(
         request,
         "civaffairs/list.html",
@@ -408,6 +418,7 @@ def standard_list(request):
 
 @login_required
 @permission_required("civaffairs.add_standard", raise_exception=True)
+@section_staff_required
 def standard_create(request):
     form = StandardForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -474,6 +485,7 @@ def standard_detail(request, pk):
 
 
 @login_required
+@permission_required("civaffairs.approve_standard", raise_exception=True)
 @require_POST
 def standard_decide(request, pk):
     s = get_object_or_404(standards_of(request.user), pk=pk)
@@ -509,12 +521,7 @@ def payroll_list(request):
     if kind in dict(Payroll.Kind.choices):
         qs = qs.filter(kind=kind)
     table = _table(request, PayrollTable(qs))
-    can_generate = (
-        request.user.has_perm("civaffairs.add_payroll")
-        and scope_of(request.user)
-        and not scope_of(request.user).town_id
-        and scope_of(request.user).section == "assistance"
-    )
+    can_generate = request.user.has_perm("civaffairs.add_payroll") and is_assistance_staff(request.user)
     return render(
         request,
         "assistance/payroll_list.html",
@@ -524,6 +531,7 @@ def payroll_list(request):
 
 @login_required
 @permission_required("civaffairs.add_payroll", raise_exception=True)
+@section_staff_required
 @require_POST
 def payroll_generate(request):
     form = PayrollGenerateForm(request.POST)
@@ -571,6 +579,7 @@ def payroll_detail(request, pk):
 
 
 @login_required
+@permission_required("civaffairs.approve_payroll", raise_exception=True)
 @require_POST
 def payroll_decide(request, pk):
     payroll = get_object_or_404(assistance_payrolls_for(request.user), pk=pk)
@@ -602,11 +611,14 @@ def payroll_decide(request, pk):
 def payroll_export(request, pk):
     payroll = get_object_or_404(assistance_payrolls_for(request.user), pk=pk)
     full = request.user.has_perm("civaffairs.view_full_id_number") and request.GET.get("full") == "1"
+    # A town caseworker exports the town's lines only; the total is of the rows exported.
+    lines = payments_for(request.user).filter(payroll=payroll)
+    total = lines.aggregate(t=Sum("amount"))["t"] or 0
     data, count = exports.xlsx_bytes(
         str(payroll),
         exports.PAYROLL_HEADERS,
-        exports.payroll_rows(payroll, full_ids=full),
-        footer=["合计", "", "", "", "", "", "", "", "", "", float(payroll.total), ""],
+        exports.payroll_rows(lines, full_ids=full),
+        footer=["合计", "", "", "", "", "", "", "", "", "", total, ""],
     )
     core_services.record_export(actor=request.user, what=f"{payroll}（银行代发）", rows=count, full_ids=full)
     response = HttpResponse(

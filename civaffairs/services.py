@@ -8,7 +8,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from . import audit
-from .idnumber import InvalidIdNumber, parse_id_number
+from .idnumber import InvalidIdNumber, mask_id_number, parse_id_number
 from .models import Household, HouseholdMember, Person, Region, Relation
 from .selectors import user_town
 
@@ -26,6 +26,14 @@ PERSON_FIELDS = [
     "severe_mental_disorder",
     "death_date",
 ]
+
+
+def _person_audit(person):
+    """The audit log is readable by the director and auditors: keep ID numbers masked in it, so
+    the only way to a whole number stays the audited reveal."""
+    data = audit.snapshot(person, PERSON_FIELDS)
+    data["id_number"] = mask_id_number(person.id_number)
+    return data
 
 
 def _check_town(actor, region):
@@ -92,7 +100,7 @@ def create_person(
             )
     except IntegrityError:
         raise ValidationError({"id_number": "该身份证号已登记"}) from None
-    audit.record(actor, "person.create", person, audit.snapshot(person, PERSON_FIELDS))
+    audit.record(actor, "person.create", person, _person_audit(person))
     return person
 
 
@@ -113,7 +121,7 @@ def update_person(*, actor, person, expected_version, **fields):
         raise ValidationError(errors)
     _check_town(actor, current.region)
     _check_town(actor, region)
-    before = audit.snapshot(current, PERSON_FIELDS)
+    before = _person_audit(current)
     for key, value in fields.items():
         setattr(current, key, value)
     current.id_number = number
@@ -122,7 +130,7 @@ def update_person(*, actor, person, expected_version, **fields):
     current.version = F("version") + 1
     current.save()
     current.refresh_from_db()
-    audit.record(actor, "person.update", current, audit.diff(before, audit.snapshot(current, PERSON_FIELDS)))
+    audit.record(actor, "person.update", current, audit.diff(before, _person_audit(current)))
     return current
 
 

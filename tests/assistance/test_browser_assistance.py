@@ -1,5 +1,6 @@
 """Social-assistance journeys in real Chromium (Debian's, driven by Playwright)."""
 
+import contextlib
 import datetime
 from decimal import Decimal
 
@@ -26,8 +27,10 @@ CHROMIUM_ARGS = [
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-@pytest.fixture
-def browser():
+@contextlib.contextmanager
+def chromium():
+    """Debian's Chromium. Database work stays outside this block: while Playwright's event loop
+    runs, the ORM would open a second connection that blocks dropping the PostgreSQL test DB."""
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         try:
@@ -58,45 +61,46 @@ def staff():
     }
 
 
-def test_a_caseworker_enrols_a_rural_household_and_the_chief_approves_it(live_server, browser, staff):
+def test_a_caseworker_enrols_a_rural_household_and_the_chief_approves_it(live_server, staff):
     place = village("石城镇", name="五星村")
     head = make_id_number("445303", datetime.date(1968, 2, 3), 13)
     wife = make_id_number("445303", datetime.date(1970, 7, 9), 24)
     son = make_id_number("445323", datetime.date(2008, 1, 15), 35)
 
-    page = open_as(browser, live_server, "shicheng")
-    page.locator("header nav").get_by_role("link", name="低保申请", exact=True).click()
-    expect(page.locator("h1")).to_have_text("低保申请（新家庭）")
-    page.fill("#id_head_name", "梁大华")
-    page.fill("#id_head_id_number", head)
-    page.select_option("#id_region", str(place.pk))
-    page.select_option("#id_area", "rural")
-    page.fill("#id_income_per_capita", "210")
-    page.select_option("#id_category", "B")
-    page.fill("#id_start_month", "2019-07")
-    page.fill("#id_reason", "户主患病，家庭收入低于低保标准")
-    page.fill("#id_m-0-name", "陈秀兰")
-    page.fill("#id_m-0-id_number", wife)
-    page.select_option("#id_m-0-relation", "spouse")
-    page.fill("#id_m-1-name", "梁小明")
-    page.fill("#id_m-1-id_number", son)
-    page.select_option("#id_m-1-relation", "child")
-    page.get_by_role("button", name="提交申请").click()
-    expect(page.locator("ul.messages")).to_contain_text("已提交梁大华户（3人）的低保申请")
-    expect(page.locator("#status")).to_have_text("待审批")
-    # The submitter is offered no decision.
-    expect(page.get_by_role("button", name="批准")).to_have_count(0)
-    page.context.close()
+    with chromium() as browser:
+        page = open_as(browser, live_server, "shicheng")
+        page.locator("header nav").get_by_role("link", name="低保申请", exact=True).click()
+        expect(page.locator("h1")).to_have_text("低保申请（新家庭）")
+        page.fill("#id_head_name", "梁大华")
+        page.fill("#id_head_id_number", head)
+        page.select_option("#id_region", str(place.pk))
+        page.select_option("#id_area", "rural")
+        page.fill("#id_income_per_capita", "210")
+        page.select_option("#id_category", "B")
+        page.fill("#id_start_month", "2019-07")
+        page.fill("#id_reason", "户主患病，家庭收入低于低保标准")
+        page.fill("#id_m-0-name", "陈秀兰")
+        page.fill("#id_m-0-id_number", wife)
+        page.select_option("#id_m-0-relation", "spouse")
+        page.fill("#id_m-1-name", "梁小明")
+        page.fill("#id_m-1-id_number", son)
+        page.select_option("#id_m-1-relation", "child")
+        page.get_by_role("button", name="提交申请").click()
+        expect(page.locator("ul.messages")).to_contain_text("已提交梁大华户（3人）的低保申请")
+        expect(page.locator("#status")).to_have_text("待审批")
+        # The submitter is offered no decision.
+        expect(page.get_by_role("button", name="批准")).to_have_count(0)
+        page.context.close()
 
-    chief = open_as(browser, live_server, "chief_assist")
-    expect(chief.locator(".card", has_text="待审批新申请").first).to_contain_text("1")
-    chief.locator("header nav").get_by_role("link", name="审批", exact=True).click()
-    chief.locator("table.list").last.locator("tbody a").first.click()
-    expect(chief.locator("h1")).to_contain_text("梁大华")
-    expect(chief.locator("table.info")).to_contain_text("共 3 人")
-    chief.fill("input[name=comment]", "经入户核查，符合条件")
-    chief.get_by_role("button", name="批准").click()
-    expect(chief.locator("ul.messages")).to_contain_text("已批准")
+        chief = open_as(browser, live_server, "chief_assist")
+        expect(chief.locator(".card", has_text="待审批新申请").first).to_contain_text("1")
+        chief.locator("header nav").get_by_role("link", name="审批", exact=True).click()
+        chief.locator("table.list").last.locator("tbody a").first.click()
+        expect(chief.locator("h1")).to_contain_text("梁大华")
+        expect(chief.locator("table.info")).to_contain_text("共 3 人")
+        chief.fill("input[name=comment]", "经入户核查，符合条件")
+        chief.get_by_role("button", name="批准").click()
+        expect(chief.locator("ul.messages")).to_contain_text("已批准")
 
     case = Case.objects.get(household__head__id_number=head)
     assert case.status == Case.Status.ACTIVE
@@ -106,68 +110,106 @@ def test_a_caseworker_enrols_a_rural_household_and_the_chief_approves_it(live_se
     assert case.requests.get().decided_by == staff["chief"]
 
 
-def test_the_chief_approves_a_standard_three_months_back_and_sees_the_back_pay(live_server, browser, staff):
+def test_the_chief_approves_a_standard_three_months_back_and_sees_the_back_pay(live_server, staff):
     today = month_start(datetime.date.today())
     effective = add_months(today, -3)
     worker, chief = staff["jiuzhu"], staff["chief"]
     dibao = Program.objects.get(code=P.DIBAO)
-    old = services.draft_standard(actor=worker, program=dibao, category="rural", amount=Decimal(450), effective_from=add_months(today, -24))
+    old = services.draft_standard(
+        actor=worker,
+        program=dibao,
+        category="rural",
+        amount=Decimal(450),
+        effective_from=add_months(today, -24),
+    )
     services.decide_standard(actor=chief, standard=old, approve=True, comment="同意")
     household = register_household(
-        actor=worker, region=village("石城镇"), area=Area.RURAL, income_per_capita=Decimal(200),
+        actor=worker,
+        region=village("石城镇"),
+        area=Area.RURAL,
+        income_per_capita=Decimal(200),
         head={"name": "苏大伟", "id_number": make_id_number("445303", datetime.date(1960, 1, 1), 51)},
-        members=[{"name": "苏二妹", "id_number": make_id_number("445303", datetime.date(1990, 1, 1), 62), "relation": "child"}],
+        members=[
+            {
+                "name": "苏二妹",
+                "id_number": make_id_number("445303", datetime.date(1990, 1, 1), 62),
+                "relation": "child",
+            }
+        ],
     )
-    request = services.submit_enrolment(actor=worker, program=dibao, household=household, start_month=add_months(today, -4), category="A")
+    request = services.submit_enrolment(
+        actor=worker, program=dibao, household=household, start_month=add_months(today, -4), category="A"
+    )
     services.decide_request(actor=chief, request=request, approve=True, comment="同意")
     for month in (add_months(today, -3), add_months(today, -2), add_months(today, -1)):
         payroll = services.generate_payroll(actor=worker, program=dibao, month=month)
         services.decide_payroll(actor=chief, payroll=payroll, approve=True, comment="同意")
     new = services.draft_standard(
-        actor=worker, program=dibao, category="rural", amount=Decimal(490), effective_from=effective, subsidy_level=Decimal(251),
+        actor=worker,
+        program=dibao,
+        category="rural",
+        amount=Decimal(490),
+        effective_from=effective,
+        subsidy_level=Decimal(251),
         document="云安民〔2019〕11号",
     )
 
-    page = open_as(browser, live_server, "chief_assist")
-    page.locator("header nav").get_by_role("link", name="保障标准", exact=True).click()
-    page.get_by_role("link", name=str(new.pk), exact=True).click()
-    # (490 − 200) − (450 − 200) = 40 元 a person, 2 persons, 3 paid months.
-    expect(page.locator("#backpay-preview")).to_contain_text("240.00")
-    page.fill("input[name=comment]", "区政府已审定")
-    page.get_by_role("button", name="批准").click()
-    expect(page.locator("ul.messages")).to_contain_text("生成提标补发 3 笔，合计 240.00 元")
-    expect(page.locator("#total")).to_have_text("240.00")
+    with chromium() as browser:
+        page = open_as(browser, live_server, "chief_assist")
+        page.locator("header nav").get_by_role("link", name="保障标准", exact=True).click()
+        page.get_by_role("link", name=str(new.pk), exact=True).click()
+        # (490 − 200) − (450 − 200) = 40 元 a person, 2 persons, 3 paid months.
+        expect(page.locator("#backpay-preview")).to_contain_text("240.00")
+        page.fill("input[name=comment]", "区政府已审定")
+        page.get_by_role("button", name="批准").click()
+        expect(page.locator("ul.messages")).to_contain_text("生成提标补发 3 笔，合计 240.00 元")
+        expect(page.locator("#total")).to_have_text("240.00")
 
     new.refresh_from_db()
     assert new.status == ApprovalStatus.APPROVED
     backpay = Payroll.objects.get(kind=Payroll.Kind.BACKPAY, standard=new)
     assert backpay.total == Decimal("240.00")
     assert backpay.status == ApprovalStatus.PENDING
-    assert sorted(backpay.lines.values_list("month", flat=True)) == [add_months(today, -3), add_months(today, -2), add_months(today, -1)]
+    assert sorted(backpay.lines.values_list("month", flat=True)) == [
+        add_months(today, -3),
+        add_months(today, -2),
+        add_months(today, -1),
+    ]
 
 
-def test_a_caseworkers_own_approval_attempt_is_refused(live_server, browser, staff):
+def test_a_caseworkers_own_approval_attempt_is_refused(live_server, staff):
     worker = staff["shicheng"]
     household = register_household(
-        actor=worker, region=village("石城镇"), area=Area.RURAL, income_per_capita=Decimal(100),
-        head={"name": "罗志强", "id_number": make_id_number("445303", datetime.date(1975, 5, 5), 71)}, members=[],
+        actor=worker,
+        region=village("石城镇"),
+        area=Area.RURAL,
+        income_per_capita=Decimal(100),
+        head={"name": "罗志强", "id_number": make_id_number("445303", datetime.date(1975, 5, 5), 71)},
+        members=[],
     )
-    request = services.submit_enrolment(actor=worker, program=P.DIBAO, household=household, start_month=datetime.date(2019, 7, 1), category="B")
+    request = services.submit_enrolment(
+        actor=worker,
+        program=P.DIBAO,
+        household=household,
+        start_month=datetime.date(2019, 7, 1),
+        category="B",
+    )
 
-    page = open_as(browser, live_server, "shicheng")
-    page.goto(f"{live_server.url}/assistance/requests/{request.pk}/")
-    expect(page.locator("#status")).to_have_text("待审批")
-    expect(page.get_by_role("button", name="批准")).to_have_count(0)
-    # Even a hand-made POST with a valid CSRF token is refused.
-    status = page.evaluate(
-        """async (url) => {
-            const token = document.cookie.split('; ').find(c => c.startsWith('csrftoken=')).split('=')[1];
-            const body = new URLSearchParams({decision: 'approve', comment: '自己批准', csrfmiddlewaretoken: token});
-            const r = await fetch(url, {method: 'POST', body, headers: {'X-CSRFToken': token}});
-            return r.status;
-        }""",
-        f"{live_server.url}/assistance/requests/{request.pk}/decide/",
-    )
+    with chromium() as browser:
+        page = open_as(browser, live_server, "shicheng")
+        page.goto(f"{live_server.url}/assistance/requests/{request.pk}/")
+        expect(page.locator("#status")).to_have_text("待审批")
+        expect(page.get_by_role("button", name="批准")).to_have_count(0)
+        # Even a hand-made POST with a valid CSRF token is refused.
+        status = page.evaluate(
+            """async (url) => {
+                const token = document.cookie.split('; ').find(c => c.startsWith('csrftoken=')).split('=')[1];
+                const body = new URLSearchParams({decision: 'approve', comment: '自己批准', csrfmiddlewaretoken: token});
+                const r = await fetch(url, {method: 'POST', body, headers: {'X-CSRFToken': token}});
+                return r.status;
+            }""",
+            f"{live_server.url}/assistance/requests/{request.pk}/decide/",
+        )
     assert status == 403
     request.refresh_from_db()
     assert request.status == ApprovalStatus.PENDING

@@ -7,6 +7,7 @@ for any URL pattern that is not declared here, namespaced ones (assistance:…) 
 ships without someone deciding who may open it.
 """
 
+import datetime
 from types import SimpleNamespace
 
 import pytest
@@ -14,6 +15,7 @@ from django.conf import settings
 from django.shortcuts import resolve_url
 from django.urls import URLResolver, get_resolver, include, path, reverse
 
+from civaffairs.models import Payroll, Program, Request, Section, Standard
 from civaffairs.roles import CASEWORKER
 from tests.factories import CaseFactory, HouseholdFactory, make_user, village
 
@@ -52,6 +54,32 @@ EXPECTED = {
     "audit_log":                             (LOGIN,    403,       403,  200,  200,   403),
     "assistance:case_detail":                (LOGIN,    200,       200,  200,  200,   403),
     "assistance:case_detail@六都镇":         (LOGIN,    404,       200,  200,  200,   403),
+    "assistance:case_list":                  (LOGIN,    200,       200,  200,  200,   403),
+    "assistance:case_change":                (LOGIN,    405,       403,  403,  403,   403),  # POST only
+    "assistance:case_change@六都镇":         (LOGIN,    405,       403,  403,  403,   403),
+    "assistance:apply_dibao":                (LOGIN,    200,       403,  403,  403,   403),
+    "assistance:apply_household":            (LOGIN,    200,       403,  403,  403,   403),
+    "assistance:apply_household@六都镇":     (LOGIN,    404,       403,  403,  403,   403),
+    "assistance:apply_person":               (LOGIN,    200,       403,  403,  403,   403),
+    "assistance:apply_person@六都镇":        (LOGIN,    404,       403,  403,  403,   403),
+    "assistance:request_list":               (LOGIN,    200,       200,  200,  200,   403),
+    "assistance:request_detail":             (LOGIN,    200,       200,  200,  200,   403),
+    "assistance:request_detail@六都镇":      (LOGIN,    404,       200,  200,  200,   403),
+    "assistance:request_decide":             (LOGIN,    403,       405,  403,  403,   403),  # chief, POST only
+    "assistance:request_decide@六都镇":      (LOGIN,    403,       405,  403,  403,   403),
+    "assistance:inbox":                      (LOGIN,    200,       200,  200,  200,   403),
+    "assistance:standard_list":              (LOGIN,    200,       200,  200,  200,   403),
+    "assistance:standard_create":            (LOGIN,    403,       200,  403,  403,   403),  # section staff only
+    "assistance:standard_detail":            (LOGIN,    200,       200,  200,  200,   403),
+    "assistance:standard_decide":            (LOGIN,    403,       405,  403,  403,   403),
+    "assistance:payroll_list":               (LOGIN,    200,       200,  200,  200,   403),
+    "assistance:payroll_generate":           (LOGIN,    403,       405,  403,  403,   403),  # section staff, POST only
+    "assistance:payroll_detail":             (LOGIN,    200,       200,  200,  200,   403),
+    "assistance:payroll_decide":             (LOGIN,    403,       405,  403,  403,   403),
+    "assistance:payroll_export":             (LOGIN,    200,       200,  200,  200,   403),
+    "assistance:notice":                     (LOGIN,    200,       200,  200,  200,   403),
+    "assistance:roster_import":              (LOGIN,    200,       403,  403,  403,   403),
+    "assistance:roster_template":            (LOGIN,    200,       403,  403,  403,   403),
 }
 # fmt: on
 
@@ -65,11 +93,27 @@ KWARGS = {
     "household_add_member": lambda o: {"pk": o.household.pk},
     "household_remove_member": lambda o: {"pk": o.household.pk, "member_pk": o.member.pk},
     "assistance:case_detail": lambda o: {"pk": o.case.pk},
+    "assistance:case_change": lambda o: {"pk": o.case.pk, "what": "terminate"},
+    "assistance:apply_household": lambda o: {"household_pk": o.household.pk},
+    "assistance:apply_person": lambda o: {"person_pk": o.person.pk},
+    "assistance:request_detail": lambda o: {"pk": o.request.pk},
+    "assistance:request_decide": lambda o: {"pk": o.request.pk},
+    "assistance:standard_detail": lambda o: {"pk": o.standard.pk},
+    "assistance:standard_decide": lambda o: {"pk": o.standard.pk},
+    "assistance:payroll_detail": lambda o: {"pk": o.payroll.pk},
+    "assistance:payroll_decide": lambda o: {"pk": o.payroll.pk},
+    "assistance:payroll_export": lambda o: {"pk": o.payroll.pk},
 }
 
 # URLs with parameters whose objects belong to no town (a district-wide payroll or standard): they
 # need no "@六都镇" row.
-TOWNLESS = set()
+TOWNLESS = {
+    "assistance:standard_detail",
+    "assistance:standard_decide",
+    "assistance:payroll_detail",
+    "assistance:payroll_decide",
+    "assistance:payroll_export",
+}
 
 SKIPPED_PREFIXES = ("admin/", settings.STATIC_URL.lstrip("/"), "static/", "media/")
 
@@ -77,11 +121,24 @@ SKIPPED_PREFIXES = ("admin/", settings.STATIC_URL.lstrip("/"), "static/", "media
 def town_objects(town_name):
     """One of each object kind in the town; extend with what new URLs need."""
     household = HouseholdFactory(region=village(town_name), members=1)
+    worker = make_user(CASEWORKER, town=town_name)
+    dibao = Program.objects.get(code="dibao")
+    case = CaseFactory(household=household, program=dibao, submitted_by=worker)
+    staff = make_user(CASEWORKER, section=Section.ASSISTANCE)
+    standard = Standard.objects.create(
+        program=dibao, category="rural", amount=490, effective_from=datetime.date(2019, 1, 1), drafted_by=staff
+    )
     return SimpleNamespace(
         household=household,
         person=household.head,
         member=household.members.exclude(person=household.head).get(),
-        case=CaseFactory(household=household, submitted_by=make_user(CASEWORKER, town=town_name)),
+        case=case,
+        request=Request.objects.create(
+            kind=Request.Kind.TERMINATE, case=case, effective_month=datetime.date(2019, 7, 1), submitted_by=worker
+        ),
+        standard=standard,
+        # Payrolls and standards are district-wide; each call makes its own month.
+        payroll=Payroll.objects.create(program=dibao, month=datetime.date(2019, 1 + Payroll.objects.count(), 1), created_by=staff),
     )
 
 
