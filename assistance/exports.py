@@ -29,9 +29,8 @@ PAYROLL_HEADERS = [
 def payroll_rows(lines, full_ids=False):
     """Bank-transfer layout: one row per payment line (already scoped by the caller's selector),
     heads of household for 低保."""
-    lines = (
-        lines.select_related("town", "case__person", "case__household__head")
-        .order_by("town__code", "case_id", "month", "item")
+    lines = lines.select_related("town", "case__person", "case__household__head").order_by(
+        "town__code", "case_id", "month", "item"
     )
     for i, line in enumerate(lines.iterator(chunk_size=2000), start=1):
         case = line.case

@@ -194,24 +194,24 @@ def mental_covered(period, region):
     return {"mental.covered": n}
 
 
-# (key prefix, program, category, annual?)
+# (key prefix, program, category, annual?, label)
 STANDARD_FIGURES = [
-    ("dibao.urban", P.DIBAO, "urban", False),
-    ("dibao.rural", P.DIBAO, "rural", False),
-    ("tekun.urban", P.TEKUN, "urban", False),
-    ("tekun.rural", P.TEKUN, "rural", False),
-    ("orphan.centralized", P.ORPHAN, P.CENTRALIZED, False),
-    ("orphan.dispersed", P.ORPHAN, P.DISPERSED, False),
-    ("disability.living", P.DISABILITY_LIVING, "default", True),
-    ("disability.care", P.DISABILITY_CARE, "default", True),
+    ("dibao.urban", P.DIBAO, "urban", False, "城镇低保标准（元/人/月）"),
+    ("dibao.rural", P.DIBAO, "rural", False, "农村低保标准（元/人/月）"),
+    ("tekun.urban", P.TEKUN, "urban", False, "城镇特困人员基本生活标准（元/人/月）"),
+    ("tekun.rural", P.TEKUN, "rural", False, "农村特困人员基本生活标准（元/人/月）"),
+    ("orphan.centralized", P.ORPHAN, P.CENTRALIZED, False, "集中供养孤儿标准（元/人/月）"),
+    ("orphan.dispersed", P.ORPHAN, P.DISPERSED, False, "散居孤儿标准（元/人/月）"),
+    ("disability.living", P.DISABILITY_LIVING, "default", True, "残疾人生活津贴（元/人/年）"),
+    ("disability.care", P.DISABILITY_CARE, "default", True, "重残护理补贴（元/人/年）"),
 ]
 
 
 def _standard_specs():
     specs = []
-    for prefix, _program, _category, annual in STANDARD_FIGURES:
+    for prefix, _program, _category, annual, label in STANDARD_FIGURES:
         name = "annual_standard" if annual else "standard"
-        specs += [(f"{prefix}.{name}", RATE, "标准"), (f"{prefix}.{name}_previous", RATE, "原标准")]
+        specs += [(f"{prefix}.{name}", RATE, label), (f"{prefix}.{name}_previous", RATE, f"{label}·原标准")]
     specs += [
         ("dibao.urban.subsidy_level", RATE, "城镇低保补差水平"),
         ("dibao.rural.subsidy_level", RATE, "农村低保补差水平"),
@@ -229,14 +229,14 @@ def standards(period, region):
         Standard.objects.filter(
             status__in=[ApprovalStatus.APPROVED, ApprovalStatus.PENDING],
             effective_from__lte=period.end.replace(month=12, day=31),
-            program__code__in={p for _, p, _, _ in STANDARD_FIGURES},
+            program__code__in={p for _, p, _, _, _ in STANDARD_FIGURES},
         )
         .select_related("program")
         .order_by("effective_from", "id")
     )
     out = {}
     statuses = {}
-    for prefix, program, category, annual in STANDARD_FIGURES:
+    for prefix, program, category, annual, _label in STANDARD_FIGURES:
         name = "annual_standard" if annual else "standard"
         versions = [s for s in rows if s.program.code == program and s.category == category]
         in_year = [s for s in versions if s.effective_from.year == period.year]

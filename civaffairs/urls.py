@@ -26,6 +26,7 @@ urlpatterns = [
         name="household_remove_member",
     ),
     path("audit/", views.audit_log, name="audit_log"),
+    path("figures/", views.figures_page, name="figures"),
     path("assistance/", include("assistance.urls")),
     path("admin/", admin.site.urls),
 ]

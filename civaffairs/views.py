@@ -19,7 +19,15 @@ from .forms import (
 )
 from .home import panels_for
 from .roles import role_of
-from .selectors import audit_events_for, cases_for, home_counts, households_for, payments_for, persons_for
+from .selectors import (
+    audit_events_for,
+    cases_for,
+    home_counts,
+    households_for,
+    payments_for,
+    persons_for,
+    user_town,
+)
 from .tables import AuditTable, HouseholdTable, PersonTable
 
 PAGE_SIZE = 25
@@ -305,3 +313,42 @@ def audit_log(request):
     f = AuditFilter(request.GET, queryset=audit_events_for(request.user))
     table = _paginate(request, AuditTable(f.qs))
     return render(request, "civaffairs/list.html", {"filter": f, "table": table, "title": "审计日志"})
+
+
+@login_required
+@permission_required("civaffairs.view_case", raise_exception=True)
+def figures_page(request):
+    """Every registered figure for a period and (optionally) a town; a town caseworker sees the
+    own town's. The same numbers as `manage.py figures` and the summary documents."""
+    from .figures import compute, specs, to_json_value
+    from .models import Region
+    from .periods import InvalidPeriod, Period
+
+    towns = Region.objects.filter(level=Region.Level.TOWN).order_by("code")
+    own = user_town(request.user)
+    text = request.GET.get("period") or "2019H1"
+    region = own
+    if own is None and request.GET.get("region"):
+        region = towns.filter(code=request.GET["region"]).first()
+    error, rows = None, []
+    try:
+        period = Period.parse(text)
+    except InvalidPeriod as exc:
+        error = str(exc)
+    else:
+        all_specs = specs()
+        rows = [
+            (key, all_specs[key].label, to_json_value(key, value))
+            for key, value in compute(period, region).items()
+        ]
+    return render(
+        request,
+        "civaffairs/figures.html",
+        {
+            "rows": rows,
+            "error": error,
+            "period": text,
+            "region": region,
+            "towns": towns if own is None else None,
+        },
+    )

@@ -52,6 +52,7 @@ EXPECTED = {
     "household_remove_member":               (LOGIN,    405,       403,  403,  403,   403),  # POST only
     "household_remove_member@六都镇":        (LOGIN,    405,       403,  403,  403,   403),
     "audit_log":                             (LOGIN,    403,       403,  200,  200,   403),
+    "figures":                               (LOGIN,    200,       200,  200,  200,   403),
     "assistance:case_detail":                (LOGIN,    200,       200,  200,  200,   403),
     "assistance:case_detail@六都镇":         (LOGIN,    404,       200,  200,  200,   403),
     "assistance:case_list":                  (LOGIN,    200,       200,  200,  200,   403),
@@ -126,7 +127,11 @@ def town_objects(town_name):
     case = CaseFactory(household=household, program=dibao, submitted_by=worker)
     staff = make_user(CASEWORKER, section=Section.ASSISTANCE)
     standard = Standard.objects.create(
-        program=dibao, category="rural", amount=490, effective_from=datetime.date(2019, 1, 1), drafted_by=staff
+        program=dibao,
+        category="rural",
+        amount=490,
+        effective_from=datetime.date(2019, 1, 1),
+        drafted_by=staff,
     )
     return SimpleNamespace(
         household=household,
@@ -134,11 +139,16 @@ def town_objects(town_name):
         member=household.members.exclude(person=household.head).get(),
         case=case,
         request=Request.objects.create(
-            kind=Request.Kind.TERMINATE, case=case, effective_month=datetime.date(2019, 7, 1), submitted_by=worker
+            kind=Request.Kind.TERMINATE,
+            case=case,
+            effective_month=datetime.date(2019, 7, 1),
+            submitted_by=worker,
         ),
         standard=standard,
         # Payrolls and standards are district-wide; each call makes its own month.
-        payroll=Payroll.objects.create(program=dibao, month=datetime.date(2019, 1 + Payroll.objects.count(), 1), created_by=staff),
+        payroll=Payroll.objects.create(
+            program=dibao, month=datetime.date(2019, 1 + Payroll.objects.count(), 1), created_by=staff
+        ),
     )
 
 
