@@ -66,6 +66,21 @@ def _table(request, table):
     return table
 
 
+def _decide(request, decide):
+    """The one path behind every 批准/驳回 button: DecisionForm → service → message.
+    Returns (approve, the service's result), or None after putting the reason in a message."""
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择批准或驳回。")
+        return None
+    approve = form.cleaned_data["decision"] == "approve"
+    try:
+        return approve, decide(approve=approve, comment=form.cleaned_data["comment"])
+    except ValidationError as exc:
+        messages.error(request, "审批失败：" + "；".join(exc.messages))
+        return None
+
+
 def _errors(form, exc):
     for field, msgs in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
         for msg in msgs:
@@ -214,17 +229,13 @@ def case_change(request, pk, what):
 @permission_required("civaffairs.add_request", raise_exception=True)
 def apply_dibao(request):
     """A new household and its 低保 application in one step."""
-    from civaffairs.forms import MemberFormSet
+    from civaffairs.forms import MemberFormSet, members_of
 
     form = DibaoApplicationForm(request.POST or None, user=request.user)
     formset = MemberFormSet(request.POST or None, prefix="m")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         d = form.cleaned_data
-        members = [
-            {"name": r["name"], "id_number": r["id_number"], "relation": r["relation"] or "other"}
-            for r in formset.cleaned_data
-            if r.get("name")
-        ]
+        members = members_of(formset)
         try:
             with transaction.atomic():
                 household = register_household(
@@ -357,21 +368,11 @@ def request_detail(request, pk):
 @require_POST
 def request_decide(request, pk):
     req = get_object_or_404(assistance_requests_for(request.user), pk=pk)
-    form = DecisionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "请选择批准或驳回。")
+    outcome = _decide(request, lambda **kw: services.decide_request(actor=request.user, request=req, **kw))
+    if outcome is None:
         return redirect("assistance:request_detail", req.pk)
-    try:
-        services.decide_request(
-            actor=request.user,
-            request=req,
-            approve=form.cleaned_data["decision"] == "approve",
-            comment=form.cleaned_data["comment"],
-        )
-    except ValidationError as exc:
-        messages.error(request, "审批失败：" + "；".join(exc.messages))
-        return redirect("assistance:request_detail", req.pk)
-    messages.success(request, f"已{'批准' if form.cleaned_data['decision'] == 'approve' else '驳回'}：{req}")
+    approve, _ = outcome
+    messages.success(request, f"已{'批准' if approve else '驳回'}：{req}")
     return redirect("assistance:inbox")
 
 
@@ -489,18 +490,10 @@ def standard_detail(request, pk):
 @require_POST
 def standard_decide(request, pk):
     s = get_object_or_404(standards_of(request.user), pk=pk)
-    form = DecisionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "请选择批准或驳回。")
+    outcome = _decide(request, lambda **kw: services.decide_standard(actor=request.user, standard=s, **kw))
+    if outcome is None:
         return redirect("assistance:standard_detail", s.pk)
-    approve = form.cleaned_data["decision"] == "approve"
-    try:
-        _, backpay = services.decide_standard(
-            actor=request.user, standard=s, approve=approve, comment=form.cleaned_data["comment"]
-        )
-    except ValidationError as exc:
-        messages.error(request, "审批失败：" + "；".join(exc.messages))
-        return redirect("assistance:standard_detail", s.pk)
+    approve, (_, backpay) = outcome
     if backpay:
         messages.success(
             request, f"标准已批准，生成提标补发 {backpay.line_count} 笔，合计 {backpay.total} 元，待审批。"
@@ -583,26 +576,12 @@ def payroll_detail(request, pk):
 @require_POST
 def payroll_decide(request, pk):
     payroll = get_object_or_404(assistance_payrolls_for(request.user), pk=pk)
-    form = DecisionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "请选择批准或退回。")
-        return redirect("assistance:payroll_detail", payroll.pk)
-    try:
-        services.decide_payroll(
-            actor=request.user,
-            payroll=payroll,
-            approve=form.cleaned_data["decision"] == "approve",
-            comment=form.cleaned_data["comment"],
-        )
-    except ValidationError as exc:
-        messages.error(request, "审批失败：" + "；".join(exc.messages))
-    else:
-        messages.success(
-            request,
-            "名册已批准并锁定。"
-            if form.cleaned_data["decision"] == "approve"
-            else "名册已退回，该月可重新生成。",
-        )
+    outcome = _decide(
+        request, lambda **kw: services.decide_payroll(actor=request.user, payroll=payroll, **kw)
+    )
+    if outcome is not None:
+        approve, _ = outcome
+        messages.success(request, "名册已批准并锁定。" if approve else "名册已退回，该月可重新生成。")
     return redirect("assistance:payroll_detail", payroll.pk)
 
 

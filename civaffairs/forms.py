@@ -108,6 +108,15 @@ class MemberRowForm(forms.Form):
 MemberFormSet = forms.formset_factory(MemberRowForm, extra=4, max_num=20)
 
 
+def members_of(formset):
+    """The filled member rows of a valid MemberFormSet, as register_household wants them."""
+    return [
+        {"name": r["name"], "id_number": r["id_number"], "relation": r["relation"] or Relation.OTHER}
+        for r in formset.cleaned_data
+        if r.get("name")
+    ]
+
+
 class HouseholdRegistrationForm(forms.Form):
     head_name = forms.CharField(label="户主姓名", max_length=50)
     head_id_number = IdNumberField(label="户主身份证号")

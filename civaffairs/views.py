@@ -16,6 +16,7 @@ from .forms import (
     MemberFormSet,
     PersonForm,
     RemoveMemberForm,
+    members_of,
 )
 from .home import panels_for
 from .roles import role_of
@@ -176,11 +177,7 @@ def household_create(request):
     formset = MemberFormSet(request.POST or None, prefix="m")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         data = form.cleaned_data
-        members = [
-            {"name": r["name"], "id_number": r["id_number"], "relation": r["relation"] or "other"}
-            for r in formset.cleaned_data
-            if r.get("name")
-        ]
+        members = members_of(formset)
         try:
             household = services.register_household(
                 actor=request.user,
