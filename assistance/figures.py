@@ -127,7 +127,7 @@ def money(period, region):
         care_persons=Count("case__person", distinct=True, filter=prog(P.DISABILITY_CARE)),
         temp_cases=Count("id", filter=temp),
         temp_paid=_sum(temp),
-        temp_mental=Count("id", filter=temp & Q(case__person__severe_mental_disorder=True)),
+        temp_mental=Count("id", filter=temp & Q(case__mental_disorder=True)),
     )
     return {
         "dibao.paid": a["dibao"],

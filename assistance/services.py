@@ -2,6 +2,7 @@
 transaction, row locks where two people could race, the audit event in the same transaction."""
 
 import datetime
+from collections import defaultdict
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -53,6 +54,13 @@ def _check_approver(actor, perm, submitted_by_id, section=Section.ASSISTANCE):
 def _check_section_staff(actor, perm, section=Section.ASSISTANCE):
     if not actor.has_perm(perm) or user_town(actor) is not None or user_section(actor) != section:
         raise PermissionDenied(f"只有{Section(section).label}的工作人员可以办理此事项。")
+
+
+def _check_submitter(actor, case):
+    """Who may submit a change to a case: a caseworker (add_request) of its town or the district."""
+    if not actor.has_perm("civaffairs.add_request"):
+        raise PermissionDenied("您的角色不能提交救助业务。")
+    _check_scope(actor, case)
 
 
 def _check_scope(actor, case_or_town):
@@ -179,6 +187,7 @@ def submit_enrolment(
         amount=amount,
         event_date=event_date,
         flags=list(flags),
+        mental_disorder="mental" in flags,
         reason=reason,
         submitted_by=actor,
     )
@@ -225,7 +234,7 @@ def _pending_of(case, kind=None):
 @transaction.atomic
 def submit_termination(*, actor, case, effective_month, reason):
     effective_month = month_start(effective_month)
-    _check_scope(actor, case)
+    _check_submitter(actor, case)
     if case.status != Case.Status.ACTIVE:
         raise ValidationError(f"只有在保对象可以核减，当前状态为“{case.get_status_display()}”。")
     if effective_month <= case.start_month:
@@ -251,12 +260,22 @@ def submit_termination(*, actor, case, effective_month, reason):
 def submit_member_change(*, actor, case, person, add, effective_month, reason=""):
     """增人 / 减人 of a 低保 household, effective from a month."""
     effective_month = month_start(effective_month)
-    _check_scope(actor, case)
+    _check_submitter(actor, case)
     if case.program.unit != Program.Unit.HOUSEHOLD or case.status != Case.Status.ACTIVE:
         raise ValidationError("只有在保的低保家庭可以增人或减人。")
+    if add and effective_month < case.start_month:
+        raise ValidationError({"effective_month": "增人年月不能早于该户的起始年月"})
     if effective_month <= case.start_month and not add:
         raise ValidationError({"effective_month": "减人年月须晚于起始年月"})
     open_cover = case.coverages.filter(person=person, end_month__isnull=True).exists()
+    if (
+        not add
+        and open_cover
+        and not case.coverages.filter(end_month__isnull=True).exclude(person=person).exists()
+    ):
+        raise ValidationError(
+            {"person": f"{person.name}是该户唯一的保障人员；不再符合条件请提交核减（终止）"}
+        )
     if add:
         if not case.household.members.filter(person=person, left_on__isnull=True).exists():
             raise ValidationError({"person": f"{person.name}不是该家庭的在册成员，请先在家庭页面添加成员"})
@@ -295,7 +314,7 @@ REVIEW_OUTCOMES = [
 def submit_review(*, actor, case, outcome, effective_month, income=None, reason=""):
     """动态管理复核: outcome unchanged / amount_changed (new per-capita income) / terminated."""
     effective_month = month_start(effective_month)
-    _check_scope(actor, case)
+    _check_submitter(actor, case)
     if case.status != Case.Status.ACTIVE:
         raise ValidationError("只有在保对象需要复核。")
     if outcome not in dict(REVIEW_OUTCOMES):
@@ -527,9 +546,12 @@ def compute_backpay(standard):
     paid_lines = PaymentLine.objects.filter(months, program=program, item=item).exclude(
         payroll__status=ApprovalStatus.REJECTED
     )
-    regular = paid_lines.filter(
-        kind=PaymentLine.Kind.REGULAR, standard__category=standard.category
-    ).values_list("case_id", "town_id", "month", "persons", "income")
+    regular = list(
+        paid_lines.filter(kind=PaymentLine.Kind.REGULAR, standard__category=standard.category).values_list(
+            "case_id", "town_id", "month", "persons", "income"
+        )
+    )
+    regular += _paid_nothing(standard, item, later, {(row[0], row[2]) for row in regular})
     totals = {
         (row["case_id"], row["month"]): row["total"]
         for row in paid_lines.values("case_id", "month").annotate(total=Sum("amount")).order_by()
@@ -547,6 +569,48 @@ def compute_backpay(standard):
         if diff > 0:  # a lower standard recovers nothing automatically
             owed.append((case_id, town_id, month, persons, income, diff))
     return owed
+
+
+def _paid_nothing(standard, item, later, seen):
+    """Case-months of approved payrolls where a case was in payment but got no line (a 低保
+    household whose income reached the old standard): the new standard may owe them. Income is the
+    household's current one, persons those covered in that month."""
+    program = standard.program
+    months = Payroll.objects.filter(
+        program=program,
+        kind=Payroll.Kind.MONTHLY,
+        status=ApprovalStatus.APPROVED,
+        month__gte=month_start(standard.effective_from),
+    )
+    if later:
+        months = months.filter(month__lt=month_start(later))
+    out = []
+    household = program.unit == Program.Unit.HOUSEHOLD
+    for month in months.values_list("month", flat=True):
+        cases = cases_in_payment(program, month)
+        rows = [
+            row
+            for row in cases.values_list(
+                "id", "town_id", "area", "category", "care_level", "household__income_per_capita"
+            )
+            if (row[0], month) not in seen
+            and (item, standard.category)
+            in P.payment_items(program.code, area=row[2], category=row[3], care_level=row[4])
+        ]
+        persons = (
+            covered_persons(cases.filter(pk__in=[r[0] for r in rows]), [month]) if household and rows else {}
+        )
+        for case_id, town_id, *_rest, income in rows:
+            out.append(
+                (
+                    case_id,
+                    town_id,
+                    month,
+                    persons.get((case_id, month), 0) if household else 1,
+                    income if household else None,
+                )
+            )
+    return out
 
 
 @transaction.atomic
@@ -619,6 +683,31 @@ def _refresh_totals(payroll):
 # ---------------------------------------------------------------- payrolls
 
 
+def cases_in_payment(program, month):
+    """Cases paid for a month: approved, started, not yet stopped, the person not dead before it."""
+    return (
+        Case.objects.filter(program=program, status__in=IN_PAYMENT, start_month__lte=month)
+        .filter(Q(end_month__isnull=True) | Q(end_month__gt=month))
+        .filter(
+            Q(person__isnull=True) | Q(person__death_date__isnull=True) | Q(person__death_date__gte=month)
+        )
+    )
+
+
+def covered_persons(cases, months):
+    """{(case_id, month): persons covered} for a queryset of cases: spells in force in the month,
+    members who died before the month left out (from one query; the counting is the rule)."""
+    counts = defaultdict(int)
+    spells = Coverage.objects.filter(case__in=cases).values_list(
+        "case_id", "start_month", "end_month", "person__death_date"
+    )
+    for case_id, start, end, death in spells.iterator(chunk_size=5000):
+        for m in months:
+            if start <= m and (end is None or end > m) and (death is None or death >= m):
+                counts[(case_id, m)] += 1
+    return counts
+
+
 def _standards_by_month(program, months):
     """{(category, month): Standard} of approved standards in force, from one query."""
     approved = list(
@@ -649,28 +738,12 @@ def generate_payroll(*, actor, program, month):
         .exists()
     ):
         raise ValidationError(f"{program.name}{month:%Y年%m月}的名册已生成，不能重复生成；更正请另行补发。")
-    in_payment = (
-        Case.objects.filter(program=program, status__in=IN_PAYMENT, start_month__lte=month)
-        .filter(Q(end_month__isnull=True) | Q(end_month__gt=month))
-        .filter(
-            Q(person__isnull=True) | Q(person__death_date__isnull=True) | Q(person__death_date__gte=month)
-        )
-    )
+    in_payment = cases_in_payment(program, month)
     rows = list(
         in_payment.values_list(
             "id", "town_id", "area", "category", "care_level", "household__income_per_capita", "start_month"
         )
     )
-    persons = {}
-    if program.unit == Program.Unit.HOUSEHOLD:
-        persons = dict(
-            Coverage.objects.filter(case__in=in_payment, start_month__lte=month)
-            .filter(Q(end_month__isnull=True) | Q(end_month__gt=month))
-            .values("case_id")
-            .annotate(n=Count("id"))
-            .values_list("case_id", "n")
-            .order_by()
-        )
     # Arrears: cases with a start month before this one and not a single line yet.
     earlier_months = set(
         Payroll.objects.filter(program=program, kind=Payroll.Kind.MONTHLY, month__lt=month)
@@ -691,6 +764,11 @@ def generate_payroll(*, actor, program, month):
         )
     all_months = {month} | earlier_months
     standards = _standards_by_month(program, sorted(all_months))
+    persons = {}
+    if program.unit == Program.Unit.HOUSEHOLD:
+        persons = covered_persons(in_payment, [month])
+        if late:
+            persons.update(covered_persons(Case.objects.filter(pk__in=late), sorted(earlier_months)))
     payroll = Payroll.objects.create(
         program=program, kind=Payroll.Kind.MONTHLY, month=month, created_by=actor
     )
@@ -706,7 +784,7 @@ def generate_payroll(*, actor, program, month):
                 std = standards.get((std_category, m))
                 if std is None:
                     continue
-                n = persons.get(case_id, 0) if program.unit == Program.Unit.HOUSEHOLD else 1
+                n = persons.get((case_id, m), 0) if program.unit == Program.Unit.HOUSEHOLD else 1
                 amount = P.entitlement(
                     program.code, standard_amount=std.amount, basis=std.basis, income=income, persons=n
                 )

@@ -79,9 +79,9 @@ def copy_district(times):
             )
             c.execute(
                 f"INSERT INTO {tables[Case]} (id, program_id, household_id, person_id, town_id, area, category, care_level, institution_id,"
-                f" start_month, end_month, status, reason, amount, event_date, flags, next_review, submitted_by_id, created_at, version)"
+                f" start_month, end_month, status, reason, amount, event_date, flags, mental_disorder, next_review, submitted_by_id, created_at, version)"
                 f" SELECT id + {C}, program_id, household_id + {H}, person_id + {P}, town_id, area, category, care_level, institution_id,"
-                f" start_month, end_month, status, reason, amount, event_date, flags, next_review, submitted_by_id, created_at, version"
+                f" start_month, end_month, status, reason, amount, event_date, flags, mental_disorder, next_review, submitted_by_id, created_at, version"
                 f" FROM {tables[Case]} WHERE id < {offsets[tables[Case]]}"
             )
             c.execute(

@@ -273,6 +273,8 @@ class Case(models.Model):
     amount = models.DecimalField("一次性金额（元）", max_digits=12, decimal_places=2, null=True, blank=True)
     event_date = models.DateField("发生日期", null=True, blank=True)
     flags = models.JSONField("标记", default=list, blank=True)
+    # Recorded with the case (临时救助 "其中救助精神障碍患者"), not read from today's person record.
+    mental_disorder = models.BooleanField("救助对象为严重精神障碍患者", default=False)
     next_review = models.DateField("下次复核日期", null=True, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="经办人"

@@ -96,6 +96,11 @@ class World:
             k: fields.pop(k) for k in ("severe_mental_disorder", "disability_grade") if k in fields
         }
         p = person or PersonFactory(region=village(t), **person_fields)
+        if code == P.TEMP_RELIEF and (
+            person_fields.get("severe_mental_disorder") or "mental" in fields.get("flags", [])
+        ):
+            # What submit_enrolment records from the form's 救助对象为严重精神障碍患者.
+            fields.update(flags=["mental"], mental_disorder=True)
         status = status or (Case.Status.ENDED if end else Case.Status.ACTIVE)
         case = Case.objects.create(
             program=self.programs[code],

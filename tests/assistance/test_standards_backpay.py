@@ -642,7 +642,7 @@ def test_the_back_pay_batch_is_approved_by_the_chief_who_approved_the_standard(u
 # --- two chiefs approving the same standard at once ------------------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_chiefs_approving_at_once_make_one_approval_and_one_batch(monkeypatch):
     """On PostgreSQL both approvals really run at once (threads released by a barrier); the row lock
     on the standard lets one through and the other finds it approved. SQLite serialises writers, so
