@@ -8,7 +8,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from . import audit
-from .idnumber import InvalidIdNumber, mask_id_number, parse_id_number
+from .idnumber import InvalidIdNumber, mask_account, mask_id_number, parse_id_number
 from .models import Household, HouseholdMember, Person, Region, Relation
 from .selectors import user_town
 
@@ -137,6 +137,12 @@ def update_person(*, actor, person, expected_version, **fields):
 HOUSEHOLD_FIELDS = ["region", "area", "income_per_capita", "bank_account", "bank_name"]
 
 
+def _household_audit(household):
+    data = audit.snapshot(household, HOUSEHOLD_FIELDS)
+    data["bank_account"] = mask_account(household.bank_account)
+    return data
+
+
 @transaction.atomic
 def create_household(
     *,
@@ -182,7 +188,7 @@ def create_household(
         actor,
         "household.create",
         household,
-        {**audit.snapshot(household, HOUSEHOLD_FIELDS), "members": [p.name for p, _ in members]},
+        {**_household_audit(household), "members": [p.name for p, _ in members]},
     )
     return household
 
@@ -193,7 +199,7 @@ def update_household(*, actor, household, expected_version, **fields):
     _check_town(actor, household.region)
     if "region" in fields:
         _check_town(actor, fields["region"])
-    before = audit.snapshot(Household.objects.get(pk=household.pk), HOUSEHOLD_FIELDS)
+    before = _household_audit(Household.objects.get(pk=household.pk))
     values = dict(fields)
     if "region" in values:
         values["town"] = values["region"].town
@@ -204,7 +210,7 @@ def update_household(*, actor, household, expected_version, **fields):
         raise ConflictError("该家庭信息已被他人修改并保存，您的修改未保存。请刷新页面查看最新内容后再修改。")
     current = Household.objects.get(pk=household.pk)
     audit.record(
-        actor, "household.update", current, audit.diff(before, audit.snapshot(current, HOUSEHOLD_FIELDS))
+        actor, "household.update", current, audit.diff(before, _household_audit(current))
     )
     return current
 
