@@ -113,6 +113,12 @@ class ReviewForm(forms.Form):
     reason = forms.CharField(label="复核情况", max_length=200, required=False)
 
 
+class CorrectionForm(forms.Form):
+    month = MonthField(label="所属年月")
+    amount = forms.DecimalField(label="更正金额（元，扣回填负数）", max_digits=12, decimal_places=2)
+    reason = forms.CharField(label="更正原因", max_length=150)
+
+
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", "批准"), ("reject", "驳回")])
     comment = forms.CharField(label="审批意见", max_length=200, required=False)

@@ -815,6 +815,58 @@ def generate_payroll(*, actor, program, month):
 
 
 @transaction.atomic
+def submit_correction(*, actor, case, month, amount, reason):
+    """更正: a line of its own for a month already paid (negative to recover an overpayment),
+    in a batch approved like a payroll. The locked payroll of that month stays as it was."""
+    month = month_start(month)
+    _check_section_staff(actor, "civaffairs.add_payroll", case.program.section)
+    amount = Decimal(amount)
+    if amount == 0:
+        raise ValidationError({"amount": "更正金额不能为零"})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "请填写更正原因"})
+    if (
+        case.status not in IN_PAYMENT
+        or case.start_month > month
+        or (case.end_month and case.end_month <= month)
+    ):
+        raise ValidationError({"month": f"该对象{month:%Y年%m月}不在保障期内"})
+    paid = (
+        case.payments.filter(month=month)
+        .exclude(payroll__status=ApprovalStatus.REJECTED)
+        .aggregate(t=Sum("amount"))["t"]
+        or 0
+    )
+    if paid + amount < 0:
+        raise ValidationError({"amount": f"扣回金额超过该月已发放的 {paid} 元"})
+    payroll = Payroll.objects.create(
+        program=case.program,
+        kind=Payroll.Kind.CORRECTION,
+        month=month_start(timezone.localdate()),
+        created_by=actor,
+        note=f"{case.subject_name} {month:%Y年%m月}：{reason}",
+    )
+    PaymentLine.objects.create(
+        payroll=payroll,
+        case=case,
+        program=case.program,
+        town_id=case.town_id,
+        month=month,
+        paid_month=payroll.month,
+        kind=PaymentLine.Kind.CORRECTION,
+        amount=amount,
+    )
+    _refresh_totals(payroll)
+    audit.record(
+        actor,
+        "payroll.correction",
+        payroll,
+        {"case": case.pk, "month": str(month), "amount": str(amount), "reason": reason},
+    )
+    return payroll
+
+
+@transaction.atomic
 def decide_payroll(*, actor, payroll, approve, comment=""):
     """Approve (and lock) or reject a payroll or back-pay batch; a rejected one frees its month."""
     payroll = Payroll.objects.select_for_update().select_related("program").get(pk=payroll.pk)

@@ -6,6 +6,7 @@ app_name = "assistance"
 urlpatterns = [
     path("cases/", views.case_list, name="case_list"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
+    path("cases/<int:pk>/correction/", views.case_correction, name="case_correction"),
     path("cases/<int:pk>/<str:what>/", views.case_change, name="case_change"),
     path("apply/dibao/", views.apply_dibao, name="apply_dibao"),
     path("apply/household/<int:household_pk>/", views.apply_household, name="apply_household"),

@@ -23,6 +23,7 @@ from . import exports, services
 from . import programs as P
 from .filters import CaseFilter, RequestFilter
 from .forms import (
+    CorrectionForm,
     DecisionForm,
     DibaoApplicationForm,
     ExistingHouseholdApplicationForm,
@@ -164,6 +165,11 @@ def case_detail(request, pk):
             else None,
             "member_form": MemberChangeForm(case=case) if can_submit and case.household_id else None,
             "review_form": ReviewForm() if can_submit and case.program.code in (P.DIBAO, P.TEKUN) else None,
+            "correction_form": CorrectionForm()
+            if is_assistance_staff(request.user)
+            and request.user.has_perm("civaffairs.add_payroll")
+            and case.status != case.Status.PENDING
+            else None,
         },
     )
 
@@ -222,6 +228,29 @@ def case_change(request, pk, what):
                 for k, v in form.errors.items()
             ),
         )
+    return redirect("assistance:case_detail", case.pk)
+
+
+@login_required
+@permission_required("civaffairs.add_payroll", raise_exception=True)
+@section_staff_required
+@require_POST
+def case_correction(request, pk):
+    case = get_object_or_404(assistance_cases_for(request.user), pk=pk)
+    form = CorrectionForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            payroll = services.submit_correction(
+                actor=request.user, case=case, month=d["month"], amount=d["amount"], reason=d["reason"]
+            )
+        except ValidationError as exc:
+            messages.error(request, "更正失败：" + "；".join(exc.messages))
+        else:
+            messages.success(request, f"已提交更正 {payroll.total} 元，待股长审批。")
+            return redirect("assistance:payroll_detail", payroll.pk)
+    else:
+        messages.error(request, "更正失败：" + "；".join(" ".join(v) for v in form.errors.values()))
     return redirect("assistance:case_detail", case.pk)
 
 

@@ -479,11 +479,14 @@ class Standard(models.Model):
 
 
 class Payroll(models.Model):
-    """A monthly payroll (发放花名册) of a program, or a back-pay batch (补发) for an approved standard."""
+    """A monthly payroll (发放花名册) of a program, a back-pay batch (补发) for an approved standard,
+    or a correction (更正) of a month already paid: locked payrolls never change, so later
+    corrections are payment lines of their own, approved like a payroll."""
 
     class Kind(models.TextChoices):
         MONTHLY = "monthly", "月度发放"
         BACKPAY = "backpay", "提标补发"
+        CORRECTION = "correction", "更正"
 
     program = models.ForeignKey(Program, models.PROTECT, related_name="payrolls", verbose_name="项目")
     kind = models.CharField("类型", max_length=10, choices=Kind.choices, default=Kind.MONTHLY)
@@ -499,6 +502,7 @@ class Payroll(models.Model):
     status = models.CharField(
         "状态", max_length=10, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING
     )
+    note = models.CharField("说明", max_length=200, blank=True)
     total = models.DecimalField("合计（元）", max_digits=14, decimal_places=2, default=0)
     line_count = models.PositiveIntegerField("笔数", default=0)
     created_by = models.ForeignKey(

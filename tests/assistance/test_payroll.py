@@ -571,3 +571,52 @@ def test_anonymous_export_redirects_to_login(exported, client):
     assert response.status_code == 302
     assert "/login/" in response["Location"]
     assert not AuditEvent.objects.filter(action="export").exists()
+
+
+# --- corrections (更正) ----------------------------------------------------------------------------
+
+
+def test_a_correction_is_a_line_of_its_own_and_leaves_the_locked_payroll_as_it_was(users, standards_2018):
+    case = dibao_case(users, size=2, income=200)
+    january = approve(users, generate(users, P.DIBAO, JAN))
+    correction = services.submit_correction(
+        actor=users.worker, case=case, month=JAN, amount=Decimal("-100"), reason="收入核实有误"
+    )
+    assert correction.kind == Payroll.Kind.CORRECTION
+    assert correction.status == ApprovalStatus.PENDING
+    assert correction.total == Decimal("-100.00")
+    assert "收入核实有误" in correction.note
+    [line] = correction.lines.all()
+    assert (line.kind, line.month, line.amount) == (PaymentLine.Kind.CORRECTION, JAN, Decimal("-100.00"))
+    january.refresh_from_db()
+    assert january.total == Decimal("500.00")  # (450 − 200) × 2, untouched
+    assert january.lines.count() == 1
+    with pytest.raises(PermissionDenied):
+        services.decide_payroll(actor=users.worker, payroll=correction, approve=True)
+    approve(users, correction)
+    assert AuditEvent.objects.filter(action="payroll.correction", object_id=str(correction.pk)).exists()
+
+
+def test_a_correction_cannot_recover_more_than_was_paid_nor_fall_outside_the_cover(users, standards_2018):
+    case = dibao_case(users, size=1, income=200, start=JAN, end=MAR)
+    approve(users, generate(users, P.DIBAO, JAN))
+    with pytest.raises(ValidationError, match="扣回金额超过"):
+        services.submit_correction(
+            actor=users.worker, case=case, month=JAN, amount=Decimal("-250.01"), reason="多发"
+        )
+    with pytest.raises(ValidationError, match="不在保障期内"):
+        services.submit_correction(
+            actor=users.worker, case=case, month=MAR, amount=Decimal("10"), reason="漏发"
+        )
+    with pytest.raises(ValidationError, match="不能为零"):
+        services.submit_correction(actor=users.worker, case=case, month=JAN, amount=Decimal("0"), reason="无")
+    assert not Payroll.objects.filter(kind=Payroll.Kind.CORRECTION).exists()
+
+
+def test_a_town_caseworker_cannot_submit_corrections(users, standards_2018):
+    case = dibao_case(users)
+    town_worker = make_user(CASEWORKER, town="石城镇")
+    with pytest.raises(PermissionDenied):
+        services.submit_correction(
+            actor=town_worker, case=case, month=JAN, amount=Decimal("10"), reason="漏发"
+        )

@@ -58,6 +58,8 @@ EXPECTED = {
     "assistance:case_list":                  (LOGIN,    200,       200,  200,  200,   403),
     "assistance:case_change":                (LOGIN,    405,       403,  403,  403,   403),  # POST only
     "assistance:case_change@六都镇":         (LOGIN,    405,       403,  403,  403,   403),
+    "assistance:case_correction":            (LOGIN,    403,       405,  403,  403,   403),  # section staff, POST only
+    "assistance:case_correction@六都镇":     (LOGIN,    403,       405,  403,  403,   403),
     "assistance:apply_dibao":                (LOGIN,    200,       403,  403,  403,   403),
     "assistance:apply_household":            (LOGIN,    200,       403,  403,  403,   403),
     "assistance:apply_household@六都镇":     (LOGIN,    404,       403,  403,  403,   403),
@@ -95,6 +97,7 @@ KWARGS = {
     "household_remove_member": lambda o: {"pk": o.household.pk, "member_pk": o.member.pk},
     "assistance:case_detail": lambda o: {"pk": o.case.pk},
     "assistance:case_change": lambda o: {"pk": o.case.pk, "what": "terminate"},
+    "assistance:case_correction": lambda o: {"pk": o.case.pk},
     "assistance:apply_household": lambda o: {"household_pk": o.household.pk},
     "assistance:apply_person": lambda o: {"person_pk": o.person.pk},
     "assistance:request_detail": lambda o: {"pk": o.request.pk},
