@@ -226,7 +226,6 @@ def ensure_programs(stdout=None):
 @register_loader(100)
 def load_assistance(stdout=None):
     b = Builder()
-    rng = b.rng
     if Case.objects.exists():
         return
     _institutions(b)
@@ -247,7 +246,6 @@ def load_assistance(stdout=None):
         object_type="demo",
         object_repr="演示数据：社会救助",
     )
-    del rng
 
 
 def _institutions(b):

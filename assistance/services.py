@@ -27,6 +27,7 @@ from civaffairs.models import (
 )
 from civaffairs.periods import add_months, month_start
 from civaffairs.selectors import user_section, user_town
+from civaffairs.services import register_household
 
 from . import programs as P
 
@@ -224,6 +225,42 @@ def submit_enrolment(
         {"program": program.code, "start_month": str(start_month), "covered": [p.name for p in covered]},
     )
     return request
+
+
+@transaction.atomic
+def apply_new_household(
+    *,
+    actor,
+    region,
+    area,
+    income_per_capita,
+    head,
+    members,
+    start_month,
+    category,
+    reason="",
+    bank_account="",
+    bank_name="",
+):
+    """低保申请（新家庭）: register the household and submit its application, all or nothing."""
+    household = register_household(
+        actor=actor,
+        region=region,
+        area=area,
+        income_per_capita=income_per_capita,
+        head=head,
+        members=members,
+        bank_account=bank_account,
+        bank_name=bank_name,
+    )
+    return submit_enrolment(
+        actor=actor,
+        program=P.DIBAO,
+        household=household,
+        start_month=start_month,
+        category=category,
+        reason=reason,
+    )
 
 
 def _pending_of(case, kind=None):

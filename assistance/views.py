@@ -4,7 +4,6 @@ import functools
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,7 +16,6 @@ from civaffairs import services as core_services
 from civaffairs.home import register_panel
 from civaffairs.models import ApprovalStatus, Payroll, Person, Region, Request
 from civaffairs.selectors import households_for, payments_for, persons_for, regions_for, scope_of
-from civaffairs.services import register_household
 
 from . import exports, services
 from . import programs as P
@@ -266,25 +264,20 @@ def apply_dibao(request):
         d = form.cleaned_data
         members = members_of(formset)
         try:
-            with transaction.atomic():
-                household = register_household(
-                    actor=request.user,
-                    region=d["region"],
-                    area=d["area"],
-                    income_per_capita=d["income_per_capita"],
-                    bank_name=d["bank_name"],
-                    bank_account=d["bank_account"],
-                    head={"name": d["head_name"], "id_number": d["head_id_number"]},
-                    members=members,
-                )
-                req = services.submit_enrolment(
-                    actor=request.user,
-                    program=P.DIBAO,
-                    household=household,
-                    start_month=d["start_month"],
-                    category=d["category"],
-                    reason=d["reason"],
-                )
+            req = services.apply_new_household(
+                actor=request.user,
+                region=d["region"],
+                area=d["area"],
+                income_per_capita=d["income_per_capita"],
+                bank_name=d["bank_name"],
+                bank_account=d["bank_account"],
+                head={"name": d["head_name"], "id_number": d["head_id_number"]},
+                members=members,
+                start_month=d["start_month"],
+                category=d["category"],
+                reason=d["reason"],
+            )
+            household = req.case.household
         except ValidationError as exc:
             _errors(form, exc)
         else:

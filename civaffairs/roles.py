@@ -92,9 +92,13 @@ def apply_role_permissions(apps=None):
     from django.contrib.auth.management import create_permissions
 
     apps = apps or global_apps
-    for config in global_apps.get_app_configs():
+    for config in apps.get_app_configs():
+        # A migration's historical app configs carry no models module, which create_permissions
+        # takes for "no models"; lend it one for the call.
+        had = getattr(config, "models_module", None)
         config.models_module = True
         create_permissions(config, apps=apps, verbosity=0)
+        config.models_module = had
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for role, perms in PERMISSIONS.items():

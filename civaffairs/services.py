@@ -1,7 +1,5 @@
 """State changes of the shared registry: one function each, one transaction, audited."""
 
-import datetime
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -209,9 +207,7 @@ def update_household(*, actor, household, expected_version, **fields):
     if not updated:
         raise ConflictError("该家庭信息已被他人修改并保存，您的修改未保存。请刷新页面查看最新内容后再修改。")
     current = Household.objects.get(pk=household.pk)
-    audit.record(
-        actor, "household.update", current, audit.diff(before, _household_audit(current))
-    )
+    audit.record(actor, "household.update", current, audit.diff(before, _household_audit(current)))
     return current
 
 
@@ -233,6 +229,21 @@ def add_member(*, actor, household, person, relation, joined_on):
         {"person": person.name, "relation": relation, "joined_on": str(joined_on)},
     )
     return member
+
+
+@transaction.atomic
+def register_member(*, actor, household, name, id_number, relation, joined_on):
+    """Add a member by ID number: the registered person of the actor's scope, or a new one."""
+    try:
+        number = parse_id_number(id_number)[0]
+    except InvalidIdNumber as exc:
+        raise ValidationError({"id_number": str(exc)}) from None
+    person = Person.objects.filter(id_number=number).first()
+    if person is None:
+        person = create_person(actor=actor, name=name, id_number=number, region=household.region)
+    elif user_town(actor) is not None and person.town_id != user_town(actor).pk:
+        raise ValidationError({"id_number": "该身份证号已在其他镇登记，请联系该镇或区民政局办理"})
+    return add_member(actor=actor, household=household, person=person, relation=relation, joined_on=joined_on)
 
 
 @transaction.atomic
@@ -276,10 +287,6 @@ def record_export(*, actor, what, rows, full_ids=False):
             object_type="export",
             object_repr=what,
         )
-
-
-def today():
-    return datetime.date.today()
 
 
 @transaction.atomic
