@@ -679,9 +679,10 @@ class AuditEvent(models.Model):
     """Append-only audit log (等保: kept at least 6 months, editable by nobody)."""
 
     at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    # PROTECT: an account that has acted is deactivated, never deleted, so its events stay whole.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        models.SET_NULL,
+        models.PROTECT,
         null=True,
         blank=True,
         related_name="+",

@@ -255,3 +255,25 @@ def test_logging_out_is_audited(caseworker, login):
     assert response.status_code == 302
     [event] = events("logout")
     assert (event.actor, event.actor_name) == (caseworker, "shicheng")
+
+
+def test_raw_sql_cannot_change_or_delete_an_event_on_postgresql_and_actors_cannot_be_deleted(event):
+    from django.db import DatabaseError, connection, transaction
+    from django.db.models import ProtectedError
+
+    table = AuditEvent._meta.db_table
+    if connection.vendor == "postgresql":
+        # The trigger of migration 0006 refuses it whoever asks, a shell or another program.
+        for sql in (f"UPDATE {table} SET action = 'x' WHERE id = %s", f"DELETE FROM {table} WHERE id = %s"):
+            with pytest.raises(DatabaseError, match="审计日志不可修改或删除"), transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute(sql, [event.pk])
+    else:
+        # SQLite has only the model and queryset guards (flushing a test database must work).
+        with pytest.raises(PermissionError):
+            AuditEvent.objects.filter(pk=event.pk).update(action="x")
+    # An account that has acted cannot be deleted out from under its events.
+    with pytest.raises(ProtectedError):
+        event.actor.delete()
+    event.refresh_from_db()
+    assert event.action != "x"
