@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 
 from civaffairs import audit
 from civaffairs.demo import register_loader
@@ -298,6 +299,7 @@ def _new_case(
         end_month=end,
         status=status,
         next_review=P.next_review(program, category, start),
+        approved_at=timezone.now(),
         submitted_by=b.town_worker[town_id],
     )
 
@@ -320,7 +322,11 @@ def _save_cases(b, cases, covered):
                 )
             )
         approved = dict(
-            status=ApprovalStatus.APPROVED, decided_by=b.chief, comment="同意", submitted_by=case.submitted_by
+            decided_at=case.approved_at,
+            status=ApprovalStatus.APPROVED,
+            decided_by=b.chief,
+            comment="同意",
+            submitted_by=case.submitted_by,
         )
         requests.append(
             Request(kind=Request.Kind.ENROL, case=case, effective_month=case.start_month, **approved)

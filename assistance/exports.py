@@ -9,6 +9,7 @@ from openpyxl.styles import Font
 
 from civaffairs.idnumber import mask_account, mask_id_number, mask_name
 from civaffairs.models import Case, Coverage, PaymentLine, Request
+from civaffairs.periods import add_months
 
 PAYROLL_HEADERS = [
     "序号",
@@ -89,9 +90,15 @@ def notice_rows(village, month):
         .order_by("kind", "case_id")
     )
     case_ids = [r.case_id for r in requests]
+    # Persons covered in the notice's month (for a termination, the month before it stops).
+    shown = {r.case_id: (month if r.kind == Request.Kind.ENROL else add_months(month, -1)) for r in requests}
     covered = {}
-    for cov in Coverage.objects.filter(case_id__in=case_ids, start_month__lte=month).values("case_id"):
-        covered[cov["case_id"]] = covered.get(cov["case_id"], 0) + 1
+    for case_id, start, end in Coverage.objects.filter(case_id__in=case_ids).values_list(
+        "case_id", "start_month", "end_month"
+    ):
+        m = shown[case_id]
+        if start <= m and (end is None or end > m):
+            covered[case_id] = covered.get(case_id, 0) + 1
     amounts = {}
     lines = PaymentLine.objects.filter(case_id__in=case_ids, kind="regular").order_by("case_id", "-month")
     for line in lines.values("case_id", "amount"):

@@ -18,10 +18,17 @@ class CaseFilter(django_filters.FilterSet):
     review_due = django_filters.DateFilter(
         label="复核到期（不晚于）", field_name="next_review", lookup_expr="lte"
     )
+    deceased = django_filters.BooleanFilter(label="有已死亡的保障人员", method="with_deceased")
 
     class Meta:
         model = Case
-        fields = ["q", "program", "town", "area", "status", "review_due"]
+        fields = ["q", "program", "town", "area", "status", "review_due", "deceased"]
+
+    def with_deceased(self, queryset, name, value):
+        if value is None:
+            return queryset
+        dead = Q(coverages__end_month__isnull=True, coverages__person__death_date__isnull=False)
+        return queryset.filter(dead).distinct() if value else queryset.exclude(dead)
 
     def search(self, queryset, name, value):
         value = value.strip()

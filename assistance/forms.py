@@ -92,12 +92,15 @@ class MemberChangeForm(forms.Form):
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
-        members = (
-            case.household.members.filter(left_on__isnull=True).select_related("person")
-            if case.household_id
-            else []
-        )
-        self.fields["person"].choices = [(str(m.person_id), m.person.name) for m in members]
+        # Current members (增人) and everyone still covered, including members who have moved out
+        # of the household since (减人).
+        people = {}
+        if case.household_id:
+            for m in case.household.members.filter(left_on__isnull=True).select_related("person"):
+                people[m.person_id] = m.person.name
+            for c in case.coverages.filter(end_month__isnull=True).select_related("person"):
+                people[c.person_id] = c.person.name
+        self.fields["person"].choices = list(people.items())
 
 
 class ReviewForm(forms.Form):

@@ -552,6 +552,7 @@ def _write(plans, *, program, actor, approver, filename):
             status=status,
             reason=IMPORT_NOTE,
             next_review=P.next_review(program.code, plan.category, plan.start_month) if approver else None,
+            approved_at=now if approver else None,
             submitted_by=actor,
         )
         for plan, household in zip(plans, households, strict=True)

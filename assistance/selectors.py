@@ -66,6 +66,21 @@ def reviews_due(user, today=None, horizon_days=30):
     )
 
 
+def deceased_in_cover(user):
+    """Cases still covering a person whose death is recorded: to be ended (核减) or reduced (减人).
+    Payrolls already stop paying for them from the month after death."""
+    return (
+        assistance_cases_for(user)
+        .filter(
+            status=Case.Status.ACTIVE,
+            coverages__end_month__isnull=True,
+            coverages__person__death_date__isnull=False,
+        )
+        .distinct()
+        .count()
+    )
+
+
 def standards_of(user):
     return (
         standards_for(user).filter(program__section=Section.ASSISTANCE).exclude(status=ApprovalStatus.DRAFT)

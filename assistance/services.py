@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, F, Max, Q, Sum
 from django.utils import timezone
 
 from civaffairs import audit
@@ -91,7 +91,18 @@ def find_conflicts(program, persons, start_month, exclude_case=None):
     return list(qs)
 
 
-def conflict_message(cov):
+def conflict_message(cov, actor=None):
+    """Names the conflicting case — to a user who may see it. A town caseworker learns of another
+    town's case only that one exists."""
+    town = user_town(actor) if actor is not None else None
+    if town is not None and cov.case.town_id != town.pk:
+        return (
+            f"{cov.person.name}（{cov.person.masked_id}）已在其他镇享受不能同时享受的救助，请联系区民政局核实"
+        )
+    return _conflict_detail(cov)
+
+
+def _conflict_detail(cov):
     return (
         f"{cov.person.name}（{cov.person.masked_id}）已有{cov.case.get_status_display()}的"
         f"{cov.case.program.name}（编号{cov.case.pk}，{cov.case.town.name}，{cov.case.start_month:%Y年%m月}起），"
@@ -170,7 +181,7 @@ def submit_enrolment(
     if program.cadence == Program.Cadence.MONTHLY:
         conflicts = find_conflicts(program, covered, start_month)
         if conflicts:
-            raise ValidationError({"covered": [conflict_message(c) for c in conflicts]})
+            raise ValidationError({"covered": [conflict_message(c, actor) for c in conflicts]})
     if income is not None and household is not None and Decimal(income) != household.income_per_capita:
         Household.objects.filter(pk=household.pk).update(income_per_capita=income)
         household.income_per_capita = Decimal(income)
@@ -268,18 +279,54 @@ def _pending_of(case, kind=None):
     return qs.filter(kind=kind) if kind else qs
 
 
+def last_paid_month(program):
+    """The latest month with a monthly payroll (pending or approved) of the program."""
+    return (
+        Payroll.objects.filter(program=program, kind=Payroll.Kind.MONTHLY)
+        .exclude(status=ApprovalStatus.REJECTED)
+        .aggregate(m=Max("month"))["m"]
+    )
+
+
+def _check_change_month(case, effective_month, *, income_change=False):
+    """Changes take effect in months not yet in a payroll: paid months stay as paid, and what was
+    over- or under-paid there is settled by a correction (更正). An income change applies from the
+    next payroll month exactly, since payrolls read the household's current income."""
+    last = last_paid_month(case.program)
+    if last is None:
+        return
+    following = add_months(last, 1)
+    if effective_month <= last:
+        raise ValidationError(
+            {
+                "effective_month": f"{last:%Y年%m月}的名册已生成，变更须从{following:%Y年%m月}起生效；"
+                "已发放月份的多发或少发请办理更正"
+            }
+        )
+    if income_change and effective_month != following:
+        raise ValidationError({"effective_month": f"收入调整自下一个发放月份（{following:%Y年%m月}）起生效"})
+
+
+def _lock_for_change(case):
+    """The case row, locked; refused unless in payment and without another pending change."""
+    case = Case.objects.select_for_update().select_related("program", "household").get(pk=case.pk)
+    if case.status != Case.Status.ACTIVE:
+        raise ValidationError(f"只有在保对象可以办理变更，当前状态为“{case.get_status_display()}”。")
+    if _pending_of(case).exists():
+        raise ValidationError("该对象已有待审批的变更，请等待审批后再提交。")
+    return case
+
+
 @transaction.atomic
 def submit_termination(*, actor, case, effective_month, reason):
     effective_month = month_start(effective_month)
     _check_submitter(actor, case)
-    if case.status != Case.Status.ACTIVE:
-        raise ValidationError(f"只有在保对象可以核减，当前状态为“{case.get_status_display()}”。")
+    case = _lock_for_change(case)
     if effective_month <= case.start_month:
         raise ValidationError({"effective_month": "停发年月须晚于起始年月"})
     if not (reason or "").strip():
         raise ValidationError({"reason": "请填写核减原因"})
-    if _pending_of(case).exists():
-        raise ValidationError("该对象已有待审批的变更，请等待审批后再提交。")
+    _check_change_month(case, effective_month)
     request = Request.objects.create(
         kind=Request.Kind.TERMINATE,
         case=case,
@@ -298,8 +345,10 @@ def submit_member_change(*, actor, case, person, add, effective_month, reason=""
     """增人 / 减人 of a 低保 household, effective from a month."""
     effective_month = month_start(effective_month)
     _check_submitter(actor, case)
-    if case.program.unit != Program.Unit.HOUSEHOLD or case.status != Case.Status.ACTIVE:
-        raise ValidationError("只有在保的低保家庭可以增人或减人。")
+    case = _lock_for_change(case)
+    if case.program.unit != Program.Unit.HOUSEHOLD:
+        raise ValidationError("只有低保家庭可以增人或减人。")
+    _check_change_month(case, effective_month)
     if add and effective_month < case.start_month:
         raise ValidationError({"effective_month": "增人年月不能早于该户的起始年月"})
     if effective_month <= case.start_month and not add:
@@ -320,12 +369,10 @@ def submit_member_change(*, actor, case, person, add, effective_month, reason=""
             raise ValidationError({"person": f"{person.name}已在保障范围内"})
         conflicts = find_conflicts(case.program, [person], effective_month, exclude_case=case)
         if conflicts:
-            raise ValidationError({"person": [conflict_message(c) for c in conflicts]})
+            raise ValidationError({"person": [conflict_message(c, actor) for c in conflicts]})
     elif not open_cover:
         raise ValidationError({"person": f"{person.name}不在保障范围内"})
     kind = Request.Kind.ADD_MEMBER if add else Request.Kind.REMOVE_MEMBER
-    if _pending_of(case).filter(person=person).exists():
-        raise ValidationError("该人员已有待审批的变更。")
     request = Request.objects.create(
         kind=kind,
         case=case,
@@ -352,16 +399,14 @@ def submit_review(*, actor, case, outcome, effective_month, income=None, reason=
     """动态管理复核: outcome unchanged / amount_changed (new per-capita income) / terminated."""
     effective_month = month_start(effective_month)
     _check_submitter(actor, case)
-    if case.status != Case.Status.ACTIVE:
-        raise ValidationError("只有在保对象需要复核。")
+    case = _lock_for_change(case)
     if outcome not in dict(REVIEW_OUTCOMES):
         raise ValidationError({"outcome": "请选择复核结论"})
     if outcome == "amount_changed" and (case.household_id is None or income is None or Decimal(income) < 0):
         raise ValidationError({"income": "调整金额须填写新的家庭月人均收入"})
     if outcome == "terminated" and effective_month <= case.start_month:
         raise ValidationError({"effective_month": "停发年月须晚于起始年月"})
-    if _pending_of(case).exists():
-        raise ValidationError("该对象已有待审批的变更，请等待审批后再提交。")
+    _check_change_month(case, effective_month, income_change=outcome == "amount_changed")
     request = Request.objects.create(
         kind=Request.Kind.REVIEW,
         case=case,
@@ -422,12 +467,22 @@ def decide_request(*, actor, request, approve, comment=""):
 
 def _apply(request, case, actor):
     kind = request.kind
+    if kind != Request.Kind.ENROL:
+        # Re-checked at approval: a payroll may have been generated since the submission.
+        if case.status != Case.Status.ACTIVE:
+            raise ValidationError(f"该对象当前状态为“{case.get_status_display()}”，不能批准此变更。")
+        _check_change_month(
+            case,
+            request.effective_month,
+            income_change=kind == Request.Kind.REVIEW and request.data.get("outcome") == "amount_changed",
+        )
     if kind == Request.Kind.ENROL:
         if case.status != Case.Status.PENDING:
             raise ValidationError("该申请对应的对象状态已变化，不能批准。")
         case.status = Case.Status.ACTIVE
         case.next_review = P.next_review(case.program.code, case.category, case.start_month)
-        case.save(update_fields=["status", "next_review"])
+        case.approved_at = timezone.now()
+        case.save(update_fields=["status", "next_review", "approved_at"])
         if case.program.cadence == Program.Cadence.ONE_OFF:
             case.status = Case.Status.ENDED  # paid once, nothing more to come
             case.save(update_fields=["status"])
@@ -468,7 +523,7 @@ def _apply(request, case, actor):
         else:
             if outcome == "amount_changed":
                 Household.objects.filter(pk=case.household_id).update(
-                    income_per_capita=Decimal(request.data["income"])
+                    income_per_capita=Decimal(request.data["income"]), version=F("version") + 1
                 )
             case.next_review = P.next_review(case.program.code, case.category, request.effective_month)
             case.save(update_fields=["next_review"])
@@ -609,9 +664,11 @@ def compute_backpay(standard):
 
 
 def _paid_nothing(standard, item, later, seen):
-    """Case-months of approved payrolls where a case was in payment but got no line (a 低保
-    household whose income reached the old standard): the new standard may owe them. Income is the
-    household's current one, persons those covered in that month."""
+    """Case-months of approved payrolls where a case was in payment, was considered (approved
+    before the payroll was generated) and got no line — a 低保 household whose income reached the
+    old standard: the new standard may owe them. A case approved later is owed those months as
+    arrears by the next payroll, at the standard then in force, so it is left out here. Income is
+    the household's current one, persons those covered in that month."""
     program = standard.program
     months = Payroll.objects.filter(
         program=program,
@@ -623,8 +680,11 @@ def _paid_nothing(standard, item, later, seen):
         months = months.filter(month__lt=month_start(later))
     out = []
     household = program.unit == Program.Unit.HOUSEHOLD
-    for month in months.values_list("month", flat=True):
-        cases = cases_in_payment(program, month)
+    for month, generated in months.values_list("month", "created_at"):
+        # Records migrated without an approval time count as approved long ago.
+        cases = cases_in_payment(program, month).filter(
+            Q(approved_at__lt=generated) | Q(approved_at__isnull=True)
+        )
         rows = [
             row
             for row in cases.values_list(
@@ -656,20 +716,16 @@ def generate_backpay(*, standard, paid_month, actor=None):
     if standard.status != ApprovalStatus.APPROVED:
         raise ValidationError("只有已批准的标准才能生成补发。")
     owed = compute_backpay(standard)
-    if not owed:
-        return (
-            Payroll.objects.filter(standard=standard, kind=Payroll.Kind.BACKPAY)
-            .exclude(status=ApprovalStatus.REJECTED)
-            .first()
-        )
-    payroll = (
+    batches = (
         Payroll.objects.filter(standard=standard, kind=Payroll.Kind.BACKPAY)
         .exclude(status=ApprovalStatus.REJECTED)
-        .first()
+        .order_by("-id")
     )
-    if payroll is not None and payroll.locked:
-        # Later corrections of a locked batch are lines of a batch of their own.
-        payroll = None
+    if not owed:
+        return batches.first()
+    # Top up the pending batch; a locked one never changes, so what is still owed after it (or
+    # after a rejected batch) goes into a batch of its own.
+    payroll = batches.filter(status=ApprovalStatus.PENDING).first()
     if payroll is None:
         # The batch follows from the drafter's proposal, so the drafter stands as its submitter
         # and the chief who approved the standard may approve the batch.
@@ -708,6 +764,22 @@ def generate_backpay(*, standard, paid_month, actor=None):
         payroll,
         {"standard": standard.pk, "lines": len(owed)},
     )
+    return payroll
+
+
+@transaction.atomic
+def regenerate_backpay(*, actor, standard):
+    """重新计算补发: after a batch was rejected, or for months paid since; nothing owed → None."""
+    standard = Standard.objects.select_for_update().select_related("program").get(pk=standard.pk)
+    _check_section_staff(actor, "civaffairs.add_payroll", standard.program.section)
+    if standard.status != ApprovalStatus.APPROVED:
+        raise ValidationError("只有已批准的标准才能计算补发。")
+    before = set(
+        Payroll.objects.filter(standard=standard, kind=Payroll.Kind.BACKPAY).values_list("id", "line_count")
+    )
+    payroll = generate_backpay(standard=standard, paid_month=month_start(timezone.localdate()), actor=actor)
+    if payroll is None or (payroll.pk, payroll.line_count) in before:
+        return None
     return payroll
 
 
@@ -778,42 +850,52 @@ def generate_payroll(*, actor, program, month):
     in_payment = cases_in_payment(program, month)
     rows = list(
         in_payment.values_list(
-            "id", "town_id", "area", "category", "care_level", "household__income_per_capita", "start_month"
+            "id", "town_id", "area", "category", "care_level", "household__income_per_capita"
         )
     )
-    # Arrears: cases with a start month before this one and not a single line yet.
-    earlier_months = set(
+    # Arrears: a case approved after earlier payrolls were generated was not in them; those of
+    # its months are paid now, at the standard of each month, unless already paid as arrears.
+    earlier = dict(
         Payroll.objects.filter(program=program, kind=Payroll.Kind.MONTHLY, month__lt=month)
         .exclude(status=ApprovalStatus.REJECTED)
-        .values_list("month", flat=True)
+        .values_list("month", "created_at")
     )
-    late = set()
-    if earlier_months:
-        late = set(
-            in_payment.filter(start_month__lt=month)
-            .annotate(
-                has_lines=Exists(
-                    PaymentLine.objects.filter(case=OuterRef("pk"), kind=PaymentLine.Kind.REGULAR)
-                )
-            )
-            .filter(has_lines=False)
-            .values_list("id", flat=True)
+    arrears = {}
+    if earlier:
+        late = in_payment.filter(start_month__lt=month, approved_at__gt=min(earlier.values()))
+        candidates = list(late.values_list("id", "start_month", "approved_at"))
+        paid = set(
+            PaymentLine.objects.filter(case__in=late.values("id"), kind=PaymentLine.Kind.REGULAR)
+            .values_list("case_id", "month")
+            .distinct()
         )
+        for case_id, start, approved_at in candidates:
+            months = [
+                m
+                for m, created in sorted(earlier.items())
+                if m >= start and created < approved_at and (case_id, m) not in paid
+            ]
+            if months:
+                arrears[case_id] = months
+    earlier_months = {m for months in arrears.values() for m in months}
     all_months = {month} | earlier_months
     standards = _standards_by_month(program, sorted(all_months))
     persons = {}
     if program.unit == Program.Unit.HOUSEHOLD:
         persons = covered_persons(in_payment, [month])
-        if late:
-            persons.update(covered_persons(Case.objects.filter(pk__in=late), sorted(earlier_months)))
-    payroll = Payroll.objects.create(
-        program=program, kind=Payroll.Kind.MONTHLY, month=month, created_by=actor
-    )
+        if arrears:
+            persons.update(covered_persons(Case.objects.filter(pk__in=arrears), sorted(earlier_months)))
+    try:
+        with transaction.atomic():
+            payroll = Payroll.objects.create(
+                program=program, kind=Payroll.Kind.MONTHLY, month=month, created_by=actor
+            )
+    except IntegrityError:
+        # Someone generated the same month a moment ago.
+        raise ValidationError(f"{program.name}{month:%Y年%m月}的名册已由他人生成，请刷新查看。") from None
     lines = []
-    for case_id, town_id, area, category, care_level, income, start in rows:
-        targets = [month]
-        if case_id in late:
-            targets = sorted(m for m in earlier_months if m >= start) + [month]
+    for case_id, town_id, area, category, care_level, income in rows:
+        targets = arrears.get(case_id, []) + [month]
         for item, std_category in P.payment_items(
             program.code, area=area, category=category, care_level=care_level
         ):
@@ -881,7 +963,8 @@ def submit_correction(*, actor, case, month, amount, reason):
         kind=Payroll.Kind.CORRECTION,
         month=month_start(timezone.localdate()),
         created_by=actor,
-        note=f"{case.subject_name} {month:%Y年%m月}：{reason}",
+        # No name here: payroll headers are seen district-wide, the person only through the case.
+        note=f"对象编号{case.pk}，{month:%Y年%m月}：{reason}",
     )
     PaymentLine.objects.create(
         payroll=payroll,

@@ -37,6 +37,7 @@ from .selectors import (
     assistance_cases_for,
     assistance_payrolls_for,
     assistance_requests_for,
+    deceased_in_cover,
     inbox_counts,
     is_assistance_chief,
     is_assistance_staff,
@@ -105,6 +106,11 @@ def home_panels(user):
         cases = reverse("assistance:case_list")
         mine = assistance_requests_for(user).filter(submitted_by=user)
         items += [
+            {
+                "label": "有已死亡人员未核减",
+                "count": deceased_in_cover(user),
+                "url": f"{cases}?status=active&deceased=true",
+            },
             {
                 "label": "逾期未复核",
                 "count": due["overdue"],
@@ -477,20 +483,25 @@ def standard_detail(request, pk):
     versions = (
         standards_of(request.user).filter(program=s.program, category=s.category).order_by("-effective_from")
     )
-    backpay = (
-        Payroll.objects.filter(standard=s, kind=Payroll.Kind.BACKPAY)
-        .exclude(status=ApprovalStatus.REJECTED)
-        .first()
+    batches = (
+        assistance_payrolls_for(request.user).filter(standard=s, kind=Payroll.Kind.BACKPAY).order_by("-id")
     )
-    preview = None
-    if s.status == ApprovalStatus.PENDING:
-        owed = services.compute_backpay(s)
-        preview = {"lines": len(owed), "total": sum((o[-1] for o in owed), start=0)}
     can_decide = (
         s.status == ApprovalStatus.PENDING
         and request.user.has_perm("civaffairs.approve_standard")
         and scope_of(request.user)
         and scope_of(request.user).section == s.program.section
+    )
+    preview = None
+    if can_decide:
+        # The whole district's back-pay: computed for the one who decides, not on every view.
+        owed = services.compute_backpay(s)
+        preview = {"lines": len(owed), "total": sum((o[-1] for o in owed), start=0)}
+    can_regenerate = (
+        s.status == ApprovalStatus.APPROVED
+        and request.user.has_perm("civaffairs.add_payroll")
+        and is_assistance_staff(request.user)
+        and not batches.filter(status=ApprovalStatus.PENDING).exists()
     )
     return render(
         request,
@@ -499,12 +510,33 @@ def standard_detail(request, pk):
             "s": s,
             "label": P.CATEGORY_LABELS.get((s.program.code, s.category)),
             "versions": versions,
-            "backpay": backpay,
+            "batches": batches,
+            "can_regenerate": can_regenerate,
             "preview": preview,
             "form": DecisionForm() if can_decide else None,
             "own": s.drafted_by_id == request.user.pk,
         },
     )
+
+
+@login_required
+@permission_required("civaffairs.add_payroll", raise_exception=True)
+@section_staff_required
+@require_POST
+def standard_backpay(request, pk):
+    s = get_object_or_404(standards_of(request.user), pk=pk)
+    try:
+        payroll = services.regenerate_backpay(actor=request.user, standard=s)
+    except ValidationError as exc:
+        messages.error(request, "计算失败：" + "；".join(exc.messages))
+        return redirect("assistance:standard_detail", s.pk)
+    if payroll is None:
+        messages.info(request, "按已发放的月份计算，没有需要补发的金额。")
+        return redirect("assistance:standard_detail", s.pk)
+    messages.success(
+        request, f"已生成提标补发 {payroll.line_count} 笔，合计 {payroll.total} 元，待股长审批。"
+    )
+    return redirect("assistance:payroll_detail", payroll.pk)
 
 
 @login_required
@@ -603,7 +635,14 @@ def payroll_decide(request, pk):
     )
     if outcome is not None:
         approve, _ = outcome
-        messages.success(request, "名册已批准并锁定。" if approve else "名册已退回，该月可重新生成。")
+        if approve:
+            messages.success(request, "名册已批准并锁定。")
+        elif payroll.kind == Payroll.Kind.MONTHLY:
+            messages.success(request, "名册已退回，该月可重新生成。")
+        elif payroll.kind == Payroll.Kind.BACKPAY:
+            messages.success(request, "补发已退回，可在标准页面“重新计算补发”。")
+        else:
+            messages.success(request, "更正已退回。")
     return redirect("assistance:payroll_detail", payroll.pk)
 
 

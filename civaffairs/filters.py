@@ -1,6 +1,7 @@
 import django_filters
 from django.db.models import Q
 
+from .audit_labels import ACTION_CHOICES
 from .idnumber import normalize
 from .models import Area, AuditEvent, Household, Person, Region
 
@@ -48,7 +49,7 @@ class HouseholdFilter(django_filters.FilterSet):
 
 class AuditFilter(django_filters.FilterSet):
     actor_name = django_filters.CharFilter(label="操作人账号", lookup_expr="exact")
-    action = django_filters.CharFilter(label="操作", lookup_expr="startswith")
+    action = django_filters.ChoiceFilter(label="操作", choices=ACTION_CHOICES)
     since = django_filters.DateFilter(label="起始日期", field_name="at", lookup_expr="date__gte")
     until = django_filters.DateFilter(label="截止日期", field_name="at", lookup_expr="date__lte")
     object_repr = django_filters.CharFilter(label="对象", lookup_expr="contains")

@@ -276,6 +276,9 @@ class Case(models.Model):
     # Recorded with the case (临时救助 "其中救助精神障碍患者"), not read from today's person record.
     mental_disorder = models.BooleanField("救助对象为严重精神障碍患者", default=False)
     next_review = models.DateField("下次复核日期", null=True, blank=True)
+    # When the enrolment was approved: payrolls generated before it did not consider the case, so
+    # their months are owed as arrears; payrolls after it did, so a month without a line owed nothing.
+    approved_at = models.DateTimeField("批准时间", null=True, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="经办人"
     )
@@ -533,8 +536,8 @@ class Payroll(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["standard"],
-                condition=Q(kind="backpay") & ~Q(status="rejected"),
-                name="one_backpay_per_standard",
+                condition=Q(kind="backpay", status="pending"),
+                name="one_pending_backpay_per_standard",
             ),
         ]
 

@@ -14,6 +14,7 @@ from .models import (
     Standard,
     UserScope,
 )
+from .roles import CASEWORKER, role_of
 
 
 def scope_of(user):
@@ -39,6 +40,9 @@ def _scoped(user, queryset, town_field="town"):
     scope = scope_of(user)
     if scope and scope.town_id:
         return queryset.filter(**{f"{town_field}_id": scope.town_id})
+    if role_of(user) == CASEWORKER and not (scope and scope.section):
+        # Fail closed: a caseworker account bound to neither a town nor a section sees nothing.
+        return queryset.none()
     return queryset
 
 
@@ -60,7 +64,12 @@ def requests_for(user):
     return _scoped(
         user,
         Request.objects.select_related(
-            "case__program", "case__household__head", "case__person", "case__town", "submitted_by"
+            "case__program",
+            "case__household__head",
+            "case__person",
+            "case__town",
+            "submitted_by",
+            "decided_by",
         ),
         "case__town",
     )

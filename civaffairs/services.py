@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from . import audit
 from .idnumber import InvalidIdNumber, mask_account, mask_id_number, parse_id_number
-from .models import Household, HouseholdMember, Person, Region, Relation
+from .models import Case, Household, HouseholdMember, Person, Region, Relation
 from .selectors import user_town
 
 
@@ -197,7 +197,19 @@ def update_household(*, actor, household, expected_version, **fields):
     _check_town(actor, household.region)
     if "region" in fields:
         _check_town(actor, fields["region"])
-    before = _household_audit(Household.objects.get(pk=household.pk))
+    current = Household.objects.get(pk=household.pk)
+    before = _household_audit(current)
+    if (
+        "income_per_capita" in fields
+        and fields["income_per_capita"] != current.income_per_capita
+        and Case.objects.filter(
+            household=household, status__in=[Case.Status.PENDING, Case.Status.ACTIVE]
+        ).exists()
+    ):
+        # The amount paid depends on it: a change goes through a review (复核) and its approval.
+        raise ValidationError(
+            {"income_per_capita": "该家庭正在申请或享受救助，收入变化须通过救助对象页面的“动态复核”办理"}
+        )
     values = dict(fields)
     if "region" in values:
         values["town"] = values["region"].town

@@ -1,7 +1,9 @@
 import django_tables2 as tables
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
+from .audit_labels import action_label, describe_changes, object_type_label
 from .models import AuditEvent, Household, Person
 
 
@@ -45,11 +47,22 @@ class AuditTable(tables.Table):
         attrs = {"class": "list"}
         empty_text = "没有符合条件的记录"
 
-    def render_changes(self, value):
-        parts = []
-        for key, change in value.items():
-            if isinstance(change, list) and len(change) == 2:
-                parts.append(format_html("{}：{} → {}", key, change[0], change[1]))
-            else:
-                parts.append(format_html("{}：{}", key, change))
-        return format_html("<br>".join(["{}"] * len(parts)), *parts) if parts else "—"
+    # The log stores codes; the page shows them in Chinese (civaffairs/audit_labels.py).
+    def render_action(self, value):
+        return action_label(value)
+
+    def render_object_type(self, value):
+        return object_type_label(value)
+
+    def render_changes(self, value, record):
+        rows = describe_changes(record.action, record.object_type, value)
+        if not rows:
+            return "—"
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}：{}",
+            (
+                (label, before if after is None else format_html("{} → {}", before, after))
+                for label, before, after in rows
+            ),
+        )

@@ -233,8 +233,10 @@ def household_edit(request, pk):
             )
         except services.ConflictError as exc:
             form.add_error(None, str(exc))
-        except (ValidationError, PermissionDenied) as exc:
-            form.add_error(None, "; ".join(getattr(exc, "messages", [str(exc)])))
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
         else:
             messages.success(request, "已保存。")
             return redirect("household_detail", household.pk)

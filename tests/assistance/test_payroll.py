@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from assistance import programs as P
@@ -69,6 +70,7 @@ def dibao_case(users, *, size=2, income=200, area=Area.RURAL, start=JUN18, end=N
         start_month=start,
         end_month=end,
         status=Case.Status.ENDED if end else Case.Status.ACTIVE,
+        approved_at=timezone.now(),  # as decide_request records it: payrolls after this consider the case
         submitted_by=users.worker,
     )
     for m in h.members.order_by("id"):
@@ -97,6 +99,7 @@ def person_case(
         start_month=start,
         end_month=end,
         status=Case.Status.ENDED if end else Case.Status.ACTIVE,
+        approved_at=timezone.now(),  # as decide_request records it: payrolls after this consider the case
         submitted_by=users.worker,
     )
     Coverage.objects.create(

@@ -75,6 +75,7 @@ EXPECTED = {
     "assistance:standard_create":            (LOGIN,    403,       200,  403,  403,   403),  # section staff only
     "assistance:standard_detail":            (LOGIN,    200,       200,  200,  200,   403),
     "assistance:standard_decide":            (LOGIN,    403,       405,  403,  403,   403),
+    "assistance:standard_backpay":           (LOGIN,    403,       405,  403,  403,   403),  # section staff, POST only
     "assistance:payroll_list":               (LOGIN,    200,       200,  200,  200,   403),
     "assistance:payroll_generate":           (LOGIN,    403,       405,  403,  403,   403),  # section staff, POST only
     "assistance:payroll_detail":             (LOGIN,    200,       200,  200,  200,   403),
@@ -104,6 +105,7 @@ KWARGS = {
     "assistance:request_decide": lambda o: {"pk": o.request.pk},
     "assistance:standard_detail": lambda o: {"pk": o.standard.pk},
     "assistance:standard_decide": lambda o: {"pk": o.standard.pk},
+    "assistance:standard_backpay": lambda o: {"pk": o.standard.pk},
     "assistance:payroll_detail": lambda o: {"pk": o.payroll.pk},
     "assistance:payroll_decide": lambda o: {"pk": o.payroll.pk},
     "assistance:payroll_export": lambda o: {"pk": o.payroll.pk},
@@ -114,6 +116,7 @@ KWARGS = {
 TOWNLESS = {
     "assistance:standard_detail",
     "assistance:standard_decide",
+    "assistance:standard_backpay",
     "assistance:payroll_detail",
     "assistance:payroll_decide",
     "assistance:payroll_export",

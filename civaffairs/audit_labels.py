@@ -1,0 +1,180 @@
+"""Chinese labels for the audit log: action codes, object types and the keys of `changes`.
+
+The log stores codes (`payroll.correction`, `civaffairs.Payroll`, `income_per_capita`) so that it
+stays stable and searchable; the page shows these labels. Object types and field keys take the
+model's own verbose names, so no label is written twice; only codes that name no model or field
+are listed here. tests/civaffairs/test_audit_labels.py fails for an action code written anywhere
+without a label.
+"""
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+
+# Every action passed to civaffairs.audit.record, in the order of the work it records.
+ACTION_LABELS = {
+    "login": "登录",
+    "login_failed": "登录失败",
+    "logout": "退出登录",
+    "person.create": "新增人员",
+    "person.update": "修改人员信息",
+    "person.reveal_id": "查看完整身份证号",
+    "household.create": "新增家庭",
+    "household.update": "修改家庭信息",
+    "household.add_member": "添加家庭成员",
+    "household.remove_member": "移出家庭成员",
+    "case.submit": "提交救助申请",
+    "case.submit_termination": "提交核减（终止）",
+    "case.submit_add_member": "提交增人",
+    "case.submit_remove_member": "提交减人",
+    "case.submit_review": "提交动态复核",
+    "request.approve": "批准申请",
+    "request.reject": "驳回申请",
+    "standard.draft": "拟定保障标准",
+    "standard.approve": "批准保障标准",
+    "standard.reject": "驳回保障标准",
+    "backpay.generate": "生成提标补发名册",
+    "payroll.generate": "生成发放名册",
+    "payroll.correction": "提交发放更正",
+    "payroll.approve": "批准发放名册",
+    "payroll.reject": "驳回发放名册",
+    "roster.import": "导入花名册",
+    "export": "导出数据",
+    "demo.load": "载入演示数据",
+    "account.create": "新建账号",
+    "account.change": "修改账号",
+    "account.password": "重置账号密码",
+    "account.delete": "删除账号",
+    "account.scope": "设置账号范围",
+    "account.unlock": "解除账号锁定",
+}
+
+ACTION_CHOICES = list(ACTION_LABELS.items())
+
+# Object types that are not models (audit.record(..., object_type="export")).
+OBJECT_TYPE_LABELS = {
+    "export": "导出",
+    "roster": "花名册",
+    "demo": "演示数据",
+}
+
+# Keys of `changes` that are not fields of the event's object model.
+KEY_LABELS = {
+    "members": "家庭成员",
+    "person": "涉及人员",
+    "relation": "与户主关系",
+    "joined_on": "加入日期",
+    "left_on": "离开日期",
+    "what": "导出内容",
+    "rows": "行数",
+    "full_ids": "含完整身份证号",
+    "module": "模块",
+    "file": "文件",
+    "program": "项目",
+    "households": "户数",
+    "persons": "人数",
+    "approved_on_import": "导入时已审批",
+    "approved_by": "审批人",
+    "status": "状态",
+    "case_ids": "救助对象编号",
+    "case": "救助对象编号",
+    "covered": "保障人员",
+    "effective_month": "生效年月",
+    "reason": "事由",
+    "outcome": "复核结论",
+    "kind": "申请类型",
+    "comment": "审批意见",
+    "lines": "明细笔数",
+    "total": "合计金额（元）",
+    "amount": "金额（元）",
+    "income": "月人均收入（元）",
+    "username": "用户名",
+    "password": "密码",
+}
+
+# Keys of `changes` that hold a list of items, not a [before, after] pair.
+LIST_KEYS = {"members", "covered", "case_ids"}
+
+# Where a key means something else than the object model's field of that name:
+# key → (label, the model whose field of that name gives the values' labels, or None).
+_CASE_AFTER_DECISION = {
+    "status": ("救助对象状态", "civaffairs.Case"),
+    "end_month": ("停发年月", "civaffairs.Case"),
+}
+ACTION_KEYS = {
+    "request.approve": _CASE_AFTER_DECISION,
+    "request.reject": _CASE_AFTER_DECISION,
+    # The month being corrected, not the correction batch's own 发放年月.
+    "payroll.correction": {"month": ("更正所属年月", None), "amount": ("更正金额（元）", None)},
+}
+
+
+def action_label(code):
+    return ACTION_LABELS.get(code, code)
+
+
+def _model(object_type):
+    if not object_type:
+        return None
+    try:
+        return apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return None
+
+
+def object_type_label(object_type):
+    """'civaffairs.Payroll' → 发放名册 (the model's verbose_name); other types from the table above."""
+    model = _model(object_type)
+    if model is not None:
+        return str(model._meta.verbose_name)
+    return OBJECT_TYPE_LABELS.get(object_type, object_type)
+
+
+def _field(object_type, key):
+    model = _model(object_type)
+    if model is None:
+        return None
+    try:
+        field = model._meta.get_field(key)
+    except FieldDoesNotExist:
+        return None
+    # A reverse relation (household.members) has no label of its own.
+    return field if hasattr(field, "verbose_name") else None
+
+
+def key_label(object_type, key, action=""):
+    """A `changes` key as the object model's field label; the key itself when nothing names it."""
+    if key in ACTION_KEYS.get(action, {}):
+        return ACTION_KEYS[action][key][0]
+    field = _field(object_type, key)
+    if field is not None:
+        return str(field.verbose_name)
+    return KEY_LABELS.get(key, key)
+
+
+def value_label(object_type, key, value, action=""):
+    """A recorded value as shown: a choice by its label, yes/no in Chinese, nothing as a dash."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(str(value_label(object_type, key, v, action)) for v in value)
+    if key in ACTION_KEYS.get(action, {}):
+        object_type = ACTION_KEYS[action][key][1]
+    field = _field(object_type, key)
+    if field is not None and not field.is_relation and field.flatchoices:
+        return str(dict(field.flatchoices).get(value, value))
+    return value
+
+
+def describe_changes(action, object_type, changes):
+    """[(label, before, after)] for a [before, after] pair, [(label, value, None)] otherwise."""
+    rows = []
+    for key, change in (changes or {}).items():
+        label = key_label(object_type, key, action)
+        if isinstance(change, list) and len(change) == 2 and key not in LIST_KEYS:
+            before, after = (value_label(object_type, key, v, action) for v in change)
+            rows.append((label, before, after))
+        else:
+            rows.append((label, value_label(object_type, key, change, action), None))
+    return rows
