@@ -11,8 +11,10 @@ PORT ?= 8000
 .PHONY: setup run test migrate demo lint bench clean
 
 setup:
-	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
 	@bash scripts/setup-system.sh
+	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet --user uv 2>/dev/null \
+		|| python3 -m pip install --quiet --user --break-system-packages uv \
+		|| { echo "无法安装 uv，请参照 https://docs.astral.sh/uv/ 安装后重试"; exit 1; }
 	@uv sync --frozen --python python3.11 --quiet
 	@mkdir -p var
 

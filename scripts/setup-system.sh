@@ -6,6 +6,11 @@ set -euo pipefail
 PACKAGES=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils chromium chromium-driver fonts-arphic-gkai00mp)
 FANDOL_DIR=/usr/local/share/fonts/fandol
 
+# uv is installed with pip when missing (see the Makefile); Debian ships pip separately.
+if ! command -v uv >/dev/null 2>&1 && ! python3 -m pip --version >/dev/null 2>&1; then
+  PACKAGES+=(python3-pip)
+fi
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
