@@ -383,6 +383,7 @@ def request_detail(request, pk):
         "assistance/request_detail.html",
         {
             "req": req,
+            "outcome_label": dict(services.REVIEW_OUTCOMES).get(req.data.get("outcome"), ""),
             "case": req.case,
             "covered": covered,
             "form": DecisionForm() if can_decide else None,

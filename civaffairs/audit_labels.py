@@ -45,6 +45,7 @@ ACTION_LABELS = {
     "account.password": "重置账号密码",
     "account.delete": "删除账号",
     "account.scope": "设置账号范围",
+    "account.scope_delete": "删除账号范围（改为全区）",
     "account.unlock": "解除账号锁定",
 }
 
@@ -89,6 +90,7 @@ KEY_LABELS = {
     "income": "月人均收入（元）",
     "username": "用户名",
     "password": "密码",
+    "failures": "连续登录失败次数",
 }
 
 # Keys of `changes` that hold a list of items, not a [before, after] pair.

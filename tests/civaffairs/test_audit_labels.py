@@ -1,0 +1,216 @@
+"""The audit log page speaks Chinese: actions, object types and the keys of the changes, while the
+log itself keeps the codes."""
+
+import ast
+import itertools
+import re
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from civaffairs import audit
+from civaffairs.audit_labels import (
+    ACTION_LABELS,
+    describe_changes,
+    key_label,
+    object_type_label,
+    value_label,
+)
+from tests.factories import HouseholdFactory
+
+APPS = ["civaffairs", "assistance", "welfare", "grassroots", "reports"]
+
+
+def _parts(node):
+    """The alternatives of one piece of an f-string: constants, both arms of `a if c else b`,
+    or None for a value only known at run time."""
+    if isinstance(node, ast.Constant):
+        return [str(node.value)]
+    if isinstance(node, ast.FormattedValue):
+        value = node.value
+        if isinstance(value, ast.IfExp) and all(
+            isinstance(arm, ast.Constant) for arm in (value.body, value.orelse)
+        ):
+            return [value.body.value, value.orelse.value]
+        return [None]
+    raise AssertionError(ast.dump(node))
+
+
+def _names_audit_attributes(node):
+    """`self.audit_change if change else self.audit_create`: attributes named audit_*."""
+    nodes = list(ast.walk(node))
+    attributes = [n for n in nodes if isinstance(n, ast.Attribute)]
+    return (
+        bool(attributes)
+        and all(a.attr.startswith("audit_") for a in attributes)
+        and not any(isinstance(n, ast.Call | ast.JoinedStr | ast.Constant) for n in nodes)
+    )
+
+
+def _audit_attributes(path, node):
+    """Class attributes audit_* = "code" (several targets, tuples and chains included)."""
+    if not isinstance(node, ast.Assign):
+        return []
+    names = [t for target in node.targets for t in ast.walk(target) if isinstance(t, ast.Name)]
+    if not names or not all(n.id.startswith("audit_") for n in names):
+        return []
+    values = node.value.elts if isinstance(node.value, ast.Tuple) else [node.value]
+    where = f"{path.relative_to(settings.BASE_DIR)}:{node.lineno}"
+    return [(where, re.escape(v.value)) for v in values if isinstance(v, ast.Constant) and v.value]
+
+
+def written_actions():
+    """(file:line, regex) for the action argument of every audit.record(...) in the project."""
+    found = []
+    for app in APPS:
+        for path in sorted((settings.BASE_DIR / app).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                found.extend(_audit_attributes(path, node))
+                if not (isinstance(node, ast.Call) and len(node.args) >= 2):
+                    continue
+                func = node.func
+                if not (
+                    (
+                        isinstance(func, ast.Attribute)
+                        and func.attr == "record"
+                        and getattr(func.value, "id", "") == "audit"
+                    )
+                    or (isinstance(func, ast.Name) and func.id == "record")
+                ):
+                    continue
+                where, action = f"{path.relative_to(settings.BASE_DIR)}:{node.lineno}", node.args[1]
+                if isinstance(action, ast.Constant):
+                    found.append((where, re.escape(action.value)))
+                    continue
+                if _names_audit_attributes(action):
+                    continue  # collected where assigned (the admin's audit_create = "account.create")
+                assert isinstance(action, ast.JoinedStr), f"{where}: action must be a literal or f-string"
+                for combo in itertools.product(*(_parts(v) for v in action.values)):
+                    found.append((where, "".join(".+" if p is None else re.escape(p) for p in combo)))
+    return found
+
+
+def test_the_scan_finds_the_actions_written_in_the_code():
+    patterns = {p for _, p in written_actions()}
+    assert {
+        re.escape("payroll.correction"),
+        re.escape("login_failed"),
+        re.escape("account.change"),
+    } <= patterns
+    assert re.escape("account.scope_delete") in patterns
+    assert re.escape("request.") + re.escape("approve") in patterns
+    assert re.escape("case.submit_") + ".+" in patterns
+
+
+@pytest.mark.parametrize(("where", "pattern"), written_actions())
+def test_every_action_written_in_the_code_has_a_chinese_label(where, pattern):
+    assert any(re.fullmatch(pattern, code) for code in ACTION_LABELS), f"{where}: {pattern} has no label"
+
+
+def test_every_label_is_chinese():
+    for code, label in ACTION_LABELS.items():
+        assert re.search(r"[\u4e00-\u9fff]", label), code
+
+
+@pytest.mark.parametrize(
+    ("object_type", "label"),
+    [
+        ("civaffairs.Payroll", "发放名册"),
+        ("civaffairs.Household", "家庭"),
+        ("civaffairs.UserScope", "账号范围"),
+        ("auth.User", "用户"),
+        ("export", "导出"),
+        ("roster", "花名册"),
+        ("something.Else", "something.Else"),
+        ("t", "t"),
+    ],
+)
+def test_object_types_are_named_by_their_model(object_type, label):
+    assert object_type_label(object_type) == label
+
+
+@pytest.mark.parametrize(
+    ("object_type", "key", "action", "label"),
+    [
+        ("civaffairs.Household", "income_per_capita", "household.update", "家庭月人均收入（元）"),
+        ("civaffairs.Person", "id_number", "person.create", "身份证号"),
+        ("auth.User", "groups", "account.change", "组"),
+        ("civaffairs.Household", "members", "household.create", "家庭成员"),  # a reverse relation
+        ("civaffairs.Payroll", "month", "payroll.generate", "发放年月"),
+        ("civaffairs.Payroll", "month", "payroll.correction", "更正所属年月"),
+        ("civaffairs.Request", "status", "request.approve", "救助对象状态"),
+        ("export", "full_ids", "export", "含完整身份证号"),
+        ("civaffairs.Payroll", "no_such_key", "payroll.generate", "no_such_key"),
+    ],
+)
+def test_change_keys_are_named_by_the_field_they_record(object_type, key, action, label):
+    assert key_label(object_type, key, action) == label
+
+
+def test_values_show_choices_yes_no_and_nothing_in_chinese():
+    assert value_label("civaffairs.Household", "area", "rural") == "农村"
+    assert value_label("roster", "approved_on_import", True) == "是"
+    assert value_label("roster", "approved_by", None) == "—"
+    # The status a decision records is the case's, whatever the event's object.
+    assert value_label("civaffairs.Request", "status", "active", "request.approve") == "在保"
+    assert describe_changes("household.create", "civaffairs.Household", {"members": ["甲", "乙"]}) == [
+        ("家庭成员", "甲、乙", None)
+    ]
+
+
+# --- the page ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def logged(caseworker, shicheng_village):
+    household = HouseholdFactory(region=shicheng_village)
+    audit.record(
+        caseworker,
+        "household.update",
+        household,
+        {"income_per_capita": ["200.00", "320.50"], "area": ["rural", "urban"]},
+    )
+    audit.record(
+        caseworker,
+        "payroll.correction",
+        None,
+        {"month": "2019-03-01", "amount": "-50.00"},
+        object_type="civaffairs.Payroll",
+        object_repr="更正名册",
+    )
+    return household
+
+
+def test_the_page_shows_actions_object_types_and_changes_in_chinese(auditor, login, logged):
+    response = login(auditor).get(reverse("audit_log"), {"action": "household.update"})
+    assert response.status_code == 200
+    [row] = response.context["table"].rows
+    assert row.get_cell("action") == "修改家庭信息"
+    assert row.get_cell("object_type") == "家庭"
+    changes = str(row.get_cell("changes"))
+    assert "家庭月人均收入（元）：200.00 → 320.50" in changes
+    assert "城乡类别：农村 → 城镇" in changes
+    text = response.content.decode()
+    assert ">household.update<" not in text
+    assert "civaffairs.Household" not in text
+    assert "income_per_capita" not in text
+
+
+def test_the_page_filters_by_a_chosen_action(auditor, login, logged):
+    client = login(auditor)
+    choices = dict(client.get(reverse("audit_log")).context["filter"].form.fields["action"].choices)
+    assert choices["payroll.correction"] == "提交发放更正"
+
+    response = client.get(reverse("audit_log"), {"action": "payroll.correction"})
+    rows = [row.record for row in response.context["table"].rows]
+    assert [r.action for r in rows] == ["payroll.correction"]
+    assert "更正所属年月：2019-03-01" in response.content.decode()
+
+
+def test_an_action_not_offered_is_refused_by_the_form(auditor, login, logged):
+    response = login(auditor).get(reverse("audit_log"), {"action": "payroll."})
+    assert response.status_code == 200
+    assert response.context["filter"].form.errors["action"]
