@@ -309,7 +309,7 @@ def _check_change_month(case, effective_month, *, income_change=False):
 
 def _lock_for_change(case):
     """The case row, locked; refused unless in payment and without another pending change."""
-    case = Case.objects.select_for_update().select_related("program", "household").get(pk=case.pk)
+    case = Case.objects.select_for_update(of=("self",)).select_related("program", "household").get(pk=case.pk)
     if case.status != Case.Status.ACTIVE:
         raise ValidationError(f"只有在保对象可以办理变更，当前状态为“{case.get_status_display()}”。")
     if _pending_of(case).exists():
@@ -433,7 +433,9 @@ def _end_case(case, effective_month):
 
 @transaction.atomic
 def decide_request(*, actor, request, approve, comment=""):
-    request = Request.objects.select_for_update().select_related("case__program").get(pk=request.pk)
+    request = (
+        Request.objects.select_for_update(of=("self",)).select_related("case__program").get(pk=request.pk)
+    )
     _move(request, ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED, "该申请")
     _check_approver(actor, "civaffairs.approve_case", request.submitted_by_id, request.case.program.section)
     if not approve and not (comment or "").strip():
@@ -574,7 +576,7 @@ def standard_in_force(program, category, month, approved_only=True):
 @transaction.atomic
 def decide_standard(*, actor, standard, approve, comment=""):
     """Approving a standard effective in the past creates its back-pay batch (补发), once."""
-    standard = Standard.objects.select_for_update().select_related("program").get(pk=standard.pk)
+    standard = Standard.objects.select_for_update(of=("self",)).select_related("program").get(pk=standard.pk)
     _move(standard, ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED, "该标准")
     _check_approver(actor, "civaffairs.approve_standard", standard.drafted_by_id, standard.program.section)
     if not approve and not (comment or "").strip():
@@ -770,7 +772,7 @@ def generate_backpay(*, standard, paid_month, actor=None):
 @transaction.atomic
 def regenerate_backpay(*, actor, standard):
     """重新计算补发: after a batch was rejected, or for months paid since; nothing owed → None."""
-    standard = Standard.objects.select_for_update().select_related("program").get(pk=standard.pk)
+    standard = Standard.objects.select_for_update(of=("self",)).select_related("program").get(pk=standard.pk)
     _check_section_staff(actor, "civaffairs.add_payroll", standard.program.section)
     if standard.status != ApprovalStatus.APPROVED:
         raise ValidationError("只有已批准的标准才能计算补发。")
@@ -989,7 +991,7 @@ def submit_correction(*, actor, case, month, amount, reason):
 @transaction.atomic
 def decide_payroll(*, actor, payroll, approve, comment=""):
     """Approve (and lock) or reject a payroll or back-pay batch; a rejected one frees its month."""
-    payroll = Payroll.objects.select_for_update().select_related("program").get(pk=payroll.pk)
+    payroll = Payroll.objects.select_for_update(of=("self",)).select_related("program").get(pk=payroll.pk)
     _move(payroll, ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED, "该名册")
     _check_approver(actor, "civaffairs.approve_payroll", payroll.created_by_id, payroll.program.section)
     if not approve and not (comment or "").strip():

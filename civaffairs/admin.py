@@ -13,6 +13,10 @@ from django.utils import timezone
 from . import audit
 from .models import AuditEvent, Institution, Program, Region, UserScope
 
+admin.site.site_header = "云安区民政业务系统 · 系统管理"
+admin.site.site_title = "系统管理"
+admin.site.index_title = "账号和基础数据"
+
 
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):

@@ -1,3 +1,4 @@
+import axes.apps
 from django.apps import AppConfig
 
 
@@ -7,3 +8,10 @@ class CivaffairsConfig(AppConfig):
 
     def ready(self):
         from . import figures, signals  # noqa: F401  (registers figures and the login audit)
+
+
+class AxesConfig(axes.apps.AppConfig):
+    """django-axes under a Chinese heading in the admin site (its app label stays "axes")."""
+
+    default = False  # civaffairs' own config stays the default of this module
+    verbose_name = "账号锁定"

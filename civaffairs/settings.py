@@ -43,7 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tables2",
     "django_filters",
-    "axes",
+    "civaffairs.apps.AxesConfig",
     "civaffairs",
     "assistance",
     "welfare",
