@@ -19,6 +19,7 @@ from .forms import (
     members_of,
 )
 from .home import panels_for
+from .models import Coverage
 from .roles import role_of
 from .selectors import (
     audit_events_for,
@@ -291,6 +292,13 @@ def household_remove_member(request, pk, member_pk):
             messages.error(request, "移出失败：" + "；".join(exc.messages))
         else:
             messages.success(request, f"已将{member.person.name}移出家庭。")
+            if Coverage.objects.filter(
+                person=member.person, end_month__isnull=True, case__household=household
+            ).exists():
+                messages.warning(
+                    request,
+                    f"{member.person.name}仍在该户的救助保障范围内，请在救助对象页面提交“减人”，否则仍会按其计发。",
+                )
     else:
         messages.error(request, "移出失败：请填写有效的离开日期")
     return redirect("household_detail", household.pk)
