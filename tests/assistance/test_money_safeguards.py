@@ -180,3 +180,23 @@ def test_deceased_members_still_covered_show_as_a_to_do(users, standards_2018):
     member = case.coverages.order_by("id").last().person
     type(member).objects.filter(pk=member.pk).update(death_date=D(2019, 3, 5))
     assert deceased_in_cover(worker) == 1
+
+
+def test_moving_a_covered_member_out_warns_that_the_reduction_is_still_to_be_submitted(
+    users, standards_2018, caseworker, login
+):
+    from django.urls import reverse
+
+    case = dibao_case(users, size=2, start=JAN)
+    member = case.household.members.exclude(person=case.household.head).get()
+    response = login(caseworker).post(
+        reverse("household_remove_member", args=[case.household.pk, member.pk]),
+        {"left_on": "2019-03-10"},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert f"已将{member.person.name}移出家庭" in page
+    assert "请在救助对象页面提交“减人”" in page
+    assert case.coverages.filter(
+        person=member.person, end_month__isnull=True
+    ).exists()  # until 减人 is approved
