@@ -41,7 +41,7 @@ from civaffairs.models import (
     Request,
 )
 from civaffairs.periods import InvalidPeriod, parse_month
-from civaffairs.selectors import user_town
+from civaffairs.selectors import is_unbound_caseworker, user_town
 
 from . import programs as P
 from .services import _check_approver
@@ -436,7 +436,7 @@ def _chunks(items, size=CHUNK):
         yield items[i : i + size]
 
 
-def _check_database(rows, program, errors):
+def _check_database(rows, program, errors, town=None):
     """Persons already registered, and those of them with an open 低保 or 特困 cover: one query per
     chunk of 身份证号, whatever the file size."""
     by_number = {r.id_number: r for r in rows if r.id_number}
@@ -454,28 +454,38 @@ def _check_database(rows, program, errors):
         covers = (
             Coverage.objects.filter(same, person_id__in=chunk, end_month__isnull=True)
             .exclude(case__status=Case.Status.REJECTED)
-            .values_list("person_id", "case_id", "case__status", "case__program__name", "case__town__name")
+            .values_list(
+                "person_id",
+                "case_id",
+                "case__status",
+                "case__program__name",
+                "case__town__name",
+                "case__town_id",
+            )
         )
-        for person_id, case_id, status, program_name, town_name in covers:
-            covered.setdefault(person_id, (case_id, status, program_name, town_name))
+        for person_id, case_id, status, program_name, town_name, town_id in covers:
+            covered.setdefault(person_id, (case_id, status, program_name, town_name, town_id))
     for person_id, number in existing.items():
         row = by_number[number]
         if person_id in covered:
-            case_id, status, program_name, town_name = covered[person_id]
+            case_id, status, program_name, town_name, town_id = covered[person_id]
             label = Case.Status(status).label
-            errors.append(
-                _error(
-                    row.number,
-                    ID_NUMBER,
-                    f"已有{label}的{program_name}（编号{case_id}，{town_name}），低保与特困不能同时或重复享受",
+            if town is not None and town_id != town.pk:
+                # Another town's case: a town caseworker learns only that one exists.
+                message = "已在其他镇享受不能同时享受的救助，请联系区民政局核实"
+            else:
+                message = (
+                    f"已有{label}的{program_name}（编号{case_id}，{town_name}），低保与特困不能同时或重复享受"
                 )
-            )
+            errors.append(_error(row.number, ID_NUMBER, message))
         else:
             errors.append(_error(row.number, ID_NUMBER, "该身份证号已登记，不能重复导入"))
 
 
 def _check_actors(actor, approver, program):
     """The submitter must be able to apply; an approver must pass decide_request's checks."""
+    if is_unbound_caseworker(actor):
+        raise RosterError([_error(None, "导入人", f"{actor.username}未绑定镇或股室，请联系系统管理员")])
     if not actor.has_perm("civaffairs.add_request"):
         raise RosterError([_error(None, "导入人", f"{actor.username}的角色不能提交救助申请")])
     if approver is not None:
@@ -493,7 +503,7 @@ def validate(rows, *, actor, approver=None):
     _check_persons(rows, errors)
     groups = _group(rows, errors)
     plans = _check_households(groups, _Regions(), user_town(actor), errors)
-    _check_database(rows, program, errors)
+    _check_database(rows, program, errors, user_town(actor))
     return program, plans, errors
 
 
@@ -552,7 +562,8 @@ def _write(plans, *, program, actor, approver, filename):
             status=status,
             reason=IMPORT_NOTE,
             next_review=P.next_review(program.code, plan.category, plan.start_month) if approver else None,
-            approved_at=now if approver else None,
+            # None: a migrated ledger was approved (and paid) elsewhere, so no arrears are owed.
+            approved_at=None,
             submitted_by=actor,
         )
         for plan, household in zip(plans, households, strict=True)

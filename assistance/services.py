@@ -26,7 +26,7 @@ from civaffairs.models import (
     Standard,
 )
 from civaffairs.periods import add_months, month_start
-from civaffairs.selectors import user_section, user_town
+from civaffairs.selectors import is_unbound_caseworker, user_section, user_town
 from civaffairs.services import register_household
 
 from . import programs as P
@@ -65,6 +65,8 @@ def _check_submitter(actor, case):
 
 
 def _check_scope(actor, case_or_town):
+    if is_unbound_caseworker(actor):
+        raise PermissionDenied("该账号未绑定镇或股室，请联系系统管理员")
     town = user_town(actor)
     town_id = getattr(case_or_town, "town_id", getattr(case_or_town, "pk", None))
     if town is not None and town.pk != town_id:
@@ -233,7 +235,7 @@ def submit_enrolment(
         actor,
         "case.submit",
         case,
-        {"program": program.code, "start_month": str(start_month), "covered": [p.name for p in covered]},
+        {"program": program.name, "start_month": str(start_month), "covered": [p.name for p in covered]},
     )
     return request
 
@@ -294,6 +296,9 @@ def _check_change_month(case, effective_month, *, income_change=False):
     next payroll month exactly, since payrolls read the household's current income."""
     last = last_paid_month(case.program)
     if last is None:
+        if income_change and effective_month != case.start_month:
+            # No payroll yet: the first one will read the new income for every month it pays.
+            raise ValidationError({"effective_month": "尚未生成名册：收入调整自该对象的起始年月起生效"})
         return
     following = add_months(last, 1)
     if effective_month <= last:
@@ -305,6 +310,17 @@ def _check_change_month(case, effective_month, *, income_change=False):
         )
     if income_change and effective_month != following:
         raise ValidationError({"effective_month": f"收入调整自下一个发放月份（{following:%Y年%m月}）起生效"})
+    if income_change and case.approved_at and case.start_month < following:
+        latest = (
+            Payroll.objects.filter(program=case.program, kind=Payroll.Kind.MONTHLY)
+            .exclude(status=ApprovalStatus.REJECTED)
+            .aggregate(t=Max("created_at"))["t"]
+        )
+        if latest and case.approved_at > latest:
+            # Its earlier months are still to be paid as arrears at the income they were approved on.
+            raise ValidationError(
+                {"outcome": "该对象批准后尚未进入名册（待补发以前月份），请在下月名册生成后再调整收入"}
+            )
 
 
 def _lock_for_change(case):
@@ -416,7 +432,10 @@ def submit_review(*, actor, case, outcome, effective_month, income=None, reason=
         submitted_by=actor,
     )
     audit.record(
-        actor, "case.submit_review", case, {"outcome": outcome, "effective_month": str(effective_month)}
+        actor,
+        "case.submit_review",
+        case,
+        {"outcome": dict(REVIEW_OUTCOMES)[outcome], "effective_month": str(effective_month)},
     )
     return request
 
@@ -646,9 +665,13 @@ def compute_backpay(standard):
         )
     )
     regular += _paid_nothing(standard, item, later, {(row[0], row[2]) for row in regular})
+    # Corrections settle something else (an error, an overpayment recovered): not counted as paid here.
     totals = {
         (row["case_id"], row["month"]): row["total"]
-        for row in paid_lines.values("case_id", "month").annotate(total=Sum("amount")).order_by()
+        for row in paid_lines.exclude(kind=PaymentLine.Kind.CORRECTION)
+        .values("case_id", "month")
+        .annotate(total=Sum("amount"))
+        .order_by()
     }
     owed = []
     for case_id, town_id, month, persons, income in regular:
@@ -864,7 +887,9 @@ def generate_payroll(*, actor, program, month):
     )
     arrears = {}
     if earlier:
-        late = in_payment.filter(start_month__lt=month, approved_at__gt=min(earlier.values()))
+        # Only cases approved since the latest of those payrolls: every later run has considered
+        # the others, so a month that got no line then owed nothing and stays so.
+        late = in_payment.filter(start_month__lt=month, approved_at__gt=max(earlier.values()))
         candidates = list(late.values_list("id", "start_month", "approved_at"))
         paid = set(
             PaymentLine.objects.filter(case__in=late.values("id"), kind=PaymentLine.Kind.REGULAR)
@@ -879,6 +904,13 @@ def generate_payroll(*, actor, program, month):
             ]
             if months:
                 arrears[case_id] = months
+    # A month paid already (as arrears by a later payroll, before this one was rejected and is
+    # generated again) is not paid twice.
+    already = set(
+        PaymentLine.objects.filter(program=program, month=month, kind=PaymentLine.Kind.REGULAR)
+        .exclude(payroll__status=ApprovalStatus.REJECTED)
+        .values_list("case_id", flat=True)
+    )
     earlier_months = {m for months in arrears.values() for m in months}
     all_months = {month} | earlier_months
     standards = _standards_by_month(program, sorted(all_months))
@@ -897,7 +929,7 @@ def generate_payroll(*, actor, program, month):
         raise ValidationError(f"{program.name}{month:%Y年%m月}的名册已由他人生成，请刷新查看。") from None
     lines = []
     for case_id, town_id, area, category, care_level, income in rows:
-        targets = arrears.get(case_id, []) + [month]
+        targets = arrears.get(case_id, []) + ([] if case_id in already else [month])
         for item, std_category in P.payment_items(
             program.code, area=area, category=category, care_level=care_level
         ):

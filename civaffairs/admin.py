@@ -18,20 +18,6 @@ admin.site.site_title = "系统管理"
 admin.site.index_title = "账号和基础数据"
 
 
-@admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "level", "parent", "area", "is_demo"]
-    list_filter = ["level", "area", "is_demo"]
-    search_fields = ["code", "name"]
-    raw_id_fields = ["parent", "town"]
-
-
-@admin.register(Institution)
-class InstitutionAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "region"]
-    raw_id_fields = ["region"]
-
-
 @admin.register(Program)
 class ProgramAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "section", "unit", "cadence"]
@@ -249,3 +235,19 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Region)
+class RegionAdmin(AuditedAdmin):
+    audit_create, audit_change, audit_delete = "reference.create", "reference.change", "reference.delete"
+    list_display = ["code", "name", "level", "parent", "area", "is_demo"]
+    list_filter = ["level", "area", "is_demo"]
+    search_fields = ["code", "name"]
+    raw_id_fields = ["parent", "town"]
+
+
+@admin.register(Institution)
+class InstitutionAdmin(AuditedAdmin):
+    audit_create, audit_change, audit_delete = "reference.create", "reference.change", "reference.delete"
+    list_display = ["name", "kind", "region"]
+    raw_id_fields = ["region"]

@@ -34,14 +34,19 @@ def user_section(user):
     return scope.section if scope else ""
 
 
+def is_unbound_caseworker(user):
+    """A caseworker account bound to neither a town nor a section: it may see and change nothing."""
+    scope = scope_of(user)
+    return role_of(user) == CASEWORKER and not (scope and (scope.town_id or scope.section))
+
+
 def _scoped(user, queryset, town_field="town"):
     if not user.is_authenticated or not user.has_perm("civaffairs.view_person"):
         return queryset.none()
     scope = scope_of(user)
     if scope and scope.town_id:
         return queryset.filter(**{f"{town_field}_id": scope.town_id})
-    if role_of(user) == CASEWORKER and not (scope and scope.section):
-        # Fail closed: a caseworker account bound to neither a town nor a section sees nothing.
+    if is_unbound_caseworker(user):  # fail closed
         return queryset.none()
     return queryset
 
@@ -96,6 +101,8 @@ def standards_for(user):
 def regions_for(user):
     """Regions a user may pick when registering: the own town's subtree, or all."""
     qs = Region.objects.select_related("parent", "town")
+    if is_unbound_caseworker(user):
+        return qs.none()
     town = user_town(user)
     if town:
         qs = qs.filter(town=town)

@@ -2,13 +2,14 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 
 from . import audit
 from .idnumber import InvalidIdNumber, mask_account, mask_id_number, parse_id_number
-from .models import Case, Household, HouseholdMember, Person, Region, Relation
-from .selectors import user_town
+from .models import ApprovalStatus, Case, Household, HouseholdMember, Payroll, Person, Region, Relation
+from .periods import add_months
+from .selectors import is_unbound_caseworker, user_town
 
 
 class ConflictError(Exception):
@@ -35,6 +36,8 @@ def _person_audit(person):
 
 
 def _check_town(actor, region):
+    if is_unbound_caseworker(actor):
+        raise PermissionDenied("该账号未绑定镇或股室，请联系系统管理员")
     town = user_town(actor)
     if town is not None and region.town_id != town.pk:
         raise PermissionDenied("只能登记本镇的人员和家庭")
@@ -132,6 +135,27 @@ def update_person(*, actor, person, expected_version, **fields):
     return current
 
 
+def _in_or_awaiting_payment(household):
+    """A case of the household pending, active, or ended but with months still to be paid (its
+    stop month lies after the month following the program's latest payroll)."""
+    cases = list(
+        Case.objects.filter(household=household)
+        .exclude(status=Case.Status.REJECTED)
+        .values_list("status", "end_month", "program_id")
+    )
+    for status, end_month, program_id in cases:
+        if status != Case.Status.ENDED:
+            return True
+        last = (
+            Payroll.objects.filter(program_id=program_id, kind=Payroll.Kind.MONTHLY)
+            .exclude(status=ApprovalStatus.REJECTED)
+            .aggregate(m=Max("month"))["m"]
+        )
+        if last is None or end_month > add_months(last, 1):
+            return True
+    return False
+
+
 HOUSEHOLD_FIELDS = ["region", "area", "income_per_capita", "bank_account", "bank_name"]
 
 
@@ -202,9 +226,7 @@ def update_household(*, actor, household, expected_version, **fields):
     if (
         "income_per_capita" in fields
         and fields["income_per_capita"] != current.income_per_capita
-        and Case.objects.filter(
-            household=household, status__in=[Case.Status.PENDING, Case.Status.ACTIVE]
-        ).exists()
+        and _in_or_awaiting_payment(household)
     ):
         # The amount paid depends on it: a change goes through a review (复核) and its approval.
         raise ValidationError(

@@ -632,14 +632,15 @@ def test_a_review_without_change_sets_the_next_review_date(caseworker, chief):
 def test_a_review_with_a_new_income_changes_the_household(caseworker, chief):
     h = household(income=200)
     case = active_dibao(caseworker, chief, h, category="C")
+    # No payroll yet: the new income applies from the start month (the first payroll reads it).
     request = services.submit_review(
-        actor=caseworker, case=case, outcome="amount_changed", effective_month=JUN, income=Decimal("260.50")
+        actor=caseworker, case=case, outcome="amount_changed", effective_month=MAR, income=Decimal("260.50")
     )
     assert refresh(h).income_per_capita == Decimal("200.00")  # not before approval
     approve(chief, request)
     assert refresh(h).income_per_capita == Decimal("260.50")
     case = refresh(case)
-    assert (case.status, case.next_review) == ("active", D(2019, 9, 1))
+    assert (case.status, case.next_review) == ("active", D(2019, 6, 1))
 
 
 def test_a_review_that_ends_the_cover_terminates_the_case(caseworker, chief):
@@ -657,7 +658,7 @@ def test_a_rejected_review_changes_nothing(caseworker, chief):
     h = household(income=200)
     case = active_dibao(caseworker, chief, h, category="A")
     request = services.submit_review(
-        actor=caseworker, case=case, outcome="amount_changed", effective_month=JUN, income=Decimal("300")
+        actor=caseworker, case=case, outcome="amount_changed", effective_month=MAR, income=Decimal("300")
     )
     services.decide_request(actor=chief, request=request, approve=False, comment="收入证明不全")
     assert refresh(h).income_per_capita == Decimal("200.00")

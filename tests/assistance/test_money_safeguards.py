@@ -22,7 +22,7 @@ from tests.assistance.test_payroll import (  # noqa: F401  (fixtures)
     standards_2018,
     users,
 )
-from tests.factories import HouseholdFactory, make_user
+from tests.factories import HouseholdFactory, id_number_for, make_user, village
 
 D = datetime.date
 JAN, FEB, MAR, APR, MAY, JUN = (D(2019, m, 1) for m in range(1, 7))
@@ -200,3 +200,80 @@ def test_moving_a_covered_member_out_warns_that_the_reduction_is_still_to_be_sub
     assert case.coverages.filter(
         person=member.person, end_month__isnull=True
     ).exists()  # until 减人 is approved
+
+
+def test_a_month_paid_as_arrears_is_not_paid_again_when_its_own_payroll_is_redone(users, standards_2018):
+    january = generate(users, P.DIBAO, JAN)  # pending
+    case = dibao_case(users, size=2, income=200, start=JAN)  # approved after it was generated
+    approve(users, generate(users, P.DIBAO, FEB))  # pays January as arrears
+    services.decide_payroll(actor=users.chief, payroll=january, approve=False, comment="重做")
+    approve(users, generate(users, P.DIBAO, JAN))
+    assert paid_for(case, JAN) == Decimal("500.00")
+
+
+def test_arrears_are_owed_only_by_the_first_payroll_after_the_approval(users, standards_2018):
+    approve(users, generate(users, P.DIBAO, JAN))
+    case = dibao_case(users, size=2, income=470, start=JAN)  # owes nothing at 450
+    approve(users, generate(users, P.DIBAO, FEB))
+    # Its arrears are settled (nothing): an income review now must not reach back to January.
+    request = services.submit_review(
+        actor=users.worker, case=case, outcome="amount_changed", effective_month=MAR, income=Decimal(300)
+    )
+    services.decide_request(actor=users.chief, request=request, approve=True, comment="同意")
+    approve(users, generate(users, P.DIBAO, MAR))
+    assert paid_for(case, JAN) == paid_for(case, FEB) == Decimal(0)
+    assert paid_for(case, MAR) == Decimal("300.00")
+
+
+def test_no_income_review_while_arrears_are_still_to_be_paid(users, standards_2018):
+    approve(users, generate(users, P.DIBAO, JAN))
+    case = dibao_case(users, size=2, income=200, start=JAN)  # January owed as arrears by February's payroll
+    with pytest.raises(ValidationError, match="尚未进入名册"):
+        services.submit_review(
+            actor=users.worker, case=case, outcome="amount_changed", effective_month=FEB, income=Decimal(400)
+        )
+
+
+def test_a_recovered_overpayment_is_not_paid_back_by_a_new_standard(users, standards_2018):
+    case = dibao_case(users, size=1, income=200, start=JAN)
+    approve(users, generate(users, P.DIBAO, JAN))  # 250
+    approve(
+        users,
+        services.submit_correction(
+            actor=users.worker, case=case, month=JAN, amount=Decimal(-100), reason="多发"
+        ),
+    )
+    _standard, batch = raise_rural_dibao(users)
+    assert batch.total == Decimal("40.00")  # (490 − 200) − 250; the correction is not undone
+
+
+def test_the_income_of_a_household_with_months_still_to_be_paid_is_locked(users, standards_2018):
+    case = dibao_case(users, size=1, income=200, start=JAN)
+    approve(users, generate(users, P.DIBAO, JAN))
+    request = services.submit_termination(actor=users.worker, case=case, effective_month=APR, reason="迁出")
+    services.decide_request(actor=users.chief, request=request, approve=True, comment="同意")
+    household = case.household
+    household.refresh_from_db()
+    with pytest.raises(ValidationError, match="动态复核"):
+        core_services.update_household(
+            actor=users.worker,
+            household=household,
+            expected_version=household.version,
+            income_per_capita=Decimal(480),
+        )
+
+
+def test_an_unbound_caseworker_can_change_nothing(users, standards_2018):
+    from django.core.exceptions import PermissionDenied
+
+    case = dibao_case(users, size=1, start=JAN)
+    unbound = make_user(CASEWORKER)
+    with pytest.raises(PermissionDenied):
+        services.submit_termination(actor=unbound, case=case, effective_month=MAR, reason="x")
+    with pytest.raises(PermissionDenied):
+        core_services.create_person(
+            actor=unbound,
+            name="某人",
+            id_number=id_number_for(7777),
+            region=village("六都镇"),
+        )

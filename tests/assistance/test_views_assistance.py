@@ -838,7 +838,7 @@ def test_a_caseworker_submits_a_review(caseworker, login, active_case):
         "review",
         {
             "outcome": "amount_changed",
-            "effective_month": "2019-06",
+            "effective_month": "2019-03",  # no payroll yet: from the start month
             "income": "300",
             "reason": "务工收入增加",
         },
