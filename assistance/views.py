@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
 from civaffairs import services as core_services
+from civaffairs.forms import apply_errors
 from civaffairs.home import register_panel
 from civaffairs.models import ApprovalStatus, Payroll, Person, Region, Request
 from civaffairs.selectors import households_for, payments_for, persons_for, regions_for, scope_of
@@ -79,12 +80,6 @@ def _decide(request, decide):
     except ValidationError as exc:
         messages.error(request, "审批失败：" + "；".join(exc.messages))
         return None
-
-
-def _errors(form, exc):
-    for field, msgs in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
-        for msg in msgs:
-            form.add_error(field if field in form.fields else None, msg)
 
 
 @register_panel
@@ -262,30 +257,25 @@ def case_correction(request, pk):
 @permission_required("civaffairs.add_request", raise_exception=True)
 def apply_dibao(request):
     """A new household and its 低保 application in one step."""
-    from civaffairs.forms import MemberFormSet, members_of
+    from civaffairs.forms import MemberFormSet
 
     form = DibaoApplicationForm(request.POST or None, user=request.user)
     formset = MemberFormSet(request.POST or None, prefix="m")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         d = form.cleaned_data
-        members = members_of(formset)
+        data = form.household_data(formset)
+        members = data["members"]
         try:
             req = services.apply_new_household(
                 actor=request.user,
-                region=d["region"],
-                area=d["area"],
-                income_per_capita=d["income_per_capita"],
-                bank_name=d["bank_name"],
-                bank_account=d["bank_account"],
-                head={"name": d["head_name"], "id_number": d["head_id_number"]},
-                members=members,
+                **data,
                 start_month=d["start_month"],
                 category=d["category"],
                 reason=d["reason"],
             )
             household = req.case.household
         except ValidationError as exc:
-            _errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(
                 request, f"已提交{household.head.name}户（{len(members) + 1}人）的低保申请，等待股长审批。"
@@ -318,7 +308,7 @@ def apply_household(request, household_pk):
                 reason=d["reason"],
             )
         except ValidationError as exc:
-            _errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, "已提交低保申请，等待股长审批。")
             return redirect("assistance:request_detail", req.pk)
@@ -351,7 +341,7 @@ def apply_person(request, person_pk):
                 reason=d["reason"],
             )
         except ValidationError as exc:
-            _errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"已提交{person.name}的{d['program'].name}申请，等待股长审批。")
             return redirect("assistance:request_detail", req.pk)
@@ -466,7 +456,7 @@ def standard_create(request):
                 note=d["note"],
             )
         except ValidationError as exc:
-            _errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, "标准已提交，等待股长审批；批准前发放仍按现行标准。")
             return redirect("assistance:standard_detail", s.pk)

@@ -6,6 +6,14 @@ from .models import Area, Household, Person, Region, Relation
 from .selectors import regions_for
 
 
+def apply_errors(form, exc):
+    """A service's ValidationError onto the form: at its field when the form has one."""
+    pairs = exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]
+    for field, messages in pairs:
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)
+
+
 class RegionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.full_name}（{obj.code}）"
@@ -131,6 +139,19 @@ class HouseholdRegistrationForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region"] = village_field(user)
+
+    def household_data(self, formset):
+        """register_household's keyword arguments from this form and its member rows."""
+        d = self.cleaned_data
+        return {
+            "region": d["region"],
+            "area": d["area"],
+            "income_per_capita": d["income_per_capita"],
+            "bank_name": d["bank_name"],
+            "bank_account": d["bank_account"],
+            "head": {"name": d["head_name"], "id_number": d["head_id_number"]},
+            "members": members_of(formset),
+        }
 
 
 class AddMemberForm(forms.Form):

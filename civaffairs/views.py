@@ -16,7 +16,7 @@ from .forms import (
     MemberFormSet,
     PersonForm,
     RemoveMemberForm,
-    members_of,
+    apply_errors,
 )
 from .home import panels_for
 from .models import Coverage
@@ -38,13 +38,6 @@ PAGE_SIZE = 25
 def _paginate(request, table):
     RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
     return table
-
-
-def _apply_errors(form, exc):
-    for field, msgs in exc.message_dict.items():
-        target = field if field in form.fields else None
-        for msg in msgs:
-            form.add_error(target, msg)
 
 
 @login_required
@@ -82,7 +75,7 @@ def person_create(request):
         try:
             person = services.create_person(actor=request.user, **data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"已登记{person.name}。")
             return redirect("person_detail", person.pk)
@@ -129,7 +122,7 @@ def person_edit(request, pk):
         except services.ConflictError as exc:
             form.add_error(None, str(exc))
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, "已保存。")
             return redirect("person_detail", person.pk)
@@ -174,21 +167,12 @@ def household_create(request):
     form = HouseholdRegistrationForm(request.POST or None, user=request.user)
     formset = MemberFormSet(request.POST or None, prefix="m")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
-        data = form.cleaned_data
-        members = members_of(formset)
+        data = form.household_data(formset)
+        members = data["members"]
         try:
-            household = services.register_household(
-                actor=request.user,
-                region=data["region"],
-                area=data["area"],
-                income_per_capita=data["income_per_capita"],
-                bank_name=data["bank_name"],
-                bank_account=data["bank_account"],
-                head={"name": data["head_name"], "id_number": data["head_id_number"]},
-                members=members,
-            )
+            household = services.register_household(actor=request.user, **data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"已登记{household.head.name}户，共{len(members) + 1}人。")
             return redirect("household_detail", household.pk)
@@ -235,7 +219,7 @@ def household_edit(request, pk):
         except services.ConflictError as exc:
             form.add_error(None, str(exc))
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
