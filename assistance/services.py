@@ -585,13 +585,6 @@ def draft_standard(
     return standard
 
 
-def standard_in_force(program, category, month, approved_only=True):
-    qs = Standard.objects.filter(program=program, category=category, effective_from__lte=month)
-    if approved_only:
-        qs = qs.filter(status=ApprovalStatus.APPROVED)
-    return qs.order_by("-effective_from", "-id").first()
-
-
 @transaction.atomic
 def decide_standard(*, actor, standard, approve, comment=""):
     """Approving a standard effective in the past creates its back-pay batch (补发), once."""
@@ -1040,15 +1033,3 @@ def decide_payroll(*, actor, payroll, approve, comment=""):
         {"status": ["pending", payroll.status], "total": str(payroll.total), "comment": comment},
     )
     return payroll
-
-
-def months_paid(program):
-    return sorted(
-        Payroll.objects.filter(
-            program=program, kind=Payroll.Kind.MONTHLY, status=ApprovalStatus.APPROVED
-        ).values_list("month", flat=True)
-    )
-
-
-def today_month():
-    return month_start(datetime.date.today())
