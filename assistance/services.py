@@ -43,6 +43,17 @@ def _move(obj, new_status, what):
         raise ValidationError(f"{what}当前状态为“{obj.get_status_display()}”，不能再审批。")
 
 
+def _check_decision(
+    obj, *, actor, approve, comment, what, perm, submitted_by_id, section, reject_word="驳回"
+):
+    """The checks every decision makes: the status move is allowed, the approver may decide it
+    and did not submit it, and a rejection says why."""
+    _move(obj, ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED, what)
+    _check_approver(actor, perm, submitted_by_id, section)
+    if not approve and not (comment or "").strip():
+        raise ValidationError({"comment": f"{reject_word}须填写意见"})
+
+
 def _check_approver(actor, perm, submitted_by_id, section=Section.ASSISTANCE):
     if not actor.has_perm(perm):
         raise PermissionDenied("您的角色无权审批此事项。")
@@ -455,10 +466,16 @@ def decide_request(*, actor, request, approve, comment=""):
     request = (
         Request.objects.select_for_update(of=("self",)).select_related("case__program").get(pk=request.pk)
     )
-    _move(request, ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED, "该申请")
-    _check_approver(actor, "civaffairs.approve_case", request.submitted_by_id, request.case.program.section)
-    if not approve and not (comment or "").strip():
-        raise ValidationError({"comment": "驳回须填写意见"})
+    _check_decision(
+        request,
+        actor=actor,
+        approve=approve,
+        comment=comment,
+        what="该申请",
+        perm="civaffairs.approve_case",
+        submitted_by_id=request.submitted_by_id,
+        section=request.case.program.section,
+    )
     case = Case.objects.select_for_update().get(pk=request.case_id)
     before = {"status": case.status, "end_month": str(case.end_month) if case.end_month else None}
     if approve:
@@ -589,10 +606,16 @@ def draft_standard(
 def decide_standard(*, actor, standard, approve, comment=""):
     """Approving a standard effective in the past creates its back-pay batch (补发), once."""
     standard = Standard.objects.select_for_update(of=("self",)).select_related("program").get(pk=standard.pk)
-    _move(standard, ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED, "该标准")
-    _check_approver(actor, "civaffairs.approve_standard", standard.drafted_by_id, standard.program.section)
-    if not approve and not (comment or "").strip():
-        raise ValidationError({"comment": "驳回须填写意见"})
+    _check_decision(
+        standard,
+        actor=actor,
+        approve=approve,
+        comment=comment,
+        what="该标准",
+        perm="civaffairs.approve_standard",
+        submitted_by_id=standard.drafted_by_id,
+        section=standard.program.section,
+    )
     if approve:
         blocking = Payroll.objects.filter(
             program=standard.program,
@@ -1017,10 +1040,17 @@ def submit_correction(*, actor, case, month, amount, reason):
 def decide_payroll(*, actor, payroll, approve, comment=""):
     """Approve (and lock) or reject a payroll or back-pay batch; a rejected one frees its month."""
     payroll = Payroll.objects.select_for_update(of=("self",)).select_related("program").get(pk=payroll.pk)
-    _move(payroll, ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED, "该名册")
-    _check_approver(actor, "civaffairs.approve_payroll", payroll.created_by_id, payroll.program.section)
-    if not approve and not (comment or "").strip():
-        raise ValidationError({"comment": "退回须填写意见"})
+    _check_decision(
+        payroll,
+        actor=actor,
+        approve=approve,
+        comment=comment,
+        what="该名册",
+        perm="civaffairs.approve_payroll",
+        submitted_by_id=payroll.created_by_id,
+        section=payroll.program.section,
+        reject_word="退回",
+    )
     if not approve:
         payroll.lines.all().delete()
     payroll.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED

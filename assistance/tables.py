@@ -6,6 +6,10 @@ from civaffairs.models import Case, PaymentLine, Payroll, Request, Standard
 from . import programs as P
 
 
+def month_label(value):
+    return f"{value:%Y年%m月}" if value else "—"
+
+
 class CaseTable(tables.Table):
     id = tables.Column(
         verbose_name="编号", linkify=lambda record: reverse("assistance:case_detail", args=[record.pk])
@@ -44,10 +48,10 @@ class CaseTable(tables.Table):
         )
 
     def render_start_month(self, value):
-        return f"{value:%Y年%m月}" if value else "—"
+        return month_label(value)
 
     def render_end_month(self, value):
-        return f"{value:%Y年%m月}" if value else "—"
+        return month_label(value)
 
 
 class RequestTable(tables.Table):
@@ -79,7 +83,7 @@ class RequestTable(tables.Table):
         empty_text = "没有符合条件的申请"
 
     def render_effective_month(self, value):
-        return f"{value:%Y年%m月}" if value else "—"
+        return month_label(value)
 
 
 class StandardTable(tables.Table):
@@ -132,7 +136,7 @@ class PayrollTable(tables.Table):
         empty_text = "没有名册"
 
     def render_month(self, value):
-        return f"{value:%Y年%m月}" if value else "—"
+        return month_label(value)
 
 
 class PaymentLineTable(tables.Table):
@@ -151,4 +155,4 @@ class PaymentLineTable(tables.Table):
         empty_text = "没有明细"
 
     def render_month(self, value):
-        return f"{value:%Y年%m月}" if value else "—"
+        return month_label(value)
