@@ -17,12 +17,14 @@ incomes, start and end months, who joins when. No line is written by hand.
 import datetime
 import random
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
+import time_machine
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from civaffairs import audit
+from civaffairs import audit, payments
 from civaffairs.demo import register_loader
 from civaffairs.idnumber import make_id_number
 from civaffairs.models import (
@@ -257,7 +259,7 @@ def _institutions(b):
 
 def _standards(b):
     for code, category, amount, effective, approve, level, doc in STANDARDS:
-        s = services.draft_standard(
+        s = payments.draft_standard(
             actor=b.district_worker,
             program=b.programs[code],
             category=category,
@@ -268,7 +270,7 @@ def _standards(b):
             note="演示数据假设" if "演示" in doc else "方案已报区政府审核",
         )
         if approve:
-            services.decide_standard(actor=b.chief, standard=s, approve=True, comment="同意")
+            payments.decide_standard(actor=b.chief, standard=s, approve=True, comment="同意")
 
 
 def _new_case(
@@ -625,17 +627,17 @@ def _payrolls(b):
     progs = [P.DIBAO, P.TEKUN, P.ORPHAN, P.CHILD, P.DISABILITY_LIVING, P.DISABILITY_CARE]
     # December 2018 for the disability allowances, so that late approvals show as arrears.
     for code in (P.DISABILITY_LIVING, P.DISABILITY_CARE):
-        payroll = services.generate_payroll(
+        payroll = payments.generate_payroll(
             actor=b.district_worker, program=b.programs[code], month=D(2018, 12, 1)
         )
-        services.decide_payroll(actor=b.chief, payroll=payroll, approve=True, comment="同意")
+        payments.decide_payroll(actor=b.chief, payroll=payroll, approve=True, comment="同意")
     _late_disability(b)
     for month in H1:
         for code in progs:
-            payroll = services.generate_payroll(
+            payroll = payments.generate_payroll(
                 actor=b.district_worker, program=b.programs[code], month=month
             )
-            services.decide_payroll(actor=b.chief, payroll=payroll, approve=True, comment="同意")
+            payments.decide_payroll(actor=b.chief, payroll=payroll, approve=True, comment="同意")
 
 
 def _temp_relief(b):
@@ -673,11 +675,15 @@ def _temp_relief(b):
 
 
 def _pending_examples(b):
-    """A few applications of 石城镇 waiting in the chief's inbox (from 2019-07, outside H1)."""
+    """A few applications of 石城镇 waiting in the chief's inbox (from 2019-07, outside H1),
+    submitted at the end of June 2019 as the caseworker would have."""
     rng = b.rng
     worker = User.objects.get(username="shicheng")
     town = next(t for t in b.towns if t.name == "石城镇")
-    with transaction.atomic():
+    with (
+        time_machine.travel(datetime.datetime(2019, 6, 26, 10, tzinfo=ZoneInfo("Asia/Shanghai"))),
+        transaction.atomic(),
+    ):
         for _ in range(3):
             region = b.village(town, Area.RURAL)
             people = [b.person(region, 25, 70), b.person(region, 1, 17), b.person(region, 60, 85)]

@@ -118,8 +118,13 @@ class ReviewForm(forms.Form):
 
 class CorrectionForm(forms.Form):
     month = MonthField(label="所属年月")
+    item = forms.ChoiceField(label="发放项目", choices=[])
     amount = forms.DecimalField(label="更正金额（元，扣回填负数）", max_digits=12, decimal_places=2)
     reason = forms.CharField(label="更正原因", max_length=150)
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].choices = items
 
 
 class DecisionForm(forms.Form):
@@ -142,7 +147,8 @@ class StandardForm(forms.Form):
     subsidy_level = forms.DecimalField(
         label="补差水平（低保，元/人/月）", required=False, min_value=0, max_digits=10, decimal_places=2
     )
-    effective_from = forms.DateField(label="生效日期", widget=forms.DateInput(attrs={"type": "date"}))
+    # Standards take effect from the first day of a month: the form offers a year and month.
+    effective_from = MonthField(label="生效年月")
     document = forms.CharField(label="依据文号", max_length=100, required=False)
     note = forms.CharField(label="说明", max_length=200, required=False)
 

@@ -1,7 +1,16 @@
 """Programs of 社会救助 and their benefit rules. Pure functions on Decimal, explicit rounding."""
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+from civaffairs.payments.rules import (
+    CENT,
+    Category,
+    ProgramRules,
+    flat_amount,
+    monthly_rate,
+    register,
+    to_cent,
+)
 from civaffairs.periods import add_months
 
 DIBAO = "dibao"
@@ -62,15 +71,7 @@ STANDARD_CATEGORIES = {
 }
 CATEGORY_LABELS = {(p, c): label for p, cats in STANDARD_CATEGORIES.items() for c, label, _ in cats}
 
-CENT = Decimal("0.01")
-
-
-def monthly_rate(amount, basis):
-    """Annual standards are paid monthly: 1980/12 = 165.00, 1890/12 = 157.50."""
-    amount = Decimal(amount)
-    if basis == "annual":
-        amount = amount / 12
-    return amount.quantize(CENT, ROUND_HALF_UP)
+__all__ = ["CENT", "monthly_rate"]
 
 
 def dibao_amount(standard, income_per_capita, persons):
@@ -78,7 +79,7 @@ def dibao_amount(standard, income_per_capita, persons):
     gap = Decimal(standard) - Decimal(income_per_capita)
     if gap <= 0 or persons <= 0:
         return Decimal("0.00")
-    return (gap * persons).quantize(CENT, ROUND_HALF_UP)
+    return to_cent(gap * persons)
 
 
 def payment_items(program_code, *, area, category, care_level):
@@ -101,9 +102,35 @@ def entitlement(program_code, *, standard_amount, basis, income=None, persons=1)
     """Monthly amount of one item for one case."""
     if program_code == DIBAO:
         return dibao_amount(monthly_rate(standard_amount, basis), income or 0, persons)
-    return (monthly_rate(standard_amount, basis) * persons).quantize(CENT, ROUND_HALF_UP)
+    return flat_amount(standard_amount=standard_amount, basis=basis, persons=persons)
 
 
 def next_review(program_code, category, from_month):
     months = REVIEW_MONTHS.get((program_code, category))
     return add_months(from_month, months) if months else None
+
+
+# ------------------------------------------------------------ registered with the payments engine
+
+
+def _register(code):
+    categories = tuple(
+        Category(c, label, basis, "care" if c.startswith("care_") else "basic")
+        for c, label, basis in STANDARD_CATEGORIES[code]
+    )
+
+    def items(facts):
+        return payment_items(code, area=facts.area, category=facts.category, care_level=facts.care_level)
+
+    def amount(**kwargs):
+        return entitlement(code, **kwargs)
+
+    register(
+        ProgramRules(
+            code=code, categories=categories, items=items, amount=amount, per_household=code == DIBAO
+        )
+    )
+
+
+for _code in STANDARD_CATEGORIES:
+    _register(_code)

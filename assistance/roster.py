@@ -40,11 +40,11 @@ from civaffairs.models import (
     Relation,
     Request,
 )
+from civaffairs.payments.approval import check_approver
 from civaffairs.periods import InvalidPeriod, parse_month
 from civaffairs.selectors import is_unbound_caseworker, user_town
 
 from . import programs as P
-from .services import _check_approver
 
 TOWN, VILLAGE, HEAD_ID, NAME, ID_NUMBER, RELATION, AREA, INCOME, START, CATEGORY = (
     "所属镇",
@@ -490,7 +490,7 @@ def _check_actors(actor, approver, program):
         raise RosterError([_error(None, "导入人", f"{actor.username}的角色不能提交救助申请")])
     if approver is not None:
         try:
-            _check_approver(approver, "civaffairs.approve_case", actor.pk, program.section)
+            check_approver(approver, "civaffairs.approve_case", program.section, actor.pk)
         except PermissionDenied as exc:
             raise RosterError([_error(None, "审批人", f"{approver.username}：{exc}")]) from None
 

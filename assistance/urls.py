@@ -24,6 +24,7 @@ urlpatterns = [
     path("payrolls/generate/", views.payroll_generate, name="payroll_generate"),
     path("payrolls/<int:pk>/", views.payroll_detail, name="payroll_detail"),
     path("payrolls/<int:pk>/decide/", views.payroll_decide, name="payroll_decide"),
+    path("payrolls/<int:pk>/withdraw/", views.payroll_withdraw, name="payroll_withdraw"),
     path("payrolls/<int:pk>/export/", views.payroll_export, name="payroll_export"),
     path("notice/", views.notice, name="notice"),
     path("import/", roster_views.roster_import, name="roster_import"),

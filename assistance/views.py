@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
+from civaffairs import payments as engine
 from civaffairs import services as core_services
 from civaffairs.forms import apply_errors
 from civaffairs.home import register_panel
@@ -154,7 +155,8 @@ def case_detail(request, pk):
         {
             "case": case,
             "payments": payments[:120],
-            "paid_total": payments.aggregate(t=Sum("amount"))["t"],
+            # 累计发放: approved lines only; a batch awaiting approval has paid nothing yet.
+            "paid_total": engine.paid_total(payments),
             "coverages": coverages,
             "requests": case.requests.select_related("submitted_by", "decided_by"),
             "category_label": dict(P.CASE_CATEGORIES.get(case.program.code, [])).get(case.category, ""),
@@ -164,7 +166,7 @@ def case_detail(request, pk):
             else None,
             "member_form": MemberChangeForm(case=case) if can_submit and case.household_id else None,
             "review_form": ReviewForm() if can_submit and case.program.code in (P.DIBAO, P.TEKUN) else None,
-            "correction_form": CorrectionForm()
+            "correction_form": CorrectionForm(items=engine.items_of(case))
             if is_assistance_staff(request.user)
             and request.user.has_perm("civaffairs.add_payroll")
             and case.status != case.Status.PENDING
@@ -236,12 +238,17 @@ def case_change(request, pk, what):
 @require_POST
 def case_correction(request, pk):
     case = get_object_or_404(assistance_cases_for(request.user), pk=pk)
-    form = CorrectionForm(request.POST)
+    form = CorrectionForm(request.POST, items=engine.items_of(case))
     if form.is_valid():
         d = form.cleaned_data
         try:
-            payroll = services.submit_correction(
-                actor=request.user, case=case, month=d["month"], amount=d["amount"], reason=d["reason"]
+            payroll = engine.submit_correction(
+                actor=request.user,
+                case=case,
+                month=d["month"],
+                amount=d["amount"],
+                reason=d["reason"],
+                item=d["item"],
             )
         except ValidationError as exc:
             messages.error(request, "更正失败：" + "；".join(exc.messages))
@@ -445,7 +452,7 @@ def standard_create(request):
         d = form.cleaned_data
         code, category = d["key"].split(":")
         try:
-            s = services.draft_standard(
+            s = engine.draft_standard(
                 actor=request.user,
                 program=code,
                 category=category,
@@ -486,7 +493,7 @@ def standard_detail(request, pk):
     preview = None
     if can_decide:
         # The whole district's back-pay: computed for the one who decides, not on every view.
-        owed = services.compute_backpay(s)
+        owed = engine.compute_backpay(s)
         preview = {"lines": len(owed), "total": sum((o[-1] for o in owed), start=0)}
     can_regenerate = (
         s.status == ApprovalStatus.APPROVED
@@ -517,7 +524,7 @@ def standard_detail(request, pk):
 def standard_backpay(request, pk):
     s = get_object_or_404(standards_of(request.user), pk=pk)
     try:
-        payroll = services.regenerate_backpay(actor=request.user, standard=s)
+        payroll = engine.generate_backpay(actor=request.user, standard=s)
     except ValidationError as exc:
         messages.error(request, "计算失败：" + "；".join(exc.messages))
         return redirect("assistance:standard_detail", s.pk)
@@ -535,16 +542,14 @@ def standard_backpay(request, pk):
 @require_POST
 def standard_decide(request, pk):
     s = get_object_or_404(standards_of(request.user), pk=pk)
-    outcome = _decide(request, lambda **kw: services.decide_standard(actor=request.user, standard=s, **kw))
+    outcome = _decide(request, lambda **kw: engine.decide_standard(actor=request.user, standard=s, **kw))
     if outcome is None:
         return redirect("assistance:standard_detail", s.pk)
-    approve, (_, backpay) = outcome
-    if backpay:
-        messages.success(
-            request, f"标准已批准，生成提标补发 {backpay.line_count} 笔，合计 {backpay.total} 元，待审批。"
-        )
-        return redirect("assistance:payroll_detail", backpay.pk)
-    messages.success(request, "标准已批准。" if approve else "标准已驳回。")
+    approve, _ = outcome
+    if approve and s.effective_from <= (engine.last_paid_month(s.program) or s.effective_from.replace(year=1)):
+        messages.success(request, "标准已批准。已发放月份应补发提标差额，由社会救助股经办人生成补发名册后报审。")
+    else:
+        messages.success(request, "标准已批准。" if approve else "标准已驳回。")
     return redirect("assistance:standard_detail", s.pk)
 
 
@@ -575,7 +580,7 @@ def payroll_generate(request):
     form = PayrollGenerateForm(request.POST)
     if form.is_valid():
         try:
-            payroll = services.generate_payroll(
+            payroll = engine.generate_payroll(
                 actor=request.user, program=form.cleaned_data["program"], month=form.cleaned_data["month"]
             )
         except ValidationError as exc:
@@ -612,8 +617,23 @@ def payroll_detail(request, pk):
             "by_town": by_town,
             "form": DecisionForm() if can_decide else None,
             "own": payroll.created_by_id == request.user.pk,
+            "can_withdraw": payroll.status == ApprovalStatus.PENDING and payroll.created_by_id == request.user.pk,
         },
     )
+
+
+@login_required
+@permission_required("civaffairs.add_payroll", raise_exception=True)
+@require_POST
+def payroll_withdraw(request, pk):
+    payroll = get_object_or_404(assistance_payrolls_for(request.user), pk=pk)
+    try:
+        engine.withdraw_payroll(actor=request.user, payroll=payroll, comment=request.POST.get("comment", ""))
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, "撤回失败：" + "；".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, "名册已撤回，该月可重新生成。")
+    return redirect("assistance:payroll_detail", payroll.pk)
 
 
 @login_required
@@ -622,7 +642,7 @@ def payroll_detail(request, pk):
 def payroll_decide(request, pk):
     payroll = get_object_or_404(assistance_payrolls_for(request.user), pk=pk)
     outcome = _decide(
-        request, lambda **kw: services.decide_payroll(actor=request.user, payroll=payroll, **kw)
+        request, lambda **kw: engine.decide_payroll(actor=request.user, payroll=payroll, **kw)
     )
     if outcome is not None:
         approve, _ = outcome
@@ -644,6 +664,9 @@ def payroll_export(request, pk):
     full = request.user.has_perm("civaffairs.view_full_id_number") and request.GET.get("full") == "1"
     # A town caseworker exports the town's lines only; the total is of the rows exported.
     lines = payments_for(request.user).filter(payroll=payroll)
+    if payroll.status != ApprovalStatus.APPROVED:
+        messages.error(request, "名册批准后才能导出银行代发文件。")
+        return redirect("assistance:payroll_detail", payroll.pk)
     total = lines.aggregate(t=Sum("amount"))["t"] or 0
     data, count = exports.xlsx_bytes(
         str(payroll),

@@ -34,8 +34,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from assistance import services  # noqa: E402
-from civaffairs import figures  # noqa: E402
+from civaffairs import figures, payments  # noqa: E402
 from civaffairs.models import Case, Coverage, PaymentLine, Person, Program, Region, Standard  # noqa: E402
 from civaffairs.periods import Period  # noqa: E402
 
@@ -124,8 +123,8 @@ def measure(scale, results):
     def payrolls():
         with transaction.atomic():
             for program in Program.objects.filter(section="assistance", cadence="monthly"):
-                p = services.generate_payroll(actor=worker, program=program, month=month)
-                services.decide_payroll(actor=chief, payroll=p, approve=True, comment="bench")
+                p = payments.generate_payroll(actor=worker, program=program, month=month)
+                payments.decide_payroll(actor=chief, payroll=p, approve=True, comment="bench")
             transaction.set_rollback(True)
 
     timed(f"×{scale} generate + approve July payrolls (6 programs)", payrolls, results)
@@ -133,7 +132,7 @@ def measure(scale, results):
     def backpay():
         with transaction.atomic():
             s = Standard.objects.get(program__code="dibao", category="rural", status="pending")
-            _, bp = services.decide_standard(actor=chief, standard=s, approve=True, comment="bench")
+            _, bp = payments.decide_standard(actor=chief, standard=s, approve=True, comment="bench")
             print(f"    back-pay lines: {bp.line_count}, total {bp.total}")
             transaction.set_rollback(True)
 

@@ -279,6 +279,12 @@ class Case(models.Model):
     # When the enrolment was approved: payrolls generated before it did not consider the case, so
     # their months are owed as arrears; payrolls after it did, so a month without a line owed nothing.
     approved_at = models.DateTimeField("批准时间", null=True, blank=True)
+    # A ledger migrated from before the system: what it says was paid outside it, month by month
+    # up to paid_through. Back-pay owes such a month the difference, never the full new rate.
+    migrated_paid_through = models.DateField("迁移前已发放至", null=True, blank=True)
+    migrated_monthly = models.DecimalField(
+        "迁移前月发放额（元）", max_digits=12, decimal_places=2, null=True, blank=True
+    )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="经办人"
     )
@@ -333,6 +339,8 @@ class Coverage(models.Model):
     )
     start_month = models.DateField("起始年月")
     end_month = models.DateField("停发年月", null=True, blank=True)
+    # Ended by a recorded death (from the month after it); the 减人/核减 paperwork is still owed.
+    ended_by_death = models.BooleanField("因死亡停止", default=False)
 
     class Meta:
         verbose_name = "保障人员"
@@ -370,43 +378,29 @@ class ApprovalStatus(models.TextChoices):
     PENDING = "pending", "待审批"
     APPROVED = "approved", "已批准"
     REJECTED = "rejected", "已驳回"
+    WITHDRAWN = "withdrawn", "已撤回"
 
 
-# The status moves every submit → approve object allows, declared once.
+# The status moves every submit → approve object allows, declared once. A pending batch may be
+# withdrawn by its author, so that a batch nobody else may decide never blocks its month.
 APPROVAL_MOVES = {
     ApprovalStatus.DRAFT: {ApprovalStatus.PENDING},
-    ApprovalStatus.PENDING: {ApprovalStatus.APPROVED, ApprovalStatus.REJECTED},
+    ApprovalStatus.PENDING: {ApprovalStatus.APPROVED, ApprovalStatus.REJECTED, ApprovalStatus.WITHDRAWN},
     ApprovalStatus.APPROVED: set(),
     ApprovalStatus.REJECTED: set(),
+    ApprovalStatus.WITHDRAWN: set(),
 }
 
 
-class Request(models.Model):
-    """A submitted change to a case (enrolment, termination, 增人/减人, review outcome), decided by
-    the section chief; approving it applies the change."""
+class Approvable(models.Model):
+    """The approval fields Request, Standard and Payroll share. AUTHOR_FIELD names the field of
+    the person who submitted, drafted or generated it: that person never decides it."""
 
-    class Kind(models.TextChoices):
-        ENROL = "enrol", "新申请"
-        TERMINATE = "terminate", "核减（终止）"
-        ADD_MEMBER = "add_member", "增人"
-        REMOVE_MEMBER = "remove_member", "减人"
-        REVIEW = "review", "动态复核"
+    AUTHOR_FIELD = "submitted_by"
 
-    kind = models.CharField("类型", max_length=15, choices=Kind.choices)
-    case = models.ForeignKey(Case, models.PROTECT, related_name="requests", verbose_name="救助对象")
     status = models.CharField(
         "状态", max_length=10, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING
     )
-    effective_month = models.DateField("生效年月")
-    person = models.ForeignKey(
-        Person, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="涉及人员"
-    )
-    data = models.JSONField("内容", default=dict, blank=True)
-    reason = models.CharField("事由", max_length=200, blank=True)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="提交人"
-    )
-    submitted_at = models.DateTimeField("提交时间", auto_now_add=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         models.PROTECT,
@@ -419,6 +413,43 @@ class Request(models.Model):
     comment = models.CharField("审批意见", max_length=200, blank=True)
 
     class Meta:
+        abstract = True
+
+    @property
+    def author_id(self):
+        return getattr(self, f"{self.AUTHOR_FIELD}_id")
+
+    def can_move_to(self, status):
+        return status in APPROVAL_MOVES[ApprovalStatus(self.status)]
+
+
+class Request(Approvable):
+    """A submitted change to a case (enrolment, termination, 增人/减人, review outcome), decided by
+    the section chief; approving it applies the change."""
+
+    class Kind(models.TextChoices):
+        ENROL = "enrol", "新申请"
+        TERMINATE = "terminate", "核减（终止）"
+        ADD_MEMBER = "add_member", "增人"
+        REMOVE_MEMBER = "remove_member", "减人"
+        REVIEW = "review", "动态复核"
+
+    AUTHOR_FIELD = "submitted_by"
+
+    kind = models.CharField("类型", max_length=15, choices=Kind.choices)
+    case = models.ForeignKey(Case, models.PROTECT, related_name="requests", verbose_name="救助对象")
+    effective_month = models.DateField("生效年月")
+    person = models.ForeignKey(
+        Person, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="涉及人员"
+    )
+    data = models.JSONField("内容", default=dict, blank=True)
+    reason = models.CharField("事由", max_length=200, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="提交人"
+    )
+    submitted_at = models.DateTimeField("提交时间", auto_now_add=True)
+
+    class Meta:
         verbose_name = "业务申请"
         verbose_name_plural = "业务申请"
         ordering = ["-submitted_at", "-id"]
@@ -428,12 +459,14 @@ class Request(models.Model):
         return f"{self.get_kind_display()} · {self.case}"
 
 
-class Standard(models.Model):
+class Standard(Approvable):
     """An effective-dated rate (保障标准) of a program and category, proposed then approved."""
 
     class Basis(models.TextChoices):
         MONTHLY = "monthly", "元/人/月"
         ANNUAL = "annual", "元/人/年"
+
+    AUTHOR_FIELD = "drafted_by"
 
     program = models.ForeignKey(Program, models.PROTECT, related_name="standards", verbose_name="项目")
     category = models.CharField("类别", max_length=20)
@@ -445,23 +478,10 @@ class Standard(models.Model):
     effective_from = models.DateField("生效日期")
     document = models.CharField("依据文号", max_length=100, blank=True)
     note = models.CharField("说明", max_length=200, blank=True)
-    status = models.CharField(
-        "状态", max_length=10, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING
-    )
     drafted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="拟稿人"
     )
     drafted_at = models.DateTimeField("拟稿时间", auto_now_add=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="审批人",
-    )
-    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
-    comment = models.CharField("审批意见", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "保障标准"
@@ -481,7 +501,7 @@ class Standard(models.Model):
         return f"{self.program.name}（{self.category}）{self.amount}{self.get_basis_display()}，{self.effective_from}起"
 
 
-class Payroll(models.Model):
+class Payroll(Approvable):
     """A monthly payroll (发放花名册) of a program, a back-pay batch (补发) for an approved standard,
     or a correction (更正) of a month already paid: locked payrolls never change, so later
     corrections are payment lines of their own, approved like a payroll."""
@@ -490,6 +510,8 @@ class Payroll(models.Model):
         MONTHLY = "monthly", "月度发放"
         BACKPAY = "backpay", "提标补发"
         CORRECTION = "correction", "更正"
+
+    AUTHOR_FIELD = "created_by"
 
     program = models.ForeignKey(Program, models.PROTECT, related_name="payrolls", verbose_name="项目")
     kind = models.CharField("类型", max_length=10, choices=Kind.choices, default=Kind.MONTHLY)
@@ -502,9 +524,6 @@ class Payroll(models.Model):
         related_name="backpay_payrolls",
         verbose_name="补发依据标准",
     )
-    status = models.CharField(
-        "状态", max_length=10, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING
-    )
     note = models.CharField("说明", max_length=200, blank=True)
     total = models.DecimalField("合计（元）", max_digits=14, decimal_places=2, default=0)
     line_count = models.PositiveIntegerField("笔数", default=0)
@@ -512,16 +531,6 @@ class Payroll(models.Model):
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="生成人"
     )
     created_at = models.DateTimeField("生成时间", auto_now_add=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="审批人",
-    )
-    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
-    comment = models.CharField("审批意见", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "发放名册"
@@ -531,7 +540,7 @@ class Payroll(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["program", "month"],
-                condition=Q(kind="monthly") & ~Q(status="rejected"),
+                condition=Q(kind="monthly", status__in=["pending", "approved"]),
                 name="one_monthly_payroll_per_program_month",
             ),
             models.UniqueConstraint(
@@ -549,6 +558,19 @@ class Payroll(models.Model):
         return self.status == ApprovalStatus.APPROVED
 
 
+class PaymentLineQuerySet(models.QuerySet):
+    """Which lines count. Paid: approved batches, and one-off relief paid on approval (no batch).
+    Live: paid or still awaiting approval — what a new batch must not pay again."""
+
+    def paid(self):
+        return self.filter(Q(payroll__isnull=True) | Q(payroll__status=ApprovalStatus.APPROVED))
+
+    def live(self):
+        return self.filter(
+            Q(payroll__isnull=True) | Q(payroll__status__in=[ApprovalStatus.PENDING, ApprovalStatus.APPROVED])
+        )
+
+
 class PaymentLine(models.Model):
     class Kind(models.TextChoices):
         REGULAR = "regular", "正常发放"
@@ -559,6 +581,7 @@ class PaymentLine(models.Model):
     class Item(models.TextChoices):
         BASIC = "basic", "基本生活"
         CARE = "care", "护理补贴"
+        ALLOWANCE = "allowance", "补贴"
 
     payroll = models.ForeignKey(
         Payroll, models.PROTECT, null=True, blank=True, related_name="lines", verbose_name="名册"
@@ -576,6 +599,13 @@ class PaymentLine(models.Model):
     )
     persons = models.PositiveSmallIntegerField("保障人数", default=1)
     income = models.DecimalField("计算所用月人均收入", max_digits=10, decimal_places=2, null=True, blank=True)
+    # The payee as it stood when the line was generated: the bank file reads the line, so a later
+    # change of account never redirects a batch already generated.
+    payee = models.CharField("收款人", max_length=50, blank=True)
+    bank_name = models.CharField("开户银行", max_length=50, blank=True)
+    bank_account = models.CharField("银行账号", max_length=32, blank=True)
+
+    objects = PaymentLineQuerySet.as_manager()
 
     class Meta:
         verbose_name = "发放明细"

@@ -37,10 +37,10 @@ PERMISSIONS = {
         "civaffairs.add_payroll",
         "civaffairs.view_full_id_number",
     ],
+    # Chiefs decide what their staff draft and generate, and draft or generate nothing themselves:
+    # nobody approves their own work, and no batch waits for a decider who does not exist.
     CHIEF: _BENEFICIARY_VIEW
     + [
-        "civaffairs.add_standard",
-        "civaffairs.add_payroll",
         "civaffairs.approve_case",
         "civaffairs.approve_standard",
         "civaffairs.approve_payroll",

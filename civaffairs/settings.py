@@ -159,3 +159,4 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+ENROLMENT_MAX_BACKDATE_MONTHS = int(os.environ.get("ENROLMENT_MAX_BACKDATE_MONTHS", "3"))

@@ -17,6 +17,9 @@ def pytest_configure(config):
 
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings):
+    # Most worlds are dated in 2019 while the clock reads today: the backdating limit is tested on
+    # its own (tests/assistance/test_money_defects.py) with the clock set.
+    settings.ENROLMENT_MAX_BACKDATE_MONTHS = 12 * 100
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -9,6 +9,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from assistance import programs as P
 from assistance import services
+from civaffairs import payments
 from civaffairs.idnumber import make_id_number
 from civaffairs.models import ApprovalStatus, Area, Case, Payroll, Program, Section
 from civaffairs.periods import add_months, month_start
@@ -115,14 +116,14 @@ def test_the_chief_approves_a_standard_three_months_back_and_sees_the_back_pay(l
     effective = add_months(today, -3)
     worker, chief = staff["jiuzhu"], staff["chief"]
     dibao = Program.objects.get(code=P.DIBAO)
-    old = services.draft_standard(
+    old = payments.draft_standard(
         actor=worker,
         program=dibao,
         category="rural",
         amount=Decimal(450),
         effective_from=add_months(today, -24),
     )
-    services.decide_standard(actor=chief, standard=old, approve=True, comment="同意")
+    payments.decide_standard(actor=chief, standard=old, approve=True, comment="同意")
     household = register_household(
         actor=worker,
         region=village("石城镇"),
@@ -142,9 +143,9 @@ def test_the_chief_approves_a_standard_three_months_back_and_sees_the_back_pay(l
     )
     services.decide_request(actor=chief, request=request, approve=True, comment="同意")
     for month in (add_months(today, -3), add_months(today, -2), add_months(today, -1)):
-        payroll = services.generate_payroll(actor=worker, program=dibao, month=month)
-        services.decide_payroll(actor=chief, payroll=payroll, approve=True, comment="同意")
-    new = services.draft_standard(
+        payroll = payments.generate_payroll(actor=worker, program=dibao, month=month)
+        payments.decide_payroll(actor=chief, payroll=payroll, approve=True, comment="同意")
+    new = payments.draft_standard(
         actor=worker,
         program=dibao,
         category="rural",

@@ -18,7 +18,7 @@ from django.db import connection, transaction
 
 from assistance import programs as P
 from assistance import services
-from civaffairs import figures
+from civaffairs import figures, payments
 from civaffairs.idnumber import make_id_number
 from civaffairs.models import Area, Person, Region, Relation
 from civaffairs.periods import Period
@@ -235,7 +235,7 @@ def test_the_demo_leaves_the_2019_standards_pending_and_the_back_pay_computable(
     from civaffairs.models import Standard
 
     pending = Standard.objects.get(program__code=P.DIBAO, category="rural", status="pending")
-    owed = services.compute_backpay(pending)
+    owed = payments.compute_backpay(pending)
     assert owed
     assert {month for _c, _t, month, *_rest in owed} == {D(2019, m, 1) for m in range(1, 7)}
     assert all(amount > 0 for *_rest, amount in owed)

@@ -200,10 +200,23 @@ def test_an_application_may_cover_some_members_only(caseworker):
     assert spells(request.case) == sorted([(head.pk, MAR, None), (spouse.pk, MAR, None)])
 
 
-def test_the_income_given_with_the_application_updates_the_household(caseworker):
+def test_the_income_given_with_an_application_applies_only_when_it_is_approved(caseworker, chief):
     h = household(income=200)
-    apply_dibao(caseworker, h, income=Decimal("180.50"))
-    assert refresh(h).income_per_capita == Decimal("180.50")
+    request = apply_dibao(caseworker, h, income=Decimal("180.50"))
+    assert refresh(h).income_per_capita == Decimal("200.00")
+    approve(chief, request)
+    after = refresh(h)
+    assert (after.income_per_capita, after.version) == (Decimal("180.50"), h.version + 1)
+    event = AuditEvent.objects.get(action="household.income")
+    assert event.changes["income_per_capita"] == ["200.00", "180.50"]
+
+
+def test_a_rejected_application_leaves_the_income_as_it_was(caseworker, chief):
+    h = household(income=200)
+    request = apply_dibao(caseworker, h, income=Decimal("100"))
+    services.decide_request(actor=chief, request=request, approve=False, comment="收入核实不符")
+    assert refresh(h).income_per_capita == Decimal("200.00")
+    assert not AuditEvent.objects.filter(action="household.income").exists()
 
 
 def test_a_person_program_covers_its_person(caseworker, chief):

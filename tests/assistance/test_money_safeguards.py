@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 
 from assistance import programs as P
 from assistance import services
+from civaffairs import payments
 from civaffairs import services as core_services
 from civaffairs.models import ApprovalStatus, HouseholdMember, PaymentLine
 from civaffairs.roles import CASEWORKER
@@ -38,14 +39,14 @@ def paid_for(case, month):
 
 
 def raise_rural_dibao(users, effective=JAN, amount=490):
-    s = services.draft_standard(
+    s = payments.draft_standard(
         actor=users.worker,
         program=P.DIBAO,
         category="rural",
         amount=Decimal(amount),
         effective_from=effective,
     )
-    return services.decide_standard(actor=users.chief, standard=s, approve=True, comment="同意")
+    return payments.decide_standard(actor=users.chief, standard=s, approve=True, comment="同意")
 
 
 def test_a_late_approval_and_a_raised_standard_pay_each_month_once(users, standards_2018):
@@ -133,11 +134,11 @@ def test_a_rejected_back_pay_can_be_computed_again_without_paying_twice(users, s
     approve(users, generate(users, P.DIBAO, JAN))
     standard, batch = raise_rural_dibao(users)
     assert batch.total == Decimal("40.00")
-    services.decide_payroll(actor=users.chief, payroll=batch, approve=False, comment="数据有误")
-    again = services.regenerate_backpay(actor=users.worker, standard=standard)
+    payments.decide_payroll(actor=users.chief, payroll=batch, approve=False, comment="数据有误")
+    again = payments.generate_backpay(actor=users.worker, standard=standard)
     assert again.total == Decimal("40.00") and again.pk != batch.pk
     approve(users, again)
-    assert services.regenerate_backpay(actor=users.worker, standard=standard) is None  # nothing more owed
+    assert payments.generate_backpay(actor=users.worker, standard=standard) is None  # nothing more owed
     approve(users, generate(users, P.DIBAO, FEB))
     assert paid_for(case, JAN) == paid_for(case, FEB) == Decimal("290.00")
 
@@ -145,7 +146,7 @@ def test_a_rejected_back_pay_can_be_computed_again_without_paying_twice(users, s
 def test_a_correction_note_names_no_person(users, standards_2018):
     case = dibao_case(users, size=1, income=200, start=JAN)
     approve(users, generate(users, P.DIBAO, JAN))
-    payroll = services.submit_correction(
+    payroll = payments.submit_correction(
         actor=users.worker, case=case, month=JAN, amount=Decimal(10), reason="漏发"
     )
     assert case.household.head.name not in payroll.note
@@ -206,7 +207,7 @@ def test_a_month_paid_as_arrears_is_not_paid_again_when_its_own_payroll_is_redon
     january = generate(users, P.DIBAO, JAN)  # pending
     case = dibao_case(users, size=2, income=200, start=JAN)  # approved after it was generated
     approve(users, generate(users, P.DIBAO, FEB))  # pays January as arrears
-    services.decide_payroll(actor=users.chief, payroll=january, approve=False, comment="重做")
+    payments.decide_payroll(actor=users.chief, payroll=january, approve=False, comment="重做")
     approve(users, generate(users, P.DIBAO, JAN))
     assert paid_for(case, JAN) == Decimal("500.00")
 
@@ -239,7 +240,7 @@ def test_a_recovered_overpayment_is_not_paid_back_by_a_new_standard(users, stand
     approve(users, generate(users, P.DIBAO, JAN))  # 250
     approve(
         users,
-        services.submit_correction(
+        payments.submit_correction(
             actor=users.worker, case=case, month=JAN, amount=Decimal(-100), reason="多发"
         ),
     )

@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 
 from assistance import programs as P
 from assistance import services
+from civaffairs import payments
 from civaffairs.idnumber import mask_id_number
 from civaffairs.models import (
     ApprovalStatus,
@@ -113,11 +114,11 @@ def person_case(
 
 
 def generate(users, code, month):
-    return services.generate_payroll(actor=users.worker, program=code, month=month)
+    return payments.generate_payroll(actor=users.worker, program=code, month=month)
 
 
 def approve(users, payroll):
-    return services.decide_payroll(actor=users.chief, payroll=payroll, approve=True, comment="同意")
+    return payments.decide_payroll(actor=users.chief, payroll=payroll, approve=True, comment="同意")
 
 
 def line_of(payroll, case, month=None, item="basic"):
@@ -385,7 +386,7 @@ def test_approval_locks_the_payroll(users, standards_2018):
     assert (payroll.status, payroll.decided_by, payroll.comment) == ("approved", users.chief, "同意")
     for decision in (True, False):
         with pytest.raises(ValidationError, match="不能再审批"):
-            services.decide_payroll(actor=users.chief, payroll=payroll, approve=decision, comment="改")
+            payments.decide_payroll(actor=users.chief, payroll=payroll, approve=decision, comment="改")
     assert Payroll.objects.get(pk=payroll.pk).status == "approved"
     assert line_of(payroll, case).amount == Decimal("500.00")
 
@@ -394,9 +395,9 @@ def test_rejection_deletes_the_lines_and_frees_the_month(users, standards_2018):
     case = dibao_case(users)
     payroll = generate(users, P.DIBAO, JAN)
     with pytest.raises(ValidationError) as exc:
-        services.decide_payroll(actor=users.chief, payroll=payroll, approve=False, comment="")
+        payments.decide_payroll(actor=users.chief, payroll=payroll, approve=False, comment="")
     assert "comment" in exc.value.message_dict
-    services.decide_payroll(actor=users.chief, payroll=payroll, approve=False, comment="名单有误")
+    payments.decide_payroll(actor=users.chief, payroll=payroll, approve=False, comment="名单有误")
     payroll = Payroll.objects.get(pk=payroll.pk)
     assert payroll.status == "rejected"
     assert not PaymentLine.objects.filter(payroll=payroll).exists()
@@ -404,12 +405,12 @@ def test_rejection_deletes_the_lines_and_frees_the_month(users, standards_2018):
     assert again.pk != payroll.pk
     assert line_of(again, case).amount == Decimal("500.00")
     with pytest.raises(ValidationError, match="不能再审批"):
-        services.decide_payroll(actor=users.chief, payroll=payroll, approve=True)
+        payments.decide_payroll(actor=users.chief, payroll=payroll, approve=True)
 
 
 def test_a_rejected_earlier_month_is_not_an_arrears_month(users, standards_2018):
     december = generate(users, P.DISABILITY_LIVING, DEC18)
-    services.decide_payroll(actor=users.chief, payroll=december, approve=False, comment="重做")
+    payments.decide_payroll(actor=users.chief, payroll=december, approve=False, comment="重做")
     late = person_case(users, P.DISABILITY_LIVING, start=DEC18, disability_grade=3)
     january = generate(users, P.DISABILITY_LIVING, JAN)
     assert list(PaymentLine.objects.filter(payroll=january, case=late).values_list("month", flat=True)) == [
@@ -422,11 +423,11 @@ def test_a_rejected_earlier_month_is_not_an_arrears_month(users, standards_2018)
 
 def test_the_author_of_a_payroll_cannot_approve_it(users, standards_2018):
     dibao_case(users)
-    payroll = services.generate_payroll(actor=users.chief, program=P.DIBAO, month=JAN)  # a chief may generate
+    payroll = payments.generate_payroll(actor=users.chief, program=P.DIBAO, month=JAN)  # a chief may generate
     with pytest.raises(PermissionDenied, match="自己"):
-        services.decide_payroll(actor=users.chief, payroll=payroll, approve=True)
+        payments.decide_payroll(actor=users.chief, payroll=payroll, approve=True)
     with pytest.raises(PermissionDenied):
-        services.decide_payroll(actor=users.chief, payroll=payroll, approve=False, comment="撤回")
+        payments.decide_payroll(actor=users.chief, payroll=payroll, approve=False, comment="撤回")
     assert Payroll.objects.get(pk=payroll.pk).status == "pending"
 
 
@@ -437,14 +438,14 @@ def test_a_caseworker_or_another_sections_chief_cannot_approve_a_payroll(users, 
         make_user(CHIEF, section=Section.WELFARE),
     ):
         with pytest.raises(PermissionDenied):
-            services.decide_payroll(actor=actor, payroll=payroll, approve=True)
+            payments.decide_payroll(actor=actor, payroll=payroll, approve=True)
 
 
 @pytest.mark.parametrize("town", ["石城镇", None], ids=["a town caseworker", "an unscoped caseworker"])
 def test_only_section_staff_generate_payrolls(users, town):
     actor = make_user(CASEWORKER, town=town)
     with pytest.raises(PermissionDenied):
-        services.generate_payroll(actor=actor, program=P.DIBAO, month=JAN)
+        payments.generate_payroll(actor=actor, program=P.DIBAO, month=JAN)
     assert not Payroll.objects.exists()
 
 
@@ -582,7 +583,7 @@ def test_anonymous_export_redirects_to_login(exported, client):
 def test_a_correction_is_a_line_of_its_own_and_leaves_the_locked_payroll_as_it_was(users, standards_2018):
     case = dibao_case(users, size=2, income=200)
     january = approve(users, generate(users, P.DIBAO, JAN))
-    correction = services.submit_correction(
+    correction = payments.submit_correction(
         actor=users.worker, case=case, month=JAN, amount=Decimal("-100"), reason="收入核实有误"
     )
     assert correction.kind == Payroll.Kind.CORRECTION
@@ -595,7 +596,7 @@ def test_a_correction_is_a_line_of_its_own_and_leaves_the_locked_payroll_as_it_w
     assert january.total == Decimal("500.00")  # (450 − 200) × 2, untouched
     assert january.lines.count() == 1
     with pytest.raises(PermissionDenied):
-        services.decide_payroll(actor=users.worker, payroll=correction, approve=True)
+        payments.decide_payroll(actor=users.worker, payroll=correction, approve=True)
     approve(users, correction)
     assert AuditEvent.objects.filter(action="payroll.correction", object_id=str(correction.pk)).exists()
 
@@ -604,15 +605,15 @@ def test_a_correction_cannot_recover_more_than_was_paid_nor_fall_outside_the_cov
     case = dibao_case(users, size=1, income=200, start=JAN, end=MAR)
     approve(users, generate(users, P.DIBAO, JAN))
     with pytest.raises(ValidationError, match="扣回金额超过"):
-        services.submit_correction(
+        payments.submit_correction(
             actor=users.worker, case=case, month=JAN, amount=Decimal("-250.01"), reason="多发"
         )
     with pytest.raises(ValidationError, match="不在保障期内"):
-        services.submit_correction(
+        payments.submit_correction(
             actor=users.worker, case=case, month=MAR, amount=Decimal("10"), reason="漏发"
         )
     with pytest.raises(ValidationError, match="不能为零"):
-        services.submit_correction(actor=users.worker, case=case, month=JAN, amount=Decimal("0"), reason="无")
+        payments.submit_correction(actor=users.worker, case=case, month=JAN, amount=Decimal("0"), reason="无")
     assert not Payroll.objects.filter(kind=Payroll.Kind.CORRECTION).exists()
 
 
@@ -620,6 +621,6 @@ def test_a_town_caseworker_cannot_submit_corrections(users, standards_2018):
     case = dibao_case(users)
     town_worker = make_user(CASEWORKER, town="石城镇")
     with pytest.raises(PermissionDenied):
-        services.submit_correction(
+        payments.submit_correction(
             actor=town_worker, case=case, month=JAN, amount=Decimal("10"), reason="漏发"
         )

@@ -16,8 +16,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, connections
 
 from assistance import programs as P
-from assistance import services
 from assistance.demo import ensure_programs
+from civaffairs import payments
 from civaffairs.models import (
     ApprovalStatus,
     Area,
@@ -122,12 +122,12 @@ def person_case(
 def pay(users, code, months):
     """Generate and approve the monthly payroll of each month."""
     for month in months:
-        payroll = services.generate_payroll(actor=users.worker, program=code, month=month)
-        services.decide_payroll(actor=users.chief, payroll=payroll, approve=True, comment="同意")
+        payroll = payments.generate_payroll(actor=users.worker, program=code, month=month)
+        payments.decide_payroll(actor=users.chief, payroll=payroll, approve=True, comment="同意")
 
 
 def draft(users, code, category, amount, effective=JAN, actor=None):
-    return services.draft_standard(
+    return payments.draft_standard(
         actor=actor or users.worker,
         program=code,
         category=category,
@@ -186,7 +186,7 @@ def old_standards(users):
 @pytest.fixture
 def april(monkeypatch):
     """Approvals happen on 2019-04-15, so back-pay is paid in April 2019."""
-    monkeypatch.setattr("assistance.services.timezone.localdate", lambda *a, **k: APPROVED_ON)
+    monkeypatch.setattr("civaffairs.payments.backpay.timezone.localdate", lambda *a, **k: APPROVED_ON)
 
 
 # --- back-pay, a table of cases ------------------------------------------------------------------------
@@ -346,7 +346,7 @@ def test_approving_a_standard_in_the_past_pays_the_difference(
     code, category, amount = new
     pay(users, code, [JAN, FEB, MAR])
     standard = draft(users, code, category, amount)
-    approved, payroll = services.decide_standard(
+    approved, payroll = payments.decide_standard(
         actor=users.chief, standard=standard, approve=True, comment="同意"
     )
     assert approved.status == "approved"
@@ -377,7 +377,7 @@ def test_approving_a_standard_in_the_past_pays_the_difference(
 def test_the_briefs_example_totals_240(users, old_standards, april):
     case = two_persons_income_200(users)
     pay(users, P.DIBAO, [JAN, FEB, MAR])
-    _s, payroll = services.decide_standard(
+    _s, payroll = payments.decide_standard(
         actor=users.chief, standard=draft(users, P.DIBAO, "rural", 490), approve=True
     )
     assert payroll.total == Decimal("240.00")
@@ -391,7 +391,7 @@ def test_a_household_paid_nothing_under_the_old_standard_is_owed_the_new_gap(use
     paid (payrolls approved): new entitlement − amount paid = 40 − 0 for each."""
     case = dibao_case(users, size=2, income=470)[0]
     pay(users, P.DIBAO, [JAN, FEB, MAR])
-    _s, payroll = services.decide_standard(
+    _s, payroll = payments.decide_standard(
         actor=users.chief, standard=draft(users, P.DIBAO, "rural", 490), approve=True
     )
     assert payroll is not None
@@ -404,7 +404,7 @@ def test_back_pay_is_the_sum_over_many_cases_and_towns(users, old_standards, apr
     shicheng = [dibao_case(users, size=2, income=200)[0] for _ in range(3)]
     liudu = [dibao_case(users, size=1, income=300, town="六都镇")[0] for _ in range(2)]
     pay(users, P.DIBAO, [JAN, FEB, MAR])
-    _s, payroll = services.decide_standard(
+    _s, payroll = payments.decide_standard(
         actor=users.chief, standard=draft(users, P.DIBAO, "rural", 490), approve=True
     )
     assert payroll.line_count == 5 * 3
@@ -414,10 +414,10 @@ def test_back_pay_is_the_sum_over_many_cases_and_towns(users, old_standards, apr
 
 
 def test_back_pay_is_paid_in_the_month_of_approval(users, old_standards, monkeypatch):
-    monkeypatch.setattr("assistance.services.timezone.localdate", lambda *a, **k: D(2019, 8, 20))
+    monkeypatch.setattr("civaffairs.payments.backpay.timezone.localdate", lambda *a, **k: D(2019, 8, 20))
     two_persons_income_200(users)
     pay(users, P.DIBAO, [JAN, FEB, MAR])
-    _s, payroll = services.decide_standard(
+    _s, payroll = payments.decide_standard(
         actor=users.chief, standard=draft(users, P.DIBAO, "rural", 490), approve=True
     )
     assert payroll.month == D(2019, 8, 1)
@@ -430,8 +430,8 @@ def test_months_not_yet_paid_get_no_back_pay_and_the_next_payroll_uses_the_new_s
 ):
     case = two_persons_income_200(users)
     pay(users, P.DIBAO, [JAN, FEB, MAR])
-    services.decide_standard(actor=users.chief, standard=draft(users, P.DIBAO, "rural", 490), approve=True)
-    april_payroll = services.generate_payroll(actor=users.worker, program=P.DIBAO, month=APR)
+    payments.decide_standard(actor=users.chief, standard=draft(users, P.DIBAO, "rural", 490), approve=True)
+    april_payroll = payments.generate_payroll(actor=users.worker, program=P.DIBAO, month=APR)
     [line] = april_payroll.lines.filter(case=case)
     assert line.amount == Decimal("580.00")
     assert line.standard.amount == Decimal("490.00")
@@ -440,9 +440,9 @@ def test_months_not_yet_paid_get_no_back_pay_and_the_next_payroll_uses_the_new_s
 def test_an_unpaid_rejected_payroll_gets_no_back_pay(users, old_standards, april):
     case = two_persons_income_200(users)
     pay(users, P.DIBAO, [JAN, FEB])
-    march = services.generate_payroll(actor=users.worker, program=P.DIBAO, month=MAR)
-    services.decide_payroll(actor=users.chief, payroll=march, approve=False, comment="名单有误")
-    _s, payroll = services.decide_standard(
+    march = payments.generate_payroll(actor=users.worker, program=P.DIBAO, month=MAR)
+    payments.decide_payroll(actor=users.chief, payroll=march, approve=False, comment="名单有误")
+    _s, payroll = payments.decide_standard(
         actor=users.chief, standard=draft(users, P.DIBAO, "rural", 490), approve=True
     )
     assert backpay_lines(payroll, case) == lines_of((JAN, "basic", "80.00"), (FEB, "basic", "80.00"))
@@ -455,7 +455,7 @@ def test_an_unpaid_rejected_payroll_gets_no_back_pay(users, old_standards, april
 def approved_with_backpay(users, old_standards, april):
     two_persons_income_200(users)
     pay(users, P.DIBAO, [JAN, FEB, MAR])
-    standard, payroll = services.decide_standard(
+    standard, payroll = payments.decide_standard(
         actor=users.chief, standard=draft(users, P.DIBAO, "rural", 490), approve=True
     )
     return standard, payroll
@@ -464,7 +464,7 @@ def approved_with_backpay(users, old_standards, april):
 def test_generating_the_back_pay_again_creates_nothing(users, approved_with_backpay):
     standard, payroll = approved_with_backpay
     lines = backpay_lines(payroll)
-    again = services.generate_backpay(standard=standard, paid_month=MAY, actor=users.chief)
+    again = payments.generate_backpay(standard=standard, paid_month=MAY, actor=users.chief)
     assert again == payroll
     assert backpay_lines(payroll) == lines
     assert Payroll.objects.filter(kind="backpay").count() == 1
@@ -473,19 +473,19 @@ def test_generating_the_back_pay_again_creates_nothing(users, approved_with_back
 
 def test_generating_the_back_pay_again_after_its_approval_creates_nothing(users, approved_with_backpay):
     standard, payroll = approved_with_backpay
-    services.decide_payroll(actor=users.chief, payroll=payroll, approve=True, comment="同意")
-    services.generate_backpay(standard=standard, paid_month=MAY, actor=users.chief)
+    payments.decide_payroll(actor=users.chief, payroll=payroll, approve=True, comment="同意")
+    payments.generate_backpay(standard=standard, paid_month=MAY, actor=users.chief)
     assert Payroll.objects.filter(kind="backpay").count() == 1
     assert PaymentLine.objects.filter(kind="backpay").count() == 3
-    assert services.compute_backpay(standard) == []
+    assert payments.compute_backpay(standard) == []
 
 
 def test_a_rejected_back_pay_batch_is_reproduced_exactly(users, approved_with_backpay):
     standard, payroll = approved_with_backpay
     lines = backpay_lines(payroll)
-    services.decide_payroll(actor=users.chief, payroll=payroll, approve=False, comment="重新核对")
+    payments.decide_payroll(actor=users.chief, payroll=payroll, approve=False, comment="重新核对")
     assert not payroll.lines.exists()
-    again = services.generate_backpay(standard=standard, paid_month=APR, actor=users.chief)
+    again = payments.generate_backpay(standard=standard, paid_month=APR, actor=users.chief)
     assert again.pk != payroll.pk
     assert backpay_lines(again) == lines
 
@@ -494,21 +494,21 @@ def test_approving_a_standard_twice_is_refused(users, approved_with_backpay):
     standard, _payroll = approved_with_backpay
     for approve in (True, False):
         with pytest.raises(ValidationError, match="不能再审批"):
-            services.decide_standard(actor=users.chief, standard=standard, approve=approve, comment="再批")
+            payments.decide_standard(actor=users.chief, standard=standard, approve=approve, comment="再批")
     assert Payroll.objects.filter(kind="backpay").count() == 1
 
 
 def test_a_second_version_of_the_same_date_cannot_be_approved(users, approved_with_backpay):
     other = draft(users, P.DIBAO, "rural", 495)
     with pytest.raises(ValidationError, match="已有批准的标准"):
-        services.decide_standard(actor=users.chief, standard=other, approve=True)
+        payments.decide_standard(actor=users.chief, standard=other, approve=True)
     assert Standard.objects.get(pk=other.pk).status == "pending"
 
 
 def test_generating_back_pay_of_a_pending_standard_is_refused(users, old_standards):
     standard = draft(users, P.DIBAO, "rural", 490)
     with pytest.raises(ValidationError):
-        services.generate_backpay(standard=standard, paid_month=APR)
+        payments.generate_backpay(standard=standard, paid_month=APR)
 
 
 def test_computing_the_back_pay_writes_nothing(users, old_standards):
@@ -516,7 +516,7 @@ def test_computing_the_back_pay_writes_nothing(users, old_standards):
     pay(users, P.DIBAO, [JAN, FEB, MAR])
     standard = draft(users, P.DIBAO, "rural", 490)
     before = (PaymentLine.objects.count(), Payroll.objects.count())
-    owed = services.compute_backpay(standard)
+    owed = payments.compute_backpay(standard)
     assert sorted(amount for *_rest, amount in owed) == [Decimal("80.00")] * 3
     assert (PaymentLine.objects.count(), Payroll.objects.count()) == before
 
@@ -527,18 +527,18 @@ def test_computing_the_back_pay_writes_nothing(users, old_standards):
 def test_a_pending_payroll_of_an_affected_month_blocks_the_approval(users, old_standards, april):
     two_persons_income_200(users)
     pay(users, P.DIBAO, [JAN, FEB, MAR])
-    pending = services.generate_payroll(actor=users.worker, program=P.DIBAO, month=APR)
+    pending = payments.generate_payroll(actor=users.worker, program=P.DIBAO, month=APR)
     standard = draft(users, P.DIBAO, "rural", 490)
     with pytest.raises(ValidationError) as exc:
-        services.decide_standard(actor=users.chief, standard=standard, approve=True)
+        payments.decide_standard(actor=users.chief, standard=standard, approve=True)
     message = " ".join(exc.value.messages)
     assert "2019年04月" in message
     assert "尚待审批" in message
     assert Standard.objects.get(pk=standard.pk).status == "pending"
     assert not Payroll.objects.filter(kind="backpay").exists()
     # Once the April payroll is decided, the approval goes through and April is owed too.
-    services.decide_payroll(actor=users.chief, payroll=pending, approve=True)
-    _s, payroll = services.decide_standard(actor=users.chief, standard=standard, approve=True)
+    payments.decide_payroll(actor=users.chief, payroll=pending, approve=True)
+    _s, payroll = payments.decide_standard(actor=users.chief, standard=standard, approve=True)
     assert payroll.line_count == 4
 
 
@@ -550,9 +550,9 @@ def test_a_pending_payroll_of_an_affected_month_blocks_the_approval(users, old_s
 def test_a_pending_payroll_elsewhere_does_not_block(users, old_standards, april, code, month):
     two_persons_income_200(users)
     person_case(users, P.TEKUN, category=P.DISPERSED)
-    services.generate_payroll(actor=users.worker, program=code, month=month)
+    payments.generate_payroll(actor=users.worker, program=code, month=month)
     standard = draft(users, P.DIBAO, "rural", 490)
-    approved, _payroll = services.decide_standard(actor=users.chief, standard=standard, approve=True)
+    approved, _payroll = payments.decide_standard(actor=users.chief, standard=standard, approve=True)
     assert approved.status == "approved"
 
 
@@ -561,9 +561,9 @@ def test_a_rejected_standard_pays_nothing(users, old_standards, april):
     pay(users, P.DIBAO, [JAN, FEB, MAR])
     standard = draft(users, P.DIBAO, "rural", 490)
     with pytest.raises(ValidationError) as exc:
-        services.decide_standard(actor=users.chief, standard=standard, approve=False, comment="")
+        payments.decide_standard(actor=users.chief, standard=standard, approve=False, comment="")
     assert "comment" in exc.value.message_dict
-    rejected, payroll = services.decide_standard(
+    rejected, payroll = payments.decide_standard(
         actor=users.chief, standard=standard, approve=False, comment="财政未安排"
     )
     assert (rejected.status, payroll) == ("rejected", None)
@@ -576,7 +576,7 @@ def test_a_rejected_standard_pays_nothing(users, old_standards, april):
 def test_the_drafter_cannot_approve_own_standard(users, old_standards):
     standard = draft(users, P.DIBAO, "rural", 490, actor=users.chief)  # a chief may draft too
     with pytest.raises(PermissionDenied, match="自己"):
-        services.decide_standard(actor=users.chief, standard=standard, approve=True)
+        payments.decide_standard(actor=users.chief, standard=standard, approve=True)
     assert Standard.objects.get(pk=standard.pk).status == "pending"
 
 
@@ -584,13 +584,13 @@ def test_a_caseworker_cannot_approve_a_standard(users, old_standards):
     standard = draft(users, P.DIBAO, "rural", 490)
     other_worker = make_user(CASEWORKER, section=Section.ASSISTANCE)
     with pytest.raises(PermissionDenied):
-        services.decide_standard(actor=other_worker, standard=standard, approve=True)
+        payments.decide_standard(actor=other_worker, standard=standard, approve=True)
 
 
 def test_a_chief_of_another_section_cannot_approve_a_standard(users, old_standards):
     standard = draft(users, P.DIBAO, "rural", 490)
     with pytest.raises(PermissionDenied):
-        services.decide_standard(
+        payments.decide_standard(
             actor=make_user(CHIEF, section=Section.WELFARE), standard=standard, approve=True
         )
 
@@ -625,7 +625,7 @@ def test_drafting_and_deciding_write_audit_events(users, old_standards, april):
     standard = draft(users, P.DIBAO, "rural", 490)
     [event] = AuditEvent.objects.filter(action="standard.draft")
     assert (event.actor, event.object_id) == (users.worker, str(standard.pk))
-    _s, payroll = services.decide_standard(actor=users.chief, standard=standard, approve=True)
+    _s, payroll = payments.decide_standard(actor=users.chief, standard=standard, approve=True)
     [approved] = AuditEvent.objects.filter(action="standard.approve")
     assert approved.actor == users.chief
     [generated] = AuditEvent.objects.filter(action="backpay.generate")
@@ -635,7 +635,7 @@ def test_drafting_and_deciding_write_audit_events(users, old_standards, april):
 def test_the_back_pay_batch_is_approved_by_the_chief_who_approved_the_standard(users, approved_with_backpay):
     _standard, payroll = approved_with_backpay
     assert payroll.created_by == users.worker  # the drafter stands as its submitter
-    services.decide_payroll(actor=users.chief, payroll=payroll, approve=True, comment="同意")
+    payments.decide_payroll(actor=users.chief, payroll=payroll, approve=True, comment="同意")
     assert Payroll.objects.get(pk=payroll.pk).locked
 
 
@@ -648,7 +648,7 @@ def test_two_chiefs_approving_at_once_make_one_approval_and_one_batch(monkeypatc
     on the standard lets one through and the other finds it approved. SQLite serialises writers, so
     there the two run one after the other; the outcome must be the same."""
     ensure_programs()  # a transactional test may start from flushed tables
-    monkeypatch.setattr("assistance.services.timezone.localdate", lambda *a, **k: APPROVED_ON)
+    monkeypatch.setattr("civaffairs.payments.backpay.timezone.localdate", lambda *a, **k: APPROVED_ON)
     users = Users()
     second_chief = make_user(CHIEF, section=Section.ASSISTANCE)
     for code, category, amount in OLD_STANDARDS[:2]:
@@ -664,7 +664,7 @@ def test_two_chiefs_approving_at_once_make_one_approval_and_one_batch(monkeypatc
         try:
             if barrier is not None:
                 barrier.wait(timeout=10)
-            services.decide_standard(actor=chief, standard=standard, approve=True, comment="同意")
+            payments.decide_standard(actor=chief, standard=standard, approve=True, comment="同意")
             outcomes.append("approved")
         except ValidationError as exc:
             outcomes.append(f"refused: {' '.join(exc.messages)}")

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from assistance import programs as P
 from assistance import services
+from civaffairs import payments
 from civaffairs.idnumber import mask_id_number
 from civaffairs.models import (
     ApprovalStatus,
@@ -433,14 +434,14 @@ def test_an_invalid_standard_is_not_drafted(district_worker, login, overrides):
 @pytest.fixture
 def paid_quarter(district_worker, chief, caseworker, shicheng_household, monkeypatch):
     """A 2-person 低保 household (income 200) paid January to March at the 2018 rural 450."""
-    monkeypatch.setattr("assistance.services.timezone.localdate", lambda *a, **k: D(2019, 4, 15))
+    monkeypatch.setattr("civaffairs.payments.backpay.timezone.localdate", lambda *a, **k: D(2019, 4, 15))
     approved_standard(P.DIBAO, "rural", 450, D(2018, 1, 1), district_worker)
     head, spouse, _child = members(shicheng_household)
     case = active_dibao(caseworker, chief, shicheng_household, start=JAN, covered=[head, spouse])
     for month in (JAN, FEB, MAR):
-        payroll = services.generate_payroll(actor=district_worker, program=P.DIBAO, month=month)
-        services.decide_payroll(actor=chief, payroll=payroll, approve=True, comment="同意")
-    standard = services.draft_standard(
+        payroll = payments.generate_payroll(actor=district_worker, program=P.DIBAO, month=month)
+        payments.decide_payroll(actor=chief, payroll=payroll, approve=True, comment="同意")
+    standard = payments.draft_standard(
         actor=district_worker, program=P.DIBAO, category="rural", amount=Decimal(490), effective_from=JAN
     )
     return case, standard
@@ -477,7 +478,7 @@ def test_the_chief_approves_a_standard_and_sees_the_back_pay(chief, login, paid_
 
 
 def test_approving_a_standard_with_nothing_owed_says_so(chief, login, district_worker):
-    standard = services.draft_standard(
+    standard = payments.draft_standard(
         actor=district_worker, program=P.DIBAO, category="urban", amount=Decimal(705), effective_from=JAN
     )
     response = _decide_standard(login(chief), standard)
@@ -487,7 +488,7 @@ def test_approving_a_standard_with_nothing_owed_says_so(chief, login, district_w
 
 def test_a_pending_payroll_blocks_the_approval_with_a_message(chief, login, district_worker, paid_quarter):
     _case, standard = paid_quarter
-    services.generate_payroll(actor=district_worker, program=P.DIBAO, month=APR)
+    payments.generate_payroll(actor=district_worker, program=P.DIBAO, month=APR)
     response = _decide_standard(login(chief), standard)
     assert response["Location"] == reverse("assistance:standard_detail", args=[standard.pk])
     [message] = messages_of(response)
@@ -496,7 +497,7 @@ def test_a_pending_payroll_blocks_the_approval_with_a_message(chief, login, dist
 
 
 def test_the_drafter_cannot_approve_own_standard_through_the_view(chief, login):
-    standard = services.draft_standard(
+    standard = payments.draft_standard(
         actor=chief, program=P.DIBAO, category="rural", amount=Decimal(490), effective_from=JAN
     )
     assert _decide_standard(login(chief), standard).status_code == 403
@@ -598,7 +599,7 @@ def _decide_payroll(client, payroll, decision="approve", comment="同意"):
 
 @pytest.fixture
 def generated(district_worker, payable):
-    return services.generate_payroll(actor=district_worker, program=P.DIBAO, month=JAN)
+    return payments.generate_payroll(actor=district_worker, program=P.DIBAO, month=JAN)
 
 
 def test_payroll_decide_sends_anonymous_to_login(client, generated):
@@ -638,7 +639,7 @@ def test_others_cannot_decide_a_payroll(login, request, generated, who):
 
 
 def test_the_author_of_a_payroll_cannot_approve_it_through_the_view(chief, login, payable):
-    payroll = services.generate_payroll(actor=chief, program=P.DIBAO, month=JAN)
+    payroll = payments.generate_payroll(actor=chief, program=P.DIBAO, month=JAN)
     assert _decide_payroll(login(chief), payroll).status_code == 403
     assert Payroll.objects.get(pk=payroll.pk).status == "pending"
 

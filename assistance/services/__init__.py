@@ -1,0 +1,24 @@
+"""State changes of social assistance, by concern: enrolment (申请) and case changes (核减, 增人/减人,
+复核, decisions). Payments — standards, payrolls, back-pay, corrections — are the core's engine
+(civaffairs.payments), driven by the rules assistance registers in programs.py."""
+
+from .changes import (
+    REVIEW_OUTCOMES,
+    decide_request,
+    submit_member_change,
+    submit_review,
+    submit_termination,
+)
+from .enrolment import apply_new_household, conflict_message, find_conflicts, submit_enrolment
+
+__all__ = [
+    "REVIEW_OUTCOMES",
+    "apply_new_household",
+    "conflict_message",
+    "decide_request",
+    "find_conflicts",
+    "submit_enrolment",
+    "submit_member_change",
+    "submit_review",
+    "submit_termination",
+]

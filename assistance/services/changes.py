@@ -1,0 +1,312 @@
+"""Case changes: termination (核减), 增人/减人, reviews (复核), and the chief's decision on any
+request, which applies it."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max, Q
+from django.utils import timezone
+
+from civaffairs import audit
+from civaffairs.models import (
+    ApprovalStatus,
+    Case,
+    Coverage,
+    Household,
+    PaymentLine,
+    Payroll,
+    Program,
+    Request,
+)
+from civaffairs.payments.approval import check_decision, record_decision
+from civaffairs.payments.payroll import last_paid_month
+from civaffairs.periods import add_months, month_start
+
+from .. import programs as P
+from .enrolment import _check_submitter, conflict_message, find_conflicts
+
+
+def _pending_of(case, kind=None):
+    qs = case.requests.filter(status=ApprovalStatus.PENDING)
+    return qs.filter(kind=kind) if kind else qs
+
+
+def _check_change_month(case, effective_month, *, income_change=False):
+    """Changes take effect in months not yet in a payroll: paid months stay as paid, and what was
+    over- or under-paid there is settled by a correction (更正). An income change applies from the
+    next payroll month exactly, since payrolls read the household's current income."""
+    last = last_paid_month(case.program)
+    if last is None:
+        if income_change and effective_month != case.start_month:
+            # No payroll yet: the first one will read the new income for every month it pays.
+            raise ValidationError({"effective_month": "尚未生成名册：收入调整自该对象的起始年月起生效"})
+        return
+    following = add_months(last, 1)
+    if effective_month <= last:
+        raise ValidationError(
+            {
+                "effective_month": f"{last:%Y年%m月}的名册已生成，变更须从{following:%Y年%m月}起生效；"
+                "已发放月份的多发或少发请办理更正"
+            }
+        )
+    if income_change and effective_month != following:
+        raise ValidationError({"effective_month": f"收入调整自下一个发放月份（{following:%Y年%m月}）起生效"})
+    if income_change and case.approved_at and case.start_month < following:
+        latest = Payroll.objects.filter(
+            program=case.program,
+            kind=Payroll.Kind.MONTHLY,
+            status__in=[ApprovalStatus.PENDING, ApprovalStatus.APPROVED],
+        ).aggregate(t=Max("created_at"))["t"]
+        if latest and case.approved_at > latest:
+            # Its earlier months are still to be paid as arrears at the income they were approved on.
+            raise ValidationError(
+                {"outcome": "该对象批准后尚未进入名册（待补发以前月份），请在下月名册生成后再调整收入"}
+            )
+
+
+def _lock_for_change(case):
+    """The case row, locked; refused unless in payment and without another pending change."""
+    case = Case.objects.select_for_update(of=("self",)).select_related("program", "household").get(pk=case.pk)
+    if case.status != Case.Status.ACTIVE:
+        raise ValidationError(f"只有在保对象可以办理变更，当前状态为“{case.get_status_display()}”。")
+    if _pending_of(case).exists():
+        raise ValidationError("该对象已有待审批的变更，请等待审批后再提交。")
+    return case
+
+
+@transaction.atomic
+def submit_termination(*, actor, case, effective_month, reason):
+    effective_month = month_start(effective_month)
+    _check_submitter(actor, case)
+    case = _lock_for_change(case)
+    if effective_month <= case.start_month:
+        raise ValidationError({"effective_month": "停发年月须晚于起始年月"})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "请填写核减原因"})
+    _check_change_month(case, effective_month)
+    request = Request.objects.create(
+        kind=Request.Kind.TERMINATE,
+        case=case,
+        effective_month=effective_month,
+        reason=reason,
+        submitted_by=actor,
+    )
+    audit.record(
+        actor, "case.submit_termination", case, {"effective_month": str(effective_month), "reason": reason}
+    )
+    return request
+
+
+@transaction.atomic
+def submit_member_change(*, actor, case, person, add, effective_month, reason=""):
+    """增人 / 减人 of a 低保 household, effective from a month."""
+    effective_month = month_start(effective_month)
+    _check_submitter(actor, case)
+    case = _lock_for_change(case)
+    if case.program.unit != Program.Unit.HOUSEHOLD:
+        raise ValidationError("只有低保家庭可以增人或减人。")
+    _check_change_month(case, effective_month)
+    if add and effective_month < case.start_month:
+        raise ValidationError({"effective_month": "增人年月不能早于该户的起始年月"})
+    if effective_month <= case.start_month and not add:
+        raise ValidationError({"effective_month": "减人年月须晚于起始年月"})
+    open_cover = case.coverages.filter(person=person, end_month__isnull=True).exists()
+    if (
+        not add
+        and open_cover
+        and not case.coverages.filter(end_month__isnull=True).exclude(person=person).exists()
+    ):
+        raise ValidationError(
+            {"person": f"{person.name}是该户唯一的保障人员；不再符合条件请提交核减（终止）"}
+        )
+    if add:
+        if not case.household.members.filter(person=person, left_on__isnull=True).exists():
+            raise ValidationError({"person": f"{person.name}不是该家庭的在册成员，请先在家庭页面添加成员"})
+        if open_cover:
+            raise ValidationError({"person": f"{person.name}已在保障范围内"})
+        conflicts = find_conflicts(case.program, [person], effective_month, exclude_case=case)
+        if conflicts:
+            raise ValidationError({"person": [conflict_message(c, actor) for c in conflicts]})
+    elif not open_cover:
+        raise ValidationError({"person": f"{person.name}不在保障范围内"})
+    kind = Request.Kind.ADD_MEMBER if add else Request.Kind.REMOVE_MEMBER
+    request = Request.objects.create(
+        kind=kind,
+        case=case,
+        person=person,
+        effective_month=effective_month,
+        reason=reason,
+        submitted_by=actor,
+    )
+    audit.record(
+        actor, f"case.submit_{kind}", case, {"person": person.name, "effective_month": str(effective_month)}
+    )
+    return request
+
+
+REVIEW_OUTCOMES = [
+    ("unchanged", "情况无变化"),
+    ("amount_changed", "收入变化，调整金额"),
+    ("terminated", "不再符合条件，终止"),
+]
+
+
+@transaction.atomic
+def submit_review(*, actor, case, outcome, effective_month, income=None, reason=""):
+    """动态管理复核: outcome unchanged / amount_changed (new per-capita income) / terminated."""
+    effective_month = month_start(effective_month)
+    _check_submitter(actor, case)
+    case = _lock_for_change(case)
+    if outcome not in dict(REVIEW_OUTCOMES):
+        raise ValidationError({"outcome": "请选择复核结论"})
+    if outcome == "amount_changed" and (case.household_id is None or income is None or Decimal(income) < 0):
+        raise ValidationError({"income": "调整金额须填写新的家庭月人均收入"})
+    if outcome == "terminated" and effective_month <= case.start_month:
+        raise ValidationError({"effective_month": "停发年月须晚于起始年月"})
+    _check_change_month(case, effective_month, income_change=outcome == "amount_changed")
+    request = Request.objects.create(
+        kind=Request.Kind.REVIEW,
+        case=case,
+        effective_month=effective_month,
+        data={"outcome": outcome, "income": str(income) if income is not None else None},
+        reason=reason,
+        submitted_by=actor,
+    )
+    audit.record(
+        actor,
+        "case.submit_review",
+        case,
+        {"outcome": dict(REVIEW_OUTCOMES)[outcome], "effective_month": str(effective_month)},
+    )
+    return request
+
+
+def _end_case(case, effective_month):
+    case.end_month = effective_month
+    case.status = Case.Status.ENDED
+    case.save(update_fields=["end_month", "status"])
+    case.coverages.filter(start_month__gte=effective_month).delete()
+    case.coverages.filter(Q(end_month__isnull=True) | Q(end_month__gt=effective_month)).update(
+        end_month=effective_month
+    )
+
+
+@transaction.atomic
+def decide_request(*, actor, request, approve, comment=""):
+    request = (
+        Request.objects.select_for_update(of=("self",)).select_related("case__program").get(pk=request.pk)
+    )
+    check_decision(
+        request,
+        actor=actor,
+        approve=approve,
+        comment=comment,
+        what="该申请",
+        perm="civaffairs.approve_case",
+        section=request.case.program.section,
+    )
+    case = Case.objects.select_for_update().get(pk=request.case_id)
+    before = {"status": case.status, "end_month": str(case.end_month) if case.end_month else None}
+    if approve:
+        _apply(request, case, actor)
+    elif request.kind == Request.Kind.ENROL:
+        case.status = Case.Status.REJECTED
+        case.save(update_fields=["status"])
+        case.coverages.all().delete()
+    record_decision(request, actor=actor, approve=approve, comment=comment)
+    case.refresh_from_db()
+    audit.record(
+        actor,
+        f"request.{'approve' if approve else 'reject'}",
+        request,
+        {
+            "kind": request.kind,
+            "case": case.pk,
+            "status": [before["status"], case.status],
+            "end_month": [before["end_month"], str(case.end_month) if case.end_month else None],
+            "comment": comment,
+        },
+    )
+    return request
+
+
+def _set_income(household, income, *, actor, reason):
+    """The household's per-capita income changes only here: on an approved application or review,
+    with a version bump and an audit row."""
+    before = Household.objects.filter(pk=household.pk).values_list("income_per_capita", flat=True).get()
+    if before == income:
+        return
+    Household.objects.filter(pk=household.pk).update(income_per_capita=income, version=F("version") + 1)
+    audit.record(
+        actor,
+        "household.income",
+        household,
+        {"income_per_capita": [str(before), str(income)], "reason": reason},
+    )
+
+
+def _apply(request, case, actor):
+    kind = request.kind
+    if kind != Request.Kind.ENROL:
+        # Re-checked at approval: a payroll may have been generated since the submission.
+        if case.status != Case.Status.ACTIVE:
+            raise ValidationError(f"该对象当前状态为“{case.get_status_display()}”，不能批准此变更。")
+        _check_change_month(
+            case,
+            request.effective_month,
+            income_change=kind == Request.Kind.REVIEW and request.data.get("outcome") == "amount_changed",
+        )
+    if kind == Request.Kind.ENROL:
+        if case.status != Case.Status.PENDING:
+            raise ValidationError("该申请对应的对象状态已变化，不能批准。")
+        case.status = Case.Status.ACTIVE
+        case.next_review = P.next_review(case.program.code, case.category, case.start_month)
+        case.approved_at = timezone.now()
+        case.save(update_fields=["status", "next_review", "approved_at"])
+        income = request.data.get("income")
+        if income is not None and case.household_id:
+            # The income an application states takes effect only when it is approved.
+            _set_income(case.household, Decimal(income), actor=actor, reason="新申请批准")
+        if case.program.cadence == Program.Cadence.ONE_OFF:
+            case.status = Case.Status.ENDED  # paid once, nothing more to come
+            case.save(update_fields=["status"])
+            PaymentLine.objects.create(
+                case=case,
+                program=case.program,
+                town_id=case.town_id,
+                month=case.start_month,
+                paid_month=case.start_month,
+                kind=PaymentLine.Kind.ONE_OFF,
+                amount=case.amount,
+            )
+    elif kind == Request.Kind.TERMINATE:
+        _end_case(case, request.effective_month)
+    elif kind == Request.Kind.ADD_MEMBER:
+        try:
+            with transaction.atomic():
+                Coverage.objects.create(
+                    case=case,
+                    person=request.person,
+                    program=case.program,
+                    exclusion_group=P.EXCLUSION_GROUPS.get(case.program.code, ""),
+                    start_month=request.effective_month,
+                )
+        except IntegrityError:
+            raise ValidationError(f"{request.person.name}已有未结束的同类救助，不能增人。") from None
+    elif kind == Request.Kind.REMOVE_MEMBER:
+        case.coverages.filter(
+            person=request.person, end_month__isnull=True, start_month__gte=request.effective_month
+        ).delete()
+        case.coverages.filter(person=request.person, end_month__isnull=True).update(
+            end_month=request.effective_month
+        )
+    elif kind == Request.Kind.REVIEW:
+        outcome = request.data.get("outcome")
+        if outcome == "terminated":
+            _end_case(case, request.effective_month)
+        else:
+            if outcome == "amount_changed":
+                _set_income(case.household, Decimal(request.data["income"]), actor=actor, reason="复核调整")
+            case.next_review = P.next_review(case.program.code, case.category, request.effective_month)
+            case.save(update_fields=["next_review"])

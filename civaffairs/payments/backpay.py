@@ -1,0 +1,191 @@
+"""Back-pay (补发): when a standard is approved with an effective month already paid, every case
+and month paid under the older standard is owed the new entitlement − everything paid for it.
+
+Entitlement is recomputed from today's facts for that month: the persons covered in it (the
+deceased left out), the case in payment in it, never a month after a death. What was paid counts
+the system's live lines and, for a ledger migrated from before the system, the monthly amount it
+records up to its paid-through month. A month the system did not pay and the ledger says nothing
+of is not back-paid: it is listed for the caseworker to settle by a correction (更正).
+"""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from civaffairs import audit
+from civaffairs.models import ApprovalStatus, Case, PaymentLine, Payroll, Standard
+from civaffairs.periods import month_start
+
+from .approval import check_section_staff
+from .payroll import CASE_FIELDS, IN_PAYMENT, _payee, alive_in, covered_persons, in_payment_in, refresh_totals
+from .rules import CaseFacts, rules_for
+
+
+def _range(standard):
+    later = (
+        Standard.objects.filter(
+            program=standard.program,
+            category=standard.category,
+            status=ApprovalStatus.APPROVED,
+            effective_from__gt=standard.effective_from,
+        )
+        .order_by("effective_from")
+        .values_list("effective_from", flat=True)
+        .first()
+    )
+    months = Q(month__gte=month_start(standard.effective_from))
+    if later:
+        months &= Q(month__lt=month_start(later))
+    return months
+
+
+def _considered(standard):
+    """[(row, month, income_used)] of case-months the standard prices that were paid, or were
+    considered and paid nothing, in approved monthly payrolls of its months; and the months of
+    migrated ledgers that nobody can say were paid."""
+    program = standard.program
+    rules = rules_for(program)
+    item = rules.item_of(standard.category)
+    payrolls = Payroll.objects.filter(
+        _range(standard), program=program, kind=Payroll.Kind.MONTHLY, status=ApprovalStatus.APPROVED
+    ).values_list("month", "created_at")
+    regular = {
+        (case_id, month): income
+        for case_id, month, income in PaymentLine.objects.live()
+        .filter(_range(standard), program=program, item=item, kind=PaymentLine.Kind.REGULAR)
+        .values_list("case_id", "month", "income")
+    }
+    out, unsettled = [], []
+    for month, generated in payrolls:
+        cases = Case.objects.filter(in_payment_in(month), program=program, status__in=IN_PAYMENT).filter(
+            Q(person__isnull=True) | alive_in(month)
+        )
+        fields = (*CASE_FIELDS, "approved_at", "migrated_paid_through")
+        for row in cases.values_list(*fields):
+            case_id, approved_at, paid_through = row[0], row[-2], row[-1]
+            facts = CaseFacts(row[2], row[3], row[4])
+            if (item, standard.category) not in rules.items(facts):
+                continue
+            if (case_id, month) in regular:
+                out.append((row, month, regular[(case_id, month)]))
+            elif approved_at is None:
+                # A migrated ledger: paid outside the system up to its paid-through month.
+                if paid_through is not None and month <= paid_through:
+                    out.append((row, month, row[5]))
+                else:
+                    unsettled.append((case_id, month))
+            elif approved_at < generated:
+                # Considered by that payroll and paid nothing (income at or above the old standard).
+                out.append((row, month, row[5]))
+            # Approved after the payroll: owed as arrears by the next payroll, not here.
+    return out, unsettled
+
+
+def compute_backpay(standard):
+    """[(row, month, persons, income, amount)] owed under an approved standard. Pure of writes."""
+    program = standard.program
+    rules = rules_for(program)
+    item = rules.item_of(standard.category)
+    considered, _unsettled = _considered(standard)
+    if not considered:
+        return []
+    case_ids = {row[0] for row, _m, _i in considered}
+    months = sorted({m for _r, m, _i in considered})
+    persons = covered_persons(Case.objects.filter(pk__in=case_ids), months) if rules.per_household else {}
+    # Corrections settle something else (an error, an overpayment recovered): not counted as paid.
+    paid = defaultdict(Decimal)
+    for case_id, month, total in (
+        PaymentLine.objects.live()
+        .filter(_range(standard), program=program, item=item, case_id__in=case_ids)
+        .exclude(kind=PaymentLine.Kind.CORRECTION)
+        .values("case_id", "month")
+        .annotate(total=Sum("amount"))
+        .order_by()
+        .values_list("case_id", "month", "total")
+    ):
+        paid[(case_id, month)] += total
+    migrated = dict(
+        Case.objects.filter(pk__in=case_ids, approved_at__isnull=True).values_list("id", "migrated_monthly")
+    )
+    owed = []
+    for row, month, income in considered:
+        case_id = row[0]
+        n = persons.get((case_id, month), 0) if rules.per_household else 1
+        due = (
+            rules.amount(standard_amount=standard.amount, basis=standard.basis, income=income, persons=n)
+            if n > 0
+            else Decimal(0)
+        )
+        before = paid[(case_id, month)]
+        if case_id in migrated and not before:
+            before = migrated[case_id] or Decimal(0)
+        diff = due - before
+        if diff > 0:  # a lower standard or a death recovers nothing automatically: 更正 does
+            owed.append((row, month, n, income if rules.per_household else None, diff))
+    return owed
+
+
+def unsettled_months(standard):
+    """(case_id, month) of migrated ledgers whose payment in a month of the standard is unknown."""
+    return _considered(standard)[1]
+
+
+@transaction.atomic
+def generate_backpay(*, actor, standard):
+    """生成补发: create (or top up) the back-pay batch of an approved standard, authored by the
+    section staff member who generates it; nothing owed → None. Idempotent: what a live batch
+    already pays is not owed again."""
+    standard = Standard.objects.select_for_update(of=("self",)).select_related("program").get(pk=standard.pk)
+    check_section_staff(actor, "civaffairs.add_payroll", standard.program.section)
+    if standard.status != ApprovalStatus.APPROVED:
+        raise ValidationError("只有已批准的标准才能计算补发。")
+    owed = compute_backpay(standard)
+    if not owed:
+        return None
+    rules = rules_for(standard.program)
+    # Top up a pending batch of the same author; a locked one never changes, so what is still owed
+    # after it (or after a rejected batch) goes into a batch of its own.
+    payroll = Payroll.objects.filter(
+        standard=standard, kind=Payroll.Kind.BACKPAY, status=ApprovalStatus.PENDING, created_by=actor
+    ).first()
+    if payroll is None:
+        if Payroll.objects.filter(
+            standard=standard, kind=Payroll.Kind.BACKPAY, status=ApprovalStatus.PENDING
+        ):
+            raise ValidationError("该标准已有他人生成、待审批的补发名册，请等待审批或由生成人撤回。")
+        payroll = Payroll.objects.create(
+            program=standard.program,
+            kind=Payroll.Kind.BACKPAY,
+            month=month_start(timezone.localdate()),
+            standard=standard,
+            created_by=actor,
+        )
+    item = rules.item_of(standard.category)
+    PaymentLine.objects.bulk_create(
+        [
+            PaymentLine(
+                payroll=payroll,
+                case_id=row[0],
+                program=standard.program,
+                town_id=row[1],
+                month=month,
+                paid_month=payroll.month,
+                kind=PaymentLine.Kind.BACKPAY,
+                item=item,
+                amount=amount,
+                standard=standard,
+                persons=persons,
+                income=income,
+                **_payee(row[: len(CASE_FIELDS)]),
+            )
+            for row, month, persons, income, amount in owed
+        ],
+        batch_size=2000,
+    )
+    refresh_totals(payroll)
+    audit.record(actor, "backpay.generate", payroll, {"standard": standard.pk, "lines": len(owed)})
+    return payroll

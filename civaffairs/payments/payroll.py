@@ -1,0 +1,300 @@
+"""Monthly payrolls (发放花名册): generated in bulk from the cases in payment and the approved
+standards, with the arrears of cases approved late; approved (locked) or rejected by the section
+chief; withdrawn by their author while pending."""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Q, Sum
+
+from civaffairs import audit
+from civaffairs.models import (
+    ApprovalStatus,
+    Case,
+    Coverage,
+    PaymentLine,
+    Payroll,
+    Program,
+    Standard,
+)
+from civaffairs.periods import month_start
+
+from .approval import check_decision, check_move, check_section_staff, record_decision
+from .rules import CaseFacts, rules_for, to_cent
+
+IN_PAYMENT = [Case.Status.ACTIVE, Case.Status.ENDED]
+LIVE = [ApprovalStatus.PENDING, ApprovalStatus.APPROVED]
+
+
+def program_of(value):
+    return value if isinstance(value, Program) else Program.objects.get(code=value)
+
+
+def alive_in(month, field="person__death_date"):
+    """Paid up to and including the month of death, never a month after it."""
+    return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": month})
+
+
+def in_payment_in(month, prefix=""):
+    return Q(**{f"{prefix}start_month__lte": month}) & (
+        Q(**{f"{prefix}end_month__isnull": True}) | Q(**{f"{prefix}end_month__gt": month})
+    )
+
+
+def cases_in_payment(program, month):
+    """Cases paid for a month: approved, started, not yet stopped, the person not dead before it."""
+    return Case.objects.filter(in_payment_in(month), program=program, status__in=IN_PAYMENT).filter(
+        Q(person__isnull=True) | alive_in(month)
+    )
+
+
+def covered_persons(cases, months):
+    """{(case_id, month): persons covered} for a queryset of cases: spells in force in the month,
+    members who died before the month left out (from one query; the counting is the rule)."""
+    counts = defaultdict(int)
+    spells = Coverage.objects.filter(case__in=cases).values_list(
+        "case_id", "start_month", "end_month", "person__death_date"
+    )
+    for case_id, start, end, death in spells.iterator(chunk_size=5000):
+        for m in months:
+            if start <= m and (end is None or end > m) and (death is None or death >= m):
+                counts[(case_id, m)] += 1
+    return counts
+
+
+def standards_by_month(program, months):
+    """{(category, month): Standard} of approved standards in force, from one query."""
+    if not months:
+        return {}
+    approved = list(
+        Standard.objects.filter(
+            program=program, status=ApprovalStatus.APPROVED, effective_from__lte=max(months)
+        ).order_by("category", "effective_from", "id")
+    )
+    out = {}
+    for month in months:
+        for s in approved:
+            if s.effective_from <= month:
+                out[(s.category, month)] = s
+    return out
+
+
+def monthly_payrolls(program):
+    return Payroll.objects.filter(program=program, kind=Payroll.Kind.MONTHLY, status__in=LIVE)
+
+
+def last_paid_month(program):
+    """The latest month with a monthly payroll (pending or approved) of the program."""
+    return monthly_payrolls(program).aggregate(m=Max("month"))["m"]
+
+
+CASE_FIELDS = (
+    "id",
+    "town_id",
+    "area",
+    "category",
+    "care_level",
+    "household__income_per_capita",
+    "household__head__name",
+    "household__bank_name",
+    "household__bank_account",
+    "person__name",
+)
+
+
+def _payee(row):
+    *_, head, bank_name, bank_account, person_name = row
+    return {
+        "payee": head or person_name or "",
+        "bank_name": bank_name or "",
+        "bank_account": bank_account or "",
+    }
+
+
+def lines_for(*, program, rules, rows, targets, persons, standards, payroll, kind, paid_month):
+    """Payment lines of the given case rows for their target months, priced by the rules.
+    targets: {case_id: [months]}; persons: {(case_id, month): n} for household programs."""
+    lines = []
+    for row in rows:
+        case_id, town_id, area, category, care_level, income = row[:6]
+        months = targets.get(case_id) or []
+        if not months:
+            continue
+        payee = _payee(row)
+        for item, std_category in rules.items(CaseFacts(area, category, care_level)):
+            for m in months:
+                std = standards.get((std_category, m))
+                if std is None:
+                    continue
+                n = persons.get((case_id, m), 0) if rules.per_household else 1
+                if n <= 0:
+                    continue
+                amount = rules.amount(standard_amount=std.amount, basis=std.basis, income=income, persons=n)
+                if amount <= 0:
+                    continue
+                lines.append(
+                    PaymentLine(
+                        payroll=payroll,
+                        case_id=case_id,
+                        program=program,
+                        town_id=town_id,
+                        month=m,
+                        paid_month=paid_month,
+                        kind=kind,
+                        item=item,
+                        amount=amount,
+                        standard=std,
+                        persons=n,
+                        income=income if rules.per_household else None,
+                        **payee,
+                    )
+                )
+    return lines
+
+
+def _arrears(program, month):
+    """{case_id: [months]} owed as arrears: a case approved after earlier payrolls were generated
+    was not in them, so those of its months in payment are paid now — even when the case has
+    left payment since (a death, a termination), since what was owed stays owed."""
+    earlier = dict(monthly_payrolls(program).filter(month__lt=month).values_list("month", "created_at"))
+    if not earlier:
+        return {}
+    # Only cases approved since the latest of those payrolls: every later run has considered the
+    # others, so a month that got no line then owed nothing and stays so.
+    late = Case.objects.filter(
+        program=program,
+        status__in=IN_PAYMENT,
+        start_month__lt=month,
+        approved_at__gt=max(earlier.values()),
+    )
+    candidates = list(late.values_list("id", "start_month", "end_month", "approved_at", "person__death_date"))
+    paid = set(
+        PaymentLine.objects.live()
+        .filter(case__in=late.values("id"), kind=PaymentLine.Kind.REGULAR)
+        .values_list("case_id", "month")
+        .distinct()
+    )
+    arrears = {}
+    for case_id, start, end, approved_at, death in candidates:
+        months = [
+            m
+            for m, created in sorted(earlier.items())
+            if m >= start
+            and (end is None or m < end)
+            and (death is None or death >= m)
+            and created < approved_at
+            and (case_id, m) not in paid
+        ]
+        if months:
+            arrears[case_id] = months
+    return arrears
+
+
+@transaction.atomic
+def generate_payroll(*, actor, program, month):
+    """The monthly payroll of a program from the cases in payment and the approved standards of
+    that month, in bulk. Cases approved after earlier payrolls get those months as arrears."""
+    program = program_of(program)
+    month = month_start(month)
+    check_section_staff(actor, "civaffairs.add_payroll", program.section)
+    if program.cadence != Program.Cadence.MONTHLY:
+        raise ValidationError("一次性救助不生成月度名册。")
+    rules = rules_for(program)
+    if monthly_payrolls(program).filter(month=month).exists():
+        raise ValidationError(f"{program.name}{month:%Y年%m月}的名册已生成，不能重复生成；更正请另行办理。")
+    in_payment = cases_in_payment(program, month)
+    # A month paid already (as arrears by a later payroll, before this one was rejected and is
+    # generated again) is not paid twice.
+    already = set(
+        PaymentLine.objects.live()
+        .filter(program=program, month=month, kind=PaymentLine.Kind.REGULAR)
+        .values_list("case_id", flat=True)
+    )
+    arrears = _arrears(program, month)
+    current_ids = set(in_payment.values_list("id", flat=True))
+    targets = {case_id: list(months) for case_id, months in arrears.items()}
+    for case_id in current_ids - already:
+        targets.setdefault(case_id, []).append(month)
+    rows = list(Case.objects.filter(pk__in=list(targets)).values_list(*CASE_FIELDS)) if targets else []
+    all_months = sorted({m for months in targets.values() for m in months})
+    standards = standards_by_month(program, all_months)
+    persons = {}
+    if rules.per_household and targets:
+        persons = covered_persons(Case.objects.filter(pk__in=list(targets)), all_months)
+    try:
+        with transaction.atomic():
+            payroll = Payroll.objects.create(
+                program=program, kind=Payroll.Kind.MONTHLY, month=month, created_by=actor
+            )
+    except IntegrityError:
+        # Someone generated the same month a moment ago.
+        raise ValidationError(f"{program.name}{month:%Y年%m月}的名册已由他人生成，请刷新查看。") from None
+    lines = lines_for(
+        program=program,
+        rules=rules,
+        rows=rows,
+        targets=targets,
+        persons=persons,
+        standards=standards,
+        payroll=payroll,
+        kind=PaymentLine.Kind.REGULAR,
+        paid_month=month,
+    )
+    PaymentLine.objects.bulk_create(lines, batch_size=2000)
+    refresh_totals(payroll)
+    audit.record(
+        actor, "payroll.generate", payroll, {"lines": payroll.line_count, "total": str(payroll.total)}
+    )
+    return payroll
+
+
+def refresh_totals(payroll):
+    agg = payroll.lines.aggregate(total=Sum("amount"), n=Count("id"))
+    payroll.total, payroll.line_count = to_cent(agg["total"] or 0), agg["n"]
+    payroll.save(update_fields=["total", "line_count"])
+
+
+@transaction.atomic
+def decide_payroll(*, actor, payroll, approve, comment=""):
+    """Approve (and lock) or reject a payroll or back-pay batch. A rejected batch keeps its lines,
+    marked by its status, so what was rejected can be seen; it frees its month."""
+    payroll = Payroll.objects.select_for_update(of=("self",)).select_related("program").get(pk=payroll.pk)
+    check_decision(
+        payroll,
+        actor=actor,
+        approve=approve,
+        comment=comment,
+        what="该名册",
+        perm="civaffairs.approve_payroll",
+        section=payroll.program.section,
+        reject_word="退回",
+    )
+    record_decision(payroll, actor=actor, approve=approve, comment=comment)
+    audit.record(
+        actor,
+        f"payroll.{'approve' if approve else 'reject'}",
+        payroll,
+        {"status": ["pending", payroll.status], "total": str(payroll.total), "comment": comment},
+    )
+    return payroll
+
+
+@transaction.atomic
+def withdraw_payroll(*, actor, payroll, comment=""):
+    """撤回: the author of a pending batch takes it back (to regenerate it, or because no one else
+    may decide it). Its lines stay, marked withdrawn; its month is free again."""
+    payroll = Payroll.objects.select_for_update(of=("self",)).get(pk=payroll.pk)
+    check_move(payroll, ApprovalStatus.WITHDRAWN, "该名册")
+    if payroll.author_id != actor.pk:
+        raise PermissionDenied("只有生成该名册的人可以撤回。")
+    payroll.status, payroll.comment = ApprovalStatus.WITHDRAWN, comment
+    payroll.save(update_fields=["status", "comment"])
+    audit.record(actor, "payroll.withdraw", payroll, {"status": ["pending", "withdrawn"], "comment": comment})
+    return payroll
+
+
+def paid_total(lines):
+    """累计发放 of a queryset of lines: approved lines only, in the database."""
+    return to_cent(lines.paid().aggregate(t=Sum("amount"))["t"] or Decimal(0))
