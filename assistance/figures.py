@@ -156,18 +156,20 @@ def money(period, region):
     ("child_in_difficulty.persons", COUNT, "困境儿童人数"),
 )
 def person_stocks(period, region):
+    # Counted over covered persons, not cases: a recorded death ends the cover from the next month,
+    # so the dead leave the stock on the day the summary is taken, before the 核减 paperwork.
     at = _active_at(period.last_month)
     tekun = Q(program__code=P.TEKUN) & at
-    rural_tekun = tekun & Q(area=Area.RURAL)
+    rural_tekun = tekun & Q(case__area=Area.RURAL)
     orphan = Q(program__code=P.ORPHAN) & at
-    c = Case.objects.filter(region_filter(region), status__in=IN_PAYMENT).aggregate(
+    c = Coverage.objects.filter(region_filter(region, "case__town"), case__status__in=IN_PAYMENT).aggregate(
         tekun=Count("id", filter=tekun),
         tekun_rural=Count("id", filter=rural_tekun),
-        tekun_rural_dispersed=Count("id", filter=rural_tekun & Q(category=P.DISPERSED)),
-        tekun_rural_centralized=Count("id", filter=rural_tekun & Q(category=P.CENTRALIZED)),
+        tekun_rural_dispersed=Count("id", filter=rural_tekun & Q(case__category=P.DISPERSED)),
+        tekun_rural_centralized=Count("id", filter=rural_tekun & Q(case__category=P.CENTRALIZED)),
         orphan=Count("id", filter=orphan),
-        orphan_centralized=Count("id", filter=orphan & Q(category=P.CENTRALIZED)),
-        orphan_dispersed=Count("id", filter=orphan & Q(category=P.DISPERSED)),
+        orphan_centralized=Count("id", filter=orphan & Q(case__category=P.CENTRALIZED)),
+        orphan_dispersed=Count("id", filter=orphan & Q(case__category=P.DISPERSED)),
         child=Count("id", filter=Q(program__code=P.CHILD) & at),
     )
     return {

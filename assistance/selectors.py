@@ -2,9 +2,9 @@
 
 import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
-from civaffairs.models import ApprovalStatus, Case, Payroll, Section
+from civaffairs.models import ApprovalStatus, Case, Coverage, Payroll, Request, Section
 from civaffairs.selectors import cases_for, payrolls_for, requests_for, scope_of, standards_for, user_section
 
 from . import programs as P
@@ -67,18 +67,17 @@ def reviews_due(user, today=None, horizon_days=30):
 
 
 def deceased_in_cover(user):
-    """Cases still covering a person whose death is recorded: to be ended (核减) or reduced (减人).
-    Payrolls already stop paying for them from the month after death."""
-    return (
-        assistance_cases_for(user)
-        .filter(
-            status=Case.Status.ACTIVE,
-            coverages__end_month__isnull=True,
-            coverages__person__death_date__isnull=False,
-        )
-        .distinct()
-        .count()
+    """Cases whose covered person's death is recorded and whose paperwork is still owed: the case
+    is still active, and no approved 减人 of that person exists. Payment and cover already stopped
+    after the month of death."""
+    paperwork_done = Request.objects.filter(
+        case=OuterRef("case_id"),
+        person=OuterRef("person_id"),
+        kind=Request.Kind.REMOVE_MEMBER,
+        status=ApprovalStatus.APPROVED,
     )
+    dead = Coverage.objects.filter(person__death_date__isnull=False).exclude(Exists(paperwork_done))
+    return assistance_cases_for(user).filter(status=Case.Status.ACTIVE, pk__in=dead.values("case_id")).count()
 
 
 def standards_of(user):

@@ -546,8 +546,12 @@ def standard_decide(request, pk):
     if outcome is None:
         return redirect("assistance:standard_detail", s.pk)
     approve, _ = outcome
-    if approve and s.effective_from <= (engine.last_paid_month(s.program) or s.effective_from.replace(year=1)):
-        messages.success(request, "标准已批准。已发放月份应补发提标差额，由社会救助股经办人生成补发名册后报审。")
+    if approve and s.effective_from <= (
+        engine.last_paid_month(s.program) or s.effective_from.replace(year=1)
+    ):
+        messages.success(
+            request, "标准已批准。已发放月份应补发提标差额，由社会救助股经办人生成补发名册后报审。"
+        )
     else:
         messages.success(request, "标准已批准。" if approve else "标准已驳回。")
     return redirect("assistance:standard_detail", s.pk)
@@ -617,7 +621,8 @@ def payroll_detail(request, pk):
             "by_town": by_town,
             "form": DecisionForm() if can_decide else None,
             "own": payroll.created_by_id == request.user.pk,
-            "can_withdraw": payroll.status == ApprovalStatus.PENDING and payroll.created_by_id == request.user.pk,
+            "can_withdraw": payroll.status == ApprovalStatus.PENDING
+            and payroll.created_by_id == request.user.pk,
         },
     )
 
@@ -641,9 +646,7 @@ def payroll_withdraw(request, pk):
 @require_POST
 def payroll_decide(request, pk):
     payroll = get_object_or_404(assistance_payrolls_for(request.user), pk=pk)
-    outcome = _decide(
-        request, lambda **kw: engine.decide_payroll(actor=request.user, payroll=payroll, **kw)
-    )
+    outcome = _decide(request, lambda **kw: engine.decide_payroll(actor=request.user, payroll=payroll, **kw))
     if outcome is not None:
         approve, _ = outcome
         if approve:

@@ -2,13 +2,23 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from . import audit
 from .idnumber import InvalidIdNumber, mask_account, mask_id_number, parse_id_number
-from .models import ApprovalStatus, Case, Household, HouseholdMember, Payroll, Person, Region, Relation
-from .periods import add_months
+from .models import (
+    ApprovalStatus,
+    Case,
+    Coverage,
+    Household,
+    HouseholdMember,
+    Payroll,
+    Person,
+    Region,
+    Relation,
+)
+from .periods import add_months, month_start
 from .selectors import is_unbound_caseworker, user_town
 
 
@@ -132,7 +142,41 @@ def update_person(*, actor, person, expected_version, **fields):
     current.save()
     current.refresh_from_db()
     audit.record(actor, "person.update", current, audit.diff(before, _person_audit(current)))
+    if current.death_date and str(current.death_date) != before.get("death_date"):
+        end_cover_at_death(actor=actor, person=current)
     return current
+
+
+def end_cover_at_death(*, actor, person):
+    """A recorded death ends the person's cover from the month after it, in every program: no
+    month after the month of death is paid, and stock figures stop counting the person. The
+    caseworker still owes the paperwork (减人 or 核减), which the home page lists."""
+    stop = add_months(month_start(person.death_date), 1)
+    covers = (
+        Coverage.objects.select_for_update()
+        .filter(person=person)
+        .filter(Q(end_month__isnull=True) | Q(end_month__gt=stop))
+    )
+    ended = []
+    for cover in covers.select_related("case__program"):
+        if cover.start_month >= stop:
+            ended.append((cover.case_id, cover.case.program.name, str(cover.start_month), None))
+            cover.delete()
+            continue
+        ended.append((cover.case_id, cover.case.program.name, str(cover.end_month or ""), str(stop)))
+        cover.end_month, cover.ended_by_death = stop, True
+        cover.save(update_fields=["end_month", "ended_by_death"])
+    if ended:
+        audit.record(
+            actor,
+            "coverage.end_at_death",
+            person,
+            {
+                "death_date": str(person.death_date),
+                "covers": [f"编号{c}（{p}）停发于{s}" for c, p, _b, s in ended],
+            },
+        )
+    return len(ended)
 
 
 def _in_or_awaiting_payment(household):

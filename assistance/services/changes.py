@@ -106,7 +106,13 @@ def submit_member_change(*, actor, case, person, add, effective_month, reason=""
     case = _lock_for_change(case)
     if case.program.unit != Program.Unit.HOUSEHOLD:
         raise ValidationError("只有低保家庭可以增人或减人。")
-    _check_change_month(case, effective_month)
+    died = case.coverages.filter(person=person, ended_by_death=True).first()
+    if not add and died is not None:
+        # The paperwork for a death already recorded: cover and payment stopped at the death,
+        # so the 减人 takes effect from that month whatever has been paid since.
+        effective_month = died.end_month
+    else:
+        _check_change_month(case, effective_month)
     if add and effective_month < case.start_month:
         raise ValidationError({"effective_month": "增人年月不能早于该户的起始年月"})
     if effective_month <= case.start_month and not add:
@@ -128,7 +134,7 @@ def submit_member_change(*, actor, case, person, add, effective_month, reason=""
         conflicts = find_conflicts(case.program, [person], effective_month, exclude_case=case)
         if conflicts:
             raise ValidationError({"person": [conflict_message(c, actor) for c in conflicts]})
-    elif not open_cover:
+    elif not open_cover and died is None:
         raise ValidationError({"person": f"{person.name}不在保障范围内"})
     kind = Request.Kind.ADD_MEMBER if add else Request.Kind.REMOVE_MEMBER
     request = Request.objects.create(
@@ -248,7 +254,11 @@ def _set_income(household, income, *, actor, reason):
 
 def _apply(request, case, actor):
     kind = request.kind
-    if kind != Request.Kind.ENROL:
+    paperwork = (
+        kind == Request.Kind.REMOVE_MEMBER
+        and case.coverages.filter(person=request.person, ended_by_death=True).exists()
+    )
+    if kind != Request.Kind.ENROL and not paperwork:
         # Re-checked at approval: a payroll may have been generated since the submission.
         if case.status != Case.Status.ACTIVE:
             raise ValidationError(f"该对象当前状态为“{case.get_status_display()}”，不能批准此变更。")

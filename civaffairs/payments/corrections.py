@@ -15,7 +15,7 @@ from civaffairs.periods import month_start
 
 from .approval import check_section_staff
 from .payroll import IN_PAYMENT, refresh_totals
-from .rules import CaseFacts, rules_for
+from .rules import CaseFacts, rules_for, to_cent
 
 
 def items_of(case):
@@ -51,7 +51,7 @@ def submit_correction(*, actor, case, month, amount, reason, item=PaymentLine.It
         or 0
     )
     if paid + amount < 0:
-        raise ValidationError({"amount": f"扣回金额超过该月该项目已发放的 {paid} 元"})
+        raise ValidationError({"amount": f"扣回金额超过该月该项目已发放的 {to_cent(paid)} 元"})
     payroll = Payroll.objects.create(
         program=case.program,
         kind=Payroll.Kind.CORRECTION,

@@ -30,15 +30,17 @@ JAN, FEB, MAR, APR, MAY, JUN = (D(2019, m, 1) for m in range(1, 7))
 
 
 def paid_for(case, month):
+    """What the case was paid for the month: lines of approved batches (rejected ones keep their
+    lines, marked by the batch's status, and count for nothing)."""
     return sum(
-        PaymentLine.objects.filter(case=case, month=month)
-        .exclude(payroll__status="rejected")
-        .values_list("amount", flat=True),
+        PaymentLine.objects.paid().filter(case=case, month=month).values_list("amount", flat=True),
         Decimal(0),
     )
 
 
 def raise_rural_dibao(users, effective=JAN, amount=490):
+    """The chief approves a raised rural 低保 standard; the section's caseworker then generates its
+    back-pay batch (None when nothing is owed). Returns (standard, batch)."""
     s = payments.draft_standard(
         actor=users.worker,
         program=P.DIBAO,
@@ -46,14 +48,16 @@ def raise_rural_dibao(users, effective=JAN, amount=490):
         amount=Decimal(amount),
         effective_from=effective,
     )
-    return payments.decide_standard(actor=users.chief, standard=s, approve=True, comment="同意")
+    standard = payments.decide_standard(actor=users.chief, standard=s, approve=True, comment="同意")
+    return standard, payments.generate_backpay(actor=users.worker, standard=standard)
 
 
 def test_a_late_approval_and_a_raised_standard_pay_each_month_once(users, standards_2018):
     for month in (JAN, FEB, MAR, APR):
         approve(users, generate(users, P.DIBAO, month))
     case = dibao_case(users, size=2, income=200, start=JAN)  # approved now, after the April payroll
-    raise_rural_dibao(users)  # the back-pay must leave the late case to the arrears
+    _standard, batch = raise_rural_dibao(users)
+    assert batch is None  # the back-pay must leave the late case to the arrears
     approve(users, generate(users, P.DIBAO, MAY))
     for month in (JAN, FEB, MAR, APR, MAY):
         assert paid_for(case, month) == Decimal("580.00"), month  # (490 − 200) × 2, once
@@ -135,6 +139,8 @@ def test_a_rejected_back_pay_can_be_computed_again_without_paying_twice(users, s
     standard, batch = raise_rural_dibao(users)
     assert batch.total == Decimal("40.00")
     payments.decide_payroll(actor=users.chief, payroll=batch, approve=False, comment="数据有误")
+    assert batch.lines.count() == 1  # the rejected batch keeps its line, paying nothing
+    assert paid_for(case, JAN) == Decimal("250.00")
     again = payments.generate_backpay(actor=users.worker, standard=standard)
     assert again.total == Decimal("40.00") and again.pk != batch.pk
     approve(users, again)

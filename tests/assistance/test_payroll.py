@@ -391,7 +391,7 @@ def test_approval_locks_the_payroll(users, standards_2018):
     assert line_of(payroll, case).amount == Decimal("500.00")
 
 
-def test_rejection_deletes_the_lines_and_frees_the_month(users, standards_2018):
+def test_rejection_keeps_the_lines_marked_rejected_and_frees_the_month(users, standards_2018):
     case = dibao_case(users)
     payroll = generate(users, P.DIBAO, JAN)
     with pytest.raises(ValidationError) as exc:
@@ -400,7 +400,9 @@ def test_rejection_deletes_the_lines_and_frees_the_month(users, standards_2018):
     payments.decide_payroll(actor=users.chief, payroll=payroll, approve=False, comment="名单有误")
     payroll = Payroll.objects.get(pk=payroll.pk)
     assert payroll.status == "rejected"
-    assert not PaymentLine.objects.filter(payroll=payroll).exists()
+    # What was rejected can still be seen and audited, and counts as paid nowhere.
+    assert line_of(payroll, case).amount == Decimal("500.00")
+    assert not PaymentLine.objects.paid().filter(payroll=payroll).exists()
     again = generate(users, P.DIBAO, JAN)
     assert again.pk != payroll.pk
     assert line_of(again, case).amount == Decimal("500.00")
@@ -421,14 +423,29 @@ def test_a_rejected_earlier_month_is_not_an_arrears_month(users, standards_2018)
 # --- who generates and who approves ----------------------------------------------------------------
 
 
-def test_the_author_of_a_payroll_cannot_approve_it(users, standards_2018):
+def test_a_chief_generates_no_payroll_so_none_waits_for_a_decider_who_does_not_exist(users, standards_2018):
     dibao_case(users)
-    payroll = payments.generate_payroll(actor=users.chief, program=P.DIBAO, month=JAN)  # a chief may generate
-    with pytest.raises(PermissionDenied, match="自己"):
-        payments.decide_payroll(actor=users.chief, payroll=payroll, approve=True)
+    with pytest.raises(PermissionDenied, match="经办人员"):
+        payments.generate_payroll(actor=users.chief, program=P.DIBAO, month=JAN)
+    assert not Payroll.objects.exists()
+
+
+def test_the_author_of_a_payroll_cannot_decide_it_but_may_withdraw_it(users, standards_2018):
+    dibao_case(users)
+    payroll = generate(users, P.DIBAO, JAN)
+    # Give the author the chief's permissions too: still not their own batch.
+    users.worker.user_permissions.add(*Permission.objects.filter(codename="approve_payroll"))
+    worker = type(users.worker).objects.get(pk=users.worker.pk)
     with pytest.raises(PermissionDenied):
-        payments.decide_payroll(actor=users.chief, payroll=payroll, approve=False, comment="撤回")
-    assert Payroll.objects.get(pk=payroll.pk).status == "pending"
+        payments.decide_payroll(actor=worker, payroll=payroll, approve=True)
+    with pytest.raises(PermissionDenied, match="生成该名册"):
+        payments.withdraw_payroll(actor=users.chief, payroll=payroll)
+    payments.withdraw_payroll(actor=worker, payroll=payroll, comment="名单有误，重新生成")
+    assert Payroll.objects.get(pk=payroll.pk).status == "withdrawn"
+    again = generate(users, P.DIBAO, JAN)
+    assert again.status == "pending"
+    with pytest.raises(ValidationError, match="不能再审批"):
+        payments.decide_payroll(actor=users.chief, payroll=payroll, approve=True)
 
 
 def test_a_caseworker_or_another_sections_chief_cannot_approve_a_payroll(users, standards_2018):

@@ -492,7 +492,7 @@ def test_nobody_approves_their_own_import(shicheng_village):
     both = make_user(CHIEF, section=Section.ASSISTANCE, username="both")
     both.groups.add(role_group(CASEWORKER))
 
-    assert errors_of(both, rows(), approver=both) == ["审批人：both：不能审批自己提交的事项。"]
+    assert errors_of(both, rows(), approver=both) == ["审批人：both：不能审批自己提交、拟稿或生成的事项。"]
 
 
 def test_the_approver_must_be_the_assistance_chief(caseworker, shicheng_village):

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.messages import get_messages
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -465,16 +466,26 @@ def test_the_standard_page_previews_the_back_pay(chief, login, paid_quarter):
     assert 'name="decision"' in page
 
 
-def test_the_chief_approves_a_standard_and_sees_the_back_pay(chief, login, paid_quarter):
+def test_the_chief_approves_a_standard_the_staff_generate_its_back_pay_and_the_chief_approves_that(
+    chief, login, paid_quarter, district_worker
+):
     _case, standard = paid_quarter
     response = _decide_standard(login(chief), standard)
-    backpay = Payroll.objects.get(kind="backpay")
-    assert response["Location"] == reverse("assistance:payroll_detail", args=[backpay.pk])
-    assert messages_of(response) == ["标准已批准，生成提标补发 3 笔，合计 240.00 元，待审批。"]
+    assert response["Location"] == reverse("assistance:standard_detail", args=[standard.pk])
+    assert messages_of(response) == [
+        "标准已批准。已发放月份应补发提标差额，由社会救助股经办人生成补发名册后报审。"
+    ]
     assert Standard.objects.get(pk=standard.pk).status == "approved"
+    assert not Payroll.objects.filter(kind="backpay").exists()
+    response = login(district_worker).post(reverse("assistance:standard_backpay", args=[standard.pk]))
+    backpay = Payroll.objects.get(kind="backpay")
+    assert (backpay.created_by, backpay.line_count) == (district_worker, 3)
+    assert response["Location"] == reverse("assistance:payroll_detail", args=[backpay.pk])
     page = login(chief).get(response["Location"])
     assert page.status_code == 200
     assert "240.00" in page.content.decode()
+    assert _decide_payroll(login(chief), backpay).status_code == 302
+    assert Payroll.objects.get(pk=backpay.pk).status == "approved"
 
 
 def test_approving_a_standard_with_nothing_owed_says_so(chief, login, district_worker):
@@ -496,12 +507,13 @@ def test_a_pending_payroll_blocks_the_approval_with_a_message(chief, login, dist
     assert Standard.objects.get(pk=standard.pk).status == "pending"
 
 
-def test_the_drafter_cannot_approve_own_standard_through_the_view(chief, login):
-    standard = payments.draft_standard(
-        actor=chief, program=P.DIBAO, category="rural", amount=Decimal(490), effective_from=JAN
-    )
-    assert _decide_standard(login(chief), standard).status_code == 403
-    assert Standard.objects.get(pk=standard.pk).status == "pending"
+def test_a_chief_drafts_no_standard_so_none_is_approved_by_its_drafter(chief, login):
+    with pytest.raises(PermissionDenied):
+        payments.draft_standard(
+            actor=chief, program=P.DIBAO, category="rural", amount=Decimal(490), effective_from=JAN
+        )
+    assert login(chief).get(reverse("assistance:standard_create")).status_code == 403
+    assert not Standard.objects.exists()
 
 
 @pytest.mark.parametrize("who", ["district_worker", "caseworker", "welfare_chief"])
@@ -621,7 +633,8 @@ def test_the_chief_rejects_a_payroll_and_the_month_can_be_generated_again(
 ):
     response = _decide_payroll(login(chief), generated, "reject", "名单有误")
     assert messages_of(response) == ["名册已退回，该月可重新生成。"]
-    assert not PaymentLine.objects.filter(payroll=generated).exists()
+    assert PaymentLine.objects.filter(payroll=generated).exists()  # kept, marked by the batch's status
+    assert not PaymentLine.objects.paid().filter(payroll=generated).exists()
     response = _generate(login(district_worker))
     assert Payroll.objects.exclude(pk=generated.pk).get().status == "pending"
 
@@ -638,10 +651,20 @@ def test_others_cannot_decide_a_payroll(login, request, generated, who):
     assert Payroll.objects.get(pk=generated.pk).status == "pending"
 
 
-def test_the_author_of_a_payroll_cannot_approve_it_through_the_view(chief, login, payable):
-    payroll = payments.generate_payroll(actor=chief, program=P.DIBAO, month=JAN)
-    assert _decide_payroll(login(chief), payroll).status_code == 403
-    assert Payroll.objects.get(pk=payroll.pk).status == "pending"
+def test_a_chief_cannot_generate_a_payroll_through_the_view(chief, login, payable):
+    assert _generate(login(chief)).status_code == 403
+    assert not Payroll.objects.exists()
+
+
+def test_the_author_withdraws_a_pending_payroll_and_the_month_is_free(district_worker, login, generated):
+    client = login(district_worker)
+    page = client.get(reverse("assistance:payroll_detail", args=[generated.pk])).content.decode()
+    assert "撤回名册" in page and "data-confirm" in page
+    response = client.post(reverse("assistance:payroll_withdraw", args=[generated.pk]), {"comment": "重做"})
+    assert messages_of(response) == ["名册已撤回，该月可重新生成。"]
+    assert Payroll.objects.get(pk=generated.pk).status == "withdrawn"
+    _generate(client)
+    assert Payroll.objects.exclude(pk=generated.pk).get().status == "pending"
 
 
 def test_the_payroll_list_offers_generation_to_the_section_only(district_worker, caseworker, login, db):

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.shortcuts import resolve_url
 from django.urls import URLResolver, get_resolver, include, path, reverse
 
-from civaffairs.models import Payroll, Program, Request, Section, Standard
+from civaffairs.models import ApprovalStatus, Payroll, Program, Request, Section, Standard
 from civaffairs.roles import CASEWORKER
 from tests.factories import CaseFactory, HouseholdFactory, make_user, village
 
@@ -58,8 +58,8 @@ EXPECTED = {
     "assistance:case_list":                  (LOGIN,    200,       200,  200,  200,   403),
     "assistance:case_change":                (LOGIN,    405,       403,  403,  403,   403),  # POST only
     "assistance:case_change@六都镇":         (LOGIN,    405,       403,  403,  403,   403),
-    "assistance:case_correction":            (LOGIN,    403,       405,  403,  403,   403),  # section staff, POST only
-    "assistance:case_correction@六都镇":     (LOGIN,    403,       405,  403,  403,   403),
+    "assistance:case_correction":            (LOGIN,    403,       403,  403,  403,   403),  # section staff, POST only
+    "assistance:case_correction@六都镇":     (LOGIN,    403,       403,  403,  403,   403),
     "assistance:apply_dibao":                (LOGIN,    200,       403,  403,  403,   403),
     "assistance:apply_household":            (LOGIN,    200,       403,  403,  403,   403),
     "assistance:apply_household@六都镇":     (LOGIN,    404,       403,  403,  403,   403),
@@ -72,15 +72,16 @@ EXPECTED = {
     "assistance:request_decide@六都镇":      (LOGIN,    403,       405,  403,  403,   403),
     "assistance:inbox":                      (LOGIN,    200,       200,  200,  200,   403),
     "assistance:standard_list":              (LOGIN,    200,       200,  200,  200,   403),
-    "assistance:standard_create":            (LOGIN,    403,       200,  403,  403,   403),  # section staff only
+    "assistance:standard_create":            (LOGIN,    403,       403,  403,  403,   403),  # section staff only
     "assistance:standard_detail":            (LOGIN,    200,       200,  200,  200,   403),
     "assistance:standard_decide":            (LOGIN,    403,       405,  403,  403,   403),
-    "assistance:standard_backpay":           (LOGIN,    403,       405,  403,  403,   403),  # section staff, POST only
+    "assistance:standard_backpay":           (LOGIN,    403,       403,  403,  403,   403),  # section staff, POST only
     "assistance:payroll_list":               (LOGIN,    200,       200,  200,  200,   403),
-    "assistance:payroll_generate":           (LOGIN,    403,       405,  403,  403,   403),  # section staff, POST only
+    "assistance:payroll_generate":           (LOGIN,    403,       403,  403,  403,   403),  # section staff, POST only
     "assistance:payroll_detail":             (LOGIN,    200,       200,  200,  200,   403),
     "assistance:payroll_decide":             (LOGIN,    403,       405,  403,  403,   403),
     "assistance:payroll_export":             (LOGIN,    200,       200,  200,  200,   403),
+    "assistance:payroll_withdraw":           (LOGIN,    405,       403,  403,  403,   403),  # its author, POST only
     "assistance:notice":                     (LOGIN,    200,       200,  200,  200,   403),
     "assistance:roster_import":              (LOGIN,    200,       403,  403,  403,   403),
     "assistance:roster_template":            (LOGIN,    200,       403,  403,  403,   403),
@@ -109,6 +110,7 @@ KWARGS = {
     "assistance:payroll_detail": lambda o: {"pk": o.payroll.pk},
     "assistance:payroll_decide": lambda o: {"pk": o.payroll.pk},
     "assistance:payroll_export": lambda o: {"pk": o.payroll.pk},
+    "assistance:payroll_withdraw": lambda o: {"pk": o.payroll.pk},
 }
 
 # URLs with parameters whose objects belong to no town (a district-wide payroll or standard): they
@@ -120,6 +122,7 @@ TOWNLESS = {
     "assistance:payroll_detail",
     "assistance:payroll_decide",
     "assistance:payroll_export",
+    "assistance:payroll_withdraw",
 }
 
 SKIPPED_PREFIXES = ("admin/", settings.STATIC_URL.lstrip("/"), "static/", "media/")
@@ -153,7 +156,11 @@ def town_objects(town_name):
         standard=standard,
         # Payrolls and standards are district-wide; each call makes its own month.
         payroll=Payroll.objects.create(
-            program=dibao, month=datetime.date(2019, 1 + Payroll.objects.count(), 1), created_by=staff
+            program=dibao,
+            month=datetime.date(2019, 1 + Payroll.objects.count(), 1),
+            created_by=staff,
+            # Approved: the bank file of a batch is exported only once it is approved.
+            status=ApprovalStatus.APPROVED,
         ),
     )
 
