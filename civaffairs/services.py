@@ -10,6 +10,7 @@ from .idnumber import InvalidIdNumber, mask_account, mask_id_number, parse_id_nu
 from .models import ApprovalStatus, Case, Household, HouseholdMember, Payroll, Person, Region, Relation
 from .periods import add_months
 from .selectors import is_unbound_caseworker, user_town
+from .validators import validate_person_name
 
 
 class ConflictError(Exception):
@@ -47,8 +48,10 @@ def validate_person_fields(*, name, id_number, region, death_date=None, exclude_
     """Field errors as {field: message}; nothing raised, so forms and imports report them all."""
     errors = {}
     number = None
-    if not (name or "").strip():
-        errors["name"] = "请填写姓名"
+    try:
+        validate_person_name(name)
+    except ValidationError as exc:
+        errors["name"] = exc.messages[0]
     try:
         number, birth, _sex = parse_id_number(id_number)
     except InvalidIdNumber as exc:

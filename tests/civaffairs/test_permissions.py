@@ -15,7 +15,7 @@ from django.conf import settings
 from django.shortcuts import resolve_url
 from django.urls import URLResolver, get_resolver, include, path, reverse
 
-from civaffairs.models import Payroll, Program, Request, Section, Standard
+from civaffairs.models import ApprovalStatus, Payroll, Program, Request, Section, Standard
 from civaffairs.roles import CASEWORKER
 from tests.factories import CaseFactory, HouseholdFactory, make_user, village
 
@@ -152,8 +152,12 @@ def town_objects(town_name):
         ),
         standard=standard,
         # Payrolls and standards are district-wide; each call makes its own month.
+        # Approved: only an approved payroll is exported for the bank.
         payroll=Payroll.objects.create(
-            program=dibao, month=datetime.date(2019, 1 + Payroll.objects.count(), 1), created_by=staff
+            program=dibao,
+            month=datetime.date(2019, 1 + Payroll.objects.count(), 1),
+            created_by=staff,
+            status=ApprovalStatus.APPROVED,
         ),
     )
 
