@@ -17,12 +17,12 @@ import io
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from civaffairs import audit
@@ -43,6 +43,8 @@ from civaffairs.models import (
 from civaffairs.payments.approval import check_approver
 from civaffairs.periods import InvalidPeriod, parse_month
 from civaffairs.selectors import is_unbound_caseworker, user_town
+from civaffairs.spreadsheets import Column, Sheet, write_workbook
+from civaffairs.validators import validate_person_name
 
 from . import programs as P
 
@@ -318,12 +320,17 @@ def _check_persons(rows, errors):
     for row in rows:
         v = row.values
         row.name = _text(v[NAME])
-        if not row.name:
-            errors.append(_error(row.number, NAME, "请填写姓名"))
-        elif EXAMPLE_MARK in row.name:
+        if EXAMPLE_MARK in row.name:
             errors.append(_error(row.number, NAME, "这是模板中的示例行，请删除后再导入"))
         elif len(row.name) > Person._meta.get_field("name").max_length:
             errors.append(_error(row.number, NAME, "姓名过长"))
+        else:
+            # The rule of a name typed into a form (stripped there too): no formulas, no
+            # control characters, nothing but letters, 间隔号 and spaces.
+            try:
+                validate_person_name(row.name)
+            except ValidationError as exc:
+                errors.append(_error(row.number, NAME, exc.messages[0]))
         if _blank(v[ID_NUMBER]):
             errors.append(_error(row.number, ID_NUMBER, "请填写身份证号"))
         else:
@@ -673,10 +680,6 @@ TEMPLATE_NOTES = [
 
 def template_bytes():
     """The import template: the headers, a head and a member as example rows, and notes."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "花名册"
-    ws.append(TEMPLATE_HEADERS)
     head_id = make_id_number("445303", datetime.date(1968, 4, 12), 15)
     examples = [
         ["石城镇", "上洞村", head_id, f"黄大明{EXAMPLE_MARK}", head_id, "户主", "农村", 180, "2019-03", "B"],
@@ -693,36 +696,20 @@ def template_bytes():
             "B",
         ],
     ]
-    for example in examples:
-        ws.append(example)
-    bold = Font(bold=True)
-    for cell in ws[1]:
-        cell.font = bold
-    text_columns = {TEMPLATE_HEADERS.index(h) for h in (HEAD_ID, ID_NUMBER, START)}
-    for index in range(len(TEMPLATE_HEADERS)):
-        letter = ws.cell(row=1, column=index + 1).column_letter
-        ws.column_dimensions[letter].width = 22 if index in text_columns else 12
-        if index in text_columns:
-            ws.column_dimensions[letter].number_format = "@"
-            for row in ws.iter_rows(min_row=2, min_col=index + 1, max_col=index + 1):
-                row[0].number_format = "@"
+    # 身份证号 and 年月 columns formatted as text, so Excel keeps what is typed there as typed.
+    text_columns = {HEAD_ID, ID_NUMBER, START}
+    columns = [Column(h, 22 if h in text_columns else 12, text=h in text_columns) for h in TEMPLATE_HEADERS]
+    validations = []
     for header, options in ((RELATION, RELATIONS), (AREA, AREAS), (CATEGORY, CATEGORIES)):
-        letter = ws.cell(row=1, column=TEMPLATE_HEADERS.index(header) + 1).column_letter
+        letter = get_column_letter(TEMPLATE_HEADERS.index(header) + 1)
         rule = DataValidation(type="list", formula1='"' + ",".join(options) + '"', allow_blank=True)
         rule.add(f"{letter}2:{letter}20000")
-        ws.add_data_validation(rule)
-    ws.freeze_panes = "A2"
-    notes = wb.create_sheet("填写说明")
-    notes.append(["列名", "是否必填", "说明"])
-    for cell in notes[1]:
-        cell.font = bold
-    for line in TEMPLATE_NOTES:
-        notes.append(list(line))
-    notes.append([])
-    notes.append(["导入只读取第一个工作表；列的顺序不限，其他列将被忽略。示例行请删除后再导入。"])
-    notes.column_dimensions["A"].width = 16
-    notes.column_dimensions["B"].width = 16
-    notes.column_dimensions["C"].width = 70
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+        validations.append(rule)
+    notes = [list(line) for line in TEMPLATE_NOTES] + [
+        [],
+        ["导入只读取第一个工作表；列的顺序不限，其他列将被忽略。示例行请删除后再导入。"],
+    ]
+    return write_workbook(
+        Sheet("花名册", columns, examples, validations=validations),
+        Sheet("填写说明", [Column("列名", 16), Column("是否必填", 16), Column("说明", 70)], notes),
+    )

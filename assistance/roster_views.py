@@ -1,24 +1,22 @@
 """花名册导入: upload page and template download. The work is assistance.roster.import_roster."""
 
-from urllib.parse import quote
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
+
+from civaffairs.spreadsheets import XLSX_CONTENT_TYPE, xlsx_response
 
 from . import roster
 
 TEMPLATE_NAME = "低保花名册导入模板.xlsx"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class RosterImportForm(forms.Form):
     file = forms.FileField(
         label="花名册文件（XLSX）",
         help_text="每人一行；同一户主身份证号的各行为一户。请先下载模板，按模板的列填写。",
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx," + XLSX}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx," + XLSX_CONTENT_TYPE}),
     )
 
 
@@ -57,8 +55,4 @@ def roster_import(request):
 @login_required
 @permission_required("civaffairs.add_request", raise_exception=True)
 def roster_template(request):
-    response = HttpResponse(roster.template_bytes(), content_type=XLSX)
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"roster-template.xlsx\"; filename*=UTF-8''{quote(TEMPLATE_NAME)}"
-    )
-    return response
+    return xlsx_response(roster.template_bytes(), TEMPLATE_NAME, fallback="roster-template.xlsx")

@@ -18,6 +18,7 @@ from civaffairs.forms import apply_errors
 from civaffairs.home import register_panel
 from civaffairs.models import ApprovalStatus, Payroll, Person, Region, Request
 from civaffairs.selectors import households_for, payments_for, persons_for, regions_for, scope_of
+from civaffairs.spreadsheets import xlsx_response
 
 from . import exports, services
 from . import programs as P
@@ -667,22 +668,9 @@ def payroll_export(request, pk):
     full = request.user.has_perm("civaffairs.view_full_id_number") and request.GET.get("full") == "1"
     # A town caseworker exports the town's lines only; the total is of the rows exported.
     lines = payments_for(request.user).filter(payroll=payroll)
-    if payroll.status != ApprovalStatus.APPROVED:
-        messages.error(request, "名册批准后才能导出银行代发文件。")
-        return redirect("assistance:payroll_detail", payroll.pk)
-    total = lines.aggregate(t=Sum("amount"))["t"] or 0
-    data, count = exports.xlsx_bytes(
-        str(payroll),
-        exports.PAYROLL_HEADERS,
-        exports.payroll_rows(lines, full_ids=full),
-        footer=["合计", "", "", "", "", "", "", "", "", "", total, ""],
-    )
+    data, count, filename = exports.bank_file(payroll, lines, full_ids=full)  # approved ones only
     core_services.record_export(actor=request.user, what=f"{payroll}（银行代发）", rows=count, full_ids=full)
-    response = HttpResponse(
-        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''payroll-{payroll.pk}.xlsx"
-    return response
+    return xlsx_response(data, filename, fallback=f"payroll-{payroll.pk}.xlsx")
 
 
 # ------------------------------------------------------------------ public notice
@@ -705,12 +693,8 @@ def notice(request):
         if fmt in ("pdf", "xlsx"):
             core_services.record_export(actor=request.user, what=title, rows=len(rows))
         if fmt == "xlsx":
-            data, _ = exports.xlsx_bytes("公示", exports.NOTICE_HEADERS, rows)
-            response = HttpResponse(
-                data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            )
-            response["Content-Disposition"] = "attachment; filename*=UTF-8''notice.xlsx"
-            return response
+            data, filename = exports.notice_file(title, rows)
+            return xlsx_response(data, filename, fallback="notice.xlsx")
         if fmt == "pdf":
             from weasyprint import HTML
 

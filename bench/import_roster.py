@@ -28,17 +28,19 @@ django.setup()
 
 from django.contrib.auth.models import User  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from openpyxl import Workbook  # noqa: E402
 
 from assistance import roster  # noqa: E402
 from civaffairs import demo  # noqa: E402
 from civaffairs.idnumber import make_id_number  # noqa: E402
 from civaffairs.models import Region  # noqa: E402
+from civaffairs.spreadsheets import Column, Sheet, write_workbook  # noqa: E402
 
 SUBMITTER, APPROVER = "jiuzhu", "chief_assist"
 # 罗定市: an address code the demo data does not use, so generated numbers never clash with it.
 ADDRESS = "445381"
 RELATIONS = ["配偶", "子女", "子女", "父母", "孙子女"]
+SURNAMES = "陈黄李梁林张王刘何罗邓杨冯吴周谭苏叶"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂"
 
 
 def generate(path, n, seed=2019):
@@ -55,11 +57,8 @@ def generate(path, n, seed=2019):
         if (town_id, name) not in seen:
             seen.add((town_id, name))
             unique.append((town, name))
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("花名册")
-    ws.append(roster.TEMPLATE_HEADERS)
-    written = households = 0
     counter = 0
+    households = 0
 
     def number():
         nonlocal counter
@@ -67,23 +66,28 @@ def generate(path, n, seed=2019):
         birth = datetime.date(1935, 1, 1) + datetime.timedelta(days=counter // 1000)
         return make_id_number(ADDRESS, birth, counter % 1000)
 
-    while written < n:
-        size = min(rng.choice([1, 2, 2, 3, 3, 3, 4, 4, 5]), n - written)
-        town, village = rng.choice(unique)
-        head = number()
-        area = rng.choice(["农村", "农村", "农村", "城镇"])
-        income = rng.randint(50, 300)
-        month = f"2019-{rng.randint(1, 6):02d}"
-        category = rng.choice(["A", "B", "B", "C", None])
-        for i in range(size):
-            person = head if i == 0 else number()
-            relation = "户主" if i == 0 else RELATIONS[(i - 1) % len(RELATIONS)]
-            ws.append(
-                [town, village, head, f"测试{written + 1}", person, relation, area, income, month, category]
-            )
-            written += 1
-        households += 1
-    wb.save(path)
+    def rows():
+        nonlocal households
+        written = 0
+        while written < n:
+            size = min(rng.choice([1, 2, 2, 3, 3, 3, 4, 4, 5]), n - written)
+            town, village = rng.choice(unique)
+            head = number()
+            area = rng.choice(["农村", "农村", "农村", "城镇"])
+            income = rng.randint(50, 300)
+            month = f"2019-{rng.randint(1, 6):02d}"
+            category = rng.choice(["A", "B", "B", "C", None])
+            for i in range(size):
+                person = head if i == 0 else number()
+                relation = "户主" if i == 0 else RELATIONS[(i - 1) % len(RELATIONS)]
+                # Names pass the import's name check: letters only, no digits.
+                name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice([1, 2])))
+                yield [town, village, head, name, person, relation, area, income, month, category]
+                written += 1
+            households += 1
+
+    columns = [Column(h) for h in roster.TEMPLATE_HEADERS]
+    Path(path).write_bytes(write_workbook(Sheet("花名册", columns, rows())))
     return households
 
 

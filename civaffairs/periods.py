@@ -34,6 +34,28 @@ def months_between(first, last):
     return out
 
 
+def describe_months(months):
+    """The months in words, as a remark says them: runs of three or more as 2019年01月—2019年06月,
+    others listed as 2019年01月、03月 (the year written once while it stays the same). Any order;
+    a month given twice is said once."""
+    runs = []
+    for m in sorted({month_start(m) for m in months}):
+        if runs and add_months(runs[-1][-1], 1) == m:
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    parts, year = [], None
+    for run in runs:
+        if len(run) >= 3:
+            parts.append(f"{run[0]:%Y年%m月}—{run[-1]:%Y年%m月}")
+            year = run[-1].year
+            continue
+        for m in run:
+            parts.append(f"{m:%m月}" if m.year == year else f"{m:%Y年%m月}")
+            year = m.year
+    return "、".join(parts)
+
+
 def parse_month(value):
     """'2019-03' or '2019-03-01' or '201903' → date(2019, 3, 1)."""
     value = (str(value) if value is not None else "").strip()

@@ -20,6 +20,7 @@ from .models import (
 )
 from .periods import add_months, month_start
 from .selectors import is_unbound_caseworker, user_town
+from .validators import validate_person_name
 
 
 class ConflictError(Exception):
@@ -57,8 +58,10 @@ def validate_person_fields(*, name, id_number, region, death_date=None, exclude_
     """Field errors as {field: message}; nothing raised, so forms and imports report them all."""
     errors = {}
     number = None
-    if not (name or "").strip():
-        errors["name"] = "请填写姓名"
+    try:
+        validate_person_name(name)
+    except ValidationError as exc:
+        errors["name"] = exc.messages[0]
     try:
         number, birth, _sex = parse_id_number(id_number)
     except InvalidIdNumber as exc:

@@ -540,9 +540,9 @@ def test_the_export_masks_ids_and_accounts_by_default(users, exported, login):
     [row] = [r for r in lines if r[2] == head.name]
     assert row[3] == mask_id_number(head.id_number) != head.id_number
     assert row[5] == "6230***********0123"
-    assert (row[6], row[9], row[10], row[11]) == ("2019-01", 2, 500.0, "2019-01")
+    assert (row[6], row[7], row[8]) == (500, "2019年01月", "2019年01月")
     assert len(lines) == 2
-    assert footer[0] == "合计" and footer[10] == 650.0
+    assert footer[0] == "合计" and footer[6] == 650
     [event] = AuditEvent.objects.filter(action="export")
     assert (event.actor, event.changes["rows"], event.changes["full_ids"]) == (users.chief, 2, False)
 

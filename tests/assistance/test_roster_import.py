@@ -30,6 +30,7 @@ from civaffairs.models import (
 )
 from civaffairs.periods import Period
 from civaffairs.roles import CASEWORKER, CHIEF
+from civaffairs.spreadsheets import Column, Sheet, write_workbook
 from tests.factories import HouseholdFactory, PersonFactory, make_user, natural_village, role_group, village
 
 HEADERS = roster.TEMPLATE_HEADERS
@@ -297,8 +298,9 @@ def test_it_validates_with_a_constant_number_of_queries(caseworker, shicheng_vil
         head = make_id_number("445303", datetime.date(1960, 1, 1) + datetime.timedelta(days=h), 101)
         member = make_id_number("445303", datetime.date(1990, 1, 1) + datetime.timedelta(days=h), 202)
         many += [
-            {**rows()[0], "户主身份证号": head, "身份证号": head, "姓名": f"户主{h}"},
-            {**rows()[1], "户主身份证号": head, "身份证号": member, "姓名": f"成员{h}"},
+            # Names are letters only (no digits): 户主一, 户主丁, … one CJK character apart.
+            {**rows()[0], "户主身份证号": head, "身份证号": head, "姓名": f"户主{chr(0x4E00 + h)}"},
+            {**rows()[1], "户主身份证号": head, "身份证号": member, "姓名": f"成员{chr(0x4E00 + h)}"},
         ]
 
     validation_queries(rows())  # the user's permissions and scope are cached after the first call
@@ -333,6 +335,53 @@ def test_every_failing_cell_is_listed(caseworker, shicheng_village):
         "第5行 起始年月：无法识别的年月“2019-13”，应写作 2019-03",
     ]
     assert errors[4:] == ["第6行 姓名：请填写姓名"]
+
+
+def text_xlsx(data, headers=HEADERS):
+    """As xlsx(), but every text a text cell (as in a ledger whose columns are formatted as text,
+    or a file this system exported): "=…" arrives as the characters typed, not as a formula."""
+    values = [[r.get(h) for h in headers] for r in data]
+    buf = io.BytesIO(write_workbook(Sheet("花名册", [Column(h) for h in headers], values)))
+    buf.name = "花名册.xlsx"
+    return buf
+
+
+def test_names_a_spreadsheet_would_run_are_refused_with_row_and_column(caseworker, shicheng_village):
+    data = rows()
+    data[0]["姓名"] = '=HYPERLINK("http://x","y")'
+    data[1]["姓名"] = "+李秀英"
+    data[2]["姓名"] = "@黄小明"
+    data[3]["姓名"] = "-李四"
+    data[4]["姓名"] = "王五妹"
+
+    assert errors_of(caseworker, text_xlsx(data)) == [
+        "第2行 姓名：姓名不能以“=”开头（电子表格会把它当作公式）",
+        "第3行 姓名：姓名不能以“+”开头（电子表格会把它当作公式）",
+        "第4行 姓名：姓名不能以“@”开头（电子表格会把它当作公式）",
+        "第5行 姓名：姓名不能以“-”开头（电子表格会把它当作公式）",
+    ]
+
+
+def test_names_with_control_characters_or_digits_are_refused(caseworker, shicheng_village):
+    data = rows()
+    data[1]["姓名"] = "李秀\n英"
+    data[2]["姓名"] = "黄小明2"
+    data[4]["姓名"] = 12345  # a number cell
+
+    assert errors_of(caseworker, text_xlsx(data)) == [
+        "第3行 姓名：姓名不能包含换行、制表符等控制字符",
+        "第4行 姓名：姓名不能包含数字“2”",
+        "第6行 姓名：姓名不能包含数字“1”",
+    ]
+
+
+def test_a_minority_name_with_the_middle_dot_is_imported(caseworker, shicheng_village):
+    data = rows()
+    data[1]["姓名"] = "阿依古丽·买买提"
+
+    import_as(caseworker, text_xlsx(data))
+
+    assert Person.objects.filter(name="阿依古丽·买买提").exists()
 
 
 def test_a_duplicate_id_inside_the_file_is_refused(caseworker, shicheng_village):

@@ -5,6 +5,7 @@ their refusals as messages."""
 import datetime
 import io
 from decimal import Decimal
+from urllib.parse import quote
 
 import pytest
 from django.contrib.messages import get_messages
@@ -734,6 +735,8 @@ def test_notice_exports_xlsx_and_audits_it(caseworker, login, noticed, shicheng_
     response = _notice(login(caseworker), shicheng_village, fmt="xlsx")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    title = f"{shicheng_village.full_name}2019年03月最低生活保障对象公示.xlsx"
+    assert f"filename*=UTF-8''{quote(title, safe='')}" in response["Content-Disposition"]
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert rows[0][:4] == ("序号", "事项", "户主姓名", "身份证号")
     assert rows[1][1:4] == ("新增", "黄*明", mask_id_number(noticed.household.head.id_number))

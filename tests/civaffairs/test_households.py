@@ -111,6 +111,8 @@ FUTURE = make_id_number("445303", timezone.localdate() + datetime.timedelta(days
         ({"m-2-name": "王五"}, "请填写身份证号"),
         ({"head_name": ""}, "这个字段是必填项"),
         ({"income_per_capita": "-1"}, "确保该值大于或等于0"),
+        ({"head_name": "=HYPERLINK(1)"}, "姓名不能以“=”开头（电子表格会把它当作公式）"),
+        ({"m-1-name": "@黄小明"}, "第2名成员（@黄小明）：姓名不能以“@”开头"),
     ],
     ids=[
         "head checksum",
@@ -126,6 +128,8 @@ FUTURE = make_id_number("445303", timezone.localdate() + datetime.timedelta(days
         "member without number",
         "head without name",
         "negative income",
+        "head named as a formula",
+        "member named as a formula",
     ],
 )
 def test_it_refuses_bad_input_with_a_chinese_message_and_saves_nothing(

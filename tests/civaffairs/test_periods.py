@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from civaffairs.periods import InvalidPeriod, Period, add_months, months_between, parse_month
+from civaffairs.periods import InvalidPeriod, Period, add_months, describe_months, months_between, parse_month
 
 D = datetime.date
 
@@ -101,3 +101,25 @@ def test_parse_month_accepts_the_usual_spellings(value, expected):
 def test_parse_month_refuses_nonsense(value):
     with pytest.raises(InvalidPeriod):
         parse_month(value)
+
+
+@pytest.mark.parametrize(
+    ("months", "words"),
+    [
+        ([D(2019, 7, 1)], "2019年07月"),
+        ([D(2019, m, 1) for m in range(1, 7)], "2019年01月—2019年06月"),
+        ([D(2019, 1, 1), D(2019, 3, 1)], "2019年01月、03月"),
+        ([D(2019, 1, 1), D(2019, 2, 1)], "2019年01月、02月"),  # two in a row are listed
+        ([D(2019, 3, 1), D(2019, 1, 1), D(2019, 3, 1)], "2019年01月、03月"),  # any order, once each
+        ([D(2018, 11, 1), D(2018, 12, 1), D(2019, 1, 1)], "2018年11月—2019年01月"),
+        ([D(2018, 12, 1), D(2019, 2, 1)], "2018年12月、2019年02月"),
+        (
+            [D(2019, 1, 1), D(2019, 3, 1), D(2019, 4, 1), D(2019, 5, 1), D(2019, 7, 1)],
+            "2019年01月、2019年03月—2019年05月、07月",
+        ),
+        ([D(2019, 3, 15)], "2019年03月"),
+        ([], ""),
+    ],
+)
+def test_months_are_described_as_a_remark_says_them(months, words):
+    assert describe_months(months) == words
