@@ -16,6 +16,7 @@ from civaffairs import services as core_services
 from civaffairs.forms import apply_errors
 from civaffairs.home import register_panel
 from civaffairs.models import ApprovalStatus, Payroll, Person, Region, Request
+from civaffairs.money import format_money
 from civaffairs.selectors import households_for, payments_for, persons_for, regions_for, scope_of
 
 from . import exports, services
@@ -246,7 +247,7 @@ def case_correction(request, pk):
         except ValidationError as exc:
             messages.error(request, "更正失败：" + "；".join(exc.messages))
         else:
-            messages.success(request, f"已提交更正 {payroll.total} 元，待股长审批。")
+            messages.success(request, f"已提交更正 {format_money(payroll.total)} 元，待股长审批。")
             return redirect("assistance:payroll_detail", payroll.pk)
     else:
         messages.error(request, "更正失败：" + "；".join(" ".join(v) for v in form.errors.values()))
@@ -525,7 +526,8 @@ def standard_backpay(request, pk):
         messages.info(request, "按已发放的月份计算，没有需要补发的金额。")
         return redirect("assistance:standard_detail", s.pk)
     messages.success(
-        request, f"已生成提标补发 {payroll.line_count} 笔，合计 {payroll.total} 元，待股长审批。"
+        request,
+        f"已生成提标补发 {payroll.line_count} 笔，合计 {format_money(payroll.total)} 元，待股长审批。",
     )
     return redirect("assistance:payroll_detail", payroll.pk)
 
@@ -541,7 +543,8 @@ def standard_decide(request, pk):
     approve, (_, backpay) = outcome
     if backpay:
         messages.success(
-            request, f"标准已批准，生成提标补发 {backpay.line_count} 笔，合计 {backpay.total} 元，待审批。"
+            request,
+            f"标准已批准，生成提标补发 {backpay.line_count} 笔，合计 {format_money(backpay.total)} 元，待审批。",
         )
         return redirect("assistance:payroll_detail", backpay.pk)
     messages.success(request, "标准已批准。" if approve else "标准已驳回。")
@@ -582,7 +585,8 @@ def payroll_generate(request):
             messages.error(request, "生成失败：" + "；".join(exc.messages))
         else:
             messages.success(
-                request, f"已生成{payroll}：{payroll.line_count} 笔，合计 {payroll.total} 元，待股长审批。"
+                request,
+                f"已生成{payroll}：{payroll.line_count} 笔，合计 {format_money(payroll.total)} 元，待股长审批。",
             )
             return redirect("assistance:payroll_detail", payroll.pk)
     else:
