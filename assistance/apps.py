@@ -6,4 +6,5 @@ class AssistanceConfig(AppConfig):
     verbose_name = "社会救助"
 
     def ready(self):
-        from . import demo, figures  # noqa: F401  (registers the figures and the demo loader)
+        # Registers the figures, the demo loader and the audit log's name of a standard.
+        from . import demo, figures, labels  # noqa: F401

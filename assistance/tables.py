@@ -2,8 +2,9 @@ import django_tables2 as tables
 from django.urls import reverse
 
 from civaffairs.models import Case, PaymentLine, Payroll, Request, Standard
+from civaffairs.tables import MoneyColumn, PersonColumn
 
-from . import programs as P
+from .labels import case_category_label, standard_category_label
 
 
 def month_label(value):
@@ -43,9 +44,7 @@ class CaseTable(tables.Table):
         return person.masked_id
 
     def render_category(self, record):
-        return dict(P.CASE_CATEGORIES.get(record.program.code, [])).get(
-            record.category, record.category or "—"
-        )
+        return case_category_label(record.program.code, record.category) or "—"
 
     def render_start_month(self, value):
         return month_label(value)
@@ -63,6 +62,8 @@ class RequestTable(tables.Table):
         verbose_name="项目", accessor="case__program__name", order_by="case__program__order"
     )
     town = tables.Column(verbose_name="所属镇", accessor="case__town__name", order_by="case__town__code")
+    submitted_by = PersonColumn()
+    decided_by = PersonColumn()
 
     class Meta:
         model = Request
@@ -91,6 +92,10 @@ class StandardTable(tables.Table):
         verbose_name="编号", linkify=lambda record: reverse("assistance:standard_detail", args=[record.pk])
     )
     category = tables.Column(verbose_name="类别")
+    amount = MoneyColumn()
+    subsidy_level = MoneyColumn()
+    drafted_by = PersonColumn()
+    decided_by = PersonColumn()
 
     class Meta:
         model = Standard
@@ -111,13 +116,16 @@ class StandardTable(tables.Table):
         empty_text = "没有标准"
 
     def render_category(self, record):
-        return P.CATEGORY_LABELS.get((record.program.code, record.category), record.category)
+        return standard_category_label(record.program.code, record.category)
 
 
 class PayrollTable(tables.Table):
     id = tables.Column(
         verbose_name="编号", linkify=lambda record: reverse("assistance:payroll_detail", args=[record.pk])
     )
+    total = MoneyColumn()
+    created_by = PersonColumn()
+    decided_by = PersonColumn()
 
     class Meta:
         model = Payroll
@@ -147,6 +155,8 @@ class PaymentLineTable(tables.Table):
         orderable=False,
     )
     town = tables.Column(verbose_name="所属镇", order_by="town__code")
+    income = MoneyColumn()
+    amount = MoneyColumn()
 
     class Meta:
         model = PaymentLine

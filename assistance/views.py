@@ -17,6 +17,7 @@ from civaffairs import services as core_services
 from civaffairs.forms import apply_errors
 from civaffairs.home import register_panel
 from civaffairs.models import ApprovalStatus, Payroll, Person, Region, Request
+from civaffairs.money import format_money
 from civaffairs.selectors import households_for, payments_for, persons_for, regions_for, scope_of
 from civaffairs.spreadsheets import xlsx_response
 
@@ -254,7 +255,7 @@ def case_correction(request, pk):
         except ValidationError as exc:
             messages.error(request, "更正失败：" + "；".join(exc.messages))
         else:
-            messages.success(request, f"已提交更正 {payroll.total} 元，待股长审批。")
+            messages.success(request, f"已提交更正 {format_money(payroll.total)} 元，待股长审批。")
             return redirect("assistance:payroll_detail", payroll.pk)
     else:
         messages.error(request, "更正失败：" + "；".join(" ".join(v) for v in form.errors.values()))
@@ -533,7 +534,8 @@ def standard_backpay(request, pk):
         messages.info(request, "按已发放的月份计算，没有需要补发的金额。")
         return redirect("assistance:standard_detail", s.pk)
     messages.success(
-        request, f"已生成提标补发 {payroll.line_count} 笔，合计 {payroll.total} 元，待股长审批。"
+        request,
+        f"已生成提标补发 {payroll.line_count} 笔，合计 {format_money(payroll.total)} 元，待股长审批。",
     )
     return redirect("assistance:payroll_detail", payroll.pk)
 
@@ -592,7 +594,8 @@ def payroll_generate(request):
             messages.error(request, "生成失败：" + "；".join(exc.messages))
         else:
             messages.success(
-                request, f"已生成{payroll}：{payroll.line_count} 笔，合计 {payroll.total} 元，待股长审批。"
+                request,
+                f"已生成{payroll}：{payroll.line_count} 笔，合计 {format_money(payroll.total)} 元，待股长审批。",
             )
             return redirect("assistance:payroll_detail", payroll.pk)
     else:

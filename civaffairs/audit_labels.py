@@ -5,10 +5,19 @@ stays stable and searchable; the page shows these labels. Object types and field
 model's own verbose names, so no label is written twice; only codes that name no model or field
 are listed here. tests/civaffairs/test_audit_labels.py fails for an action code written anywhere
 without a label.
+
+Values read as on the other screens: choices by their labels, amounts as 1,996,160.00, and the
+rows a value refers to (所在村（居）：949, 项目：dibao, a module code) by their names — resolved for
+a whole page of events at once, one query per kind of row (References), never one per event.
 """
+
+from collections import defaultdict
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
+
+from .money import format_money
+from .names import person_name
 
 # Every action passed to civaffairs.audit.record, in the order of the work it records.
 ACTION_LABELS = {
@@ -83,7 +92,7 @@ KEY_LABELS = {
     "approved_by": "审批人",
     "status": "状态",
     "case_ids": "救助对象编号",
-    "case": "救助对象编号",
+    "case": "救助对象",
     "covered": "保障人员",
     "effective_month": "生效年月",
     "reason": "事由",
@@ -113,7 +122,38 @@ ACTION_KEYS = {
     "request.reject": _CASE_AFTER_DECISION,
     # The month being corrected, not the correction batch's own 发放年月.
     "payroll.correction": {"month": ("更正所属年月", None), "amount": ("更正金额（元）", None)},
+    # The imported cases' status (在保 when approved on import, 待审批 otherwise).
+    "roster.import": {"status": ("救助对象状态", "civaffairs.Case")},
 }
+
+
+# Keys that name a row but are no field of the event's object model: key → the row's model.
+KEY_REFERENCES = {
+    "program": "civaffairs.Program",  # roster.import records the program's code
+    "approved_by": "auth.User",  # roster.import records the approver's username
+    "case": "civaffairs.Case",  # payroll.correction records the case's id
+}
+# Rows recorded by a code rather than their id: model → the field holding that code.
+REFERENCE_CODES = {"civaffairs.Program": "code", "auth.User": "username"}
+# Keys whose value is an app's label (`{"module": "assistance"}`), shown as the app's name.
+MODULE_KEYS = {"module"}
+
+# How a referenced row reads: model → (function of the row, relations fetched with it so that
+# the function needs no query of its own). Other models read as str(row). Apps add their own
+# (assistance/labels.py names a standard with its category's label).
+_REFERENCE_NAMES = {}
+
+
+def register_reference_name(model_label, function, *, select_related=()):
+    _REFERENCE_NAMES[model_label] = (function, tuple(select_related))
+
+
+register_reference_name("auth.User", person_name)
+register_reference_name(
+    "civaffairs.Region", lambda region: region.full_name, select_related=("parent__parent__parent",)
+)
+register_reference_name("civaffairs.Household", str, select_related=("head",))
+register_reference_name("civaffairs.Case", str, select_related=("program", "household__head", "person"))
 
 
 def action_label(code):
@@ -159,14 +199,91 @@ def key_label(object_type, key, action=""):
     return KEY_LABELS.get(key, key)
 
 
-def value_label(object_type, key, value, action=""):
-    """A recorded value as shown: a choice by its label, yes/no in Chinese, nothing as a dash."""
+def reference_model(object_type, key, action=""):
+    """The model of the row a `changes` key refers to ("civaffairs.Region" for a person's
+    region), or None for a plain value."""
+    if key in ACTION_KEYS.get(action, {}):
+        return None
+    field = _field(object_type, key)
+    if field is not None:
+        if (field.many_to_one or field.one_to_one) and field.related_model is not None:
+            return field.related_model._meta.label
+        return None
+    return KEY_REFERENCES.get(key)
+
+
+def _lookup(model_label, value):
+    """(field, value) that finds the referenced row: its id, or its code where one is recorded."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return ("pk", value)
+    if isinstance(value, str) and value and model_label in REFERENCE_CODES:
+        return (REFERENCE_CODES[model_label], value)
+    return None
+
+
+def _pair(key, change):
+    return isinstance(change, list) and len(change) == 2 and key not in LIST_KEYS
+
+
+class References:
+    """The names of the rows a page of audit events refers to, fetched at once: one query per
+    model referred to (regions, programs, users, …), whatever the number of events."""
+
+    def __init__(self, events=()):
+        wanted = defaultdict(set)
+        for event in events:
+            if event.object_type == "auth.User" and event.object_id.isdigit():
+                wanted["auth.User", "pk"].add(int(event.object_id))
+            for key, change in (event.changes or {}).items():
+                model = reference_model(event.object_type, key, event.action)
+                if model is None:
+                    continue
+                for value in change if _pair(key, change) else [change]:
+                    found = _lookup(model, value)
+                    if found is not None:
+                        wanted[model, found[0]].add(found[1])
+        self._names = {}
+        for (model_label, field), values in wanted.items():
+            model = apps.get_model(model_label)
+            function, related = _REFERENCE_NAMES.get(model_label, (str, ()))
+            rows = model._default_manager.select_related(*related).filter(**{f"{field}__in": values})
+            for row in rows:
+                self._names[model_label, field, getattr(row, field)] = function(row)
+
+    def name(self, model_label, value):
+        """The referenced row's name; None when the value refers to no row fetched."""
+        found = _lookup(model_label, value)
+        if found is None:
+            return None
+        return self._names.get((model_label, *found))
+
+
+def _is_money(object_type, key, action):
+    # Every amount's label names its unit: 合计金额（元）, 标准（元）, 补差水平（元/人/月）.
+    return "（元" in key_label(object_type, key, action)
+
+
+def value_label(object_type, key, value, action="", references=None):
+    """A recorded value as shown: a choice by its label, yes/no in Chinese, nothing as a dash,
+    an amount as 1,234.50, a module by its name, a row by its name (given the page's references)."""
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, list):
-        return "、".join(str(value_label(object_type, key, v, action)) for v in value)
+        return "、".join(str(value_label(object_type, key, v, action, references)) for v in value)
+    if key in MODULE_KEYS and isinstance(value, str) and apps.is_installed(value):
+        return str(apps.get_app_config(value).verbose_name)
+    model = reference_model(object_type, key, action)
+    if model is not None and references is not None:
+        name = references.name(model, value)
+        if name is not None:
+            return name
+    if _is_money(object_type, key, action):
+        try:
+            return format_money(value)
+        except ValueError:
+            return value
     if key in ACTION_KEYS.get(action, {}):
         object_type = ACTION_KEYS[action][key][1]
     field = _field(object_type, key)
@@ -175,14 +292,15 @@ def value_label(object_type, key, value, action=""):
     return value
 
 
-def describe_changes(action, object_type, changes):
-    """[(label, before, after)] for a [before, after] pair, [(label, value, None)] otherwise."""
+def describe_changes(action, object_type, changes, references=None):
+    """[(label, before, after)] for a [before, after] pair, [(label, value, None)] otherwise.
+    references: the page's References, so that ids and codes of rows read as their names."""
     rows = []
     for key, change in (changes or {}).items():
         label = key_label(object_type, key, action)
-        if isinstance(change, list) and len(change) == 2 and key not in LIST_KEYS:
-            before, after = (value_label(object_type, key, v, action) for v in change)
+        if _pair(key, change):
+            before, after = (value_label(object_type, key, v, action, references) for v in change)
             rows.append((label, before, after))
         else:
-            rows.append((label, value_label(object_type, key, change, action), None))
+            rows.append((label, value_label(object_type, key, change, action, references), None))
     return rows

@@ -47,17 +47,19 @@ NATURAL_VILLAGES = 1178
 _SYLLABLES = "东西南北上下新旧大小石岭塘坑田垌围岗山水江河洞坪坡湾"
 _SUFFIX = "村"
 
+# Screens name people (civaffairs/names.py: family name first, 李明); the role, town and section
+# show beside the name in the page header, so the name holds no title.
 USERS = [
-    # username, full name, role, town name or None, section or ""
-    ("shicheng", "石城镇经办人 李明", "经办人", "石城镇", ""),
-    ("liudu", "六都镇经办人 陈芳", "经办人", "六都镇", ""),
-    ("jiuzhu", "社会救助股经办人 黄伟", "经办人", None, Section.ASSISTANCE),
-    ("chief_assist", "社会救助股股长 张强", "股长", None, Section.ASSISTANCE),
-    ("chief_welfare", "社会福利和社会事务股股长 刘洋", "股长", None, Section.WELFARE),
-    ("chief_grassroots", "基层政权和社区建设股股长 杨帆", "股长", None, Section.GRASSROOTS),
-    ("director", "局长 陆德良", "局长", None, ""),
-    ("auditor", "审计员 周敏", "审计员", None, ""),
-    ("admin", "系统管理员 吴涛", "系统管理员", None, ""),
+    # username, family name, given name, role, town name or None, section or ""
+    ("shicheng", "李", "明", "经办人", "石城镇", ""),
+    ("liudu", "陈", "芳", "经办人", "六都镇", ""),
+    ("jiuzhu", "黄", "伟", "经办人", None, Section.ASSISTANCE),
+    ("chief_assist", "张", "强", "股长", None, Section.ASSISTANCE),
+    ("chief_welfare", "刘", "洋", "股长", None, Section.WELFARE),
+    ("chief_grassroots", "杨", "帆", "股长", None, Section.GRASSROOTS),
+    ("director", "陆", "德良", "局长", None, ""),
+    ("auditor", "周", "敏", "审计员", None, ""),
+    ("admin", "吴", "涛", "系统管理员", None, ""),
 ]
 
 
@@ -134,11 +136,11 @@ def load_regions(stdout=None):
 @register_loader(20)
 def load_users(stdout=None):
     towns = {t.name: t for t in Region.objects.filter(level=Region.Level.TOWN)}
-    for username, full_name, role, town_name, section in USERS:
+    for username, family_name, given_name, role, town_name, section in USERS:
         user, created = User.objects.get_or_create(username=username)
         if created:
             user.set_password(DEMO_PASSWORD)
-        user.first_name = full_name
+        user.last_name, user.first_name = family_name, given_name
         user.is_staff = role == "系统管理员"
         user.save()
         user.groups.set([Group.objects.get(name=role)])

@@ -11,7 +11,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, DecimalField, Q, Value
 
-from .models import Region
+from .models import ApprovalStatus, Region
+from .money import format_money
 
 MONEY = "money"
 COUNT = "count"
@@ -70,6 +71,19 @@ def to_json_value(key, value):
     if unit in (RATE, PERCENT) and isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else str(value)
     return value
+
+
+def display_value(key, value):
+    """A figure as the figures page shows it: money as 1,996,160.00, a status by its label, the
+    rest as in JSON. (JSON, the command and the XLSX keep plain numbers.)"""
+    unit = _REGISTRY[key].unit
+    if value is None:
+        return None
+    if unit == MONEY:
+        return format_money(value)
+    if unit == STATUS:
+        return dict(ApprovalStatus.choices).get(value, value)
+    return to_json_value(key, value)
 
 
 def wan_yuan(amount):

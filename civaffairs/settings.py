@@ -122,6 +122,9 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
 FORMAT_MODULE_PATH = ["civaffairs.formats"]
+# Ids, years and counts are never grouped; amounts are, explicitly, by civaffairs/money.py
+# (1,996,160.00), which does not depend on this setting.
+USE_THOUSAND_SEPARATOR = False
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -3,8 +3,28 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from .audit_labels import action_label, describe_changes, object_type_label
+from .audit_labels import References, action_label, describe_changes, object_type_label
 from .models import AuditEvent, Household, Person
+from .money import format_money
+from .names import person_name
+
+
+class MoneyColumn(tables.Column):
+    """An amount as every screen shows it: 1,996,160.00 (civaffairs/money.py)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("attrs", {"td": {"class": "money"}})
+        super().__init__(*args, **kwargs)
+
+    def render(self, value):
+        return format_money(value)
+
+
+class PersonColumn(tables.Column):
+    """A user by name, 陈志明, not by username (civaffairs/names.py); fetch it with select_related."""
+
+    def render(self, value):
+        return person_name(value)
 
 
 class PersonTable(tables.Table):
@@ -30,6 +50,7 @@ class HouseholdTable(tables.Table):
         verbose_name="户主身份证号", accessor="head__masked_id", order_by="head__id_number"
     )
     member_count = tables.Column(verbose_name="在册人数", orderable=True)
+    income_per_capita = MoneyColumn()
 
     class Meta:
         model = Household
@@ -39,6 +60,9 @@ class HouseholdTable(tables.Table):
 
 
 class AuditTable(tables.Table):
+    # Who acted, by name; the account is what the filter asks for. An event without an account
+    # (a failed login) keeps the username that was typed.
+    actor_name = tables.Column(verbose_name="操作人")
     changes = tables.Column(verbose_name="变更内容", orderable=False)
 
     class Meta:
@@ -46,6 +70,22 @@ class AuditTable(tables.Table):
         fields = ["at", "actor_name", "action", "object_type", "object_repr", "changes", "address"]
         attrs = {"class": "list"}
         empty_text = "没有符合条件的记录"
+
+    _references = None
+
+    def references(self):
+        """The names the shown page's events refer to, fetched once for the page."""
+        if self._references is None:
+            self._references = References(row.record for row in self.paginated_rows)
+        return self._references
+
+    def render_actor_name(self, value, record):
+        return person_name(record.actor) if record.actor_id else value
+
+    def render_object_repr(self, value, record):
+        if record.object_type == "auth.User" and record.object_id.isdigit():
+            return self.references().name("auth.User", int(record.object_id)) or value
+        return value
 
     # The log stores codes; the page shows them in Chinese (civaffairs/audit_labels.py).
     def render_action(self, value):
@@ -55,7 +95,7 @@ class AuditTable(tables.Table):
         return object_type_label(value)
 
     def render_changes(self, value, record):
-        rows = describe_changes(record.action, record.object_type, value)
+        rows = describe_changes(record.action, record.object_type, value, self.references())
         if not rows:
             return "—"
         return format_html_join(

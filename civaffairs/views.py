@@ -301,8 +301,8 @@ def audit_log(request):
 def figures_page(request):
     """Every registered figure for a period and (optionally) a town; a town caseworker sees the
     own town's. The same numbers as `manage.py figures` and the summary documents."""
-    from .figures import STATUS, compute, specs, to_json_value
-    from .models import ApprovalStatus, Region
+    from .figures import compute, display_value, specs
+    from .models import Region
     from .periods import InvalidPeriod, Period
 
     towns = Region.objects.filter(level=Region.Level.TOWN).order_by("code")
@@ -318,13 +318,8 @@ def figures_page(request):
         error = str(exc)
     else:
         all_specs = specs()
-        statuses = dict(ApprovalStatus.choices)
         rows = [
-            (
-                key,
-                all_specs[key].label,
-                statuses.get(value, value) if all_specs[key].unit == STATUS else to_json_value(key, value),
-            )
+            (key, all_specs[key].label, display_value(key, value))
             for key, value in compute(period, region).items()
         ]
     return render(

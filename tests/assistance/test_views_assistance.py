@@ -569,7 +569,7 @@ def test_the_section_generates_a_payroll(district_worker, login, payable):
         2,
         Decimal("1250.00"),
     )
-    assert "2 笔，合计 1250.00 元" in messages_of(response)[0]
+    assert "2 笔，合计 1,250.00 元" in messages_of(response)[0]
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,11 @@ import re
 
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from civaffairs import audit
+from civaffairs import audit, services
 from civaffairs.audit_labels import (
     ACTION_LABELS,
     describe_changes,
@@ -17,7 +19,8 @@ from civaffairs.audit_labels import (
     object_type_label,
     value_label,
 )
-from tests.factories import HouseholdFactory
+from civaffairs.roles import CASEWORKER
+from tests.factories import HouseholdFactory, id_number_for, make_user, village
 
 APPS = ["civaffairs", "assistance", "welfare", "grassroots", "reports"]
 
@@ -214,3 +217,135 @@ def test_an_action_not_offered_is_refused_by_the_form(auditor, login, logged):
     response = login(auditor).get(reverse("audit_log"), {"action": "payroll."})
     assert response.status_code == 200
     assert response.context["filter"].form.errors["action"]
+
+
+# --- names, not ids, codes or usernames ------------------------------------------------------------
+
+
+@pytest.fixture
+def chen(shicheng):
+    """石城镇经办人 陈志明 (account shicheng)."""
+    return make_user(CASEWORKER, town=shicheng, username="shicheng", last_name="陈", first_name="志明")
+
+
+def moved(actor, household, to):
+    household.refresh_from_db()
+    return services.update_household(
+        actor=actor, household=household, expected_version=household.version, region=to
+    )
+
+
+def test_the_page_shows_the_village_moved_to_by_name_not_by_id(auditor, login, chen, shicheng_village):
+    household = HouseholdFactory(region=shicheng_village)
+    wuxing = village("石城镇", name="五星村")
+    moved(chen, household, wuxing)
+    response = login(auditor).get(reverse("audit_log"), {"action": "household.update"})
+    [row] = response.context["table"].rows
+    assert str(row.get_cell("changes")) == "所在村（居）：石城镇上洞村 → 石城镇五星村"
+    text = response.content.decode()
+    assert f"所在村（居）：{shicheng_village.pk}" not in text
+    assert f"→ {wuxing.pk}<" not in text
+
+
+def test_a_new_persons_village_is_named(auditor, login, chen, shicheng_village):
+    services.create_person(actor=chen, name="王五", id_number=id_number_for(7), region=shicheng_village)
+    response = login(auditor).get(reverse("audit_log"), {"action": "person.create"})
+    [row] = response.context["table"].rows
+    assert "户籍地：石城镇上洞村" in str(row.get_cell("changes"))
+
+
+def test_the_page_names_who_acted_not_the_account(auditor, login, chen, shicheng_village):
+    moved(chen, HouseholdFactory(region=shicheng_village), village("石城镇"))
+    response = login(auditor).get(reverse("audit_log"), {"action": "household.update"})
+    [row] = response.context["table"].rows
+    assert row.get_cell("actor_name") == "陈志明"
+    assert "<th" in response.content.decode() and ">操作人<" in response.content.decode()
+    assert ">shicheng<" not in response.content.decode()
+
+
+def test_an_event_without_an_account_keeps_the_name_typed(auditor, login, db):
+    audit.record("nosuchuser", "login_failed", None, {}, object_type="auth.User", object_repr="nosuchuser")
+    [row] = login(auditor).get(reverse("audit_log"), {"action": "login_failed"}).context["table"].rows
+    assert row.get_cell("actor_name") == "nosuchuser"
+
+
+def test_an_account_changed_is_named_by_its_holder(auditor, login, sysadmin, chen):
+    audit.record(sysadmin, "account.change", chen, {"is_active": [True, False]})
+    scope = chen.scope
+    audit.record(sysadmin, "account.scope", scope, {"user": "shicheng", "town": "石城镇"})
+    response = login(auditor).get(reverse("audit_log"))
+    rows = {row.record.action: row for row in response.context["table"].rows}
+    assert rows["account.change"].get_cell("object_repr") == "陈志明"
+    assert "账号：陈志明" in str(rows["account.scope"].get_cell("changes"))
+
+
+def test_a_module_code_is_shown_by_the_modules_name(auditor, login, chen):
+    audit.record(
+        chen, "demo.load", None, {"module": "assistance"}, object_type="demo", object_repr="演示数据"
+    )
+    [row] = login(auditor).get(reverse("audit_log"), {"action": "demo.load"}).context["table"].rows
+    assert str(row.get_cell("changes")) == "模块：社会救助"
+
+
+def test_amounts_in_the_changes_read_with_separators(auditor, login, chen):
+    audit.record(
+        chen,
+        "payroll.generate",
+        None,
+        {"lines": 1, "total": "1996160.000000000000"},
+        object_type="civaffairs.Payroll",
+        object_repr="名册",
+    )
+    [row] = login(auditor).get(reverse("audit_log"), {"action": "payroll.generate"}).context["table"].rows
+    assert str(row.get_cell("changes")) == "明细笔数：1<br>合计（元）：1,996,160.00"
+
+
+def test_the_roster_import_names_its_program_approver_and_status(auditor, login, chen, chief):
+    chief.last_name, chief.first_name = "张", "强"
+    chief.save()
+    audit.record(
+        chen,
+        "roster.import",
+        None,
+        {"file": "花名册.xlsx", "program": "dibao", "approved_by": "chief_assist", "status": "active"},
+        object_type="roster",
+    )
+    [row] = login(auditor).get(reverse("audit_log"), {"action": "roster.import"}).context["table"].rows
+    changes = str(row.get_cell("changes"))
+    assert "项目：最低生活保障（低保）" in changes
+    assert "审批人：张强" in changes
+    assert "救助对象状态：在保" in changes
+    assert "dibao" not in changes and "chief_assist" not in changes and "active" not in changes
+
+
+def events_page_queries(client):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("audit_log"))
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+_numbers = itertools.count(100)
+
+
+def add_events(n, actor, sysadmin):
+    """n household moves to new villages, n new persons, n account changes: ids of three kinds."""
+    for _ in range(n):
+        household = HouseholdFactory(region=village("石城镇"))
+        moved(actor, household, village("石城镇"))
+        services.create_person(
+            actor=actor, name="王五", id_number=id_number_for(next(_numbers)), region=village("石城镇")
+        )
+        audit.record(
+            sysadmin, "account.change", make_user(CASEWORKER, town="石城镇"), {"is_active": [True, False]}
+        )
+
+
+def test_naming_the_rows_of_a_page_costs_the_same_queries_for_3_events_as_for_25(
+    auditor, login, chen, sysadmin
+):
+    client = login(auditor)
+    add_events(1, chen, sysadmin)
+    small = events_page_queries(client)
+    add_events(8, chen, sysadmin)
+    assert events_page_queries(client) == small

@@ -1,0 +1,37 @@
+"""Money as every screen shows it: 1,996,160.00 — thousands separators, two decimals, -1,234.50.
+
+One function, used by the `money` template filter (civaffairs/templatetags/display.py), the
+tables' MoneyColumn (civaffairs/tables.py), the audit log and the views' messages. It does not
+go through Django's localisation: USE_THOUSAND_SEPARATOR stays off (ids, years and counts are
+not grouped), so the grouping here is explicit and the same whatever the settings.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+CENT = Decimal("0.01")
+
+
+def to_decimal(value):
+    """Decimal of an amount: Decimal, int, float (by its shortest repr) or a numeric string.
+
+    SQLite's aggregates come back as Decimal('1996160.000000000000'); JSON keeps amounts as
+    strings ("320.50"). Anything else — None, bool, text, NaN — is a ValueError."""
+    if isinstance(value, bool) or value is None:
+        raise ValueError(f"not an amount: {value!r}")
+    if isinstance(value, float):
+        value = repr(value)
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f"not an amount: {value!r}") from None
+    if not amount.is_finite():
+        raise ValueError(f"not an amount: {value!r}")
+    return amount
+
+
+def format_money(value):
+    """1996160.000000000000 → '1,996,160.00'; -1234.5 → '-1,234.50'; 0.005 → '0.01' (half up)."""
+    amount = to_decimal(value).quantize(CENT, ROUND_HALF_UP)
+    if amount.is_zero():
+        amount = abs(amount)  # -0.001 rounds to 0.00, not -0.00
+    return f"{amount:,.2f}"
