@@ -1,7 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from civaffairs.forms import HouseholdRegistrationForm
+from civaffairs.forms import HouseholdRegistrationForm, income_field
 from civaffairs.models import Institution, Program
 from civaffairs.periods import InvalidPeriod, parse_month
 
@@ -37,9 +37,7 @@ class DibaoApplicationForm(HouseholdRegistrationForm):
 
 
 class ExistingHouseholdApplicationForm(forms.Form):
-    income_per_capita = forms.DecimalField(
-        label="家庭月人均收入（元）", min_value=0, max_digits=10, decimal_places=2
-    )
+    income_per_capita = income_field()
     covered = forms.MultipleChoiceField(label="保障人员", widget=forms.CheckboxSelectMultiple)
     category = forms.ChoiceField(label="复核类别", choices=P.CASE_CATEGORIES[P.DIBAO])
     start_month = MonthField(label="起始年月")
@@ -52,7 +50,9 @@ class ExistingHouseholdApplicationForm(forms.Form):
             (str(m.person_id), f"{m.person.name}（{m.get_relation_display()}）") for m in members
         ]
         self.fields["covered"].initial = [str(m.person_id) for m in members]
-        self.fields["income_per_capita"].initial = household.income_per_capita
+        # Shown, not prefilled: the application is assessed on the income as checked now, and a
+        # recorded 0 (the model's default) must not pass unnoticed.
+        self.fields["income_per_capita"].help_text = f"登记的收入：{household.income_per_capita} 元"
 
 
 class PersonApplicationForm(forms.Form):

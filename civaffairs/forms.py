@@ -1,9 +1,15 @@
+from dal import autocomplete
 from django import forms
 from django.core.exceptions import ValidationError
 
 from .idnumber import InvalidIdNumber, parse_id_number
 from .models import Area, Household, Person, Region, Relation
-from .selectors import regions_for
+from .selectors import villages_for
+
+INCOME_REQUIRED = "请填写家庭月人均收入"
+RELATION_REQUIRED = "请选择与户主关系"
+# No relation is preselected: a forgotten choice must be an error, not a silent 配偶.
+RELATION_CHOICES = [("", "请选择")] + [c for c in Relation.choices if c[0] != Relation.HEAD]
 
 
 def apply_errors(form, exc):
@@ -14,15 +20,63 @@ def apply_errors(form, exc):
             form.add_error(field if field in form.fields else None, message)
 
 
+def region_label(region):
+    """石城镇·新水村, 石城镇·上洞村·某自然村: the town always shows, since village names repeat
+    across towns (新水村 is in two). Needs `parent` and `town` selected with the region."""
+    names = [region.name]
+    if region.level == Region.Level.NATURAL and region.parent_id:
+        names.insert(0, region.parent.name)
+    if region.town_id and region.town_id != region.pk:
+        names.insert(0, region.town.name)
+    return "·".join(names)
+
+
 class RegionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.full_name}（{obj.code}）"
+        return region_label(obj)
+
+
+class VillageSelect(autocomplete.ModelSelect2):
+    """A searchable picker over `village_autocomplete`: the page carries only the chosen option,
+    not the district's 1,292 villages and natural villages."""
+
+    def __init__(self, **kwargs):
+        attrs = {
+            "data-placeholder": "输入村名或镇名搜索",
+            "data-minimum-input-length": 0,
+            "data-width": "24em",
+            **kwargs.pop("attrs", {}),
+        }
+        super().__init__(url="village_autocomplete", attrs=attrs, **kwargs)
+
+    @property
+    def media(self):
+        # django-autocomplete-light 5 leaves jQuery to the page; Django's admin ships one, served
+        # from our own static files (no CDN, nothing inline).
+        return forms.Media(js=["admin/js/vendor/jquery/jquery.js"]) + super().media
 
 
 def village_field(user, label="所在村（居）"):
-    qs = regions_for(user).filter(level__in=[Region.Level.VILLAGE, Region.Level.NATURAL]).order_by("code")
     return RegionChoiceField(
-        queryset=qs, label=label, error_messages={"invalid_choice": "未知的村（居），请从列表中选择"}
+        queryset=villages_for(user),
+        label=label,
+        widget=VillageSelect(),
+        error_messages={
+            "required": "请选择村（居）",
+            "invalid_choice": "未知的村（居），请从列表中选择",
+        },
+    )
+
+
+def income_field():
+    """家庭月人均收入 without a default: a field left empty is an error, never 0 (the model's
+    default of 0 must not decide an application)."""
+    return forms.DecimalField(
+        label=Household._meta.get_field("income_per_capita").verbose_name,
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
+        error_messages={"required": INCOME_REQUIRED},
     )
 
 
@@ -83,9 +137,15 @@ class HouseholdForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region"] = village_field(user)
+        # Required, and not prefilled with the model's default of 0 on a new household.
+        income = self.fields["income_per_capita"]
+        income.required, income.initial = True, None
+        income.error_messages["required"] = INCOME_REQUIRED
         if self.instance.pk:
             self.fields["region"].initial = self.instance.region_id
             self.fields["version"].initial = self.instance.version
+        else:
+            self.initial.pop("income_per_capita", None)
 
     def clean_income_per_capita(self):
         value = self.cleaned_data["income_per_capita"]
@@ -100,14 +160,14 @@ class HouseholdForm(forms.ModelForm):
 class MemberRowForm(forms.Form):
     name = forms.CharField(label="姓名", max_length=50, required=False)
     id_number = IdNumberField(required=False)
-    relation = forms.ChoiceField(
-        label="与户主关系", choices=[c for c in Relation.choices if c[0] != Relation.HEAD], required=False
-    )
+    relation = forms.ChoiceField(label="与户主关系", choices=RELATION_CHOICES, required=False)
 
     def clean(self):
         data = super().clean()
         if data.get("name") and not data.get("id_number") and "id_number" not in self.errors:
             self.add_error("id_number", "请填写身份证号")
+        if data.get("name") and not data.get("relation") and "relation" not in self.errors:
+            self.add_error("relation", RELATION_REQUIRED)
         if data.get("id_number") and not data.get("name"):
             self.add_error("name", "请填写姓名")
         return data
@@ -119,7 +179,7 @@ MemberFormSet = forms.formset_factory(MemberRowForm, extra=4, max_num=20)
 def members_of(formset):
     """The filled member rows of a valid MemberFormSet, as register_household wants them."""
     return [
-        {"name": r["name"], "id_number": r["id_number"], "relation": r["relation"] or Relation.OTHER}
+        {"name": r["name"], "id_number": r["id_number"], "relation": r["relation"]}
         for r in formset.cleaned_data
         if r.get("name")
     ]
@@ -130,9 +190,7 @@ class HouseholdRegistrationForm(forms.Form):
     head_id_number = IdNumberField(label="户主身份证号")
     region = forms.ModelChoiceField(queryset=Region.objects.none())
     area = forms.ChoiceField(label="城乡类别", choices=Area.choices)
-    income_per_capita = forms.DecimalField(
-        label="家庭月人均收入（元）", min_value=0, max_digits=10, decimal_places=2, initial=0
-    )
+    income_per_capita = income_field()
     bank_name = forms.CharField(label="开户银行", max_length=50, required=False)
     bank_account = forms.CharField(label="银行账号", max_length=32, required=False)
 
@@ -158,7 +216,7 @@ class AddMemberForm(forms.Form):
     name = forms.CharField(label="姓名", max_length=50)
     id_number = IdNumberField()
     relation = forms.ChoiceField(
-        label="与户主关系", choices=[c for c in Relation.choices if c[0] != Relation.HEAD]
+        label="与户主关系", choices=RELATION_CHOICES, error_messages={"required": RELATION_REQUIRED}
     )
     joined_on = forms.DateField(label="加入日期", widget=forms.DateInput(attrs={"type": "date"}))
 

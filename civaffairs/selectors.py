@@ -109,6 +109,11 @@ def regions_for(user):
     return qs
 
 
+def villages_for(user):
+    """Villages and natural villages a user may pick for a person or household, town by town."""
+    return regions_for(user).filter(level__in=[Region.Level.VILLAGE, Region.Level.NATURAL]).order_by("code")
+
+
 def audit_events_for(user):
     if not user.is_authenticated or not user.has_perm("civaffairs.view_auditevent"):
         return AuditEvent.objects.none()

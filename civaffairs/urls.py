@@ -25,6 +25,7 @@ urlpatterns = [
         views.household_remove_member,
         name="household_remove_member",
     ),
+    path("villages/autocomplete/", views.village_autocomplete, name="village_autocomplete"),
     path("audit/", views.audit_log, name="audit_log"),
     path("figures/", views.figures_page, name="figures"),
     path("assistance/", include("assistance.urls")),

@@ -1,3 +1,6 @@
+from itertools import groupby
+
+from dal import autocomplete
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +20,7 @@ from .forms import (
     PersonForm,
     RemoveMemberForm,
     apply_errors,
+    region_label,
 )
 from .home import panels_for
 from .models import Coverage
@@ -29,6 +33,7 @@ from .selectors import (
     payments_for,
     persons_for,
     user_town,
+    villages_for,
 )
 from .tables import AuditTable, HouseholdTable, PersonTable
 
@@ -286,6 +291,36 @@ def household_remove_member(request, pk, member_pk):
     else:
         messages.error(request, "移出失败：请填写有效的离开日期")
     return redirect("household_detail", household.pk)
+
+
+class VillageAutocomplete(autocomplete.Select2QuerySetView):
+    """The village picker's choices: the villages and natural villages the user may pick, found by
+    their own, their village's or their town's name ("石城 新水": every word must match one), listed
+    under their town."""
+
+    http_method_allowed = ("GET",)
+    search_fields = ["name", "parent__name", "town__name"]
+    split_words = "and"
+    paginate_by = 20
+
+    def get_queryset(self):
+        return self.get_search_results(villages_for(self.request.user), self.q)
+
+    def get_result_label(self, result):
+        return region_label(result)
+
+    def get_results(self, context):
+        # Code order keeps each town's villages together: one Select2 group per town.
+        results_of = super().get_results
+        return [
+            {"text": town.name, "children": results_of({"object_list": rows})}
+            for town, rows in groupby(context["object_list"], key=lambda region: region.town)
+        ]
+
+
+village_autocomplete = login_required(
+    permission_required("civaffairs.view_person", raise_exception=True)(VillageAutocomplete.as_view())
+)
 
 
 @login_required

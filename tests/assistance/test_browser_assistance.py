@@ -15,16 +15,9 @@ from civaffairs.models import ApprovalStatus, Area, Case, Payroll, Program, Sect
 from civaffairs.periods import add_months, month_start
 from civaffairs.roles import CASEWORKER, CHIEF
 from civaffairs.services import register_household
+from tests.browser import CHROMIUM_ARGS, pick_village
 from tests.factories import TEST_PASSWORD, make_user, village
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
@@ -74,7 +67,7 @@ def test_a_caseworker_enrols_a_rural_household_and_the_chief_approves_it(live_se
         expect(page.locator("h1")).to_have_text("低保申请（新家庭）")
         page.fill("#id_head_name", "梁大华")
         page.fill("#id_head_id_number", head)
-        page.select_option("#id_region", str(place.pk))
+        pick_village(page, "id_region", "五星", "石城镇·五星村")
         page.select_option("#id_area", "rural")
         page.fill("#id_income_per_capita", "210")
         page.select_option("#id_category", "B")
@@ -106,6 +99,7 @@ def test_a_caseworker_enrols_a_rural_household_and_the_chief_approves_it(live_se
     case = Case.objects.get(household__head__id_number=head)
     assert case.status == Case.Status.ACTIVE
     assert case.area == Area.RURAL
+    assert case.household.region == place
     assert case.start_month == datetime.date(2019, 7, 1)
     assert case.coverages.count() == 3
     assert case.requests.get().decided_by == staff["chief"]

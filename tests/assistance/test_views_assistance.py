@@ -211,6 +211,73 @@ def test_apply_dibao_refuses_another_towns_village(caseworker, login, liudu_vill
     assert not Household.objects.exists()
 
 
+def test_apply_dibao_presets_no_income(caseworker, login):
+    form = login(caseworker).get(reverse("assistance:apply_dibao")).context["form"]
+    assert form["income_per_capita"].value() is None
+
+
+def test_apply_dibao_without_income_says_so_and_creates_nothing(caseworker, login, shicheng_village):
+    response = login(caseworker).post(
+        reverse("assistance:apply_dibao"), _dibao_post(shicheng_village, income_per_capita="")
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["income_per_capita"] == ["请填写家庭月人均收入"]
+    assert not Person.objects.exists() and not Household.objects.exists() and not Request.objects.exists()
+
+
+def test_apply_dibao_without_a_members_relation_creates_nothing(caseworker, login, shicheng_village):
+    response = login(caseworker).post(
+        reverse("assistance:apply_dibao"), _dibao_post(shicheng_village, **{"m-1-relation": ""})
+    )
+    assert response.status_code == 200
+    assert response.context["formset"].forms[1].errors == {"relation": ["请选择与户主关系"]}
+    assert not Person.objects.exists() and not Household.objects.exists() and not Request.objects.exists()
+
+
+# --- apply_household: an application for a registered household ----------------------------------
+
+
+def _household_post(household, **overrides):
+    data = {
+        "income_per_capita": "180.00",
+        "covered": [str(p.pk) for p in members(household)],
+        "category": "A",
+        "start_month": "2019-03",
+        "reason": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_apply_household_shows_the_recorded_income_without_presetting_it(
+    caseworker, login, shicheng_household
+):
+    response = login(caseworker).get(reverse("assistance:apply_household", args=[shicheng_household.pk]))
+    assert response.context["form"]["income_per_capita"].value() is None
+    assert "登记的收入：200.00 元" in response.content.decode()
+
+
+def test_apply_household_without_income_says_so_and_submits_nothing(caseworker, login, shicheng_household):
+    response = login(caseworker).post(
+        reverse("assistance:apply_household", args=[shicheng_household.pk]),
+        _household_post(shicheng_household, income_per_capita=""),
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["income_per_capita"] == ["请填写家庭月人均收入"]
+    assert not Request.objects.exists() and not Case.objects.exists()
+
+
+def test_apply_household_submits_with_the_income_entered(caseworker, login, shicheng_household):
+    response = login(caseworker).post(
+        reverse("assistance:apply_household", args=[shicheng_household.pk]),
+        _household_post(shicheng_household),
+    )
+    request = Request.objects.get()
+    assert response["Location"] == reverse("assistance:request_detail", args=[request.pk])
+    shicheng_household.refresh_from_db()
+    assert shicheng_household.income_per_capita == Decimal("180.00")
+
+
 # --- apply_person: temporary relief ------------------------------------------------------------------
 
 

@@ -1,43 +1,20 @@
 """A 石城镇 caseworker registers a household in real Chromium (Debian's, driven by Playwright)."""
 
-import contextlib
 import datetime
 import re
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from civaffairs.idnumber import make_id_number
 from civaffairs.models import Household
 from civaffairs.roles import CASEWORKER
+from tests.browser import chromium_page, offered, pick_village
 from tests.factories import TEST_PASSWORD, make_user, village
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 HEAD = ("黄大明", make_id_number("445303", datetime.date(1970, 5, 1), 11))
 SPOUSE = ("李秀英", make_id_number("445323", datetime.date(1972, 8, 9), 22))
 CHILD = ("黄小明", make_id_number("445303", datetime.date(2005, 3, 3), 31))
-
-
-@contextlib.contextmanager
-def chromium_page():
-    # Touch no database inside this block: with Playwright's event loop running, Django's
-    # connections live in another context, and one opened here would outlive the test.
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="zh-CN")
-        context.set_default_timeout(15_000)
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
 
 
 @pytest.mark.browser
@@ -61,14 +38,12 @@ def test_a_caseworker_registers_a_household_and_sees_it_listed_masked(live_serve
         page.locator("main").get_by_role("link", name="新增", exact=True).click()
         expect(page.locator("h1")).to_have_text("登记家庭")
 
-        # Only the own town's villages are offered.
-        options = page.locator("#id_region option").all_inner_texts()
-        assert any("上洞村" in o for o in options)
-        assert not any("大河村" in o for o in options)
+        # The picker offers only the own town's villages, each labelled with its town.
+        assert offered(page, "id_region", "村") == ["石城镇·上洞村"]
 
         page.fill("#id_head_name", HEAD[0])
         page.fill("#id_head_id_number", HEAD[1])
-        page.select_option("#id_region", str(place.pk))
+        pick_village(page, "id_region", "上洞", "石城镇·上洞村")
         page.select_option("#id_area", "rural")
         page.fill("#id_income_per_capita", "150")
         page.fill("#id_m-0-name", SPOUSE[0])
@@ -76,6 +51,10 @@ def test_a_caseworker_registers_a_household_and_sees_it_listed_masked(live_serve
         page.select_option("#id_m-0-relation", "spouse")
         page.fill("#id_m-1-name", CHILD[0])
         page.fill("#id_m-1-id_number", CHILD[1])
+        # No relation is preselected: a forgotten one comes back as an error, the village kept.
+        page.get_by_role("button", name="保存", exact=True).click()
+        expect(page.locator("#members")).to_contain_text("请选择与户主关系")
+        expect(page.locator("#select2-id_region-container")).to_have_text("石城镇·上洞村")
         page.select_option("#id_m-1-relation", "child")
         page.get_by_role("button", name="保存", exact=True).click()
 
@@ -95,8 +74,4 @@ def test_a_caseworker_registers_a_household_and_sees_it_listed_masked(live_serve
         assert re.search(r"共\s*1\s*条", page.locator("main").inner_text())
 
     household = Household.objects.get()
-    assert (household.head.id_number, household.members.count(), household.town.name) == (
-        HEAD[1],
-        3,
-        "石城镇",
-    )
+    assert (household.head.id_number, household.members.count(), household.region) == (HEAD[1], 3, place)

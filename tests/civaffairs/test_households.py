@@ -113,6 +113,9 @@ FUTURE = make_id_number("445303", timezone.localdate() + datetime.timedelta(days
         ({"income_per_capita": "-1"}, "确保该值大于或等于0"),
         ({"head_name": "=HYPERLINK(1)"}, "姓名不能以“=”开头（电子表格会把它当作公式）"),
         ({"m-1-name": "@黄小明"}, "第2名成员（@黄小明）：姓名不能以“@”开头"),
+        ({"income_per_capita": ""}, "请填写家庭月人均收入"),
+        ({"m-0-relation": ""}, "请选择与户主关系"),
+        ({"region": ""}, "请选择村（居）"),
     ],
     ids=[
         "head checksum",
@@ -130,6 +133,9 @@ FUTURE = make_id_number("445303", timezone.localdate() + datetime.timedelta(days
         "negative income",
         "head named as a formula",
         "member named as a formula",
+        "no income",
+        "member without relation",
+        "no village",
     ],
 )
 def test_it_refuses_bad_input_with_a_chinese_message_and_saves_nothing(
@@ -155,6 +161,23 @@ def test_it_keeps_what_was_typed_after_an_error(caseworker, login, shicheng_vill
     data = registration(shicheng_village, **{"m-1-id_number": bad_checksum(CHILD[1])})
     html = login(caseworker).post(reverse("household_create"), data).content.decode()
     assert SPOUSE[0] in html and CHILD[0] in html
+
+
+def test_the_blank_form_presets_neither_income_nor_any_relation(caseworker, login):
+    context = login(caseworker).get(reverse("household_create")).context
+    form, formset = context["form"], context["formset"]
+    assert form["income_per_capita"].value() is None
+    assert {f["relation"].value() for f in formset} == {None}
+    assert formset.forms[0].fields["relation"].choices[0] == ("", "请选择")
+
+
+def test_a_member_without_relation_is_marked_at_the_row(caseworker, login, shicheng_village):
+    data = registration(shicheng_village, **{"m-1-relation": ""})
+    response = login(caseworker).post(reverse("household_create"), data)
+    formset = response.context["formset"]
+    assert formset.forms[1].errors == {"relation": ["请选择与户主关系"]}
+    assert formset.forms[0].errors == {}
+    assert counts() == (0, 0, 0)
 
 
 @pytest.fixture
@@ -205,6 +228,34 @@ def test_it_refuses_adding_with_a_bad_number_or_date(caseworker, login, househol
     no_date = add(client, household, joined_on="")
     assert "添加失败" in no_date.content.decode()
     assert counts() == before
+
+
+def test_it_refuses_adding_a_member_without_relation(caseworker, login, household):
+    before = counts()
+    response = add(login(caseworker), household, relation="")
+    assert "添加失败：与户主关系：请选择与户主关系" in response.content.decode()
+    assert counts() == before
+
+
+def test_the_add_member_form_starts_with_no_relation(caseworker, login, household):
+    form = login(caseworker).get(reverse("household_detail", args=[household.pk])).context["add_form"]
+    assert form["relation"].value() is None
+    assert form.fields["relation"].choices[0] == ("", "请选择")
+
+
+def test_it_refuses_an_edit_that_empties_the_income(caseworker, login, household):
+    client = login(caseworker)
+    url = reverse("household_edit", args=[household.pk])
+    response = client.post(url, edit_data(client.get(url), income_per_capita=""))
+    assert response.context["form"].errors["income_per_capita"] == ["请填写家庭月人均收入"]
+    household.refresh_from_db()
+    assert household.income_per_capita == Decimal("200")
+
+
+def test_the_household_form_for_a_new_household_does_not_preset_the_income(caseworker):
+    from civaffairs.forms import HouseholdForm
+
+    assert HouseholdForm(user=caseworker)["income_per_capita"].value() is None
 
 
 def test_it_removes_a_member_from_a_date(caseworker, login, household):

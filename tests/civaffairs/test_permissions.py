@@ -51,6 +51,7 @@ EXPECTED = {
     "household_add_member@六都镇":           (LOGIN,    405,       403,  403,  403,   403),
     "household_remove_member":               (LOGIN,    405,       403,  403,  403,   403),  # POST only
     "household_remove_member@六都镇":        (LOGIN,    405,       403,  403,  403,   403),
+    "village_autocomplete":                  (LOGIN,    200,       200,  200,  200,   403),
     "audit_log":                             (LOGIN,    403,       403,  200,  200,   403),
     "figures":                               (LOGIN,    200,       200,  200,  200,   403),
     "assistance:case_detail":                (LOGIN,    200,       200,  200,  200,   403),
