@@ -48,6 +48,7 @@ from civaffairs.validators import validate_person_name
 
 from . import programs as P
 
+PAID_THROUGH, MONTHLY_PAID = "已发放至", "月发放额"
 TOWN, VILLAGE, HEAD_ID, NAME, ID_NUMBER, RELATION, AREA, INCOME, START, CATEGORY = (
     "所属镇",
     "所属村",
@@ -61,11 +62,14 @@ TOWN, VILLAGE, HEAD_ID, NAME, ID_NUMBER, RELATION, AREA, INCOME, START, CATEGORY
     "复核类别",
 )
 REQUIRED_HEADERS = [TOWN, VILLAGE, HEAD_ID, NAME, ID_NUMBER, RELATION, AREA, INCOME, START]
-OPTIONAL_HEADERS = [CATEGORY]
+# A migrated ledger says up to which month it was paid outside the system, and how much a month:
+# back-pay then owes those months only the difference. Left blank, those months are listed for
+# the caseworker to settle by a correction (更正).
+OPTIONAL_HEADERS = [CATEGORY, PAID_THROUGH, MONTHLY_PAID]
 TEMPLATE_HEADERS = REQUIRED_HEADERS + OPTIONAL_HEADERS
 # Columns describing the household, not the person: required on the head's row; member rows may
 # leave them blank, and where they fill them in the values must agree with the head's row.
-HOUSEHOLD_COLUMNS = [TOWN, VILLAGE, AREA, INCOME, START, CATEGORY]
+HOUSEHOLD_COLUMNS = [TOWN, VILLAGE, AREA, INCOME, START, CATEGORY, PAID_THROUGH, MONTHLY_PAID]
 COLUMN_ORDER = {h: i for i, h in enumerate(TEMPLATE_HEADERS)}
 
 RELATIONS = {label: value for value, label in Relation.choices}
@@ -130,6 +134,8 @@ class HouseholdPlan:
     income: Decimal
     start_month: datetime.date
     category: str
+    paid_through: datetime.date | None = None
+    monthly_paid: Decimal | None = None
 
 
 @dataclass
@@ -303,6 +309,10 @@ def _parse_household_cell(column, value, regions, town_id):
         return _parse_income(value)
     if column == START:
         return _parse_month(value)
+    if column == PAID_THROUGH:
+        return _parse_month(value)
+    if column == MONTHLY_PAID:
+        return _parse_income(value)
     if column == CATEGORY:
         text = _text(value).upper().removesuffix("类")
         if text not in CATEGORIES:
@@ -432,6 +442,8 @@ def _check_households(groups, regions, actor_town, errors):
                     income=p[INCOME],
                     start_month=p[START],
                     category=p.get(CATEGORY, DEFAULT_CATEGORY),
+                    paid_through=p.get(PAID_THROUGH),
+                    monthly_paid=p.get(MONTHLY_PAID),
                 )
             )
     return plans
@@ -571,6 +583,8 @@ def _write(plans, *, program, actor, approver, filename):
             next_review=P.next_review(program.code, plan.category, plan.start_month) if approver else None,
             # None: a migrated ledger was approved (and paid) elsewhere, so no arrears are owed.
             approved_at=None,
+            migrated_paid_through=plan.paid_through if approver else None,
+            migrated_monthly=plan.monthly_paid if approver else None,
             submitted_by=actor,
         )
         for plan, household in zip(plans, households, strict=True)

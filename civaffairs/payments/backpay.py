@@ -71,16 +71,17 @@ def _considered(standard):
             if (item, standard.category) not in rules.items(facts):
                 continue
             if (case_id, month) in regular:
-                out.append((row, month, regular[(case_id, month)]))
+                out.append((row, month, regular[(case_id, month)], False))
             elif approved_at is None:
-                # A migrated ledger: paid outside the system up to its paid-through month.
-                if paid_through is not None and month <= paid_through:
-                    out.append((row, month, row[5]))
+                # A migrated ledger: paid outside the system up to its paid-through month. Its
+                # monthly amount is that of the basic item; other items' months stay unsettled.
+                if paid_through is not None and month <= paid_through and item == "basic":
+                    out.append((row, month, row[5], True))
                 else:
                     unsettled.append((case_id, month))
             elif approved_at < generated:
                 # Considered by that payroll and paid nothing (income at or above the old standard).
-                out.append((row, month, row[5]))
+                out.append((row, month, row[5], False))
             # Approved after the payroll: owed as arrears by the next payroll, not here.
     return out, unsettled
 
@@ -93,8 +94,8 @@ def compute_backpay(standard):
     considered, _unsettled = _considered(standard)
     if not considered:
         return []
-    case_ids = {row[0] for row, _m, _i in considered}
-    months = sorted({m for _r, m, _i in considered})
+    case_ids = {row[0] for row, *_ in considered}
+    months = sorted({m for _r, m, *_ in considered})
     persons = covered_persons(Case.objects.filter(pk__in=case_ids), months) if rules.per_household else {}
     # Corrections settle something else (an error, an overpayment recovered): not counted as paid.
     paid = defaultdict(Decimal)
@@ -112,7 +113,7 @@ def compute_backpay(standard):
         Case.objects.filter(pk__in=case_ids, approved_at__isnull=True).values_list("id", "migrated_monthly")
     )
     owed = []
-    for row, month, income in considered:
+    for row, month, income, from_ledger in considered:
         case_id = row[0]
         n = persons.get((case_id, month), 0) if rules.per_household else 1
         due = (
@@ -121,8 +122,9 @@ def compute_backpay(standard):
             else Decimal(0)
         )
         before = paid[(case_id, month)]
-        if case_id in migrated and not before:
-            before = migrated[case_id] or Decimal(0)
+        if from_ledger:
+            # What the ledger says was paid, on top of any back-pay the system has paid since.
+            before += migrated.get(case_id) or Decimal(0)
         diff = due - before
         if diff > 0:  # a lower standard or a death recovers nothing automatically: 更正 does
             owed.append((row, month, n, income if rules.per_household else None, diff))

@@ -13,7 +13,7 @@ from openpyxl import Workbook, load_workbook
 
 from assistance import programs as P
 from assistance import roster
-from civaffairs import figures
+from civaffairs import figures, payments
 from civaffairs.idnumber import make_id_number
 from civaffairs.models import (
     ApprovalStatus,
@@ -22,6 +22,7 @@ from civaffairs.models import (
     Coverage,
     Household,
     HouseholdMember,
+    PaymentLine,
     Person,
     Program,
     Relation,
@@ -681,3 +682,44 @@ def test_the_page_requires_a_file(caseworker, login):
 
     assert response.status_code == 200
     assert "errorlist" in response.content.decode()
+
+
+def test_a_migrated_ledger_records_what_was_paid_and_back_pay_owes_only_the_difference(
+    caseworker, chief, shicheng_village
+):
+    """The 黄 household was paid 500 a month outside the system through March; the 李 household's
+    ledger says nothing. Raising the 2018 rate of 450 to 490 from January owes 黄 the rise on
+    what the ledger says it was paid, and leaves 李's months for a correction."""
+    worker = make_user(CASEWORKER, section=Section.ASSISTANCE)
+    old = payments.draft_standard(
+        actor=worker, program=P.DIBAO, category="rural", amount=450, effective_from=datetime.date(2018, 1, 1)
+    )
+    payments.decide_standard(actor=chief, standard=old, approve=True, comment="同意")
+    for month in (1, 2, 3):
+        payroll = payments.generate_payroll(
+            actor=worker, program=P.DIBAO, month=datetime.date(2019, month, 1)
+        )
+        payments.decide_payroll(actor=chief, payroll=payroll, approve=True, comment="同意")
+    data = rows()
+    for r in data:
+        r["起始年月"] = "2018-10"
+    data[0].update({"已发放至": "2019-03", "月发放额": 810})  # (450 − 180) × 3
+    import_as(caseworker, data, approver=chief)
+    huang = Case.objects.get(household__head__id_number=HUANG)
+    li = Case.objects.get(household__head__id_number=LI)
+    assert (huang.migrated_paid_through, huang.migrated_monthly) == (
+        datetime.date(2019, 3, 1),
+        Decimal("810.00"),
+    )
+    raised = payments.draft_standard(
+        actor=worker, program=P.DIBAO, category="rural", amount=490, effective_from=datetime.date(2019, 1, 1)
+    )
+    payments.decide_standard(actor=chief, standard=raised, approve=True, comment="同意")
+    batch = payments.generate_backpay(actor=worker, standard=raised)
+    owed = sorted(PaymentLine.objects.filter(payroll=batch).values_list("case_id", "month", "amount"))
+    assert owed == [(huang.pk, datetime.date(2019, m, 1), Decimal("120.00")) for m in (1, 2, 3)]
+    assert sorted(payments.unsettled_months(raised)) == [
+        (li.pk, datetime.date(2019, m, 1)) for m in (1, 2, 3)
+    ]
+    # Generating again pays nothing twice.
+    assert payments.generate_backpay(actor=worker, standard=raised) is None

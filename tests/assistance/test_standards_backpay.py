@@ -532,12 +532,6 @@ def test_a_migrated_ledger_counts_as_paid_only_through_its_paid_through_month(
     assert sorted(payments.unsettled_months(standard)) == [(case.pk, m) for m in unsettled]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="production bug: compute_backpay counts Case.migrated_monthly only when no live line pays "
-    "the month, so the pending batch's own back-pay lines displace the ledger's figure and "
-    "generating again tops the batch up by the whole monthly amount (500 a month paid twice)",
-)
 def test_generating_the_back_pay_of_a_migrated_ledger_again_creates_nothing(users, old_standards, april):
     pay(users, P.DIBAO, [JAN, FEB, MAR])
     case = migrated_ledger(users, paid_through=MAR, monthly=Decimal(500))
