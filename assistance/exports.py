@@ -71,12 +71,13 @@ def payroll_rows(lines, full_ids=False):
         line = group[0]
         case = line.case
         person = case.household.head if case.household_id else case.person
-        account = case.household.bank_account if case.household_id else ""
-        bank = case.household.bank_name if case.household_id else ""
+        # The payee and account recorded on the line when it was generated: a later change of
+        # account never redirects a batch already generated or approved.
+        account, bank = line.bank_account, line.bank_name
         yield [
             i,
             line.town.name,
-            person.name,
+            line.payee or person.name,
             person.id_number if full_ids else mask_id_number(person.id_number),
             bank,
             account if full_ids else mask_account(account),

@@ -262,3 +262,20 @@ def test_the_remark_names_months_paid_late_corrections_and_items_beyond_basic_li
     assert exports._remark([line(APR), line(APR, item="care")]) == "2019年04月（含护理补贴）"
     assert exports._remark([line(JAN, "backpay"), line(MAR, "backpay")]) == "补发2019年01月、03月"
     assert exports._remark([line(FEB, "correction")]) == "更正2019年02月"
+
+
+def test_the_bank_file_reads_the_account_recorded_on_the_line_not_todays_record(world, chief, login):
+    """A caseworker changing the household's account after March's payroll was approved does
+    not redirect March's transfers."""
+    from civaffairs import services as core
+
+    household = world.huang.household
+    household.refresh_from_db()
+    core.update_household(
+        actor=world.caseworker,
+        household=household,
+        expected_version=household.version,
+        bank_account="6230000000000009999",
+    )
+    ws = sheet_of(export(login(chief), world.march, full=True))
+    assert values(ws)[1][ACCOUNT] == "6230001234567890123"

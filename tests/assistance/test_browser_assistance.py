@@ -157,14 +157,29 @@ def test_the_chief_approves_a_standard_three_months_back_and_sees_the_back_pay(l
         expect(page.locator("#backpay-preview")).to_contain_text("240.00")
         page.fill("input[name=comment]", "区政府已审定")
         page.get_by_role("button", name="批准").click()
-        expect(page.locator("ul.messages")).to_contain_text("生成提标补发 3 笔，合计 240.00 元")
+        expect(page.locator("ul.messages")).to_contain_text("已发放月份应补发提标差额")
+        # The section staff generate the back-pay; the chief approves it.
+        page = open_as(browser, live_server, "jiuzhu")
+        page.goto(f"{live_server.url}/assistance/standards/{new.pk}/")
+        page.get_by_role("button", name="计算补发").click()
+        expect(page.locator("ul.messages")).to_contain_text("已生成提标补发 3 笔，合计 240.00 元")
         expect(page.locator("#total")).to_have_text("240.00")
+        backpay = Payroll.objects.get(kind=Payroll.Kind.BACKPAY, standard=new)
+        page = open_as(browser, live_server, "chief_assist")
+        page.goto(f"{live_server.url}/assistance/payrolls/{backpay.pk}/")
+        page.fill("input[name=comment]", "同意补发")
+        page.get_by_role("button", name="批准").click()
+        expect(page.locator("ul.messages")).to_contain_text("名册已批准并锁定")
 
     new.refresh_from_db()
     assert new.status == ApprovalStatus.APPROVED
-    backpay = Payroll.objects.get(kind=Payroll.Kind.BACKPAY, standard=new)
+    backpay.refresh_from_db()
     assert backpay.total == Decimal("240.00")
-    assert backpay.status == ApprovalStatus.PENDING
+    assert (backpay.status, backpay.created_by, backpay.decided_by) == (
+        ApprovalStatus.APPROVED,
+        worker,
+        chief,
+    )
     assert sorted(backpay.lines.values_list("month", flat=True)) == [
         add_months(today, -3),
         add_months(today, -2),

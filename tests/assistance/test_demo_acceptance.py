@@ -237,5 +237,5 @@ def test_the_demo_leaves_the_2019_standards_pending_and_the_back_pay_computable(
     pending = Standard.objects.get(program__code=P.DIBAO, category="rural", status="pending")
     owed = payments.compute_backpay(pending)
     assert owed
-    assert {month for _c, _t, month, *_rest in owed} == {D(2019, m, 1) for m in range(1, 7)}
+    assert {month for _row, month, *_rest in owed} == {D(2019, m, 1) for m in range(1, 7)}
     assert all(amount > 0 for *_rest, amount in owed)

@@ -40,7 +40,7 @@ class World:
         self.n += 1
         return core.create_person(
             actor=self.town_worker,
-            name=fields.pop("name", f"测试人{self.n}"),
+            name=fields.pop("name", "测试" + "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉"[self.n % 20]),
             id_number=id_number_for(5000 + self.n),
             region=self.village,
             **fields,
