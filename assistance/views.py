@@ -1,5 +1,6 @@
 import datetime
 import functools
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -377,11 +378,22 @@ def request_detail(request, pk):
         Person.objects.filter(pk__in=req.data.get("covered") or []) if req.kind == Request.Kind.ENROL else []
     )
     can_decide = req.status == ApprovalStatus.PENDING and is_assistance_chief(request.user)
+    pays, income, above = None, None, False
+    if req.kind == Request.Kind.ENROL and req.case.program.cadence == "monthly":
+        # What approving pays a month, from the engine's own rules and the standard in force.
+        if req.case.household_id:
+            raw = req.data.get("income")
+            income = Decimal(raw) if raw is not None else req.case.household.income_per_capita
+        pays = engine.preview_month(req.case, income=income, persons=len(covered) or 1)
+        above = income is not None and any(std and income >= std.amount for _l, std, _n, _a in pays)
     return render(
         request,
         "assistance/request_detail.html",
         {
             "req": req,
+            "pays": pays,
+            "income": income,
+            "income_above_standard": above,
             "outcome_label": dict(services.REVIEW_OUTCOMES).get(req.data.get("outcome"), ""),
             "case": req.case,
             "covered": covered,

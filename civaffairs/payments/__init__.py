@@ -11,6 +11,7 @@ from .payroll import (
     generate_payroll,
     last_paid_month,
     paid_total,
+    preview_month,
     withdraw_payroll,
 )
 from .standards import decide_standard, draft_standard
@@ -27,6 +28,7 @@ __all__ = [
     "items_of",
     "last_paid_month",
     "paid_total",
+    "preview_month",
     "submit_correction",
     "unsettled_months",
     "withdraw_payroll",

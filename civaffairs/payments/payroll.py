@@ -298,3 +298,24 @@ def withdraw_payroll(*, actor, payroll, comment=""):
 def paid_total(lines):
     """累计发放 of a queryset of lines: approved lines only, in the database."""
     return to_cent(lines.paid().aggregate(t=Sum("amount"))["t"] or Decimal(0))
+
+
+def preview_month(case, *, income=None, persons=None, month=None):
+    """What approving an application pays a month (its start month by default): per item, the
+    standard in force, the persons covered and the amount — from the same rules as the payroll.
+    [(item label, standard or None, persons, amount)]."""
+    rules = rules_for(case.program)
+    month = month or case.start_month
+    standards = standards_by_month(case.program, [month])
+    labels = dict(PaymentLine.Item.choices)
+    n = persons if persons is not None else 1
+    out = []
+    for item, category in rules.items(CaseFacts(case.area, case.category, case.care_level)):
+        std = standards.get((category, month))
+        amount = (
+            rules.amount(standard_amount=std.amount, basis=std.basis, income=income, persons=n)
+            if std is not None and n > 0
+            else None
+        )
+        out.append((labels.get(item, item), std, n, amount))
+    return out

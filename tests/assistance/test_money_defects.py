@@ -308,3 +308,44 @@ def test_a_program_of_another_app_is_paid_by_the_same_engine(w):
     case = w.person_case("test_allowance", start=JAN)
     [january] = w.pay("test_allowance", JAN)
     assert lines(case, payroll=january) == [(JAN, 1, Decimal("625.00"), "regular")]
+
+
+# --- what approving pays -------------------------------------------------------------------------
+
+
+def test_the_decision_page_shows_what_approving_pays_and_warns_when_income_reaches_the_standard(w, client):
+    people = [w.person() for _ in range(2)]
+    household = core.create_household(
+        actor=w.town_worker,
+        head=people[0],
+        region=w.village,
+        area=Area.RURAL,
+        income_per_capita=Decimal(200),
+        members=[(people[1], Relation.SPOUSE)],
+        joined_on=D(2018, 1, 1),
+    )
+    request = services.submit_enrolment(
+        actor=w.town_worker, program=P.DIBAO, household=household, start_month=JAN, category="A", income=180
+    )
+    client.force_login(w.chief)
+    page = client.get(reverse("assistance:request_detail", args=[request.pk])).content.decode()
+    # (450 − 180) × 2 = 540 a month, priced by the same rules as the payroll.
+    assert "批准后每月发放" in page and "540.00" in page and "450.00" in page
+    assert 'id="income-warning"' not in page
+    rich = services.submit_enrolment(
+        actor=w.town_worker,
+        program=P.DIBAO,
+        household=core.create_household(
+            actor=w.town_worker,
+            head=w.person(),
+            region=w.village,
+            area=Area.RURAL,
+            income_per_capita=Decimal(460),
+            joined_on=D(2018, 1, 1),
+        ),
+        start_month=JAN,
+        category="A",
+        income=460,
+    )
+    page = client.get(reverse("assistance:request_detail", args=[rich.pk])).content.decode()
+    assert 'id="income-warning"' in page and "460.00" in page
