@@ -59,6 +59,15 @@ def _considered(standard):
         .filter(_range(standard), program=program, item=item, kind=PaymentLine.Kind.REGULAR)
         .values_list("case_id", "month", "income")
     }
+    # When each later payroll was generated: a case approved late had its earlier months
+    # considered as arrears by the first payroll generated after its approval.
+    generated_at = sorted(
+        Payroll.objects.filter(
+            program=program,
+            kind=Payroll.Kind.MONTHLY,
+            status__in=[ApprovalStatus.PENDING, ApprovalStatus.APPROVED],
+        ).values_list("created_at", flat=True)
+    )
     out, unsettled = [], []
     for month, generated in payrolls:
         cases = Case.objects.filter(in_payment_in(month), program=program, status__in=IN_PAYMENT).filter(
@@ -79,10 +88,11 @@ def _considered(standard):
                     out.append((row, month, row[5], True))
                 else:
                     unsettled.append((case_id, month))
-            elif approved_at < generated:
-                # Considered by that payroll and paid nothing (income at or above the old standard).
+            elif approved_at < generated or any(t > approved_at for t in generated_at):
+                # Considered — by that payroll, or as arrears by a payroll after the approval — and
+                # paid nothing (income at or above the old standard): the new standard may owe it.
                 out.append((row, month, row[5], False))
-            # Approved after the payroll: owed as arrears by the next payroll, not here.
+            # Approved after every payroll so far: owed as arrears by the next payroll, not here.
     return out, unsettled
 
 

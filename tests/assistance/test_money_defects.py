@@ -349,3 +349,31 @@ def test_the_decision_page_shows_what_approving_pays_and_warns_when_income_reach
     )
     page = client.get(reverse("assistance:request_detail", args=[rich.pk])).content.decode()
     assert 'id="income-warning"' in page and "460.00" in page
+
+
+def test_a_late_approval_owed_nothing_under_the_old_standard_is_owed_the_rise(w):
+    """Found by the property test: income 450 at the old standard 450, approved after January's
+    payroll. February's arrears paid January nothing; raising the standard to 490 owes it 40."""
+    w.pay(P.DIBAO, DEC18)
+    people = [w.person()]
+    household = core.create_household(
+        actor=w.town_worker,
+        head=people[0],
+        region=w.village,
+        area=Area.RURAL,
+        income_per_capita=Decimal(450),
+        joined_on=D(2018, 1, 1),
+    )
+    request = services.submit_enrolment(
+        actor=w.town_worker, program=P.DIBAO, household=household, start_month=JAN, category="A", income=450
+    )
+    w.pay(P.DIBAO, JAN)
+    services.decide_request(actor=w.chief, request=request, approve=True, comment="同意")
+    w.pay(P.DIBAO, FEB)
+    assert lines(request.case) == []
+    standard = w.standard(P.DIBAO, "rural", 490, JAN)
+    batch = payments.generate_backpay(actor=w.worker, standard=standard)
+    assert lines(request.case, payroll=batch) == [
+        (JAN, 1, Decimal("40.00"), "backpay"),
+        (FEB, 1, Decimal("40.00"), "backpay"),
+    ]
