@@ -51,6 +51,40 @@ def specs():
     return dict(_REGISTRY)
 
 
+@dataclass(frozen=True)
+class RecordListSpec:
+    key: str
+    label: str
+    function: object
+
+
+_RECORD_LISTS = {}
+
+
+def record_list(key, label):
+    """Decorator: @record_list("welfare.projects", "设施建设项目") registers a function
+    (period, region) -> list of str, one phrase per record as the summary writes it (e.g.
+    "大河村", "救助站改造（已完成图纸设计）"). Reports join them; they never query records."""
+
+    def wrap(function):
+        if key in _RECORD_LISTS and _RECORD_LISTS[key].function.__qualname__ != function.__qualname__:
+            raise ValueError(f"record list {key} registered twice")
+        if key in _REGISTRY:
+            raise ValueError(f"record list {key} clashes with a figure")
+        _RECORD_LISTS[key] = RecordListSpec(key, label, function)
+        return function
+
+    return wrap
+
+
+def record_specs():
+    return dict(_RECORD_LISTS)
+
+
+def compute_records(key, period, region=None):
+    return list(_RECORD_LISTS[key].function(period, region))
+
+
 def compute(period, region=None, keys=None):
     """Every registered figure (or those in keys) for the period and region, in key order."""
     wanted = sorted(keys or _REGISTRY)
