@@ -1,17 +1,30 @@
-"""The demo district's 2019 first half of social assistance.
+"""The demo district's 2019 first half of social assistance, lived through the services.
 
-Deterministic (random.Random(2019)). Persons, households, cases and their approved enrolments are
-bulk-created (the bulk equivalent of submit → approve); standards, payrolls and temporary relief go
-through the services themselves, month by month, so every money figure is a sum of payment lines
-computed by the payroll service.
+Deterministic (random.Random(2019) for names, ID numbers and villages; every amount, size, month
+and event comes from the tables below). The history is dated as it happened, with time-machine:
+
+- 2018-01: the 2018 standards, drafted by 社会救助股 staff (jiuzhu) and approved by the chief.
+- 2018-12-10: the system goes live. The district's existing caseload — every case the ledgers
+  carried — is migrated through `enrol_many` (the bulk form of submit_enrolment + approval, with
+  the same checks), paid outside the system up to November (disability allowances) or December.
+  The persons and households themselves come from the registry (户籍) snapshot, in bulk.
+- 2018-12: late disability applications; the December disability payrolls.
+- 2019-01 … 06, each month: standards (January: 孤儿 and 残疾人两项补贴; April: 特困护理补贴;
+  June: the 低保/特困 方案 drafted and left pending, 已报区政府审核), new applications submitted by
+  the town caseworkers and approved by the chief (two of them after the month's payroll, paid
+  the month after as arrears), deaths recorded and their paperwork (减人, 核减), 增人 of newborns,
+  减人 of members who moved away, reviews (April, incomes rise), terminations, the payrolls
+  (generated on the 20th by jiuzhu, approved on the 21st by the chief), a correction (更正) in May,
+  and the month's temporary relief.
 
 DEMO ASSUMPTIONS (not in the seed; a bureau replaces them with its own):
 - 2018 standards: 低保 城镇 650 (补差 500) / 农村 450 (补差 230); 特困 城镇 1040 / 农村 590;
   孤儿 1560 / 950; 残疾人生活补贴 1890/年, 护理补贴 2520/年; 困境儿童 450/月 (2018 and 2019).
 - 特困护理补贴 from 2019-05-01 (the 实施办法 of the seed): 半失能 201, 全失能 482 元/月; 全自理 none.
-- Names, ID numbers, villages, incomes and enrolment months are generated.
-The targets (3804 households, 12054200 元 …) are reached by choosing those inputs: household
-incomes, start and end months, who joins when. No line is written by hand.
+- Household sizes, incomes and the months of each event are the tables below; names, ID numbers
+  and villages are generated.
+The seed's figures follow from these inputs: they were chosen (household incomes to the cent, as
+per-capita incomes are), never adjusted by the code, and no payment line is written by hand.
 """
 
 import datetime
@@ -22,13 +35,11 @@ from zoneinfo import ZoneInfo
 import time_machine
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.utils import timezone
 
 from civaffairs import audit, payments
 from civaffairs.demo import register_loader
 from civaffairs.idnumber import make_id_number
 from civaffairs.models import (
-    ApprovalStatus,
     Area,
     Case,
     Coverage,
@@ -39,50 +50,136 @@ from civaffairs.models import (
     Program,
     Region,
     Relation,
-    Request,
+    Standard,
 )
+from civaffairs.payments.rules import rules_for
 from civaffairs.periods import add_months
+from civaffairs.services import add_member, create_person, update_person
 
 from . import programs as P
 from . import services
 
 D = datetime.date
-JAN, JUN = D(2019, 1, 1), D(2019, 6, 1)
+TZ = ZoneInfo("Asia/Shanghai")
+JAN = D(2019, 1, 1)
 H1 = [add_months(JAN, i) for i in range(6)]
+LIVE = D(2018, 12, 1)
 
 SURNAMES = "陈李黄梁林罗何张刘邓吴冯谭苏叶邱莫伍潘钟杨周郑赵蔡彭曾谢"
 GIVEN = "志伟明华强军平建国文芳娟英秀兰玉梅丽红霞金凤桂珍春燕海涛永光荣新家宝德福贵"
 
-# Targets of the seed (FIGURES.md), reached by the inputs below.
-DIBAO_PLAN = {
-    # area: (households at 2019-06, persons, of them added in H1 (h, p), removed in H1 (h, p))
-    Area.URBAN: (79, 106, (4, 5), (3, 4)),
-    Area.RURAL: (3725, 8369, (186, 396), (115, 280)),
-}
-DIBAO_PAID_TARGET = Decimal("12054200.00")
-
 STANDARDS = [
-    # program, category, amount, effective, approved?, subsidy level, document
-    (P.DIBAO, "urban", 650, D(2018, 1, 1), True, 500, "云安民〔2018〕3号（演示）"),
-    (P.DIBAO, "rural", 450, D(2018, 1, 1), True, 230, "云安民〔2018〕3号（演示）"),
-    (P.TEKUN, "urban", 1040, D(2018, 1, 1), True, None, "云安民〔2018〕4号（演示）"),
-    (P.TEKUN, "rural", 590, D(2018, 1, 1), True, None, "云安民〔2018〕4号（演示）"),
-    (P.ORPHAN, P.CENTRALIZED, 1560, D(2018, 1, 1), True, None, "云安民〔2018〕5号（演示）"),
-    (P.ORPHAN, P.DISPERSED, 950, D(2018, 1, 1), True, None, "云安民〔2018〕5号（演示）"),
-    (P.CHILD, "default", 450, D(2018, 1, 1), True, None, "云安民〔2018〕6号（演示）"),
-    (P.DISABILITY_LIVING, "default", 1890, D(2018, 1, 1), True, None, "云安民〔2018〕7号（演示）"),
-    (P.DISABILITY_CARE, "default", 2520, D(2018, 1, 1), True, None, "云安民〔2018〕7号（演示）"),
-    (P.ORPHAN, P.CENTRALIZED, 1685, D(2019, 1, 1), True, None, "云安民〔2019〕2号（演示）"),
-    (P.ORPHAN, P.DISPERSED, 1025, D(2019, 1, 1), True, None, "云安民〔2019〕2号（演示）"),
-    (P.DISABILITY_LIVING, "default", 1980, D(2019, 1, 1), True, None, "云安民〔2019〕3号（演示）"),
-    (P.DISABILITY_CARE, "default", 2640, D(2019, 1, 1), True, None, "云安民〔2019〕3号（演示）"),
-    (P.TEKUN, "care_half", 201, D(2019, 5, 1), True, None, "云安民〔2019〕8号（演示）"),
-    (P.TEKUN, "care_full", 482, D(2019, 5, 1), True, None, "云安民〔2019〕8号（演示）"),
-    # The 2019 方案 of the seed: drafted, 已报区政府审核, still pending on 30 June.
-    (P.DIBAO, "urban", 705, D(2019, 1, 1), False, 554, "云安民〔2019〕11号（报审稿）"),
-    (P.DIBAO, "rural", 490, D(2019, 1, 1), False, 251, "云安民〔2019〕11号（报审稿）"),
-    (P.TEKUN, "urban", 1128, D(2019, 1, 1), False, None, "云安民〔2019〕12号（报审稿）"),
-    (P.TEKUN, "rural", 784, D(2019, 1, 1), False, None, "云安民〔2019〕12号（报审稿）"),
+    # program, category, amount, effective, drafted on, approved on (None: pending), level, document
+    (P.DIBAO, "urban", 650, D(2018, 1, 1), D(2018, 1, 2), D(2018, 1, 5), 500, "云安民〔2018〕3号（演示）"),
+    (P.DIBAO, "rural", 450, D(2018, 1, 1), D(2018, 1, 2), D(2018, 1, 5), 230, "云安民〔2018〕3号（演示）"),
+    (P.TEKUN, "urban", 1040, D(2018, 1, 1), D(2018, 1, 2), D(2018, 1, 5), None, "云安民〔2018〕4号（演示）"),
+    (P.TEKUN, "rural", 590, D(2018, 1, 1), D(2018, 1, 2), D(2018, 1, 5), None, "云安民〔2018〕4号（演示）"),
+    (
+        P.ORPHAN,
+        P.CENTRALIZED,
+        1560,
+        D(2018, 1, 1),
+        D(2018, 1, 2),
+        D(2018, 1, 5),
+        None,
+        "云安民〔2018〕5号（演示）",
+    ),
+    (
+        P.ORPHAN,
+        P.DISPERSED,
+        950,
+        D(2018, 1, 1),
+        D(2018, 1, 2),
+        D(2018, 1, 5),
+        None,
+        "云安民〔2018〕5号（演示）",
+    ),
+    (P.CHILD, "default", 450, D(2018, 1, 1), D(2018, 1, 2), D(2018, 1, 5), None, "云安民〔2018〕6号（演示）"),
+    (
+        P.DISABILITY_LIVING,
+        "default",
+        1890,
+        D(2018, 1, 1),
+        D(2018, 1, 2),
+        D(2018, 1, 5),
+        None,
+        "云安民〔2018〕7号（演示）",
+    ),
+    (
+        P.DISABILITY_CARE,
+        "default",
+        2520,
+        D(2018, 1, 1),
+        D(2018, 1, 2),
+        D(2018, 1, 5),
+        None,
+        "云安民〔2018〕7号（演示）",
+    ),
+    (
+        P.ORPHAN,
+        P.CENTRALIZED,
+        1685,
+        D(2019, 1, 1),
+        D(2019, 1, 2),
+        D(2019, 1, 7),
+        None,
+        "云安民〔2019〕2号（演示）",
+    ),
+    (
+        P.ORPHAN,
+        P.DISPERSED,
+        1025,
+        D(2019, 1, 1),
+        D(2019, 1, 2),
+        D(2019, 1, 7),
+        None,
+        "云安民〔2019〕2号（演示）",
+    ),
+    (
+        P.DISABILITY_LIVING,
+        "default",
+        1980,
+        D(2019, 1, 1),
+        D(2019, 1, 2),
+        D(2019, 1, 7),
+        None,
+        "云安民〔2019〕3号（演示）",
+    ),
+    (
+        P.DISABILITY_CARE,
+        "default",
+        2640,
+        D(2019, 1, 1),
+        D(2019, 1, 2),
+        D(2019, 1, 7),
+        None,
+        "云安民〔2019〕3号（演示）",
+    ),
+    (
+        P.TEKUN,
+        "care_half",
+        201,
+        D(2019, 5, 1),
+        D(2019, 4, 10),
+        D(2019, 4, 16),
+        None,
+        "云安民〔2019〕8号（演示）",
+    ),
+    (
+        P.TEKUN,
+        "care_full",
+        482,
+        D(2019, 5, 1),
+        D(2019, 4, 10),
+        D(2019, 4, 16),
+        None,
+        "云安民〔2019〕8号（演示）",
+    ),
+    # The 2019 方案 of the seed: drafted in June, 已报区政府审核, still pending on 30 June.
+    (P.DIBAO, "urban", 705, D(2019, 1, 1), D(2019, 6, 12), None, 554, "云安民〔2019〕11号（报审稿）"),
+    (P.DIBAO, "rural", 490, D(2019, 1, 1), D(2019, 6, 12), None, 251, "云安民〔2019〕11号（报审稿）"),
+    (P.TEKUN, "urban", 1128, D(2019, 1, 1), D(2019, 6, 12), None, None, "云安民〔2019〕12号（报审稿）"),
+    (P.TEKUN, "rural", 784, D(2019, 1, 1), D(2019, 6, 12), None, None, "云安民〔2019〕12号（报审稿）"),
 ]
 
 INSTITUTIONS = [
@@ -94,6 +191,74 @@ INSTITUTIONS = [
     ("富林新敬老院", Institution.Kind.NURSING_HOME, "富林镇"),
     ("都杨镇敬老院", Institution.Kind.NURSING_HOME, "都杨镇"),
 ]
+
+# ---------------------------------------------------------------- 低保 (the inputs)
+# (area, household size, number of households, per-capita income) of the households migrated at
+# go-live that are still in payment on 30 June ...
+DIBAO_STAYING = [
+    (Area.RURAL, 1, 1000, "249.23"),
+    (Area.RURAL, 2, 1200, "220.00"),
+    (Area.RURAL, 3, 860, "210.00"),
+    (Area.RURAL, 4, 379, "200.00"),
+    (Area.RURAL, 5, 100, "190.00"),
+    (Area.URBAN, 1, 52, "150.00"),
+    (Area.URBAN, 2, 20, "150.00"),
+    (Area.URBAN, 3, 3, "150.00"),
+]
+# ... those terminated in the half year (核减; end month cycles January … June) ...
+DIBAO_LEAVING = [
+    (Area.RURAL, 1, 20, "230.00"),
+    (Area.RURAL, 2, 48, "230.00"),
+    (Area.RURAL, 3, 32, "230.00"),
+    (Area.RURAL, 4, 10, "230.00"),
+    (Area.URBAN, 1, 2, "150.00"),
+    (Area.URBAN, 2, 1, "150.00"),
+]
+# ... single-person households whose member dies (month of death January … May; 核减 follows) ...
+DIBAO_DYING_ALONE = [(Area.RURAL, 1, 5, "230.00")]
+# ... and the new households of the half year (start month cycles January … June).
+DIBAO_NEW = [
+    (Area.RURAL, 1, 50, "220.00"),
+    (Area.RURAL, 2, 82, "220.00"),
+    (Area.RURAL, 3, 44, "220.00"),
+    (Area.RURAL, 4, 10, "220.00"),
+    (Area.URBAN, 1, 3, "150.00"),
+    (Area.URBAN, 2, 1, "150.00"),
+]
+DIBAO_LATE = 2  # of the new rural households starting in February: approved after its payroll
+DIBAO_MEMBER_DEATHS = 15  # members of staying households of 3+ who die (January … May)
+DIBAO_MOVED_AWAY = 8  # members of staying households of 2+ who move away (减人, February … June)
+DIBAO_NEWBORNS = 10  # 增人 (February … June)
+DIBAO_REVIEWED = 30  # staying households of 2 whose income rises by REVIEW_RISE from April
+REVIEW_RISE = Decimal("30.00")
+DIBAO_CORRECTION = Decimal("-60.00")  # May: April overpaid to one reviewed household (更正)
+
+# ---------------------------------------------------------------- person programs (the inputs)
+# Joiners start in the months listed; leavers are paid up to the month before their end month.
+CYCLE = [add_months(JAN, k) for k in (1, 2, 3, 4, 5)]  # February … June
+TEKUN_DEATH_MONTHS = [1, 2, 3, 4, 5, 1, 2, 3, 4, 5, 3, 4]  # 12 deaths: month of death
+TEKUN_JOINERS = [CYCLE[i % 5] for i in range(75)] + [CYCLE[4], CYCLE[2]]  # 77
+TEKUN_CENTRALIZED = 160
+TEKUN_CARE = [P.CARE_HALF] * 45 + [P.CARE_FULL] * 28
+TEKUN_STAYING = 1885 - len(TEKUN_JOINERS)  # migrated, alive on 30 June
+ORPHAN_CENTRALIZED = 11
+ORPHAN_DISPERSED_MIGRATED = 52
+ORPHAN_DISPERSED_JOINERS = [D(2019, 3, 1)] * 4
+CHILDREN = 40
+# 重度残疾人护理补贴: 4589 persons paid; 70 leave (end month cycles June … February), 104 join.
+CARE_LEAVER_ENDS = [add_months(JAN, 5 - (i % 5)) for i in range(70)]
+CARE_JOINERS = [CYCLE[i % 5] for i in range(100)] + CYCLE[:4]
+CARE_MIGRATED = 4589 - len(CARE_JOINERS)
+LIVING_WITH_CARE = 1000  # of the migrated care group, also paid the living allowance all half
+LIVING_LEAVER_ENDS = [add_months(JAN, 5 - (i % 5)) for i in range(20)] + [D(2019, 2, 1)]
+LIVING_JOINERS = [CYCLE[i % 5] for i in range(30)] + CYCLE[:3]
+LIVING_LATE = 18  # applied in December 2018, approved after the December payroll (arrears)
+LIVING_MIGRATED = 2232 - LIVING_WITH_CARE - LIVING_LATE - len(LIVING_JOINERS)
+
+
+def at(day, hour=10):
+    """Travel to a day of the demo's history (Beijing time)."""
+    return time_machine.travel(datetime.datetime(day.year, day.month, day.day, hour, tzinfo=TZ), tick=False)
 
 
 class Builder:
@@ -129,6 +294,7 @@ class Builder:
         }
         self.programs = {p.code: p for p in Program.objects.all()}
         self.persons = []
+        self.standards_2018 = {}
 
     # --- people
     def name(self):
@@ -163,6 +329,20 @@ class Builder:
     def town(self):
         return self.rng.choices(self.towns, weights=self.town_weights)[0]
 
+    def worker_of(self, town_id):
+        return self.town_worker[town_id]
+
+    def identity(self, min_age, max_age, born=None):
+        """{name, id_number} of a person not yet registered (for the services that register)."""
+        if born is not None:
+            while True:
+                number = make_id_number("445303", born, self.rng.randint(0, 999))
+                if number not in self.used_ids:
+                    self.used_ids.add(number)
+                    return {"name": self.name(), "id_number": number}
+        number, _birth = self.id_number(min_age, max_age)
+        return {"name": self.name(), "id_number": number}
+
     def village(self, town, area):
         if area == Area.URBAN:
             return self.rng.choice(self.urban_villages[town.pk])
@@ -173,72 +353,36 @@ class Builder:
         self.persons = []
 
 
-def split_sizes(households, persons, rng, max_size=6):
-    sizes = [1] * households
-    extra = persons - households
-    while extra > 0:
-        i = rng.randrange(households)
-        if sizes[i] < max_size:
-            sizes[i] += 1
-            extra -= 1
-    return sizes
-
-
-def month_plan(n, person_months, rng):
-    """(start, end) for n persons in payment at some time in 2019H1 whose H1 months sum to
-    person_months: everyone full, then joiners (later start) and leavers (earlier end) chosen
-    until the deficit is used up. Returns [(start_month, end_month or None)]."""
-    deficit = 6 * n - person_months
-    if deficit < 0 or deficit > 5 * n:
-        raise ValueError("impossible month plan")
-    plan = [None] * n
-    order = list(range(n))
-    rng.shuffle(order)
-    k = 0
-    while deficit > 0:
-        loss = min(deficit, rng.randint(1, 5))
-        i = order[k]
-        k += 1
-        if rng.random() < 0.5:
-            plan[i] = (add_months(JAN, loss), None)  # joins: first month Jan+loss
-        else:
-            plan[i] = ("old", add_months(JAN, 6 - loss))  # leaves: last paid month before end
-        deficit -= loss
-    return plan
-
-
 def old_start(rng):
-    return D(rng.randint(2014, 2018), rng.randint(1, 12), 1)
-
-
-@register_loader(1)
-def ensure_programs(stdout=None):
-    for code, name, unit, cadence, order in P.PROGRAMS:
-        Program.objects.update_or_create(
-            code=code,
-            defaults={
-                "name": name,
-                "unit": unit,
-                "cadence": cadence,
-                "order": order,
-                "section": "assistance",
-            },
-        )
+    return D(rng.randint(2014, 2018), rng.randint(1, 11), 1)
 
 
 @register_loader(100)
 def load_assistance(stdout=None):
-    b = Builder()
     if Case.objects.exists():
         return
+    b = Builder()
     _institutions(b)
-    _standards(b)
-    _dibao(b)
-    _tekun(b)
-    _children(b)
-    _disability(b)
+    for row in STANDARDS:
+        if row[4].year == 2018:
+            _standard(b, *row)
+    d = Dibao(b)
+    persons = PersonPrograms(b)
+    with at(D(2018, 12, 10)):
+        d.migrate()
+        persons.migrate()
+    persons.december()
+    d.first_terminations()
+    for month in H1:
+        for row in STANDARDS:
+            if row[4].year == 2019 and row[4].month == month.month:
+                _standard(b, *row)
+        d.month(month)
+        persons.month(month)
+        _payrolls(b, month)
+        d.after_payroll(month)
+        persons.after_payroll(month)
     _mental_flags(b)
-    _payrolls(b)
     _temp_relief(b)
     _pending_examples(b)
     audit.record(
@@ -257,8 +401,8 @@ def _institutions(b):
         Institution.objects.get_or_create(name=name, defaults={"kind": kind, "region": towns[town]})
 
 
-def _standards(b):
-    for code, category, amount, effective, approve, level, doc in STANDARDS:
+def _standard(b, code, category, amount, effective, drafted, approved, level, doc):
+    with at(drafted):
         s = payments.draft_standard(
             actor=b.district_worker,
             program=b.programs[code],
@@ -269,351 +413,473 @@ def _standards(b):
             subsidy_level=Decimal(level) if level else None,
             note="演示数据假设" if "演示" in doc else "方案已报区政府审核",
         )
-        if approve:
+    if approved:
+        with at(approved):
             payments.decide_standard(actor=b.chief, standard=s, approve=True, comment="同意")
 
 
-def _new_case(
-    b,
-    program,
-    *,
-    town_id,
-    area,
-    start,
-    end=None,
-    household=None,
-    person=None,
-    category="",
-    care_level="",
-    institution=None,
-):
-    status = Case.Status.ENDED if end else Case.Status.ACTIVE
-    return Case(
-        program=b.programs[program],
-        household=household,
-        person=person,
-        town_id=town_id,
-        area=area,
-        category=category,
-        care_level=care_level,
-        institution=institution,
-        start_month=start,
-        end_month=end,
-        status=status,
-        next_review=P.next_review(program, category, start),
-        approved_at=timezone.now(),
-        submitted_by=b.town_worker[town_id],
+def _decide(b, request, day):
+    with at(day, 15):
+        services.decide_request(actor=b.chief, request=request, approve=True, comment="同意")
+
+
+def _payrolls(b, month):
+    codes = [P.DIBAO, P.TEKUN, P.ORPHAN, P.CHILD, P.DISABILITY_LIVING, P.DISABILITY_CARE]
+    _pay(b, codes, month)
+
+
+def _pay(b, codes, month):
+    made = []
+    with at(month.replace(day=20)):
+        for code in codes:
+            made.append(
+                payments.generate_payroll(actor=b.district_worker, program=b.programs[code], month=month)
+            )
+    with at(month.replace(day=21)):
+        for payroll in made:
+            payments.decide_payroll(actor=b.chief, payroll=payroll, approve=True, comment="同意")
+
+
+def _monthly_paid(b, code, category, *, income=None, persons=1):
+    """What the migrated ledger paid a month at the 2018 standard (the engine's rules)."""
+    key = (code, category)
+    if key not in b.standards_2018:
+        b.standards_2018[key] = Standard.objects.get(
+            program=b.programs[code], category=category, effective_from=D(2018, 1, 1)
+        )
+    std = b.standards_2018[key]
+    return rules_for(b.programs[code]).amount(
+        standard_amount=std.amount, basis=std.basis, income=income, persons=persons
     )
 
 
-def _save_cases(b, cases, covered):
-    """Bulk equivalent of submit_enrolment + decide_request(approve) (+ the termination)."""
-    Case.objects.bulk_create(cases, batch_size=2000)
-    coverages, requests = [], []
-    for case, persons in zip(cases, covered, strict=True):
-        group = P.EXCLUSION_GROUPS.get(case.program.code, "")
-        for p in persons:
-            coverages.append(
-                Coverage(
-                    case=case,
+def _record_death(b, person, died_on):
+    """The caseworker records a death a few days after it; cover ends from the next month."""
+    person.refresh_from_db()
+    with at(died_on + datetime.timedelta(days=5)):
+        return update_person(
+            actor=b.worker_of(person.town_id),
+            person=person,
+            expected_version=person.version,
+            death_date=died_on,
+        )
+
+
+class Dibao:
+    def __init__(self, b):
+        self.b = b
+        self.staying, self.leaving, self.dying, self.late, self.reviewed = [], [], [], [], []
+
+    def _households(self, table, ids_from=18):
+        b, out = self.b, []
+        for area, size, count, income in table:
+            for _ in range(count):
+                town = b.town()
+                region = b.village(town, area)
+                people = [b.person(region, ids_from, 85)] + [b.person(region, 1, 90) for _ in range(size - 1)]
+                out.append(
+                    (
+                        Household(
+                            head=people[0],
+                            region=region,
+                            town_id=town.pk,
+                            area=area,
+                            income_per_capita=Decimal(income),
+                            bank_name="云浮农商银行",
+                            bank_account=f"6230{b.rng.randrange(10**14):014d}",
+                        ),
+                        people,
+                    )
+                )
+        return out
+
+    def migrate(self):
+        """Go-live: the registry's households, then their ledger cases through enrol_many."""
+        b = self.b
+        self.staying = self._households(DIBAO_STAYING)
+        self.leaving = self._households(DIBAO_LEAVING)
+        self.dying = self._households(DIBAO_DYING_ALONE, ids_from=60)
+        everyone = self.staying + self.leaving + self.dying
+        b.rng.shuffle(everyone)
+        b.flush_persons()
+        Household.objects.bulk_create([h for h, _ in everyone], batch_size=2000)
+        relations = [Relation.SPOUSE, Relation.CHILD, Relation.CHILD, Relation.PARENT, Relation.GRANDCHILD]
+        HouseholdMember.objects.bulk_create(
+            [
+                HouseholdMember(
+                    household=h,
                     person=p,
-                    program=case.program,
-                    exclusion_group=group,
-                    start_month=case.start_month,
-                    end_month=case.end_month,
+                    relation=Relation.HEAD if i == 0 else relations[i - 1],
+                    joined_on=D(2014, 1, 1),
                 )
-            )
-        approved = dict(
-            decided_at=case.approved_at,
-            status=ApprovalStatus.APPROVED,
-            decided_by=b.chief,
-            comment="同意",
-            submitted_by=case.submitted_by,
+                for h, people in everyone
+                for i, p in enumerate(people)
+            ],
+            batch_size=2000,
         )
-        requests.append(
-            Request(kind=Request.Kind.ENROL, case=case, effective_month=case.start_month, **approved)
-        )
-        if case.end_month:
-            requests.append(
-                Request(
-                    kind=Request.Kind.TERMINATE,
-                    case=case,
-                    effective_month=case.end_month,
-                    reason="不再符合条件",
-                    **approved,
-                )
+        applications = [
+            dict(
+                household=h,
+                start_month=old_start(b.rng),
+                category=b.rng.choice("AABBC"),
+                monthly_paid=_monthly_paid(
+                    b, P.DIBAO, h.area, income=h.income_per_capita, persons=len(people)
+                ),
             )
-    Coverage.objects.bulk_create(coverages, batch_size=2000)
-    Request.objects.bulk_create(requests, batch_size=2000)
+            for h, people in everyone
+        ]
+        cases = services.enrol_many(
+            actor=b.district_worker,
+            approver=b.chief,
+            program=b.programs[P.DIBAO],
+            applications=applications,
+            paid_through=D(2018, 12, 1),
+            note="存量台账迁移",
+        )
+        self.case_of = {c.household_id: c for c in cases}
 
+    def month(self, month):
+        b, i = self.b, month.month - 1
+        # Terminations taking effect this month were submitted last month, after its payroll.
+        # New households: applied early in the month, approved before its payroll.
+        for area, size, count, income in DIBAO_NEW:
+            for n in range(count):
+                if n % 6 != i:
+                    continue
+                late = area == Area.RURAL and size == 2 and month.month == 2 and n // 6 < DIBAO_LATE
+                self._apply(area, size, Decimal(income), month, late=late)
+        if month.month >= 2:
+            self._member_changes(month)
+        if month.month == 4:
+            self._reviews(month)
+        if month.month <= 5:
+            self._deaths(month)
+        if month.month == 3:
+            for request in self.late:
+                _decide(b, request, D(2019, 3, 5))
 
-def _dibao(b):
-    rng = b.rng
-    specs = []  # (area, start, end, size)
-    for area, (h, p, (ah, ap), (rh, rp)) in DIBAO_PLAN.items():
-        old_h, old_p = h - ah, p - ap
-        for size in split_sizes(old_h, old_p, rng):
-            specs.append((area, old_start(rng), None, size))
-        for size in split_sizes(ah, ap, rng):
-            specs.append((area, add_months(JAN, rng.randint(0, 5)), None, size))
-        for size in split_sizes(rh, rp, rng):
-            start = old_start(rng)
-            specs.append((area, start, add_months(JAN, rng.randint(0, 5)), size))
-    rng.shuffle(specs)
-    households = []
-    for area, start, end, size in specs:
+    def _apply(self, area, size, income, month, *, late=False):
+        b = self.b
         town = b.town()
         region = b.village(town, area)
-        people = [b.person(region, 18, 85)] + [b.person(region, 1, 90) for _ in range(size - 1)]
-        income = Decimal(rng.randint(60, 240) if area == Area.URBAN else rng.randint(120, 310))
-        households.append(
-            (
-                Household(
-                    head=people[0],
-                    region=region,
-                    town_id=town.pk,
-                    area=area,
-                    income_per_capita=income,
-                    bank_name="云浮农商银行",
-                    bank_account=f"6230{rng.randrange(10**14):014d}",
-                ),
-                start,
-                end,
-                people,
+        worker = b.worker_of(town.pk)
+        day = month.replace(day=25 if late else 6)
+        with at(day):
+            people = [b.identity(18, 80)] + [b.identity(1, 90) for _ in range(size - 1)]
+            relations = [Relation.SPOUSE, Relation.CHILD, Relation.CHILD]
+            request = services.apply_new_household(
+                actor=worker,
+                region=region,
+                area=area,
+                income_per_capita=income,
+                head=people[0],
+                members=[dict(p, relation=relations[j]) for j, p in enumerate(people[1:])],
+                start_month=month,
+                category="B",
+                reason="家庭收入低于当地低保标准",
+                bank_name="云浮农商银行",
+                bank_account=f"6230{b.rng.randrange(10**14):014d}",
             )
+        if late:
+            self.late.append(request)
+        else:
+            _decide(b, request, month.replace(day=12))
+
+    def _member_changes(self, month):
+        b, i = self.b, month.month - 2  # February … June
+        big = [(h, p) for h, p in self.staying if len(p) >= 2]
+        for n in range(i, DIBAO_MOVED_AWAY, 5):
+            h, people = big[100 + n]
+            case = self.case_of[h.pk]
+            with at(month.replace(day=5)):
+                r = services.submit_member_change(
+                    actor=b.worker_of(h.town_id),
+                    case=case,
+                    person=people[-1],
+                    add=False,
+                    effective_month=month,
+                    reason="外出务工，户籍迁出",
+                )
+            _decide(b, r, month.replace(day=10))
+        for n in range(i, DIBAO_NEWBORNS, 5):
+            h, people = big[200 + n]
+            case = self.case_of[h.pk]
+            worker = b.worker_of(h.town_id)
+            with at(month.replace(day=4)):
+                number = b.identity(0, 0, born=add_months(month, -1).replace(day=15))
+                baby = create_person(actor=worker, region=h.region, **number)
+                add_member(
+                    actor=worker, household=h, person=baby, relation=Relation.GRANDCHILD, joined_on=month
+                )
+                r = services.submit_member_change(
+                    actor=worker, case=case, person=baby, add=True, effective_month=month, reason="新生儿入户"
+                )
+            _decide(b, r, month.replace(day=10))
+
+    def _reviews(self, month):
+        b = self.b
+        pairs = [(h, p) for h, p in self.staying if len(p) == 2][:DIBAO_REVIEWED]
+        self.reviewed = pairs
+        for h, _people in pairs:
+            with at(month.replace(day=3)):
+                r = services.submit_review(
+                    actor=b.worker_of(h.town_id),
+                    case=self.case_of[h.pk],
+                    outcome="amount_changed",
+                    effective_month=month,
+                    income=h.income_per_capita + REVIEW_RISE,
+                    reason="复核：务工收入增加",
+                )
+            _decide(b, r, month.replace(day=8))
+
+    def _deaths(self, month):
+        b, i = self.b, month.month - 1  # January … May
+        died_on = month.replace(day=3)
+        threes = [(h, p) for h, p in self.staying if len(p) >= 3]
+        for n in range(i, DIBAO_MEMBER_DEATHS, 5):
+            h, people = threes[50 + n]
+            _record_death(b, people[-1], died_on)
+            with at(month.replace(day=9)):
+                r = services.submit_member_change(
+                    actor=b.worker_of(h.town_id),
+                    case=self.case_of[h.pk],
+                    person=people[-1],
+                    add=False,
+                    effective_month=add_months(month, 1),
+                    reason="死亡",
+                )
+            _decide(b, r, month.replace(day=12))
+        h, people = self.dying[i]
+        _record_death(b, people[0], died_on)
+        with at(month.replace(day=9)):
+            r = services.submit_termination(
+                actor=b.worker_of(h.town_id),
+                case=self.case_of[h.pk],
+                effective_month=add_months(month, 1),
+                reason="保障对象死亡",
+            )
+        _decide(b, r, month.replace(day=12))
+
+    def after_payroll(self, month):
+        """After the month's payroll: terminations from next month; May's correction."""
+        b = self.b
+        following = add_months(month, 1)
+        if following.month <= 6:
+            self._terminate(following)
+        if month.month == 5:
+            h, _people = self.reviewed[0]
+            with at(month.replace(day=27)):
+                p = payments.submit_correction(
+                    actor=b.district_worker,
+                    case=self.case_of[h.pk],
+                    month=D(2019, 4, 1),
+                    amount=DIBAO_CORRECTION,
+                    reason="复核前已增加的务工收入迟报，扣回4月多发低保金",
+                )
+            with at(month.replace(day=28)):
+                payments.decide_payroll(actor=b.chief, payroll=p, approve=True, comment="同意扣回")
+
+    def _terminate(self, end_month):
+        b, i = self.b, end_month.month - 1
+        for n, (h, _people) in enumerate(self.leaving):
+            if n % 6 != i:
+                continue
+            day = add_months(end_month, -1).replace(day=25)
+            with at(day):
+                r = services.submit_termination(
+                    actor=b.worker_of(h.town_id),
+                    case=self.case_of[h.pk],
+                    effective_month=end_month,
+                    reason="家庭收入超过低保标准",
+                )
+            _decide(b, r, day.replace(day=27))
+
+    def first_terminations(self):
+        self._terminate(JAN)
+
+
+class PersonPrograms:
+    """特困, 孤儿, 困境儿童 and the two disability allowances: one case per person."""
+
+    def __init__(self, b):
+        self.b = b
+        self.leavers = []  # (case, end month)
+        self.tekun_dying = []  # (case, month of death)
+
+    def _migrate(self, code, specs, *, paid_through=LIVE):
+        """specs: [(person, application extras)]: registry persons, then enrol_many."""
+        b = self.b
+        applications = []
+        for person, extra in specs:
+            category = extra.get("category", "default")
+            std_category = category if code != P.TEKUN else "rural"
+            applications.append(
+                dict(
+                    person=person,
+                    start_month=old_start(b.rng),
+                    area=Area.RURAL,
+                    monthly_paid=_monthly_paid(b, code, std_category),
+                    **extra,
+                )
+            )
+        return services.enrol_many(
+            actor=b.district_worker,
+            approver=b.chief,
+            program=b.programs[code],
+            applications=applications,
+            paid_through=paid_through,
+            note="存量台账迁移",
         )
-    _tune_dibao_incomes(households)
-    b.flush_persons()
-    Household.objects.bulk_create([h for h, *_ in households], batch_size=2000)
-    members = []
-    relations = [
-        Relation.SPOUSE,
-        Relation.CHILD,
-        Relation.CHILD,
-        Relation.PARENT,
-        Relation.GRANDCHILD,
-        Relation.CHILD,
-    ]
-    for h, start, _end, people in households:
-        joined = min(start, D(2014, 1, 1))
-        members.append(
-            HouseholdMember(household=h, person=people[0], relation=Relation.HEAD, joined_on=joined)
-        )
-        members += [
-            HouseholdMember(household=h, person=p, relation=relations[i], joined_on=joined)
-            for i, p in enumerate(people[1:])
+
+    def _people(self, n, min_age, max_age, **extra):
+        b = self.b
+        out = []
+        for _ in range(n):
+            town = b.town()
+            out.append(b.person(b.village(town, Area.RURAL), min_age, max_age, **extra))
+        return out
+
+    def migrate(self):
+        b = self.b
+        institutions = list(Institution.objects.order_by("id"))
+        tekun = self._people(TEKUN_STAYING + len(TEKUN_DEATH_MONTHS), 60, 95)
+        orphans = self._people(ORPHAN_CENTRALIZED + ORPHAN_DISPERSED_MIGRATED, 2, 16)
+        children = self._people(CHILDREN, 3, 16)
+        care = [
+            b.person(b.village(t, Area.RURAL), 8, 85, disability_grade=b.rng.choice([1, 2]))
+            for t in (b.town() for _ in range(CARE_MIGRATED))
         ]
-    HouseholdMember.objects.bulk_create(members, batch_size=2000)
-    cases = [
-        _new_case(
-            b,
-            P.DIBAO,
-            town_id=h.town_id,
-            area=h.area,
-            start=start,
-            end=end,
-            household=h,
-            category=rng.choice("AABBC"),
-        )
-        for h, start, end, _ in households
-    ]
-    _save_cases(b, cases, [people for *_, people in households])
-
-
-def _h1_months(start, end):
-    return sum(1 for m in H1 if start <= m and (end is None or m < end))
-
-
-def _tune_dibao_incomes(households):
-    """Choose per-capita incomes so that the payroll service, paying (standard − income) × persons
-    at the 2018 standards in force January to June, sums to the seed's 低保金. Inputs only."""
-    std = {Area.URBAN: Decimal(650), Area.RURAL: Decimal(450)}
-    weight = [(h, len(people) * _h1_months(start, end)) for h, start, end, people in households]
-    total = sum((std[h.area] - h.income_per_capita) * w for h, w in weight)
-    gap = DIBAO_PAID_TARGET - total  # positive: pay more, so lower incomes
-    for h, w in sorted(weight, key=lambda hw: -hw[1]):
-        if gap == 0:
-            break
-        if w == 0:
-            continue
-        step = (gap / w).quantize(Decimal("0.01"))
-        step = max(min(step, Decimal(40)), Decimal(-40))
-        new_income = h.income_per_capita - step
-        if new_income < 0 or new_income >= std[h.area]:
-            continue
-        h.income_per_capita = new_income
-        gap -= step * w
-    assert gap == 0, gap
-
-
-def _tekun(b):
-    rng = b.rng
-    institutions = list(Institution.objects.order_by("id"))
-    # 1885 in support at 2019-06 (1725 分散, 160 集中), 11114 person-months at 590: 6557260 元.
-    plan = month_plan(1885 + 12, 11114, rng)
-    # Leavers (died) are extra to the 1885; make exactly 12 of the plan's changes leavers.
-    plan = _fix_leavers(plan, 12, rng)
-    cases, covered = [], []
-    care = [P.CARE_HALF] * 45 + [P.CARE_FULL] * 28
-    centralized_left = 160
-    for spell in plan:
-        start, end = _spell(spell, rng)
-        centralized = centralized_left > 0 and end is None
-        centralized_left -= centralized
-        town = b.town()
-        inst = institutions[centralized_left % len(institutions)] if centralized else None
-        region = b.village(inst.region if inst else town, Area.RURAL) if inst else b.village(town, Area.RURAL)
-        death = D(end.year, end.month, 1) - datetime.timedelta(days=3) if end else None
-        p = b.person(region, 60, 95, death_date=death)
-        level = care.pop() if care and end is None and start <= D(2019, 5, 1) else P.CARE_SELF
-        cases.append(
-            _new_case(
-                b,
-                P.TEKUN,
-                town_id=region.town_id,
-                area=Area.RURAL,
-                start=start,
-                end=end,
-                person=p,
-                category=P.CENTRALIZED if centralized else P.DISPERSED,
-                care_level=level,
-                institution=inst,
+        living = [
+            b.person(b.village(t, Area.RURAL), 8, 85, disability_grade=b.rng.choice([3, 3, 4, 4]))
+            for t in (b.town() for _ in range(LIVING_MIGRATED))
+        ]
+        b.flush_persons()
+        care_levels = list(TEKUN_CARE)
+        specs = []
+        for k, p in enumerate(tekun):
+            centralized = k < TEKUN_CENTRALIZED
+            inst = institutions[k % len(institutions)] if centralized else None
+            level = care_levels.pop() if care_levels and not centralized and k < 1000 else P.CARE_SELF
+            specs.append(
+                (
+                    p,
+                    dict(
+                        category=P.CENTRALIZED if centralized else P.DISPERSED,
+                        care_level=level,
+                        institution=inst,
+                    ),
+                )
             )
+        cases = self._migrate(P.TEKUN, specs)
+        self.tekun_dying = list(zip(cases[-len(TEKUN_DEATH_MONTHS) :], TEKUN_DEATH_MONTHS, strict=True))
+        self._migrate(
+            P.ORPHAN,
+            [
+                (p, dict(category=P.CENTRALIZED if k < ORPHAN_CENTRALIZED else P.DISPERSED))
+                for k, p in enumerate(orphans)
+            ],
         )
-        covered.append([p])
-    assert not care
-    b.flush_persons()
-    _save_cases(b, cases, covered)
+        self._migrate(P.CHILD, [(p, {}) for p in children])
+        november = D(2018, 11, 1)
+        care_cases = self._migrate(P.DISABILITY_CARE, [(p, {}) for p in care], paid_through=november)
+        self.leavers += list(zip(care_cases[-len(CARE_LEAVER_ENDS) :], CARE_LEAVER_ENDS, strict=True))
+        both = [c.person for c in care_cases[:LIVING_WITH_CARE]]
+        self._migrate(P.DISABILITY_LIVING, [(p, {}) for p in both], paid_through=november)
+        living_cases = self._migrate(P.DISABILITY_LIVING, [(p, {}) for p in living], paid_through=november)
+        self.leavers += list(zip(living_cases[-len(LIVING_LEAVER_ENDS) :], LIVING_LEAVER_ENDS, strict=True))
 
+    def december(self):
+        """Late disability applications for December, approved after its payroll."""
+        b = self.b
+        late = []
+        for _ in range(LIVING_LATE):
+            town = b.town()
+            worker = b.worker_of(town.pk)
+            with at(D(2018, 12, 5)):
+                person = create_person(
+                    actor=worker,
+                    region=b.village(town, Area.RURAL),
+                    disability_grade=b.rng.choice([3, 4]),
+                    **b.identity(8, 85),
+                )
+                late.append(
+                    services.submit_enrolment(
+                        actor=worker,
+                        program=b.programs[P.DISABILITY_LIVING],
+                        person=person,
+                        start_month=D(2018, 12, 1),
+                        area=Area.RURAL,
+                        reason="持证困难残疾人",
+                    )
+                )
+        _pay(b, [P.DISABILITY_LIVING, P.DISABILITY_CARE], D(2018, 12, 1))
+        for request in late:
+            _decide(b, request, D(2019, 1, 8))
+        for case, end in self.leavers:
+            if end == JAN:
+                self._terminate(case, end)
 
-def _spell(spell, rng):
-    if spell is None:
-        return old_start(rng), None
-    start, end = spell
-    return (old_start(rng) if start == "old" else start), end
+    def month(self, month):
+        b = self.b
+        joiners = [
+            (P.TEKUN, TEKUN_JOINERS, 60, 95, {"category": P.DISPERSED, "care_level": P.CARE_SELF}, {}),
+            (P.ORPHAN, ORPHAN_DISPERSED_JOINERS, 2, 16, {"category": P.DISPERSED}, {}),
+            (P.DISABILITY_CARE, CARE_JOINERS, 8, 85, {}, {"disability_grade": 1}),
+            (P.DISABILITY_LIVING, LIVING_JOINERS, 8, 85, {}, {"disability_grade": 3}),
+        ]
+        for code, starts, lo, hi, extra, person_extra in joiners:
+            for start in starts:
+                if start != month:
+                    continue
+                town = b.town()
+                worker = b.worker_of(town.pk)
+                with at(month.replace(day=7)):
+                    person = create_person(
+                        actor=worker, region=b.village(town, Area.RURAL), **person_extra, **b.identity(lo, hi)
+                    )
+                    r = services.submit_enrolment(
+                        actor=worker,
+                        program=b.programs[code],
+                        person=person,
+                        start_month=month,
+                        area=Area.RURAL,
+                        reason="经审核符合条件",
+                        **extra,
+                    )
+                _decide(b, r, month.replace(day=14))
+        for case, died in self.tekun_dying:
+            if died == month.month:
+                _record_death(b, case.person, month.replace(day=4))
+                with at(month.replace(day=10)):
+                    r = services.submit_termination(
+                        actor=b.worker_of(case.town_id),
+                        case=case,
+                        effective_month=add_months(month, 1),
+                        reason="供养对象死亡",
+                    )
+                _decide(b, r, month.replace(day=13))
 
+    def after_payroll(self, month):
+        following = add_months(month, 1)
+        for case, end in self.leavers:
+            if end == following:
+                self._terminate(case, end)
 
-def _fix_leavers(plan, leavers, rng):
-    """Re-draw the plan so that exactly `leavers` spells end in H1, keeping the month total."""
-    current = [i for i, s in enumerate(plan) if s and s[1] is not None]
-    joiners = [i for i, s in enumerate(plan) if s and s[1] is None]
-    while len(current) > leavers:
-        i = current.pop()
-        loss = 6 - (plan[i][1].month - 1)
-        plan[i] = (add_months(JAN, loss), None)
-        joiners.append(i)
-    while len(current) < leavers:
-        i = joiners.pop()
-        loss = plan[i][0].month - 1
-        plan[i] = ("old", add_months(JAN, 6 - loss))
-        current.append(i)
-    return plan
-
-
-def _persons_program(
-    b,
-    program,
-    count,
-    person_months,
-    *,
-    min_age,
-    max_age,
-    category_of=lambda i: "",
-    extra=None,
-    leavers_allowed=True,
-    late=0,
-):
-    """Person cases whose H1 months sum to person_months; `late` more start 2018-12 (arrears)."""
-    rng = b.rng
-    plan = month_plan(count, person_months, rng)
-    if not leavers_allowed:
-        plan = _fix_leavers(plan, 0, rng)
-    cases, covered = [], []
-    for i, spell in enumerate(plan):
-        start, end = _spell(spell, rng)
-        if start > D(2018, 11, 1) and start < JAN:
-            start = D(2018, 11, 1)
-        town = b.town()
-        region = b.village(town, Area.RURAL)
-        p = b.person(region, min_age, max_age, **(extra(i) if extra else {}))
-        cases.append(
-            _new_case(
-                b,
-                program,
-                town_id=town.pk,
-                area=Area.RURAL,
-                start=start,
-                end=end,
-                person=p,
-                category=category_of(i),
+    def _terminate(self, case, end):
+        day = add_months(end, -1).replace(day=25)
+        with at(day):
+            r = services.submit_termination(
+                actor=self.b.worker_of(case.town_id),
+                case=case,
+                effective_month=end,
+                reason="户籍迁出本区",
             )
-        )
-        covered.append([p])
-    b.flush_persons()
-    _save_cases(b, cases, covered)
-    return cases
-
-
-def _children(b):
-    # 孤儿: 11 集中 full half-year; 56 散居 with 328 months (4 join in March).
-    _persons_program(b, P.ORPHAN, 11, 66, min_age=2, max_age=16, category_of=lambda i: P.CENTRALIZED)
-    _persons_program(
-        b, P.ORPHAN, 56, 328, min_age=2, max_age=16, category_of=lambda i: P.DISPERSED, leavers_allowed=False
-    )
-    _persons_program(b, P.CHILD, 40, 240, min_age=3, max_age=16)
-
-
-def _disability(b):
-    """2232 persons paid the living allowance (13231 months at 165 + 18 December arrears at 157.50)
-    and 4589 the care allowance (27014 months at 220); 1000 of the care group receive both."""
-    rng = b.rng
-    care_cases = _persons_program(
-        b,
-        P.DISABILITY_CARE,
-        4589,
-        27014,
-        min_age=8,
-        max_age=85,
-        extra=lambda i: {"disability_grade": rng.choice([1, 2])},
-    )
-    # 1000 severely disabled persons also get the living allowance, full half-year.
-    both = [c.person for c in care_cases if c.end_month is None and c.start_month < JAN][:1000]
-    cases = [
-        _new_case(b, P.DISABILITY_LIVING, town_id=p.town_id, area=Area.RURAL, start=old_start(rng), person=p)
-        for p in both
-    ]
-    _save_cases(b, cases, [[p] for p in both])
-    _persons_program(
-        b,
-        P.DISABILITY_LIVING,
-        2232 - 1000 - 18,
-        13231 - 6000 - 18 * 6,
-        min_age=8,
-        max_age=85,
-        extra=lambda i: {"disability_grade": rng.choice([1, 2, 3, 3, 4, 4])},
-    )
-
-
-def _late_disability(b):
-    """18 applications starting 2018-12, approved after the December payroll: the January payroll
-    pays their December as arrears at the 2018 standard (157.50)."""
-    rng = b.rng
-    cases = []
-    for _ in range(18):
-        town = b.town()
-        region = b.village(town, Area.RURAL)
-        p = b.person(region, 8, 85, disability_grade=rng.choice([3, 4]))
-        cases.append(
-            _new_case(
-                b, P.DISABILITY_LIVING, town_id=town.pk, area=Area.RURAL, start=D(2018, 12, 1), person=p
-            )
-        )
-    b.flush_persons()
-    _save_cases(b, cases, [[c.person] for c in cases])
+        _decide(self.b, r, day.replace(day=27))
 
 
 def _mental_flags(b):
-    """1432 persons covered by 低保 or 特困 at the end of June have a severe mental disorder."""
+    """1432 persons covered by 低保 or 特困 at the end of June have a severe mental disorder (the
+    health bureau's register, loaded into the person registry)."""
     ids = list(
         Coverage.objects.filter(program__code__in=[P.DIBAO, P.TEKUN], end_month__isnull=True)
         .order_by("person_id")
@@ -623,21 +889,19 @@ def _mental_flags(b):
     Person.objects.filter(pk__in=chosen).update(severe_mental_disorder=True)
 
 
-def _payrolls(b):
-    progs = [P.DIBAO, P.TEKUN, P.ORPHAN, P.CHILD, P.DISABILITY_LIVING, P.DISABILITY_CARE]
-    # December 2018 for the disability allowances, so that late approvals show as arrears.
-    for code in (P.DISABILITY_LIVING, P.DISABILITY_CARE):
-        payroll = payments.generate_payroll(
-            actor=b.district_worker, program=b.programs[code], month=D(2018, 12, 1)
+@register_loader(1)
+def ensure_programs(stdout=None):
+    for code, name, unit, cadence, order in P.PROGRAMS:
+        Program.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "unit": unit,
+                "cadence": cadence,
+                "order": order,
+                "section": "assistance",
+            },
         )
-        payments.decide_payroll(actor=b.chief, payroll=payroll, approve=True, comment="同意")
-    _late_disability(b)
-    for month in H1:
-        for code in progs:
-            payroll = payments.generate_payroll(
-                actor=b.district_worker, program=b.programs[code], month=month
-            )
-            payments.decide_payroll(actor=b.chief, payroll=payroll, approve=True, comment="同意")
 
 
 def _temp_relief(b):
@@ -662,16 +926,17 @@ def _temp_relief(b):
         person = people[mental_ids.pop() if is_mental else ordinary_ids.pop()]
         worker = b.town_worker[person.town_id]
         event = D(2019, rng.randint(1, 6), rng.randint(1, 28))
-        request = services.submit_enrolment(
-            actor=worker,
-            program=b.programs[P.TEMP_RELIEF],
-            person=person,
-            amount=Decimal(amount),
-            event_date=event,
-            reason="因病致困" if is_mental else rng.choice(["因灾", "因病", "意外事故", "突发困难"]),
-            flags=["mental"] if is_mental else [],
-        )
-        services.decide_request(actor=b.chief, request=request, approve=True, comment="同意")
+        with at(event):
+            request = services.submit_enrolment(
+                actor=worker,
+                program=b.programs[P.TEMP_RELIEF],
+                person=person,
+                amount=Decimal(amount),
+                event_date=event,
+                reason="因病致困" if is_mental else rng.choice(["因灾", "因病", "意外事故", "突发困难"]),
+                flags=["mental"] if is_mental else [],
+            )
+        _decide(b, request, event + datetime.timedelta(days=2))
 
 
 def _pending_examples(b):

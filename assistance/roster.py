@@ -19,8 +19,6 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
-from django.utils import timezone
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -28,17 +26,14 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from civaffairs import audit
 from civaffairs.idnumber import InvalidIdNumber, make_id_number, normalize, parse_id_number
 from civaffairs.models import (
-    ApprovalStatus,
     Area,
     Case,
-    Coverage,
     Household,
     HouseholdMember,
     Person,
     Program,
     Region,
     Relation,
-    Request,
 )
 from civaffairs.payments.approval import check_approver
 from civaffairs.periods import InvalidPeriod, parse_month
@@ -47,6 +42,7 @@ from civaffairs.spreadsheets import Column, Sheet, write_workbook
 from civaffairs.validators import validate_person_name
 
 from . import programs as P
+from .services.enrolment import enrol_many, find_conflicts_many
 
 PAID_THROUGH, MONTHLY_PAID = "已发放至", "月发放额"
 TOWN, VILLAGE, HEAD_ID, NAME, ID_NUMBER, RELATION, AREA, INCOME, START, CATEGORY = (
@@ -455,7 +451,7 @@ def _chunks(items, size=CHUNK):
         yield items[i : i + size]
 
 
-def _check_database(rows, program, errors, town=None):
+def _check_database(rows, program, errors, town=None, starts=None):
     """Persons already registered, and those of them with an open 低保 or 特困 cover: one query per
     chunk of 身份证号, whatever the file size."""
     by_number = {r.id_number: r for r in rows if r.id_number}
@@ -464,32 +460,20 @@ def _check_database(rows, program, errors, town=None):
         existing.update(Person.objects.filter(id_number__in=chunk).values_list("id", "id_number"))
     if not existing:
         return
-    # As assistance.services.find_conflicts, for many persons at once: open or pending covers of
+    # The enrolment service's own check, for many persons at once: open or pending covers of
     # 低保 itself or of its exclusion group (特困); rejected applications do not count.
-    group = P.EXCLUSION_GROUPS.get(program.code, "")
-    same = (Q(program=program) | Q(exclusion_group=group)) if group else Q(program=program)
-    covered = {}
-    for chunk in _chunks(existing):
-        covers = (
-            Coverage.objects.filter(same, person_id__in=chunk, end_month__isnull=True)
-            .exclude(case__status=Case.Status.REJECTED)
-            .values_list(
-                "person_id",
-                "case_id",
-                "case__status",
-                "case__program__name",
-                "case__town__name",
-                "case__town_id",
-            )
-        )
-        for person_id, case_id, status, program_name, town_name, town_id in covers:
-            covered.setdefault(person_id, (case_id, status, program_name, town_name, town_id))
+    covered, starts = {}, starts or {}
+    for start in sorted(set(starts.values())):
+        ids = [pid for pid, number in existing.items() if starts.get(number) == start]
+        for person_id, covers in find_conflicts_many(program, ids, start).items():
+            covered.setdefault(person_id, covers[0])
     for person_id, number in existing.items():
         row = by_number[number]
         if person_id in covered:
-            case_id, status, program_name, town_name, town_id = covered[person_id]
-            label = Case.Status(status).label
-            if town is not None and town_id != town.pk:
+            cov = covered[person_id]
+            case_id, program_name, town_name = cov.case_id, cov.case.program.name, cov.case.town.name
+            label = cov.case.get_status_display()
+            if town is not None and cov.case.town_id != town.pk:
                 # Another town's case: a town caseworker learns only that one exists.
                 message = "已在其他镇享受不能同时享受的救助，请联系区民政局核实"
             else:
@@ -522,7 +506,9 @@ def validate(rows, *, actor, approver=None):
     _check_persons(rows, errors)
     groups = _group(rows, errors)
     plans = _check_households(groups, _Regions(), user_town(actor), errors)
-    _check_database(rows, program, errors, user_town(actor))
+    # Each person's cover would start with their household's start month.
+    starts = {row.id_number: plan.start_month for plan in plans for row in plan.rows}
+    _check_database(rows, program, errors, user_town(actor), starts)
     return program, plans, errors
 
 
@@ -530,9 +516,7 @@ def validate(rows, *, actor, approver=None):
 
 
 def _write(plans, *, program, actor, approver, filename):
-    """Bulk equivalent of register_household + submit_enrolment (+ decide_request approve)."""
-    now = timezone.now()
-    group = P.EXCLUSION_GROUPS.get(program.code, "")
+    """Bulk equivalent of register_household, then enrol_many (+ approval)."""
     persons = {}
     for plan in plans:
         for row in plan.rows:
@@ -569,69 +553,26 @@ def _write(plans, *, program, actor, approver, filename):
         ],
         batch_size=BATCH,
     )
+    # The cases go through the one enrolment path, in its bulk form: the same checks as an
+    # application on screen, approved on import when an approver is named (存量对象迁移).
     status = Case.Status.ACTIVE if approver else Case.Status.PENDING
-    cases = [
-        Case(
-            program=program,
-            household=household,
-            town_id=plan.town_id,
-            area=plan.area,
-            category=plan.category,
-            start_month=plan.start_month,
-            status=status,
-            reason=IMPORT_NOTE,
-            next_review=P.next_review(program.code, plan.category, plan.start_month) if approver else None,
-            # None: a migrated ledger was approved (and paid) elsewhere, so no arrears are owed.
-            approved_at=None,
-            migrated_paid_through=plan.paid_through if approver else None,
-            migrated_monthly=plan.monthly_paid if approver else None,
-            submitted_by=actor,
-        )
-        for plan, household in zip(plans, households, strict=True)
-    ]
-    Case.objects.bulk_create(cases, batch_size=BATCH)
-    Coverage.objects.bulk_create(
-        [
-            Coverage(
-                case=case,
-                person=persons[row.number],
-                program=program,
-                exclusion_group=group,
+    cases = enrol_many(
+        actor=actor,
+        approver=approver,
+        program=program,
+        applications=[
+            dict(
+                household=household,
                 start_month=plan.start_month,
-            )
-            for plan, case in zip(plans, cases, strict=True)
-            for row in plan.rows
-        ],
-        batch_size=BATCH,
-    )
-    decision = (
-        {
-            "status": ApprovalStatus.APPROVED,
-            "decided_by": approver,
-            "decided_at": now,
-            "comment": "存量对象迁移，导入时批准",
-        }
-        if approver
-        else {"status": ApprovalStatus.PENDING}
-    )
-    Request.objects.bulk_create(
-        [
-            Request(
-                kind=Request.Kind.ENROL,
-                case=case,
-                effective_month=plan.start_month,
-                data={
-                    "covered": [persons[row.number].pk for row in plan.rows],
-                    "income": str(plan.income),
-                    "source": "roster_import",
-                },
+                category=plan.category,
                 reason=IMPORT_NOTE,
-                submitted_by=actor,
-                **decision,
+                paid_through=plan.paid_through,
+                monthly_paid=plan.monthly_paid,
             )
-            for plan, case in zip(plans, cases, strict=True)
+            for plan, household in zip(plans, households, strict=True)
         ],
-        batch_size=BATCH,
+        migrated=True,
+        note=IMPORT_NOTE if approver is None else "存量对象迁移，导入时批准",
     )
     case_ids = [c.pk for c in cases]
     audit.record(
@@ -668,6 +609,10 @@ def import_roster(file, *, actor, approver=None, filename=""):
     try:
         with transaction.atomic():
             return _write(plans, program=program, actor=actor, approver=approver, filename=filename)
+    except ValidationError as exc:
+        # The enrolment service's checks at write time (someone covered a person since the
+        # check): nothing is written, and its reasons are told.
+        raise RosterError([_error(None, "文件", m) for m in exc.messages]) from None
     except IntegrityError:
         # Someone registered one of these persons, or covered them, between check and write.
         raise RosterError(

@@ -7,12 +7,16 @@ and natural villages are made here under a town. Persons get valid 身份证号 
 """
 
 import datetime
+from decimal import Decimal
 
 import factory
 from django.contrib.auth.models import Group, User
 from factory.django import DjangoModelFactory
 
-from civaffairs import roles
+from assistance import programs as P
+from assistance import services
+from civaffairs import payments, roles
+from civaffairs import services as core
 from civaffairs.idnumber import make_id_number, parse_id_number
 from civaffairs.models import (
     Area,
@@ -27,6 +31,7 @@ from civaffairs.models import (
     UserScope,
 )
 from civaffairs.reference import ensure_towns
+from civaffairs.roles import CASEWORKER, CHIEF
 
 TEST_PASSWORD = "Test@2019pw"
 
@@ -197,3 +202,88 @@ def make_user(role, town=None, section="", *, username=None, password=TEST_PASSW
     user.groups.add(role_group(role))
     UserScope.objects.create(user=user, town=_as_town(town), section=section)
     return user
+
+
+NOV18 = datetime.date(2018, 11, 1)
+
+
+class World:
+    """The district as its users build it, through the services their clicks call: a 社会救助股
+    worker and chief, a 石城镇 caseworker, persons, households, applications, standards,
+    payrolls and deaths."""
+
+    def __init__(self):
+        self.worker = make_user(CASEWORKER, section=Section.ASSISTANCE, first_name="救助股经办人")
+        self.chief = make_user(CHIEF, section=Section.ASSISTANCE, first_name="救助股股长")
+        self.town_worker = make_user(CASEWORKER, town="石城镇", first_name="石城镇经办人")
+        self.village = village("石城镇")
+        self.n = 0
+
+    def person(self, **fields):
+        self.n += 1
+        return core.create_person(
+            actor=self.town_worker,
+            name=fields.pop("name", "测试" + "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉"[self.n % 20]),
+            id_number=id_number_for(5000 + self.n),
+            region=self.village,
+            **fields,
+        )
+
+    def standard(self, code, category, amount, effective):
+        s = payments.draft_standard(
+            actor=self.worker,
+            program=code,
+            category=category,
+            amount=Decimal(amount),
+            effective_from=effective,
+        )
+        return payments.decide_standard(actor=self.chief, standard=s, approve=True, comment="同意")
+
+    def dibao(self, size, income, start=NOV18):
+        people = [self.person() for _ in range(size)]
+        household = core.create_household(
+            actor=self.town_worker,
+            head=people[0],
+            region=self.village,
+            area=Area.RURAL,
+            income_per_capita=Decimal(income),
+            members=[(p, Relation.CHILD) for p in people[1:]],
+            joined_on=datetime.date(2018, 1, 1),
+            bank_name="云浮农商银行",
+            bank_account="6230000000000001",
+        )
+        request = services.submit_enrolment(
+            actor=self.town_worker,
+            program=P.DIBAO,
+            household=household,
+            start_month=start,
+            category="A",
+            income=Decimal(income),
+        )
+        services.decide_request(actor=self.chief, request=request, approve=True, comment="同意")
+        request.case.refresh_from_db()
+        return request.case, people
+
+    def person_case(self, code, start=NOV18, person=None, **kw):
+        person = person or self.person(**kw.pop("person_fields", {}))
+        request = services.submit_enrolment(
+            actor=self.town_worker, program=code, person=person, start_month=start, **kw
+        )
+        services.decide_request(actor=self.chief, request=request, approve=True, comment="同意")
+        request.case.refresh_from_db()
+        return request.case
+
+    def pay(self, code, *months):
+        out = []
+        for month in months:
+            payroll = payments.generate_payroll(actor=self.worker, program=code, month=month)
+            out.append(
+                payments.decide_payroll(actor=self.chief, payroll=payroll, approve=True, comment="同意")
+            )
+        return out
+
+    def die(self, person, on):
+        person = Person.objects.get(pk=person.pk)
+        return core.update_person(
+            actor=self.town_worker, person=person, expected_version=person.version, death_date=on
+        )

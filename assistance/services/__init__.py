@@ -9,14 +9,23 @@ from .changes import (
     submit_review,
     submit_termination,
 )
-from .enrolment import apply_new_household, conflict_message, find_conflicts, submit_enrolment
+from .enrolment import (
+    apply_new_household,
+    conflict_message,
+    enrol_many,
+    find_conflicts,
+    find_conflicts_many,
+    submit_enrolment,
+)
 
 __all__ = [
     "REVIEW_OUTCOMES",
     "apply_new_household",
     "conflict_message",
     "decide_request",
+    "enrol_many",
     "find_conflicts",
+    "find_conflicts_many",
     "submit_enrolment",
     "submit_member_change",
     "submit_review",

@@ -8,11 +8,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from civaffairs import audit
-from civaffairs.models import Area, Case, Coverage, Program, Request
+from civaffairs.models import ApprovalStatus, Area, Case, Coverage, Household, Program, Request
+from civaffairs.payments.approval import check_approver
 from civaffairs.payments.approval import check_scope as _check_scope
 from civaffairs.payments.payroll import program_of
 from civaffairs.periods import add_months, month_start
@@ -65,8 +66,27 @@ def _conflict_detail(cov):
     ).rstrip("，")
 
 
-@transaction.atomic
-def submit_enrolment(
+def find_conflicts_many(program, persons, start_month):
+    """find_conflicts for many persons at once, in chunks: {person_id: [covers]}."""
+    group = P.EXCLUSION_GROUPS.get(program.code, "")
+    same = Q(program=program)
+    if group:
+        same |= Q(exclusion_group=group)
+    ids = sorted({p.pk if hasattr(p, "pk") else p for p in persons})
+    out = {}
+    for i in range(0, len(ids), 900):
+        covers = (
+            Coverage.objects.filter(same, person_id__in=ids[i : i + 900])
+            .filter(Q(end_month__isnull=True) | Q(end_month__gt=start_month))
+            .exclude(case__status=Case.Status.REJECTED)
+            .select_related("case__program", "case__town", "person")
+        )
+        for cov in covers:
+            out.setdefault(cov.person_id, []).append(cov)
+    return out
+
+
+def _prepare(
     *,
     actor,
     program,
@@ -83,11 +103,11 @@ def submit_enrolment(
     event_date=None,
     flags=(),
     reason="",
+    migrated=False,
+    check_conflicts=True,
 ):
-    """A caseworker's application; the chief's approval puts it in payment from start_month."""
-    program = program_of(program)
-    if not actor.has_perm("civaffairs.add_request"):
-        raise PermissionDenied("您的角色不能提交救助申请。")
+    """Every check of an application, no writes: (Case fields, covered persons, income).
+    Raises ValidationError {field: message}. The one rule book of submit_enrolment and enrol_many."""
     errors = {}
     if start_month is None and program.cadence == Program.Cadence.MONTHLY:
         raise ValidationError({"start_month": "请填写起始年月"})
@@ -133,13 +153,13 @@ def submit_enrolment(
             start_month = month_start(event_date)
     if errors:
         raise ValidationError(errors)
-    if program.cadence == Program.Cadence.MONTHLY:
+    if program.cadence == Program.Cadence.MONTHLY and check_conflicts:
         conflicts = find_conflicts(program, covered, start_month)
         if conflicts:
             raise ValidationError({"covered": [conflict_message(c, actor) for c in conflicts]})
-    if program.cadence == Program.Cadence.MONTHLY:
+    if program.cadence == Program.Cadence.MONTHLY and not migrated:
         # Backdating is limited (a setting): arrears for years would bypass every review. Ledgers
-        # migrated by the roster import carry their own history and are the exception.
+        # migrated from before the system carry their own history and are the exception.
         limit = settings.ENROLMENT_MAX_BACKDATE_MONTHS
         earliest = add_months(month_start(timezone.localdate()), -limit)
         if start_month < earliest:
@@ -155,7 +175,7 @@ def submit_enrolment(
             raise ValidationError({"income": "请填写家庭月人均收入"}) from None
         if income < 0:
             raise ValidationError({"income": "家庭月人均收入不能为负数"})
-    case = Case.objects.create(
+    fields = dict(
         program=program,
         household=household,
         person=person if household is None else None,
@@ -173,39 +193,185 @@ def submit_enrolment(
         reason=reason,
         submitted_by=actor,
     )
+    return fields, covered, income
+
+
+def _coverages(case, covered):
+    group = P.EXCLUSION_GROUPS.get(case.program.code, "")
+    return [
+        Coverage(
+            case=case, person=p, program=case.program, exclusion_group=group, start_month=case.start_month
+        )
+        for p in covered
+    ]
+
+
+def _request_data(covered, income):
+    return {"covered": [p.pk for p in covered], "income": str(income) if income is not None else None}
+
+
+@transaction.atomic
+def submit_enrolment(*, actor, program, **application):
+    """A caseworker's application; the chief's approval puts it in payment from start_month."""
+    program = program_of(program)
+    if not actor.has_perm("civaffairs.add_request"):
+        raise PermissionDenied("您的角色不能提交救助申请。")
+    fields, covered, income = _prepare(actor=actor, program=program, **application)
+    case = Case.objects.create(**fields)
     if program.cadence == Program.Cadence.MONTHLY:
-        group = P.EXCLUSION_GROUPS.get(program.code, "")
         try:
             with transaction.atomic():
-                Coverage.objects.bulk_create(
-                    [
-                        Coverage(
-                            case=case,
-                            person=p,
-                            program=program,
-                            exclusion_group=group,
-                            start_month=start_month,
-                        )
-                        for p in covered
-                    ]
-                )
+                Coverage.objects.bulk_create(_coverages(case, covered))
         except IntegrityError:
             raise ValidationError({"covered": "保障人员已有未结束的同类救助，不能重复享受"}) from None
     request = Request.objects.create(
         kind=Request.Kind.ENROL,
         case=case,
-        effective_month=start_month,
-        data={"covered": [p.pk for p in covered], "income": str(income) if income is not None else None},
-        reason=reason,
+        effective_month=case.start_month,
+        data=_request_data(covered, income),
+        reason=fields["reason"],
         submitted_by=actor,
     )
     audit.record(
         actor,
         "case.submit",
         case,
-        {"program": program.name, "start_month": str(start_month), "covered": [p.name for p in covered]},
+        {"program": program.name, "start_month": str(case.start_month), "covered": [p.name for p in covered]},
     )
     return request
+
+
+BATCH = 1000
+
+
+@transaction.atomic
+def enrol_many(*, actor, approver, program, applications, migrated=False, paid_through=None, note="批量办理"):
+    """The bulk form of submit_enrolment + decide_request(approve): the same checks for every
+    application (scope, eligibility, exclusions against the records and within the batch, the
+    backdating limit), then bulk writes, all or nothing. Errors name the application:
+    {"applications": ["第3条（陈志伟）：…"]}.
+
+    approver None: the applications wait in the chief's inbox, as if submitted one by one.
+    migrated (存量迁移, the roster import): ledgers from before the system. They may start before
+    the backdating limit and, approved, owe no arrears (approved_at stays empty: their months were
+    paid elsewhere). paid_through (for the batch, or per application) is the month up to which a
+    ledger was paid outside the system, monthly_paid what it paid a month: back-pay then owes
+    those months only the difference."""
+    program = program_of(program)
+    if program.cadence != Program.Cadence.MONTHLY:
+        raise ValidationError("一次性救助请逐笔申请。")
+    if not actor.has_perm("civaffairs.add_request"):
+        raise PermissionDenied("您的角色不能提交救助申请。")
+    if approver is not None:
+        check_approver(approver, "civaffairs.approve_case", program.section, actor.pk)
+    migrated = migrated or paid_through is not None
+    errors, prepared = [], []
+    for i, application in enumerate(applications, start=1):
+        application = dict(application)
+        ledger = (application.pop("paid_through", paid_through), application.pop("monthly_paid", None))
+        who = getattr(
+            application.get("person") or getattr(application.get("household"), "head", None), "name", ""
+        )
+        try:
+            fields, covered, income = _prepare(
+                actor=actor, program=program, migrated=migrated, check_conflicts=False, **application
+            )
+        except ValidationError as exc:
+            errors += [f"第{i}条（{who}）：{m}" for m in exc.messages]
+            continue
+        prepared.append((i, who, fields, covered, income, ledger))
+    # Exclusions: against the records (in chunks), and within the batch itself.
+    seen = {}
+    for start in sorted({f["start_month"] for _, _, f, *_ in prepared}):
+        batch = [p for _, _, f, covered, *_ in prepared if f["start_month"] == start for p in covered]
+        for person_id, covers in find_conflicts_many(program, batch, start).items():
+            seen.setdefault(person_id, covers)
+    for i, who, _f, covered, *_ in prepared:
+        for p in covered:
+            for cov in seen.get(p.pk, []):
+                errors.append(f"第{i}条（{who}）：{conflict_message(cov, actor)}")
+    first = {}
+    for i, who, _f, covered, *_ in prepared:
+        for p in covered:
+            if p.pk in first:
+                errors.append(f"第{i}条（{who}）：{p.name}已在第{first[p.pk]}条中申请，同一人不能重复享受")
+            first.setdefault(p.pk, i)
+    if errors:
+        raise ValidationError({"applications": errors})
+    now = timezone.now()
+    cases = []
+    for _i, _who, fields, _covered, _income, (through, monthly) in prepared:
+        approved = approver is not None
+        case = Case(
+            **fields,
+            status=Case.Status.ACTIVE if approved else Case.Status.PENDING,
+            next_review=P.next_review(program.code, fields["category"], fields["start_month"])
+            if approved
+            else None,
+            approved_at=now if approved and not migrated else None,
+            migrated_paid_through=month_start(through) if approved and migrated and through else None,
+            migrated_monthly=monthly if approved and migrated and through else None,
+        )
+        cases.append(case)
+    Case.objects.bulk_create(cases, batch_size=BATCH)
+    Coverage.objects.bulk_create(
+        [
+            cov
+            for case, (*_, covered, _income, _m) in zip(cases, prepared, strict=True)
+            for cov in _coverages(case, covered)
+        ],
+        batch_size=BATCH,
+    )
+    Request.objects.bulk_create(
+        [
+            Request(
+                kind=Request.Kind.ENROL,
+                case=case,
+                effective_month=case.start_month,
+                data={**_request_data(covered, income), "source": "enrol_many"},
+                reason=note,
+                submitted_by=actor,
+                **(
+                    {
+                        "status": ApprovalStatus.APPROVED,
+                        "decided_by": approver,
+                        "decided_at": now,
+                        "comment": note,
+                    }
+                    if approver is not None
+                    else {"status": ApprovalStatus.PENDING}
+                ),
+            )
+            for case, (*_, covered, income, _m) in zip(cases, prepared, strict=True)
+        ],
+        batch_size=BATCH,
+    )
+    # The incomes the applications state take effect on approval, as in decide_request.
+    incomes = [
+        (case.household_id, income)
+        for case, (*_, income, _m) in zip(cases, prepared, strict=True)
+        if income is not None and case.household_id and approver is not None
+    ]
+    for household_id, income in incomes:
+        Household.objects.filter(pk=household_id).exclude(income_per_capita=income).update(
+            income_per_capita=income, version=F("version") + 1
+        )
+    audit.record(
+        actor,
+        "case.enrol_many",
+        None,
+        {
+            "program": program.name,
+            "cases": len(cases),
+            "approved_by": approver.username if approver is not None else None,
+            "migrated": migrated,
+            "case_ids": [c.pk for c in cases],
+            "incomes_set": len(incomes),
+        },
+        object_type="case",
+        object_repr=f"{program.name}批量办理{len(cases)}件（{note}）",
+    )
+    return cases
 
 
 @transaction.atomic

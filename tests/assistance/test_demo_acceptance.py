@@ -10,11 +10,12 @@ import datetime
 import json
 from decimal import Decimal
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 
 from assistance import programs as P
 from assistance import services
@@ -28,6 +29,7 @@ from civaffairs.services import create_household
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 D = datetime.date
+TZ = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture(scope="module")
@@ -239,3 +241,32 @@ def test_the_demo_leaves_the_2019_standards_pending_and_the_back_pay_computable(
     assert owed
     assert {month for _row, month, *_rest in owed} == {D(2019, m, 1) for m in range(1, 7)}
     assert all(amount > 0 for *_rest, amount in owed)
+
+
+def test_the_demo_lives_through_the_services_dated_in_its_half_year(loaded):
+    """Deaths, member changes, reviews, a late approval paid as arrears and a correction: the
+    risky paths, taken by the demo accounts in the months they belong to."""
+    from civaffairs.models import AuditEvent, Coverage, PaymentLine, Payroll, Request
+
+    approved = Request.objects.filter(status="approved", case__program__code=P.DIBAO)
+    for kind in (
+        Request.Kind.ADD_MEMBER,
+        Request.Kind.REMOVE_MEMBER,
+        Request.Kind.REVIEW,
+        Request.Kind.TERMINATE,
+    ):
+        assert approved.filter(kind=kind, decided_at__year=2019).exists(), kind
+    assert Coverage.objects.filter(ended_by_death=True, end_month__year=2019).count() >= 20
+    # Arrears: a household approved after February's payroll is paid February in March.
+    arrears = PaymentLine.objects.filter(program__code=P.DIBAO, month=D(2019, 2, 1), paid_month=D(2019, 3, 1))
+    assert arrears.exists()
+    correction = Payroll.objects.get(kind=Payroll.Kind.CORRECTION, program__code=P.DIBAO)
+    assert (correction.status, correction.month) == ("approved", D(2019, 5, 1))
+    # Nobody is paid for a month after their death.
+    assert not PaymentLine.objects.filter(case__person__death_date__lt=models.F("month")).exists()
+    # Each payroll by jiuzhu on the 20th, decided by chief_assist the next day.
+    for payroll in Payroll.objects.filter(kind=Payroll.Kind.MONTHLY):
+        assert (payroll.created_by.username, payroll.decided_by.username) == ("jiuzhu", "chief_assist")
+        assert payroll.created_at.astimezone(TZ).date() == payroll.month.replace(day=20)
+    # The history is the district's: nothing of the assistance demo is dated after 2019.
+    assert not AuditEvent.objects.exclude(action="demo.load").filter(at__year__gt=2019).exists()

@@ -16,94 +16,14 @@ from assistance import services
 from assistance.selectors import deceased_in_cover
 from civaffairs import figures, payments
 from civaffairs import services as core
-from civaffairs.models import Area, Coverage, PaymentLine, Payroll, Person, Program, Relation, Section
+from civaffairs.models import Area, Coverage, PaymentLine, Payroll, Program, Relation, Section
 from civaffairs.periods import Period
-from civaffairs.roles import CASEWORKER, CHIEF
-from tests.factories import ProgramFactory, id_number_for, make_user, village
+from civaffairs.roles import CASEWORKER
+from tests.factories import ProgramFactory, World, make_user
 
 D = datetime.date
 NOV18, DEC18 = D(2018, 11, 1), D(2018, 12, 1)
 JAN, FEB, MAR, APR, MAY = (D(2019, m, 1) for m in range(1, 6))
-
-
-class World:
-    """The district as its users build it."""
-
-    def __init__(self):
-        self.worker = make_user(CASEWORKER, section=Section.ASSISTANCE, first_name="救助股经办人")
-        self.chief = make_user(CHIEF, section=Section.ASSISTANCE, first_name="救助股股长")
-        self.town_worker = make_user(CASEWORKER, town="石城镇", first_name="石城镇经办人")
-        self.village = village("石城镇")
-        self.n = 0
-
-    def person(self, **fields):
-        self.n += 1
-        return core.create_person(
-            actor=self.town_worker,
-            name=fields.pop("name", "测试" + "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉"[self.n % 20]),
-            id_number=id_number_for(5000 + self.n),
-            region=self.village,
-            **fields,
-        )
-
-    def standard(self, code, category, amount, effective):
-        s = payments.draft_standard(
-            actor=self.worker,
-            program=code,
-            category=category,
-            amount=Decimal(amount),
-            effective_from=effective,
-        )
-        return payments.decide_standard(actor=self.chief, standard=s, approve=True, comment="同意")
-
-    def dibao(self, size, income, start=NOV18):
-        people = [self.person() for _ in range(size)]
-        household = core.create_household(
-            actor=self.town_worker,
-            head=people[0],
-            region=self.village,
-            area=Area.RURAL,
-            income_per_capita=Decimal(income),
-            members=[(p, Relation.CHILD) for p in people[1:]],
-            joined_on=D(2018, 1, 1),
-            bank_name="云浮农商银行",
-            bank_account="6230000000000001",
-        )
-        request = services.submit_enrolment(
-            actor=self.town_worker,
-            program=P.DIBAO,
-            household=household,
-            start_month=start,
-            category="A",
-            income=Decimal(income),
-        )
-        services.decide_request(actor=self.chief, request=request, approve=True, comment="同意")
-        request.case.refresh_from_db()
-        return request.case, people
-
-    def person_case(self, code, start=NOV18, person=None, **kw):
-        person = person or self.person(**kw.pop("person_fields", {}))
-        request = services.submit_enrolment(
-            actor=self.town_worker, program=code, person=person, start_month=start, **kw
-        )
-        services.decide_request(actor=self.chief, request=request, approve=True, comment="同意")
-        request.case.refresh_from_db()
-        return request.case
-
-    def pay(self, code, *months):
-        out = []
-        for month in months:
-            payroll = payments.generate_payroll(actor=self.worker, program=code, month=month)
-            out.append(
-                payments.decide_payroll(actor=self.chief, payroll=payroll, approve=True, comment="同意")
-            )
-        return out
-
-    def die(self, person, on):
-        person = Person.objects.get(pk=person.pk)
-        return core.update_person(
-            actor=self.town_worker, person=person, expected_version=person.version, death_date=on
-        )
 
 
 @pytest.fixture
