@@ -54,7 +54,7 @@ from civaffairs.models import (
 )
 from civaffairs.payments.rules import rules_for
 from civaffairs.periods import add_months
-from civaffairs.services import add_member, create_person, update_person
+from civaffairs.services import add_member, change_payee_account, create_person, update_person
 
 from . import programs as P
 from . import services
@@ -328,6 +328,14 @@ class Builder:
 
     def town(self):
         return self.rng.choices(self.towns, weights=self.town_weights)[0]
+
+    def account(self, guardian=False):
+        """A payee account: the person's own, or (children) their guardian's."""
+        return {
+            "account_holder": self.name() if guardian else "",
+            "bank_name": "云浮农商银行",
+            "bank_account": f"6230{self.rng.randrange(10**14):014d}",
+        }
 
     def worker_of(self, town_id):
         return self.town_worker[town_id]
@@ -731,26 +739,29 @@ class PersonPrograms:
             note="存量台账迁移",
         )
 
-    def _people(self, n, min_age, max_age, **extra):
+    def _people(self, n, min_age, max_age, guardian=False, **extra):
         b = self.b
         out = []
         for _ in range(n):
             town = b.town()
-            out.append(b.person(b.village(town, Area.RURAL), min_age, max_age, **extra))
+            account = b.account(guardian=guardian)
+            out.append(b.person(b.village(town, Area.RURAL), min_age, max_age, **account, **extra))
         return out
 
     def migrate(self):
         b = self.b
         institutions = list(Institution.objects.order_by("id"))
         tekun = self._people(TEKUN_STAYING + len(TEKUN_DEATH_MONTHS), 60, 95)
-        orphans = self._people(ORPHAN_CENTRALIZED + ORPHAN_DISPERSED_MIGRATED, 2, 16)
-        children = self._people(CHILDREN, 3, 16)
+        orphans = self._people(ORPHAN_CENTRALIZED + ORPHAN_DISPERSED_MIGRATED, 2, 16, guardian=True)
+        children = self._people(CHILDREN, 3, 16, guardian=True)
         care = [
-            b.person(b.village(t, Area.RURAL), 8, 85, disability_grade=b.rng.choice([1, 2]))
+            b.person(b.village(t, Area.RURAL), 8, 85, disability_grade=b.rng.choice([1, 2]), **b.account())
             for t in (b.town() for _ in range(CARE_MIGRATED))
         ]
         living = [
-            b.person(b.village(t, Area.RURAL), 8, 85, disability_grade=b.rng.choice([3, 3, 4, 4]))
+            b.person(
+                b.village(t, Area.RURAL), 8, 85, disability_grade=b.rng.choice([3, 3, 4, 4]), **b.account()
+            )
             for t in (b.town() for _ in range(LIVING_MIGRATED))
         ]
         b.flush_persons()
@@ -802,6 +813,7 @@ class PersonPrograms:
                     disability_grade=b.rng.choice([3, 4]),
                     **b.identity(8, 85),
                 )
+                change_payee_account(actor=worker, person=person, reason="登记收款账户", **b.account())
                 late.append(
                     services.submit_enrolment(
                         actor=worker,
@@ -836,6 +848,12 @@ class PersonPrograms:
                 with at(month.replace(day=7)):
                     person = create_person(
                         actor=worker, region=b.village(town, Area.RURAL), **person_extra, **b.identity(lo, hi)
+                    )
+                    change_payee_account(
+                        actor=worker,
+                        person=person,
+                        reason="登记收款账户",
+                        **b.account(guardian=code == P.ORPHAN),
                     )
                     r = services.submit_enrolment(
                         actor=worker,

@@ -223,3 +223,23 @@ class AddMemberForm(forms.Form):
 
 class RemoveMemberForm(forms.Form):
     left_on = forms.DateField(label="离开日期", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class PayeeAccountForm(forms.Form):
+    """变更收款账户: the new account is typed whole; the current one is shown masked."""
+
+    account_holder = forms.CharField(
+        label="账户户名", max_length=50, required=False, help_text="监护人代领时填写监护人姓名；本人账户留空"
+    )
+    bank_name = forms.CharField(label="开户银行", max_length=50)
+    bank_account = forms.CharField(label="银行账号", max_length=40, help_text="12至19位数字")
+    reason = forms.CharField(label="变更原因", max_length=200)
+
+    def __init__(self, *args, household=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if household:
+            del self.fields["account_holder"]
+
+
+class AccountDecisionForm(forms.Form):
+    comment = forms.CharField(label="审批意见", max_length=200, required=False)

@@ -111,6 +111,11 @@ class Person(models.Model):
     )
     severe_mental_disorder = models.BooleanField("严重精神障碍患者", default=False)
     death_date = models.DateField("死亡日期", null=True, blank=True)
+    # The account a person program (特困, 孤儿, 困境儿童, 残疾人两项补贴 …) pays to: the person's own,
+    # or their guardian's (account_holder). Changed through change_payee_account only.
+    account_holder = models.CharField("账户户名", max_length=50, blank=True)
+    bank_name = models.CharField("开户银行", max_length=50, blank=True)
+    bank_account = models.CharField("银行账号", max_length=32, blank=True)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
     version = models.PositiveIntegerField("版本", default=1, editable=False)
 
@@ -127,6 +132,10 @@ class Person(models.Model):
     @property
     def masked_id(self):
         return mask_id_number(self.id_number)
+
+    @property
+    def masked_account(self):
+        return mask_account(self.bank_account)
 
     def clean(self):
         try:
@@ -457,6 +466,51 @@ class Request(Approvable):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.case}"
+
+
+class AccountChange(Approvable):
+    """A change of the account a payee is paid to, while the payee is in a pending or approved
+    payroll: it waits for the section chief, since a new account diverts every later payment."""
+
+    person = models.ForeignKey(
+        Person, models.PROTECT, null=True, blank=True, related_name="account_changes", verbose_name="人员"
+    )
+    household = models.ForeignKey(
+        Household, models.PROTECT, null=True, blank=True, related_name="account_changes", verbose_name="家庭"
+    )
+    section = models.CharField("审批股室", max_length=12, choices=Section.choices)
+    account_holder = models.CharField("账户户名", max_length=50, blank=True)
+    bank_name = models.CharField("开户银行", max_length=50)
+    bank_account = models.CharField("银行账号", max_length=32)
+    previous = models.JSONField("变更前", default=dict)
+    reason = models.CharField("变更原因", max_length=200)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="经办人"
+    )
+    submitted_at = models.DateTimeField("提交时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "收款账户变更"
+        verbose_name_plural = "收款账户变更"
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(household__isnull=False) & Q(person__isnull=True))
+                | (Q(household__isnull=True) & Q(person__isnull=False)),
+                name="account_change_is_household_xor_person",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.payee_name}的收款账户变更"
+
+    @property
+    def payee_name(self):
+        return self.household.head.name if self.household_id else self.person.name
+
+    @property
+    def masked_account(self):
+        return mask_account(self.bank_account)
 
 
 class Standard(Approvable):

@@ -3,6 +3,7 @@
 from django.db.models import Count, Q
 
 from .models import (
+    AccountChange,
     AuditEvent,
     Case,
     Household,
@@ -57,6 +58,13 @@ def persons_for(user):
 
 def households_for(user):
     return _scoped(user, Household.objects.select_related("head", "region", "town"))
+
+
+def account_changes_for(user):
+    """Payee account changes a chief decides: those of their own section."""
+    if not user.is_authenticated or not user.has_perm("civaffairs.approve_case"):
+        return AccountChange.objects.none()
+    return AccountChange.objects.filter(section=user_section(user))
 
 
 def cases_for(user):

@@ -8,19 +8,23 @@ from django.utils import timezone
 from . import audit
 from .idnumber import InvalidIdNumber, mask_account, mask_id_number, parse_id_number
 from .models import (
+    AccountChange,
     ApprovalStatus,
     Case,
     Coverage,
     Household,
     HouseholdMember,
+    PaymentLine,
     Payroll,
     Person,
     Region,
     Relation,
+    Section,
 )
+from .payments.approval import check_decision, record_decision
 from .periods import add_months, month_start
 from .selectors import is_unbound_caseworker, user_town
-from .validators import validate_person_name
+from .validators import validate_bank_account, validate_person_name
 
 
 class ConflictError(Exception):
@@ -227,6 +231,8 @@ def create_household(
 ):
     """members: [(person, relation)] besides the head."""
     _check_town(actor, region)
+    if bank_account:
+        _check_account(bank_account)
     joined_on = joined_on or timezone.localdate()
     seen = {head.pk}
     errors = []
@@ -279,6 +285,16 @@ def update_household(*, actor, household, expected_version, **fields):
         raise ValidationError(
             {"income_per_capita": "该家庭正在申请或享受救助，收入变化须通过救助对象页面的“动态复核”办理"}
         )
+    for field in ("bank_name", "bank_account"):
+        if field in fields and fields[field] != getattr(current, field):
+            if fields.get("bank_account"):
+                _check_account(fields["bank_account"], "bank_account")
+            if _in_a_payroll(household=household):
+                raise ValidationError(
+                    {
+                        field: "该家庭在待审批或已批准的发放名册中，收款账户变更须经股长审批：请使用“变更收款账户”"
+                    }
+                )
     values = dict(fields)
     if "region" in values:
         values["town"] = values["region"].town
@@ -421,3 +437,137 @@ def register_household(
         members=member_pairs,
         joined_on=joined_on,
     )
+
+
+# ---------------------------------------------------------------- payee accounts
+
+
+def _check_account(number, field="bank_account"):
+    try:
+        validate_bank_account(number)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from None
+
+
+def _in_a_payroll(*, person=None, household=None):
+    """The payee has lines in a pending or approved payroll."""
+    lines = PaymentLine.objects.live().exclude(payroll__isnull=True)
+    if household is not None:
+        return lines.filter(case__household=household).exists()
+    return lines.filter(case__person=person).exists()
+
+
+def _payee_section(*, person=None, household=None):
+    """Whose chief decides: the section of the payee's latest program (社会救助 by default)."""
+    cases = Case.objects.filter(household=household) if household else Case.objects.filter(person=person)
+    section = cases.order_by("-start_month").values_list("program__section", flat=True).first()
+    return section or Section.ASSISTANCE
+
+
+def _account_of(payee):
+    return {
+        "account_holder": getattr(payee, "account_holder", ""),
+        "bank_name": payee.bank_name,
+        "bank_account": mask_account(payee.bank_account),
+    }
+
+
+def _apply_account(change, actor):
+    payee = change.household or change.person
+    model = Household if change.household_id else Person
+    values = {"bank_name": change.bank_name, "bank_account": change.bank_account}
+    if change.person_id:
+        values["account_holder"] = change.account_holder
+    model.objects.filter(pk=payee.pk).update(version=F("version") + 1, **values)
+    audit.record(
+        actor,
+        "account.change",
+        payee,
+        {
+            "bank_account": [change.previous.get("bank_account", ""), change.masked_account],
+            "bank_name": [change.previous.get("bank_name", ""), change.bank_name],
+            "account_holder": [change.previous.get("account_holder", ""), change.account_holder],
+            "reason": change.reason,
+        },
+    )
+
+
+@transaction.atomic
+def change_payee_account(
+    *, actor, person=None, household=None, bank_account, bank_name, account_holder="", reason
+):
+    """变更收款账户. Applied at once for a payee in no payroll; for one in a pending or approved
+    payroll it waits for the section chief (the lines already generated keep the account they
+    recorded). Returns the AccountChange (status approved when applied at once)."""
+    payee = household or person
+    perm = "civaffairs.change_household" if household else "civaffairs.change_person"
+    if not actor.has_perm(perm):
+        raise PermissionDenied("您的角色不能变更收款账户。")
+    _check_town(actor, payee.region)
+    bank_account = "".join((bank_account or "").split())
+    errors = {}
+    try:
+        validate_bank_account(bank_account)
+    except ValidationError as exc:
+        errors["bank_account"] = exc.messages
+    if not (bank_name or "").strip():
+        errors["bank_name"] = "请填写开户银行"
+    if account_holder:
+        try:
+            validate_person_name(account_holder)
+        except ValidationError as exc:
+            errors["account_holder"] = exc.messages
+    if not (reason or "").strip():
+        errors["reason"] = "请填写变更原因"
+    if errors:
+        raise ValidationError(errors)
+    if AccountChange.objects.filter(
+        status=ApprovalStatus.PENDING, **({"household": household} if household else {"person": person})
+    ).exists():
+        raise ValidationError("该收款账户已有待审批的变更，请等待审批后再提交。")
+    change = AccountChange(
+        person=person if household is None else None,
+        household=household,
+        section=_payee_section(person=person, household=household),
+        account_holder=(account_holder or "").strip() if household is None else "",
+        bank_name=bank_name.strip(),
+        bank_account=bank_account,
+        previous=_account_of(payee),
+        reason=reason.strip(),
+        submitted_by=actor,
+    )
+    if _in_a_payroll(person=person, household=household):
+        change.save()
+        audit.record(
+            actor, "account.submit", change, {"bank_account": change.masked_account, "reason": reason}
+        )
+        return change
+    change.status, change.decided_at = ApprovalStatus.APPROVED, timezone.now()
+    change.comment = "不在发放名册中，直接生效"
+    change.save()
+    _apply_account(change, actor)
+    return change
+
+
+@transaction.atomic
+def decide_account_change(*, actor, change, approve, comment=""):
+    change = AccountChange.objects.select_for_update(of=("self",)).get(pk=change.pk)
+    check_decision(
+        change,
+        actor=actor,
+        approve=approve,
+        comment=comment,
+        what="该账户变更",
+        perm="civaffairs.approve_case",
+        section=change.section,
+    )
+    record_decision(change, actor=actor, approve=approve, comment=comment)
+    if approve:
+        _apply_account(change, actor)
+    audit.record(
+        actor,
+        f"account.{'approve' if approve else 'reject'}",
+        change,
+        {"status": ["pending", change.status], "comment": comment},
+    )
+    return change

@@ -44,3 +44,13 @@ def validate_person_name(value):
         raise ValidationError(f"{NAME_RULE}，不能含有“{char}”", code="character")
     if not any(unicodedata.category(c).startswith("L") for c in name):
         raise ValidationError("姓名须含有汉字或字母", code="letters")
+
+
+def validate_bank_account(value):
+    """A bank card or account number: digits only, 12 to 19 of them (spaces typed between groups
+    are dropped by the caller). Raises ValidationError in Chinese."""
+    value = value or ""
+    if not value.isdigit() or not value.isascii():
+        raise ValidationError("银行账号只能由数字组成", code="digits")
+    if not 12 <= len(value) <= 19:
+        raise ValidationError(f"银行账号须为12至19位数字，现为{len(value)}位", code="length")

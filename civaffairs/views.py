@@ -13,19 +13,22 @@ from django_tables2 import RequestConfig
 from . import services
 from .filters import AuditFilter, HouseholdFilter, PersonFilter
 from .forms import (
+    AccountDecisionForm,
     AddMemberForm,
     HouseholdForm,
     HouseholdRegistrationForm,
     MemberFormSet,
+    PayeeAccountForm,
     PersonForm,
     RemoveMemberForm,
     apply_errors,
     region_label,
 )
 from .home import panels_for
-from .models import Coverage
+from .models import ApprovalStatus, Coverage
 from .roles import role_of
 from .selectors import (
+    account_changes_for,
     audit_events_for,
     cases_for,
     home_counts,
@@ -368,3 +371,69 @@ def figures_page(request):
             "towns": towns if own is None else None,
         },
     )
+
+
+def _payee_account(request, *, person=None, household=None):
+    payee = person or household
+    form = PayeeAccountForm(request.POST or None, household=household is not None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            change = services.change_payee_account(
+                actor=request.user, person=person, household=household, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            if change.status == ApprovalStatus.PENDING:
+                messages.success(request, "该对象在发放名册中，账户变更已提交股长审批，批准后生效。")
+            else:
+                messages.success(request, "收款账户已变更。")
+            return redirect(*(("person_detail", person.pk) if person else ("household_detail", household.pk)))
+    pending = payee.account_changes.filter(status=ApprovalStatus.PENDING).first()
+    return render(
+        request,
+        "civaffairs/payee_account.html",
+        {"form": form, "payee": payee, "person": person, "household": household, "pending": pending},
+    )
+
+
+@login_required
+@permission_required("civaffairs.change_person", raise_exception=True)
+def person_account(request, pk):
+    return _payee_account(request, person=get_object_or_404(persons_for(request.user), pk=pk))
+
+
+@login_required
+@permission_required("civaffairs.change_household", raise_exception=True)
+def household_account(request, pk):
+    return _payee_account(request, household=get_object_or_404(households_for(request.user), pk=pk))
+
+
+@login_required
+@permission_required("civaffairs.approve_case", raise_exception=True)
+def account_changes(request):
+    changes = account_changes_for(request.user).select_related(
+        "person", "household__head", "submitted_by", "decided_by"
+    )
+    pending = [c for c in changes if c.status == ApprovalStatus.PENDING]
+    decided = [c for c in changes if c.status != ApprovalStatus.PENDING][:50]
+    return render(request, "civaffairs/account_changes.html", {"pending": pending, "decided": decided})
+
+
+@login_required
+@require_POST
+@permission_required("civaffairs.approve_case", raise_exception=True)
+def account_change_decide(request, pk):
+    change = get_object_or_404(account_changes_for(request.user), pk=pk)
+    form = AccountDecisionForm(request.POST)
+    form.is_valid()
+    approve = request.POST.get("decision") == "approve"
+    try:
+        services.decide_account_change(
+            actor=request.user, change=change, approve=approve, comment=form.cleaned_data.get("comment", "")
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, "；".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, f"已{'批准' if approve else '驳回'}{change.payee_name}的收款账户变更。")
+    return redirect("account_changes")

@@ -71,9 +71,9 @@ def submit_correction(*, actor, case, month, amount, reason, item=PaymentLine.It
         kind=PaymentLine.Kind.CORRECTION,
         item=item,
         amount=amount,
-        payee=household.head.name if household else case.person.name,
-        bank_name=household.bank_name if household else "",
-        bank_account=household.bank_account if household else "",
+        payee=household.head.name if household else (case.person.account_holder or case.person.name),
+        bank_name=household.bank_name if household else case.person.bank_name,
+        bank_account=household.bank_account if household else case.person.bank_account,
     )
     refresh_totals(payroll)
     audit.record(

@@ -101,15 +101,22 @@ CASE_FIELDS = (
     "household__bank_name",
     "household__bank_account",
     "person__name",
+    "person__account_holder",
+    "person__bank_name",
+    "person__bank_account",
 )
 
 
 def _payee(row):
-    *_, head, bank_name, bank_account, person_name = row
+    """Who a line pays and to which account, as recorded when it is generated: a household's
+    head and account; a person's own account, or their guardian's (the account holder)."""
+    *_, head, bank_name, bank_account, person_name, holder, person_bank, person_account = row
+    if head:
+        return {"payee": head, "bank_name": bank_name or "", "bank_account": bank_account or ""}
     return {
-        "payee": head or person_name or "",
-        "bank_name": bank_name or "",
-        "bank_account": bank_account or "",
+        "payee": holder or person_name or "",
+        "bank_name": person_bank or "",
+        "bank_account": person_account or "",
     }
 
 
