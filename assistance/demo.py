@@ -196,7 +196,7 @@ INSTITUTIONS = [
 # (area, household size, number of households, per-capita income) of the households migrated at
 # go-live that are still in payment on 30 June ...
 DIBAO_STAYING = [
-    (Area.RURAL, 1, 1000, "249.23"),
+    (Area.RURAL, 1, 1000, "250.33"),
     (Area.RURAL, 2, 1200, "220.00"),
     (Area.RURAL, 3, 860, "210.00"),
     (Area.RURAL, 4, 379, "200.00"),
@@ -493,6 +493,7 @@ class Dibao:
                             town_id=town.pk,
                             area=area,
                             income_per_capita=Decimal(income),
+                            income_total=Decimal(income) * size,
                             bank_name="云浮农商银行",
                             bank_account=f"6230{b.rng.randrange(10**14):014d}",
                         ),
@@ -607,6 +608,8 @@ class Dibao:
                     add=False,
                     effective_month=month,
                     reason="外出务工，户籍迁出",
+                    # Their share of the income leaves with them.
+                    income_total=h.income_per_capita * (len(people) - 1),
                 )
             _decide(b, r, month.replace(day=10))
         for n in range(i, DIBAO_NEWBORNS, 5):
@@ -655,6 +658,7 @@ class Dibao:
                     add=False,
                     effective_month=add_months(month, 1),
                     reason="死亡",
+                    income_total=h.income_per_capita * (len(people) - 1),
                 )
             _decide(b, r, month.replace(day=12))
         h, people = self.dying[i]

@@ -88,6 +88,14 @@ class MemberChangeForm(forms.Form):
     change = forms.ChoiceField(label="变更", choices=[("add", "增人"), ("remove", "减人")])
     person = forms.ChoiceField(label="人员")
     effective_month = MonthField(label="生效年月")
+    income_total = forms.DecimalField(
+        label="变更后家庭月总收入（元，选填）",
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        help_text="收入随人员变化（如减少的成员有收入）时填写；空白则按原月总收入重新计算人均收入",
+    )
     reason = forms.CharField(label="事由", max_length=200, required=False)
 
     def __init__(self, *args, case, **kwargs):

@@ -536,6 +536,7 @@ def _write(plans, *, program, actor, approver, filename):
             town_id=plan.town_id,
             area=plan.area,
             income_per_capita=plan.income,
+            income_total=plan.income * len(plan.rows),
         )
         for plan in plans
     ]

@@ -218,6 +218,7 @@ def case_change(request, pk, what):
                     add=d["change"] == "add",
                     effective_month=d["effective_month"],
                     reason=d.get("reason", ""),
+                    income_total=d.get("income_total"),
                 )
         except ValidationError as exc:
             messages.error(request, "提交失败：" + "；".join(exc.messages))

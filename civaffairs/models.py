@@ -152,6 +152,10 @@ class Household(models.Model):
     region = models.ForeignKey(Region, models.PROTECT, related_name="households", verbose_name="所在村（居）")
     town = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name="所属镇", editable=False)
     area = models.CharField("城乡类别", max_length=5, choices=Area.choices)
+    # The household's total monthly income is what is recorded; the per-capita figure the benefit
+    # is computed from is derived from it (total ÷ persons covered, to the cent) whenever either
+    # changes, so that 增人 and 减人 recompute it when approved (services.set_household_income).
+    income_total = models.DecimalField("家庭月总收入（元）", max_digits=12, decimal_places=2, default=0)
     income_per_capita = models.DecimalField(
         "家庭月人均收入（元）", max_digits=10, decimal_places=2, default=0
     )

@@ -1,5 +1,7 @@
 """State changes of the shared registry: one function each, one transaction, audited."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
@@ -251,6 +253,7 @@ def create_household(
         town=region.town,
         area=area,
         income_per_capita=income_per_capita,
+        income_total=Decimal(income_per_capita or 0) * (1 + len(members)),
         bank_account=bank_account,
         bank_name=bank_name,
     )
@@ -298,6 +301,8 @@ def update_household(*, actor, household, expected_version, **fields):
     values = dict(fields)
     if "region" in values:
         values["town"] = values["region"].town
+    if "income_per_capita" in values:
+        values["income_total"] = Decimal(values["income_per_capita"]) * household_persons(household)
     updated = Household.objects.filter(pk=household.pk, version=expected_version).update(
         version=F("version") + 1, **values
     )
@@ -481,7 +486,7 @@ def _apply_account(change, actor):
     model.objects.filter(pk=payee.pk).update(version=F("version") + 1, **values)
     audit.record(
         actor,
-        "account.change",
+        "payee_account.change",
         payee,
         {
             "bank_account": [change.previous.get("bank_account", ""), change.masked_account],
@@ -539,7 +544,7 @@ def change_payee_account(
     if _in_a_payroll(person=person, household=household):
         change.save()
         audit.record(
-            actor, "account.submit", change, {"bank_account": change.masked_account, "reason": reason}
+            actor, "payee_account.submit", change, {"bank_account": change.masked_account, "reason": reason}
         )
         return change
     change.status, change.decided_at = ApprovalStatus.APPROVED, timezone.now()
@@ -566,8 +571,59 @@ def decide_account_change(*, actor, change, approve, comment=""):
         _apply_account(change, actor)
     audit.record(
         actor,
-        f"account.{'approve' if approve else 'reject'}",
+        f"payee_account.{'approve' if approve else 'reject'}",
         change,
         {"status": ["pending", change.status], "comment": comment},
     )
     return change
+
+
+# ---------------------------------------------------------------- household income
+
+
+def household_persons(household):
+    """Persons the household's income is shared by: those covered by its case in payment (or
+    pending), else its current members."""
+    covered = (
+        Coverage.objects.filter(case__household=household, end_month__isnull=True)
+        .exclude(case__status__in=[Case.Status.REJECTED, Case.Status.ENDED])
+        .values("person")
+        .distinct()
+        .count()
+    )
+    return covered or household.members.filter(left_on__isnull=True).count() or 1
+
+
+def per_capita(total, persons):
+    return (Decimal(total) / max(persons, 1)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def set_household_income(household, *, actor, reason, per_capita_income=None, total=None):
+    """The one way a household's income changes once it applies for assistance: a stated
+    per-capita income (application, review) sets the total for the persons it is shared by; with
+    none, the per-capita figure is derived again from the total — the recorded one, or a new
+    total stated with the change (增人/减人 approved). Audited."""
+    current = Household.objects.select_for_update().get(pk=household.pk)
+    persons = household_persons(current)
+    if per_capita_income is not None:
+        total, derived = Decimal(per_capita_income) * persons, Decimal(per_capita_income)
+    else:
+        total = Decimal(total) if total is not None else current.income_total
+        derived = per_capita(total, persons)
+    if (total, derived) == (current.income_total, current.income_per_capita):
+        return current
+    Household.objects.filter(pk=current.pk).update(
+        income_total=total, income_per_capita=derived, version=F("version") + 1
+    )
+    audit.record(
+        actor,
+        "household.income",
+        current,
+        {
+            "income_total": [str(current.income_total), str(total)],
+            "income_per_capita": [str(current.income_per_capita), str(derived)],
+            "persons": persons,
+            "reason": reason,
+        },
+    )
+    return current

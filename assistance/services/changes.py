@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from civaffairs import audit
@@ -13,7 +13,6 @@ from civaffairs.models import (
     ApprovalStatus,
     Case,
     Coverage,
-    Household,
     PaymentLine,
     Payroll,
     Program,
@@ -22,6 +21,7 @@ from civaffairs.models import (
 from civaffairs.payments.approval import check_decision, record_decision
 from civaffairs.payments.payroll import last_paid_month
 from civaffairs.periods import add_months, month_start
+from civaffairs.services import set_household_income
 
 from .. import programs as P
 from .enrolment import _check_submitter, conflict_message, find_conflicts
@@ -99,8 +99,17 @@ def submit_termination(*, actor, case, effective_month, reason):
 
 
 @transaction.atomic
-def submit_member_change(*, actor, case, person, add, effective_month, reason=""):
-    """增人 / 减人 of a 低保 household, effective from a month."""
+def submit_member_change(*, actor, case, person, add, effective_month, reason="", income_total=None):
+    """增人 / 减人 of a 低保 household, effective from a month. On approval the per-capita income
+    is derived again for the persons then covered, from the household's total income — or from
+    income_total, when the change brings or takes an income of its own."""
+    if income_total is not None:
+        try:
+            income_total = Decimal(income_total)
+        except (ArithmeticError, TypeError, ValueError):
+            raise ValidationError({"income_total": "请填写家庭月总收入"}) from None
+        if income_total < 0:
+            raise ValidationError({"income_total": "家庭月总收入不能为负数"})
     effective_month = month_start(effective_month)
     _check_submitter(actor, case)
     case = _lock_for_change(case)
@@ -143,6 +152,7 @@ def submit_member_change(*, actor, case, person, add, effective_month, reason=""
         person=person,
         effective_month=effective_month,
         reason=reason,
+        data={"income_total": str(income_total)} if income_total is not None else {},
         submitted_by=actor,
     )
     audit.record(
@@ -239,17 +249,8 @@ def decide_request(*, actor, request, approve, comment=""):
 
 def _set_income(household, income, *, actor, reason):
     """The household's per-capita income changes only here: on an approved application or review,
-    with a version bump and an audit row."""
-    before = Household.objects.filter(pk=household.pk).values_list("income_per_capita", flat=True).get()
-    if before == income:
-        return
-    Household.objects.filter(pk=household.pk).update(income_per_capita=income, version=F("version") + 1)
-    audit.record(
-        actor,
-        "household.income",
-        household,
-        {"income_per_capita": [str(before), str(income)], "reason": reason},
-    )
+    with a version bump and an audit row (the total follows for the persons it is shared by)."""
+    set_household_income(household, actor=actor, reason=reason, per_capita_income=income)
 
 
 def _apply(request, case, actor):
@@ -304,12 +305,24 @@ def _apply(request, case, actor):
                 )
         except IntegrityError:
             raise ValidationError(f"{request.person.name}已有未结束的同类救助，不能增人。") from None
+        set_household_income(
+            case.household,
+            actor=actor,
+            reason="增人后重新计算人均收入",
+            total=request.data.get("income_total"),
+        )
     elif kind == Request.Kind.REMOVE_MEMBER:
         case.coverages.filter(
             person=request.person, end_month__isnull=True, start_month__gte=request.effective_month
         ).delete()
         case.coverages.filter(person=request.person, end_month__isnull=True).update(
             end_month=request.effective_month
+        )
+        set_household_income(
+            case.household,
+            actor=actor,
+            reason="减人后重新计算人均收入",
+            total=request.data.get("income_total"),
         )
     elif kind == Request.Kind.REVIEW:
         outcome = request.data.get("outcome")

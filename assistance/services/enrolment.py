@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from civaffairs import audit
@@ -18,7 +18,7 @@ from civaffairs.payments.approval import check_scope as _check_scope
 from civaffairs.payments.payroll import program_of
 from civaffairs.periods import add_months, month_start
 from civaffairs.selectors import user_town
-from civaffairs.services import register_household
+from civaffairs.services import register_household, set_household_income
 
 from .. import programs as P
 
@@ -353,8 +353,8 @@ def enrol_many(*, actor, approver, program, applications, migrated=False, paid_t
         if income is not None and case.household_id and approver is not None
     ]
     for household_id, income in incomes:
-        Household.objects.filter(pk=household_id).exclude(income_per_capita=income).update(
-            income_per_capita=income, version=F("version") + 1
+        set_household_income(
+            Household(pk=household_id), actor=approver, reason="批量办理批准", per_capita_income=income
         )
     audit.record(
         actor,

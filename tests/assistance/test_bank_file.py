@@ -270,12 +270,13 @@ def test_the_bank_file_reads_the_account_recorded_on_the_line_not_todays_record(
     from civaffairs import services as core
 
     household = world.huang.household
-    household.refresh_from_db()
-    core.update_household(
+    change = core.change_payee_account(
         actor=world.caseworker,
         household=household,
-        expected_version=household.version,
+        bank_name="云浮农商银行",
         bank_account="6230000000000009999",
+        reason="换卡",
     )
+    core.decide_account_change(actor=chief, change=change, approve=True, comment="同意")
     ws = sheet_of(export(login(chief), world.march, full=True))
     assert values(ws)[1][ACCOUNT] == "6230001234567890123"

@@ -84,7 +84,13 @@ def test_recording_a_death_ends_the_cover_from_the_next_month_and_the_stock_stop
     # The paperwork stays on the caseworker's list until the 减人 is approved.
     assert deceased_in_cover(w.town_worker) == 1
     request = services.submit_member_change(
-        actor=w.town_worker, case=case, person=a, add=False, effective_month=MAR, reason="死亡"
+        actor=w.town_worker,
+        case=case,
+        person=a,
+        add=False,
+        effective_month=MAR,
+        reason="死亡",
+        income_total=Decimal("200"),  # the deceased's share of the income ended with them
     )
     services.decide_request(actor=w.chief, request=request, approve=True, comment="同意")
     assert deceased_in_cover(w.town_worker) == 0
@@ -297,3 +303,54 @@ def test_a_late_approval_owed_nothing_under_the_old_standard_is_owed_the_rise(w)
         (JAN, 1, Decimal("40.00"), "backpay"),
         (FEB, 1, Decimal("40.00"), "backpay"),
     ]
+
+
+# --- the household's income is its total; the per-capita figure follows 增人 and 减人 -------------
+
+
+def test_a_newborn_added_lowers_the_per_capita_income_and_raises_the_benefit(w):
+    case, (head, child) = w.dibao(2, income=200)
+    household = case.household
+    household.refresh_from_db()
+    assert household.income_total == Decimal("400.00")
+    w.pay(P.DIBAO, JAN)
+    baby = w.person()
+    core.add_member(
+        actor=w.town_worker, household=household, person=baby, relation=Relation.GRANDCHILD, joined_on=FEB
+    )
+    request = services.submit_member_change(
+        actor=w.town_worker, case=case, person=baby, add=True, effective_month=FEB, reason="新生儿入户"
+    )
+    services.decide_request(actor=w.chief, request=request, approve=True, comment="同意")
+    household.refresh_from_db()
+    assert (household.income_total, household.income_per_capita) == (Decimal("400.00"), Decimal("133.33"))
+    w.pay(P.DIBAO, FEB)
+    # (450 − 133.33) × 3, not (450 − 200) × 3: the family's income is shared by one more.
+    assert lines(case, month=FEB) == [(FEB, 3, Decimal("950.01"), "regular")]
+
+
+def test_a_member_who_leaves_raises_the_per_capita_income_of_those_who_stay(w):
+    case, (head, a, b) = w.dibao(3, income=200)
+    w.pay(P.DIBAO, JAN)
+    request = services.submit_member_change(
+        actor=w.town_worker, case=case, person=b, add=False, effective_month=FEB, reason="户籍迁出"
+    )
+    services.decide_request(actor=w.chief, request=request, approve=True, comment="同意")
+    case.household.refresh_from_db()
+    assert case.household.income_per_capita == Decimal("300.00")
+    w.pay(P.DIBAO, FEB)
+    assert lines(case, month=FEB) == [(FEB, 2, Decimal("300.00"), "regular")]
+
+
+def test_a_review_states_the_per_capita_income_and_the_total_follows(w):
+    case, _ = w.dibao(3, income=200)
+    w.pay(P.DIBAO, JAN)
+    request = services.submit_review(
+        actor=w.town_worker, case=case, outcome="amount_changed", effective_month=FEB, income=Decimal("250")
+    )
+    services.decide_request(actor=w.chief, request=request, approve=True, comment="同意")
+    case.household.refresh_from_db()
+    assert (case.household.income_total, case.household.income_per_capita) == (
+        Decimal("750.00"),
+        Decimal("250.00"),
+    )

@@ -84,7 +84,7 @@ def test_a_payee_in_no_payroll_changes_account_at_once_audited_masked(w):
     assert change.status == ApprovalStatus.APPROVED
     person = Person.objects.get(pk=case.person.pk)
     assert person.bank_account == "6228480012345678"  # spaces between groups dropped
-    event = AuditEvent.objects.get(action="account.change", object_id=str(person.pk))
+    event = AuditEvent.objects.get(action="payee_account.change", object_id=str(person.pk))
     assert "6228480012345678" not in str(event.changes)
 
 

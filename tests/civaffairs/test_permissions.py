@@ -15,7 +15,7 @@ from django.conf import settings
 from django.shortcuts import resolve_url
 from django.urls import URLResolver, get_resolver, include, path, reverse
 
-from civaffairs.models import ApprovalStatus, Payroll, Program, Request, Section, Standard
+from civaffairs.models import AccountChange, ApprovalStatus, Payroll, Program, Request, Section, Standard
 from civaffairs.roles import CASEWORKER
 from tests.factories import CaseFactory, HouseholdFactory, make_user, village
 
@@ -51,6 +51,12 @@ EXPECTED = {
     "household_add_member@六都镇":           (LOGIN,    405,       403,  403,  403,   403),
     "household_remove_member":               (LOGIN,    405,       403,  403,  403,   403),  # POST only
     "household_remove_member@六都镇":        (LOGIN,    405,       403,  403,  403,   403),
+    "person_account":                        (LOGIN,    200,       403,  403,  403,   403),
+    "person_account@六都镇":                 (LOGIN,    404,       403,  403,  403,   403),
+    "household_account":                     (LOGIN,    200,       403,  403,  403,   403),
+    "household_account@六都镇":              (LOGIN,    404,       403,  403,  403,   403),
+    "account_changes":                       (LOGIN,    403,       200,  403,  403,   403),
+    "account_change_decide":                 (LOGIN,    405,       405,  405,  405,   405),  # POST only
     "village_autocomplete":                  (LOGIN,    200,       200,  200,  200,   403),
     "audit_log":                             (LOGIN,    403,       403,  200,  200,   403),
     "figures":                               (LOGIN,    200,       200,  200,  200,   403),
@@ -98,6 +104,9 @@ KWARGS = {
     "household_edit": lambda o: {"pk": o.household.pk},
     "household_add_member": lambda o: {"pk": o.household.pk},
     "household_remove_member": lambda o: {"pk": o.household.pk, "member_pk": o.member.pk},
+    "person_account": lambda o: {"pk": o.person.pk},
+    "household_account": lambda o: {"pk": o.household.pk},
+    "account_change_decide": lambda o: {"pk": o.account_change.pk},
     "assistance:case_detail": lambda o: {"pk": o.case.pk},
     "assistance:case_change": lambda o: {"pk": o.case.pk, "what": "terminate"},
     "assistance:case_correction": lambda o: {"pk": o.case.pk},
@@ -117,6 +126,7 @@ KWARGS = {
 # URLs with parameters whose objects belong to no town (a district-wide payroll or standard): they
 # need no "@六都镇" row.
 TOWNLESS = {
+    "account_change_decide",  # decided by the section's chief, district-wide
     "assistance:standard_detail",
     "assistance:standard_decide",
     "assistance:standard_backpay",
@@ -155,6 +165,14 @@ def town_objects(town_name):
             submitted_by=worker,
         ),
         standard=standard,
+        account_change=AccountChange.objects.create(
+            person=household.head,
+            section=Section.ASSISTANCE,
+            bank_name="工商银行",
+            bank_account="6222020000000000001",
+            reason="换卡",
+            submitted_by=worker,
+        ),
         # Payrolls and standards are district-wide; each call makes its own month.
         payroll=Payroll.objects.create(
             program=dibao,
