@@ -111,6 +111,10 @@ class Person(models.Model):
     )
     severe_mental_disorder = models.BooleanField("严重精神障碍患者", default=False)
     death_date = models.DateField("死亡日期", null=True, blank=True)
+    # The person's own account, for programs paid to a person without a household (村务监督委员会
+    # 成员补贴): the payroll records it on each line as it generates them, as it does a household's.
+    bank_account = models.CharField("银行账号", max_length=32, blank=True)
+    bank_name = models.CharField("开户银行", max_length=50, blank=True)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
     version = models.PositiveIntegerField("版本", default=1, editable=False)
 

@@ -72,8 +72,8 @@ def submit_correction(*, actor, case, month, amount, reason, item=PaymentLine.It
         item=item,
         amount=amount,
         payee=household.head.name if household else case.person.name,
-        bank_name=household.bank_name if household else "",
-        bank_account=household.bank_account if household else "",
+        bank_name=household.bank_name if household else case.person.bank_name,
+        bank_account=household.bank_account if household else case.person.bank_account,
     )
     refresh_totals(payroll)
     audit.record(

@@ -101,15 +101,21 @@ CASE_FIELDS = (
     "household__bank_name",
     "household__bank_account",
     "person__name",
+    "person__bank_name",
+    "person__bank_account",
 )
 
 
 def _payee(row):
-    *_, head, bank_name, bank_account, person_name = row
+    """A household case pays its head into the household's account; a person case pays the
+    person into the person's own account (empty when none is recorded)."""
+    *_, head, bank_name, bank_account, person_name, person_bank_name, person_bank_account = row
+    if head:
+        return {"payee": head, "bank_name": bank_name or "", "bank_account": bank_account or ""}
     return {
-        "payee": head or person_name or "",
-        "bank_name": bank_name or "",
-        "bank_account": bank_account or "",
+        "payee": person_name or "",
+        "bank_name": person_bank_name or "",
+        "bank_account": person_bank_account or "",
     }
 
 
