@@ -11,7 +11,10 @@ from civaffairs.selectors import scope_of
 def _section_member(user, role):
     scope = scope_of(user)
     return (
-        role_of(user) == role and bool(scope) and scope.town_id is None and scope.section == Section.GRASSROOTS
+        role_of(user) == role
+        and bool(scope)
+        and scope.town_id is None
+        and scope.section == Section.GRASSROOTS
     )
 
 
@@ -25,11 +28,7 @@ def is_grassroots_chief(user):
 
 
 def can_read(user):
-    return (
-        is_grassroots_staff(user)
-        or is_grassroots_chief(user)
-        or role_of(user) in (DIRECTOR, AUDITOR)
-    )
+    return is_grassroots_staff(user) or is_grassroots_chief(user) or role_of(user) in (DIRECTOR, AUDITOR)
 
 
 def can_read_clues(user):

@@ -35,7 +35,9 @@ class SupervisorMember(models.Model):
     case = models.OneToOneField(
         Case, models.PROTECT, related_name="supervisor_member", verbose_name="补贴发放对象"
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="登记人")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="登记人"
+    )
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     class Meta:
@@ -122,7 +124,9 @@ class VillageRule(models.Model):
     town = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name="所属镇")
     status = models.CharField("状态", max_length=10, choices=Status.choices)
     status_date = models.DateField("状态日期")
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="登记人")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="登记人"
+    )
 
     class Meta:
         verbose_name = "村规民约"
@@ -139,7 +143,9 @@ class GuidanceDocument(models.Model):
     title = models.CharField("标题", max_length=200)
     number = models.CharField("文号", max_length=50, unique=True)
     issued_on = models.DateField("印发日期")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="登记人")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="登记人"
+    )
 
     class Meta:
         verbose_name = "指导文件"
@@ -169,13 +175,20 @@ class SocialOrganization(models.Model):
     legal_representative = models.CharField("法定代表人", max_length=50)
     address = models.CharField("住所", max_length=200, blank=True)
     town = models.ForeignKey(
-        Region, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="所在镇",
+        Region,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="所在镇",
         limit_choices_to={"level": 2},
     )
     is_elder_association = models.BooleanField("老年协会", default=False)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.REGISTERED)
     cancelled_on = models.DateField("注销日期", null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="登记人")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="登记人"
+    )
 
     class Meta:
         verbose_name = "社会组织"
@@ -206,7 +219,9 @@ class XiangxianCouncil(models.Model):
     filed_on = models.DateField("备案日期", null=True, blank=True)
     registered_on = models.DateField("核名登记日期", null=True, blank=True)
     credit_code = models.CharField("统一社会信用代码", max_length=18, null=True, blank=True, unique=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="登记人")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="登记人"
+    )
 
     class Meta:
         verbose_name = "乡贤理事会"
@@ -248,7 +263,9 @@ class ClueForm(models.Model):
     town = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name="所属镇")
     summary = models.TextField("线索摘要")
     status = models.CharField("跟进状态", max_length=12, choices=Status.choices, default=Status.RECEIVED)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="登记人")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="登记人"
+    )
     recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     class Meta:

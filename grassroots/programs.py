@@ -45,5 +45,11 @@ def ensure_programs():
     for code, name, unit, cadence, order in PROGRAMS:
         Program.objects.update_or_create(
             code=code,
-            defaults={"name": name, "unit": unit, "cadence": cadence, "order": order, "section": "grassroots"},
+            defaults={
+                "name": name,
+                "unit": unit,
+                "cadence": cadence,
+                "order": order,
+                "section": "grassroots",
+            },
         )

@@ -35,7 +35,11 @@ def record_clue(*, actor, village, received_on, summary):
     if errors:
         raise ValidationError(errors)
     clue = ClueForm.objects.create(
-        village=village, town_id=village.town_id, received_on=received_on, summary=summary.strip(), recorded_by=actor
+        village=village,
+        town_id=village.town_id,
+        received_on=received_on,
+        summary=summary.strip(),
+        recorded_by=actor,
     )
     # The audit log is read by auditors, who may not read clues: no content in it.
     audit.record(actor, "clue.record", clue, {"village": village.pk, "received_on": str(received_on)})

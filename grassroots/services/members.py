@@ -107,8 +107,10 @@ def register_member(
 def end_term(*, actor, member, term_end):
     """任期结束: the allowance stops after the month the term ends in."""
     require_staff(actor)
-    member = SupervisorMember.objects.select_for_update().select_related("case", "person", "committee").get(
-        pk=member.pk
+    member = (
+        SupervisorMember.objects.select_for_update()
+        .select_related("case", "person", "committee")
+        .get(pk=member.pk)
     )
     if term_end is None:
         raise ValidationError({"term_end": "请填写任期结束日期"})

@@ -91,7 +91,12 @@ def cancel_organization(*, actor, org, cancelled_on):
         raise ValidationError({"cancelled_on": "注销日期不能早于登记日期"})
     org.status, org.cancelled_on = SocialOrganization.Status.CANCELLED, cancelled_on
     org.save(update_fields=["status", "cancelled_on"])
-    audit.record(actor, "socialorg.cancel", org, {"status": ["registered", "cancelled"], "cancelled_on": str(cancelled_on)})
+    audit.record(
+        actor,
+        "socialorg.cancel",
+        org,
+        {"status": ["registered", "cancelled"], "cancelled_on": str(cancelled_on)},
+    )
     return org
 
 
@@ -133,7 +138,9 @@ def register_council(*, actor, credit_code, registered_on, council=None, name=""
         _council_village(village)
         if not (name or "").strip():
             raise ValidationError({"name": "请填写名称"})
-        council = XiangxianCouncil(name=name.strip(), village=village, town_id=village.town_id, created_by=actor)
+        council = XiangxianCouncil(
+            name=name.strip(), village=village, town_id=village.town_id, created_by=actor
+        )
     else:
         council = XiangxianCouncil.objects.select_for_update().get(pk=council.pk)
         if council.registered_on:
@@ -142,5 +149,7 @@ def register_council(*, actor, credit_code, registered_on, council=None, name=""
             raise ValidationError({"registered_on": "核名登记日期早于备案日期"})
     council.credit_code, council.registered_on = code, registered_on
     council.save()
-    audit.record(actor, "council.register", council, {"credit_code": code, "registered_on": str(registered_on)})
+    audit.record(
+        actor, "council.register", council, {"credit_code": code, "registered_on": str(registered_on)}
+    )
     return council

@@ -45,7 +45,9 @@ def open_station(*, actor, station, opened_on):
         raise ValidationError({"opened_on": "投入运营日期不能早于建站日期"})
     station.status, station.opened_on = SocialWorkStation.Status.OPERATING, opened_on
     station.save(update_fields=["status", "opened_on"])
-    audit.record(actor, "station.open", station, {"status": ["preparing", "operating"], "opened_on": str(opened_on)})
+    audit.record(
+        actor, "station.open", station, {"status": ["preparing", "operating"], "opened_on": str(opened_on)}
+    )
     return station
 
 
@@ -68,5 +70,7 @@ def recruit_worker(*, actor, station, name, hired_on, starts_on=None, phone=""):
     worker = SocialWorker.objects.create(
         station=station, name=name.strip(), hired_on=hired_on, starts_on=starts_on, phone=phone
     )
-    audit.record(actor, "social_worker.recruit", worker, audit.snapshot(worker, ["station", "hired_on", "starts_on"]))
+    audit.record(
+        actor, "social_worker.recruit", worker, audit.snapshot(worker, ["station", "hired_on", "starts_on"])
+    )
     return worker

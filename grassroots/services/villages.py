@@ -36,7 +36,9 @@ def _apply(actor, region, status, date, existing):
             raise ValidationError({"status_date": f"{region.name}的日期早于已登记的{existing.status_date}"})
         existing.status, existing.status_date, existing.updated_by = status, date, actor
         return existing
-    return VillageRule(region=region, town_id=region.town_id, status=status, status_date=date, updated_by=actor)
+    return VillageRule(
+        region=region, town_id=region.town_id, status=status, status_date=date, updated_by=actor
+    )
 
 
 @transaction.atomic
@@ -90,7 +92,10 @@ def record_guidance_document(*, actor, title, number, issued_on):
     try:
         with transaction.atomic():
             doc = GuidanceDocument.objects.create(
-                title=title.strip().strip("《》"), number=number.strip(), issued_on=issued_on, created_by=actor
+                title=title.strip().strip("《》"),
+                number=number.strip(),
+                issued_on=issued_on,
+                created_by=actor,
             )
     except IntegrityError:
         raise ValidationError({"number": "该文号已登记"}) from None

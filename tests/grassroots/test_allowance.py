@@ -20,7 +20,9 @@ D = datetime.date
 JAN, FEB, MAR, APR = D(2019, 1, 1), D(2019, 2, 1), D(2019, 3, 1), D(2019, 4, 1)
 
 
-def member(staff, committee, *, account="6230000011112222", term_start=D(2018, 6, 1), term_end=None, role="member"):
+def member(
+    staff, committee, *, account="6230000011112222", term_start=D(2018, 6, 1), term_end=None, role="member"
+):
     return services.register_member(
         actor=staff,
         person=PersonFactory(region=committee),
@@ -50,7 +52,10 @@ def pay(staff, chief, program, month):
 @pytest.fixture
 def world(gr_staff, gr_chief, gr_program, committee):
     standard(gr_staff, gr_chief, gr_program, 600, D(2018, 1, 1))
-    members = [member(gr_staff, committee, role="chair"), member(gr_staff, committee, account="6230000033334444")]
+    members = [
+        member(gr_staff, committee, role="chair"),
+        member(gr_staff, committee, account="6230000033334444"),
+    ]
     return members
 
 
@@ -64,7 +69,9 @@ def test_a_monthly_payroll_pays_each_member_the_standard(world, gr_staff, gr_chi
     assert lines[0].bank_account == "6230000011112222"
 
 
-def test_the_raise_to_625_approved_late_is_back_paid_through_the_engine(world, gr_staff, gr_chief, gr_program):
+def test_the_raise_to_625_approved_late_is_back_paid_through_the_engine(
+    world, gr_staff, gr_chief, gr_program
+):
     for month in (JAN, FEB, MAR):
         pay(gr_staff, gr_chief, gr_program, month)
     raised = standard(gr_staff, gr_chief, gr_program, 625, JAN, approve=False)
