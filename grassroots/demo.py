@@ -392,7 +392,7 @@ def _organizations(b):
         )
     for i in range(32):
         town = towns[i % len(towns)]
-        day = D(2011 + i % 9, 1 + (i * 5) % 12, 1 + i % 27)
+        day = D(2011 + i % 8, 1 + (i * 5) % 12, 1 + i % 27)
         register(
             OrgKind.PRIVATE_NON_ENTERPRISE,
             f"云安区{town.name[:2]}{NON_ENTERPRISE[i % len(NON_ENTERPRISE)]}{i + 1}",

@@ -32,6 +32,7 @@ from .models import (
     SocialOrganization,
     SocialWorker,
     SocialWorkStation,
+    VillageRule,
     XiangxianCouncil,
 )
 from .programs import SUPERVISOR, SUPERVISOR_CATEGORY
@@ -183,7 +184,7 @@ def _places(kind, period, region, *, flow):
         _projects(period, region)
         .filter(when, kind=kind)
         .select_related("region__parent")
-        .order_by("region__town__code", "region__code", "id")
+        .order_by("started_on", "id")
     )
     out = []
     for project in rows:
