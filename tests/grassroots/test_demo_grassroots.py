@@ -116,7 +116,11 @@ def test_the_summary_phrases_come_from_the_records(loaded):
     from civaffairs.periods import Period
 
     h1 = Period.parse("2019H1")
-    assert figures.compute_records("sanshe.village_names", h1) == ["六都镇大河村", "石城镇上洞村", "镇安镇石坳村"]
+    assert figures.compute_records("sanshe.village_names", h1) == [
+        "六都镇大河村",
+        "石城镇上洞村",
+        "镇安镇石坳村",
+    ]
     assert figures.compute_records("happiness.village_names", h1) == [
         "富林镇民主村",
         "富林镇寨塘村",
