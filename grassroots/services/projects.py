@@ -71,7 +71,7 @@ def create_project(
     )
     audit.record(
         actor,
-        "project.create",
+        "community_project.create",
         project,
         audit.snapshot(project, ["kind", "name", "region", "funds_secured", "started_on", "status"]),
     )
@@ -89,5 +89,5 @@ def set_project_status(*, actor, project, status):
     old = project.status
     project.status = status
     project.save(update_fields=["status"])
-    audit.record(actor, "project.status", project, {"status": [old, status]})
+    audit.record(actor, "community_project.status", project, {"status": [old, status]})
     return project
