@@ -15,8 +15,8 @@ from django_tables2 import RequestConfig
 from civaffairs import payments as engine
 from civaffairs import services as core_services
 from civaffairs.forms import apply_errors
-from civaffairs.idnumber import mask_account
 from civaffairs.home import register_panel
+from civaffairs.idnumber import mask_account
 from civaffairs.models import ApprovalStatus, Payroll, Person
 from civaffairs.money import format_money
 from civaffairs.payments.bankfile import bank_file

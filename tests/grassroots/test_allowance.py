@@ -20,15 +20,13 @@ D = datetime.date
 JAN, FEB, MAR, APR = D(2019, 1, 1), D(2019, 2, 1), D(2019, 3, 1), D(2019, 4, 1)
 
 
-def member(
-    staff, committee, *, account="6230000011112222", term_start=D(2018, 6, 1), term_end=None, role="member"
-):
+def member(staff, committee, *, account="6230000011112222", term_start=None, term_end=None, role="member"):
     return services.register_member(
         actor=staff,
         person=PersonFactory(region=committee),
         committee=committee,
         role=role,
-        term_start=term_start,
+        term_start=term_start or D(2018, 6, 1),
         term_end=term_end,
         bank_name="云浮农商银行",
         bank_account=account,

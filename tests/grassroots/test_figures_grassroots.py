@@ -12,7 +12,7 @@ from grassroots import labels as L
 from grassroots import services
 from grassroots.creditcode import make_credit_code
 from grassroots.models import OrgKind
-from tests.factories import natural_village, town, village
+from tests.factories import natural_village, town
 
 D = datetime.date
 H1, H2, Q1 = Period.parse("2019H1"), Period.parse("2019H2"), Period.parse("2019Q1")
