@@ -2,6 +2,7 @@ import django_tables2 as tables
 from django.urls import reverse
 
 from civaffairs.models import Activity, PaymentLine, Payroll, Project, Standard
+from civaffairs.periods import add_months
 from civaffairs.tables import MoneyColumn, PersonColumn
 
 from .labels import PROJECT_KINDS
@@ -41,7 +42,8 @@ class MemberTable(tables.Table):
         empty_text = "没有符合条件的成员"
 
     def render_in_office(self, value):
-        return f"发放至{month_label(value.replace(day=1) if value else None)}前" if value else "按月发放"
+        # end_month is the first month not paid: the allowance runs through the month before it.
+        return f"发放至{month_label(add_months(value, -1))}" if value else "按月发放"
 
 
 class StandardTable(tables.Table):

@@ -20,6 +20,7 @@ from civaffairs.idnumber import mask_account
 from civaffairs.models import ApprovalStatus, Payroll, Person
 from civaffairs.money import format_money
 from civaffairs.payments.bankfile import bank_file
+from civaffairs.periods import add_months
 from civaffairs.selectors import payments_for
 from civaffairs.spreadsheets import xlsx_response
 
@@ -230,6 +231,7 @@ def member_detail(request, pk):
         {
             "m": member,
             "account": mask_account(member.person.bank_account),
+            "paid_through": add_months(member.case.end_month, -1) if member.case.end_month else None,
             "table": _table(request, PaymentLineTable(lines)),
             "paid": paid,
             "form": EndTermForm() if is_grassroots_staff(request.user) else None,
