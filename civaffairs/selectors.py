@@ -127,8 +127,12 @@ def home_counts(user):
     households = households_for(user).aggregate(n=Count("id"))["n"]
     # 救助对象: the enrolments of social assistance (other sections' paid programs, such as the
     # supervision-committee allowance, have screens and counts of their own).
-    cases = cases_for(user).filter(program__section=Section.ASSISTANCE).aggregate(
-        active=Count("id", filter=Q(status=Case.Status.ACTIVE)),
-        pending=Count("id", filter=Q(status=Case.Status.PENDING)),
+    cases = (
+        cases_for(user)
+        .filter(program__section=Section.ASSISTANCE)
+        .aggregate(
+            active=Count("id", filter=Q(status=Case.Status.ACTIVE)),
+            pending=Count("id", filter=Q(status=Case.Status.PENDING)),
+        )
     )
     return {"persons": persons, "households": households, **cases}
