@@ -21,7 +21,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 
 from civaffairs.figures import COUNT, MONEY, RATE, DecimalZero, figure, record_list
-from civaffairs.models import Activity, ApprovalStatus, Project, Region, Section, Standard
+from civaffairs.models import Activity, ApprovalStatus, PaymentLine, Project, Region, Section, Standard
 from civaffairs.payments.rules import to_cent
 
 from . import labels as L
@@ -32,6 +32,7 @@ from .models import (
     SocialOrganization,
     SocialWorker,
     SocialWorkStation,
+    SupervisorMember,
     VillageRule,
     XiangxianCouncil,
 )
@@ -87,6 +88,28 @@ def supervisor_standard(period, region):
         "supervisor.allowance.standard": current[0] if current else None,
         "supervisor.allowance.standard_previous": previous[0] if previous else None,
     }
+
+
+@figure(
+    ("supervisor.members", COUNT, "在任村（居）务监督委员会成员（人）"),
+    ("supervisor.allowance.paid", MONEY, "村（居）务监督委员会成员补贴发放"),
+)
+def supervisor_payments(period, region):
+    """Members whose allowance is in payment in the month of the last day; what the approved
+    batches paid in the period (by the month paid)."""
+    last = period.last_month
+    in_payment = Q(case__start_month__lte=last) & (
+        Q(case__end_month__isnull=True) | Q(case__end_month__gt=last)
+    )
+    members = SupervisorMember.objects.filter(in_payment, _town(region)).count()
+    paid = (
+        PaymentLine.objects.paid()
+        .filter(
+            _town(region), program__code=SUPERVISOR, paid_month__gte=period.first_month, paid_month__lte=last
+        )
+        .aggregate(t=Coalesce(Sum("amount"), DecimalZero))["t"]
+    )
+    return {"supervisor.members": members, "supervisor.allowance.paid": paid}
 
 
 @figure(

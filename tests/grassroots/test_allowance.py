@@ -14,7 +14,7 @@ from civaffairs.models import ApprovalStatus, AuditEvent, PaymentLine, Payroll
 from civaffairs.payments.bankfile import bank_file
 from grassroots import services
 from grassroots.models import SupervisorMember
-from tests.factories import PersonFactory
+from tests.factories import PersonFactory, town
 
 D = datetime.date
 JAN, FEB, MAR, APR = D(2019, 1, 1), D(2019, 2, 1), D(2019, 3, 1), D(2019, 4, 1)
@@ -185,3 +185,22 @@ def test_a_pending_payroll_never_reaches_the_bank(world, gr_staff, gr_program):
     assert payroll.status == ApprovalStatus.PENDING
     with pytest.raises(PermissionDenied):
         bank_file(payroll, PaymentLine.objects.filter(payroll=payroll))
+
+
+def test_the_members_and_paid_figures_count_the_approved_lines(gr_staff, gr_chief, gr_program, committee):
+    from civaffairs import figures
+    from civaffairs.periods import Period
+
+    standard(gr_staff, gr_chief, gr_program, 625, JAN)
+    member(gr_staff, committee, term_start=D(2016, 3, 1), term_end=D(2019, 2, 15))
+    member(gr_staff, committee, account="6230000055556666")
+    for month in (JAN, FEB, MAR):
+        pay(gr_staff, gr_chief, gr_program, month)
+    payments.generate_payroll(actor=gr_staff, program=gr_program, month=APR)  # pending: not paid
+    keys = ["supervisor.members", "supervisor.allowance.paid"]
+    q1 = figures.compute(Period.parse("2019Q1"), keys=keys)
+    assert q1 == {"supervisor.members": 1, "supervisor.allowance.paid": Decimal("3125.00")}  # 625 × 5
+    feb = figures.compute(Period.parse("2019-02"), keys=keys)
+    assert feb == {"supervisor.members": 2, "supervisor.allowance.paid": Decimal("1250.00")}
+    other_town = figures.compute(Period.parse("2019Q1"), region=town("六都镇"), keys=keys)
+    assert other_town == {"supervisor.members": 0, "supervisor.allowance.paid": Decimal("0.00")}

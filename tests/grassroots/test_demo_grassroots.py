@@ -78,6 +78,9 @@ def figures_json(*args):
 def test_the_demo_prints_the_seeds_grassroots_figures(loaded):
     values = figures_json("2019H1")
     assert {k: values[k] for k in SEED} == SEED
+    # Not in the seed's text, but what its 逐月发放 adds up to: 342 members × 625 × 6 months.
+    assert values["supervisor.members"] == 342
+    assert values["supervisor.allowance.paid"] == "1282500.00"
 
 
 def test_additive_figures_of_the_towns_sum_to_the_districts(loaded):

@@ -177,3 +177,21 @@ def test_another_sections_chief_cannot_decide_the_allowance(client, gr_staff, gr
     assert response.status_code == 403
     s.refresh_from_db()
     assert s.status == "pending"
+
+
+def test_a_members_person_page_links_the_allowance_to_the_member_page(client, gr_staff, gr_chief, committee):
+    from tests.factories import PersonFactory
+
+    m = services.register_member(
+        actor=gr_staff,
+        person=PersonFactory(region=committee),
+        committee=committee,
+        role="member",
+        term_start=D(2019, 1, 1),
+        bank_name="云浮农商银行",
+        bank_account="621700001111222233",
+    )
+    page = login(client, gr_chief).get(reverse("person_detail", args=[m.person_id])).content.decode()
+    assert reverse("grassroots:member_detail", args=[m.pk]) in page
+    # Not an assistance case: the home page's 在保救助对象 does not count it.
+    assert login(client, make_user(roles.DIRECTOR)).get("/").context["counts"]["active"] == 0
