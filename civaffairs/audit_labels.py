@@ -94,6 +94,8 @@ OBJECT_TYPE_LABELS = {
 
 # Keys of `changes` that are not fields of the event's object model.
 KEY_LABELS = {
+    "bank_account": "银行账号",
+    "regions": "村（居）委和自然村数",
     "members": "家庭成员",
     "person": "涉及人员",
     "relation": "与户主关系",

@@ -29,7 +29,7 @@ def _end_month(term_end):
 def _audit_data(member):
     return {
         "person": member.person_id,
-        "committee": member.committee.name,
+        "committee": member.committee_id,
         "role": member.role,
         "term_start": str(member.term_start),
         "term_end": str(member.term_end) if member.term_end else None,
