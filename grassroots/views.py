@@ -296,9 +296,10 @@ def standard_detail(request, pk):
     )
     can_decide = s.status == ApprovalStatus.PENDING and is_grassroots_chief(request.user)
     preview = None
-    if can_decide or s.status == ApprovalStatus.APPROVED:
-        owed = engine.compute_backpay(s) if can_decide else []
-        preview = {"lines": len(owed), "total": sum((o[-1] for o in owed), start=0)} if can_decide else None
+    if can_decide:
+        # What approving it back-pays: computed for the one who decides, not on every view.
+        owed = engine.compute_backpay(s)
+        preview = {"lines": len(owed), "total": sum((o[-1] for o in owed), start=0)}
     can_backpay = (
         s.status == ApprovalStatus.APPROVED
         and is_grassroots_staff(request.user)
