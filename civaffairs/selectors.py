@@ -12,6 +12,7 @@ from .models import (
     Person,
     Region,
     Request,
+    Section,
     Standard,
     UserScope,
 )
@@ -132,8 +133,14 @@ def home_counts(user):
     """Counts for the home page, one aggregate query per table whatever the data size."""
     persons = persons_for(user).aggregate(n=Count("id"))["n"]
     households = households_for(user).aggregate(n=Count("id"))["n"]
-    cases = cases_for(user).aggregate(
-        active=Count("id", filter=Q(status=Case.Status.ACTIVE)),
-        pending=Count("id", filter=Q(status=Case.Status.PENDING)),
+    # 救助对象: the enrolments of social assistance (other sections' paid programs, such as the
+    # supervision-committee allowance, have screens and counts of their own).
+    cases = (
+        cases_for(user)
+        .filter(program__section=Section.ASSISTANCE)
+        .aggregate(
+            active=Count("id", filter=Q(status=Case.Status.ACTIVE)),
+            pending=Count("id", filter=Q(status=Case.Status.PENDING)),
+        )
     )
     return {"persons": persons, "households": households, **cases}

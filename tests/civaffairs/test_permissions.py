@@ -92,6 +92,47 @@ EXPECTED = {
     "assistance:notice":                     (LOGIN,    200,       200,  200,  200,   403),
     "assistance:roster_import":              (LOGIN,    200,       403,  403,  403,   403),
     "assistance:roster_template":            (LOGIN,    200,       403,  403,  403,   403),
+    # 基层政权: its staff and chief (neither is a column here), the director and the auditor read.
+    "grassroots:index":                      (LOGIN,    403,       403,  200,  200,   403),
+    "grassroots:member_list":                (LOGIN,    403,       403,  200,  200,   403),
+    "grassroots:standard_list":              (LOGIN,    403,       403,  200,  200,   403),
+    "grassroots:payroll_list":               (LOGIN,    403,       403,  200,  200,   403),
+    "grassroots:station_list":               (LOGIN,    403,       403,  200,  200,   403),
+    "grassroots:project_list":               (LOGIN,    403,       403,  200,  200,   403),
+    "grassroots:village_rule_list":          (LOGIN,    403,       403,  200,  200,   403),
+    "grassroots:org_list":                   (LOGIN,    403,       403,  200,  200,   403),
+    "grassroots:council_list":               (LOGIN,    403,       403,  200,  200,   403),
+    "grassroots:clue_list":                  (LOGIN,    403,       403,  200,  200,   403),
+    "grassroots:member_create":              (LOGIN,    403,       403,  403,  403,   403),  # grassroots section staff only
+    "grassroots:standard_create":            (LOGIN,    403,       403,  403,  403,   403),
+    "grassroots:station_create":             (LOGIN,    403,       403,  403,  403,   403),
+    "grassroots:worker_create":              (LOGIN,    403,       403,  403,  403,   403),
+    "grassroots:project_create":             (LOGIN,    403,       403,  403,  403,   403),
+    "grassroots:village_rule_set":           (LOGIN,    403,       403,  403,  403,   403),
+    "grassroots:guidance_create":            (LOGIN,    403,       403,  403,  403,   403),
+    "grassroots:org_create":                 (LOGIN,    403,       403,  403,  403,   403),
+    "grassroots:council_create":             (LOGIN,    403,       403,  403,  403,   403),
+    "grassroots:clue_create":                (LOGIN,    403,       403,  403,  403,   403),
+    "grassroots:publicity_create":           (LOGIN,    403,       403,  403,  403,   403),
+    "grassroots:member_detail":              (LOGIN,    403,       403,  200,  200,   403),
+    "grassroots:member_detail@六都镇":          (LOGIN,    403,       403,  200,  200,   403),
+    "grassroots:member_end_term":            (LOGIN,    403,       403,  403,  403,   403),  # section staff, POST only
+    "grassroots:member_end_term@六都镇":        (LOGIN,    403,       403,  403,  403,   403),
+    "grassroots:standard_detail":            (LOGIN,    403,       403,  200,  200,   403),
+    "grassroots:payroll_detail":             (LOGIN,    403,       403,  200,  200,   403),
+    "grassroots:payroll_export":             (LOGIN,    403,       403,  200,  200,   403),
+    "grassroots:project_detail":             (LOGIN,    403,       403,  200,  200,   403),
+    "grassroots:org_detail":                 (LOGIN,    403,       403,  200,  200,   403),
+    "grassroots:standard_decide":            (LOGIN,    403,       403,  403,  403,   403),  # the grassroots chief, POST only
+    "grassroots:payroll_decide":             (LOGIN,    403,       403,  403,  403,   403),  # the grassroots chief, POST only
+    "grassroots:standard_backpay":           (LOGIN,    403,       403,  403,  403,   403),  # section staff, POST only
+    "grassroots:payroll_generate":           (LOGIN,    403,       403,  403,  403,   403),  # section staff, POST only
+    "grassroots:payroll_withdraw":           (LOGIN,    403,       403,  403,  403,   403),  # section staff, POST only
+    "grassroots:station_open":               (LOGIN,    403,       403,  403,  403,   403),  # section staff, POST only
+    "grassroots:clue_detail":                (LOGIN,    403,       403,  200,  403,   403),  # contents: the grassroots chief and the director
+    "grassroots:clue_detail@六都镇":            (LOGIN,    403,       403,  200,  403,   403),
+    "grassroots:clue_status":                (LOGIN,    403,       403,  403,  403,   403),  # the grassroots chief, POST only
+    "grassroots:clue_status@六都镇":            (LOGIN,    403,       403,  403,  403,   403),
 }
 # fmt: on
 
@@ -121,6 +162,20 @@ KWARGS = {
     "assistance:payroll_decide": lambda o: {"pk": o.payroll.pk},
     "assistance:payroll_export": lambda o: {"pk": o.payroll.pk},
     "assistance:payroll_withdraw": lambda o: {"pk": o.payroll.pk},
+    "grassroots:member_detail": lambda o: {"pk": o.gr.member.pk},
+    "grassroots:member_end_term": lambda o: {"pk": o.gr.member.pk},
+    "grassroots:standard_detail": lambda o: {"pk": o.gr.standard.pk},
+    "grassroots:standard_decide": lambda o: {"pk": o.gr.standard.pk},
+    "grassroots:standard_backpay": lambda o: {"pk": o.gr.standard.pk},
+    "grassroots:payroll_detail": lambda o: {"pk": o.gr.payroll.pk},
+    "grassroots:payroll_decide": lambda o: {"pk": o.gr.payroll.pk},
+    "grassroots:payroll_export": lambda o: {"pk": o.gr.payroll.pk},
+    "grassroots:payroll_withdraw": lambda o: {"pk": o.gr.payroll.pk},
+    "grassroots:station_open": lambda o: {"pk": o.gr.station.pk},
+    "grassroots:project_detail": lambda o: {"pk": o.gr.project.pk},
+    "grassroots:org_detail": lambda o: {"pk": o.gr.org.pk},
+    "grassroots:clue_detail": lambda o: {"pk": o.gr.clue.pk},
+    "grassroots:clue_status": lambda o: {"pk": o.gr.clue.pk},
 }
 
 # URLs with parameters whose objects belong to no town (a district-wide payroll or standard): they
@@ -134,6 +189,16 @@ TOWNLESS = {
     "assistance:payroll_decide",
     "assistance:payroll_export",
     "assistance:payroll_withdraw",
+    "grassroots:standard_detail",
+    "grassroots:standard_decide",
+    "grassroots:standard_backpay",
+    "grassroots:payroll_detail",
+    "grassroots:payroll_decide",
+    "grassroots:payroll_export",
+    "grassroots:payroll_withdraw",
+    "grassroots:station_open",
+    "grassroots:project_detail",
+    "grassroots:org_detail",
 }
 
 SKIPPED_PREFIXES = ("admin/", settings.STATIC_URL.lstrip("/"), "static/", "media/")
@@ -181,6 +246,56 @@ def town_objects(town_name):
             # Approved: the bank file of a batch is exported only once it is approved.
             status=ApprovalStatus.APPROVED,
         ),
+        gr=grassroots_objects(town_name),
+    )
+
+
+def grassroots_objects(town_name):
+    """A member and a clue of the town; a standard, an approved payroll, a station, a project and
+    an organization of the district (grassroots' objects, made through its services)."""
+    from decimal import Decimal
+
+    from civaffairs import payments
+    from grassroots import services as gr
+    from grassroots.creditcode import make_credit_code
+    from grassroots.programs import SUPERVISOR, ensure_programs
+    from tests.factories import PersonFactory, town
+
+    ensure_programs()
+    staff = make_user(CASEWORKER, section=Section.GRASSROOTS)
+    committee = village(town_name)
+    day = datetime.date(2019, 1, 1)
+    n = Payroll.objects.filter(program__code=SUPERVISOR).count()
+    member = gr.register_member(
+        actor=staff,
+        person=PersonFactory(region=committee),
+        committee=committee,
+        role="member",
+        term_start=day,
+        bank_name="云浮农商银行",
+        bank_account="621700001111222233",
+    )
+    payroll = payments.generate_payroll(actor=staff, program=SUPERVISOR, month=datetime.date(2019, 1 + n, 1))
+    Payroll.objects.filter(pk=payroll.pk).update(status=ApprovalStatus.APPROVED)
+    return SimpleNamespace(
+        member=member,
+        standard=payments.draft_standard(
+            actor=staff, program=SUPERVISOR, category="default", amount=Decimal(625), effective_from=day
+        ),
+        payroll=payroll,
+        station=gr.create_station(
+            actor=staff, name=f"{town_name}社工站", town=town(town_name), established_on=day
+        ),
+        project=gr.create_project(actor=staff, kind="sanshe", region=committee, funds=100000, started_on=day),
+        org=gr.register_organization(
+            actor=staff,
+            name=f"{town_name}协会",
+            credit_code=make_credit_code("1", 500 + n),
+            kind="1",
+            registered_on=day,
+            legal_representative="陈志明",
+        ),
+        clue=gr.record_clue(actor=staff, village=committee, received_on=day, summary="无"),
     )
 
 

@@ -1,0 +1,52 @@
+import django_filters
+
+from civaffairs.models import Project, Region
+
+from .labels import PROJECT_KINDS
+from .models import OrgKind, SocialOrganization, SupervisorMember, VillageRule
+
+TOWNS = Region.objects.filter(level=Region.Level.TOWN).order_by("code")
+
+
+class MemberFilter(django_filters.FilterSet):
+    town = django_filters.ModelChoiceFilter(label="所属镇", queryset=TOWNS)
+    name = django_filters.CharFilter(label="姓名", field_name="person__name", lookup_expr="contains")
+    role = django_filters.ChoiceFilter(label="职务", choices=SupervisorMember.Role.choices)
+
+    class Meta:
+        model = SupervisorMember
+        fields = ["town", "name", "role"]
+
+
+class ProjectFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(label="项目类别", choices=list(PROJECT_KINDS.items()))
+    status = django_filters.ChoiceFilter(label="状态", choices=Project.Status.choices)
+
+    class Meta:
+        model = Project
+        fields = ["kind", "status"]
+
+
+class VillageRuleFilter(django_filters.FilterSet):
+    town = django_filters.ModelChoiceFilter(label="所属镇", queryset=TOWNS)
+    level = django_filters.ChoiceFilter(
+        label="层级",
+        field_name="region__level",
+        choices=[(Region.Level.VILLAGE, "村（居）委"), (Region.Level.NATURAL, "自然村")],
+    )
+    status = django_filters.ChoiceFilter(label="状态", choices=VillageRule.Status.choices)
+
+    class Meta:
+        model = VillageRule
+        fields = ["town", "level", "status"]
+
+
+class OrganizationFilter(django_filters.FilterSet):
+    name = django_filters.CharFilter(label="名称", lookup_expr="contains")
+    kind = django_filters.ChoiceFilter(label="类型", choices=OrgKind.choices)
+    status = django_filters.ChoiceFilter(label="状态", choices=SocialOrganization.Status.choices)
+    town = django_filters.ModelChoiceFilter(label="所在镇", queryset=TOWNS)
+
+    class Meta:
+        model = SocialOrganization
+        fields = ["name", "kind", "status", "town"]

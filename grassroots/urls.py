@@ -1,0 +1,43 @@
+from django.urls import path
+
+from . import views
+
+app_name = "grassroots"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("members/", views.member_list, name="member_list"),
+    path("members/new/", views.member_create, name="member_create"),
+    path("members/<int:pk>/", views.member_detail, name="member_detail"),
+    path("members/<int:pk>/end-term/", views.member_end_term, name="member_end_term"),
+    path("standards/", views.standard_list, name="standard_list"),
+    path("standards/new/", views.standard_create, name="standard_create"),
+    path("standards/<int:pk>/", views.standard_detail, name="standard_detail"),
+    path("standards/<int:pk>/decide/", views.standard_decide, name="standard_decide"),
+    path("standards/<int:pk>/backpay/", views.standard_backpay, name="standard_backpay"),
+    path("payrolls/", views.payroll_list, name="payroll_list"),
+    path("payrolls/generate/", views.payroll_generate, name="payroll_generate"),
+    path("payrolls/<int:pk>/", views.payroll_detail, name="payroll_detail"),
+    path("payrolls/<int:pk>/decide/", views.payroll_decide, name="payroll_decide"),
+    path("payrolls/<int:pk>/withdraw/", views.payroll_withdraw, name="payroll_withdraw"),
+    path("payrolls/<int:pk>/export/", views.payroll_export, name="payroll_export"),
+    path("stations/", views.station_list, name="station_list"),
+    path("stations/new/", views.station_create, name="station_create"),
+    path("stations/<int:pk>/open/", views.station_open, name="station_open"),
+    path("workers/new/", views.worker_create, name="worker_create"),
+    path("projects/", views.project_list, name="project_list"),
+    path("projects/new/", views.project_create, name="project_create"),
+    path("projects/<int:pk>/", views.project_detail, name="project_detail"),
+    path("village-rules/", views.village_rule_list, name="village_rule_list"),
+    path("village-rules/set/", views.village_rule_set, name="village_rule_set"),
+    path("guidance/new/", views.guidance_create, name="guidance_create"),
+    path("orgs/", views.org_list, name="org_list"),
+    path("orgs/new/", views.org_create, name="org_create"),
+    path("orgs/<int:pk>/", views.org_detail, name="org_detail"),
+    path("councils/", views.council_list, name="council_list"),
+    path("councils/new/", views.council_create, name="council_create"),
+    path("clues/", views.clue_list, name="clue_list"),
+    path("clues/new/", views.clue_create, name="clue_create"),
+    path("clues/<int:pk>/", views.clue_detail, name="clue_detail"),
+    path("clues/<int:pk>/status/", views.clue_status, name="clue_status"),
+    path("publicity/new/", views.publicity_create, name="publicity_create"),
+]
