@@ -20,7 +20,7 @@ def runs(items, link=""):
                     '<a class="fig" href="{}#fig-{}" title="{}">{}</a>', link, run.key, run.key, run.text
                 )
             )
-        elif run.key:
+        elif run.key and not run.key.startswith("period."):
             parts.append(format_html('<span class="fig" data-key="{}">{}</span>', run.key, run.text))
         else:
             parts.append(format_html("{}", run.text))
