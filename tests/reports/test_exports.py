@@ -18,7 +18,9 @@ TEMPLATE = "标题：云安区民政局{period.name}工作总结\n导语。\n= �
 def small(director):
     for _ in range(3):
         village("石城镇")
-    return services.create_summary(actor=director, period="2019H1", template=document.parse_template(TEMPLATE))
+    return services.create_summary(
+        actor=director, period="2019H1", template=document.parse_template(TEMPLATE)
+    )
 
 
 def _pdf_text(data, tmp_path):
@@ -56,7 +58,9 @@ def test_the_docx_has_the_same_headings_numbers_and_fonts(small):
     assert "一、基层政权" in texts and "（一）村规民约。" in texts
     assert "1.指导推进村规民约修订工作。全区3个村（居）委0个自然村。" in texts
     heading = next(p for p in doc.paragraphs if p.text == "一、基层政权")
-    east_asia = heading.runs[0]._element.rPr.rFonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia")
+    east_asia = heading.runs[0]._element.rPr.rFonts.get(
+        "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia"
+    )
     assert east_asia == "黑体"
 
 

@@ -6,7 +6,16 @@ from reports.numbering import chinese_number, heading_number, number_tree
 
 @pytest.mark.parametrize(
     "n, text",
-    [(1, "一"), (9, "九"), (10, "十"), (11, "十一"), (19, "十九"), (20, "二十"), (21, "二十一"), (99, "九十九")],
+    [
+        (1, "一"),
+        (9, "九"),
+        (10, "十"),
+        (11, "十一"),
+        (19, "十九"),
+        (20, "二十"),
+        (21, "二十一"),
+        (99, "九十九"),
+    ],
 )
 def test_chinese_numbers(n, text):
     assert chinese_number(n) == text
@@ -47,7 +56,9 @@ def test_the_seeds_slip_cannot_recur_items_of_welfare_run_one_to_six(summary):
 
 def test_numbering_follows_insert_move_and_delete(summary, director):
     welfare, items = _welfare_items(summary)
-    services.add_section(actor=director, summary=summary, parent=welfare, after=items[0], heading="新增事项。")
+    services.add_section(
+        actor=director, summary=summary, parent=welfare, after=items[0], heading="新增事项。"
+    )
     numbers = dict((h, n) for n, h in _numbers(summary))
     assert numbers["改造建设云安区救助站。"] == "1."
     assert numbers["新增事项。"] == "2."

@@ -13,7 +13,11 @@ from reports.placeholders import (
     problems,
 )
 
-UNITS = {"dibao.households": figures.COUNT, "dibao.paid": figures.MONEY, "dibao.standard_status": figures.STATUS}
+UNITS = {
+    "dibao.households": figures.COUNT,
+    "dibao.paid": figures.MONEY,
+    "dibao.standard_status": figures.STATUS,
+}
 
 
 @pytest.mark.parametrize(
@@ -37,7 +41,9 @@ def test_money_formats(value, fmt, text):
     assert format_figure(value, figures.MONEY, fmt) == text
 
 
-@pytest.mark.parametrize("n, approx", [(3500, 3500), (3512, 3500), (3599, 3500), (463, 460), (33, 30), (8, 8)])
+@pytest.mark.parametrize(
+    "n, approx", [(3500, 3500), (3512, 3500), (3599, 3500), (463, 460), (33, 30), (8, 8)]
+)
 def test_approximations_round_down_to_two_significant_figures(n, approx):
     assert approximate(n) == approx
 

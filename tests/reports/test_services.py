@@ -40,7 +40,11 @@ def test_a_bad_period_is_refused_with_its_reason(director):
 def test_each_save_is_a_version_and_audited(summary, chief):
     section = _body(summary)
     services.save_section(
-        actor=chief, section=section, heading=section.heading, body="全区低保{dibao.households}户。", expected_version=1
+        actor=chief,
+        section=section,
+        heading=section.heading,
+        body="全区低保{dibao.households}户。",
+        expected_version=1,
     )
     section.refresh_from_db()
     assert section.version == 2
@@ -53,7 +57,11 @@ def test_an_unknown_key_is_refused_at_save_with_its_name(summary, chief):
     section = _body(summary)
     with pytest.raises(ValidationError, match=r"未知的指标 dibao\.famlies"):
         services.save_section(
-            actor=chief, section=section, heading=section.heading, body="{dibao.famlies}户", expected_version=1
+            actor=chief,
+            section=section,
+            heading=section.heading,
+            body="{dibao.famlies}户",
+            expected_version=1,
         )
     section.refresh_from_db()
     assert section.version == 1
@@ -71,20 +79,30 @@ def test_a_chief_edits_only_the_sections_of_the_own_section(summary, chief, welf
 
 def test_a_caseworker_edits_nothing(summary, caseworker):
     with pytest.raises(PermissionDenied):
-        services.save_section(actor=caseworker, section=_body(summary), heading="x", body="", expected_version=1)
+        services.save_section(
+            actor=caseworker, section=_body(summary), heading="x", body="", expected_version=1
+        )
 
 
 def test_the_second_of_two_editors_is_told_and_nothing_is_lost(summary, chief, director):
     section = _body(summary)
-    services.save_section(actor=chief, section=section, heading=section.heading, body="甲的文字", expected_version=1)
+    services.save_section(
+        actor=chief, section=section, heading=section.heading, body="甲的文字", expected_version=1
+    )
     with pytest.raises(services.ConflictError) as caught:
-        services.save_section(actor=director, section=section, heading=section.heading, body="乙的文字", expected_version=1)
+        services.save_section(
+            actor=director, section=section, heading=section.heading, body="乙的文字", expected_version=1
+        )
     assert caught.value.current.body == "甲的文字"
     section.refresh_from_db()
     assert section.body == "甲的文字"
     # With the new version number the second editor saves the merge.
     services.save_section(
-        actor=director, section=section, heading=section.heading, body="甲的文字\n乙的文字", expected_version=2
+        actor=director,
+        section=section,
+        heading=section.heading,
+        body="甲的文字\n乙的文字",
+        expected_version=2,
     )
     section.refresh_from_db()
     assert section.paragraphs() == ["甲的文字", "乙的文字"]
@@ -93,7 +111,9 @@ def test_the_second_of_two_editors_is_told_and_nothing_is_lost(summary, chief, d
 def test_an_old_version_is_restored_as_a_new_one(summary, chief):
     section = _body(summary)
     original = section.body
-    services.save_section(actor=chief, section=section, heading=section.heading, body="改过", expected_version=1)
+    services.save_section(
+        actor=chief, section=section, heading=section.heading, body="改过", expected_version=1
+    )
     services.restore_version(
         actor=chief, section=section, version=section.versions.get(number=1), expected_version=2
     )
@@ -135,7 +155,9 @@ def final_summary(director):
     summary = services.create_summary(
         actor=director,
         period="2019H1",
-        template=document.parse_template("标题：{period.name}工作总结\n= 村数\n共{villages.committees}个村（居）委。"),
+        template=document.parse_template(
+            "标题：{period.name}工作总结\n= 村数\n共{villages.committees}个村（居）委。"
+        ),
     )
     return services.finalize_summary(actor=director, summary=summary)
 
