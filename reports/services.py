@@ -100,8 +100,33 @@ def create_summary(*, actor, period, region=None, template=None):
             copy(node.children, section)
 
     copy(doc.sections, None)
+    _add_previous_plan(actor, summary)
     audit.record(actor, "新建工作总结", summary, {"period": label, "region": str(region or "全区")})
     return summary
+
+
+def _add_previous_plan(actor, summary):
+    """When the previous period promised something, the new summary reports on it: a section at
+    the end of the first part, its text the record list of those plan items and their status."""
+    from .comparison import compare_periods
+    from .models import PlanItem
+
+    previous, _ = compare_periods(Period.parse(summary.period))
+    first = summary.sections.filter(parent=None).order_by("position", "id").first()
+    if first is None or not PlanItem.objects.filter(period=previous.label).exists():
+        return
+    position = first.children.count()
+    section = SummarySection.objects.create(
+        summary=summary,
+        parent=first,
+        position=position,
+        heading="上期工作计划落实情况。",
+        body="{period.half}，上期工作计划各事项落实情况如下：{plan.previous}。",
+        updated_by=actor,
+    )
+    SectionVersion.objects.create(
+        section=section, number=1, heading=section.heading, body=section.body, saved_by=actor
+    )
 
 
 # --- editing ---------------------------------------------------------------------------------
@@ -328,3 +353,45 @@ def moved_figures(summary):
 def mark_seen(*, summary, values):
     """Remember what the draft's reader last saw (no audit: nothing of the document changes)."""
     Summary.objects.filter(pk=summary.pk).update(seen=document.frozen_snapshot(values))
+
+
+# --- work-plan items -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_plan_item(*, actor, period, section, text, deadline):
+    """A commitment of the period's plan (idempotent on period, section and text)."""
+    from .models import PlanItem
+
+    _require(actor, "reports.finalize_summary", "只有局长可以登记工作计划事项")
+    item, created = PlanItem.objects.get_or_create(
+        period=Period.parse(period).label, section=section, text=text.strip(), defaults={"deadline": deadline}
+    )
+    if created:
+        audit.record(actor, "登记工作计划事项", item, {"deadline": str(deadline), "section": section})
+    return item
+
+
+@transaction.atomic
+def update_plan_item(*, actor, item, status, progress):
+    """The owning chief (or the director) reports progress and status."""
+    from .models import PlanItem
+
+    item = PlanItem.objects.select_for_update().get(pk=item.pk)
+    if not (
+        actor.has_perm("reports.finalize_summary")
+        or (actor.has_perm("reports.edit_summary") and user_section(actor) == item.section)
+    ):
+        raise PermissionDenied("只能更新本股室的工作计划事项")
+    if status not in PlanItem.Status.values:
+        raise ValidationError({"status": "无效的状态"})
+    before = {"status": item.get_status_display(), "progress": item.progress}
+    item.status, item.progress = status, (progress or "").strip()
+    item.save()
+    audit.record(
+        actor,
+        "更新工作计划事项",
+        item,
+        audit.diff(before, {"status": item.get_status_display(), "progress": item.progress}),
+    )
+    return item

@@ -5,6 +5,7 @@ from . import views
 app_name = "reports"
 urlpatterns = [
     path("", views.summary_list, name="list"),
+    path("plan/", views.plan_list, name="plan"),
     path("<int:pk>/", views.summary_detail, name="detail"),
     path("<int:pk>/head/", views.head_edit, name="head"),
     path("<int:pk>/finalize/", views.finalize, name="finalize"),

@@ -17,7 +17,7 @@ from civaffairs.periods import InvalidPeriod, Period
 from civaffairs.spreadsheets import xlsx_response
 
 from . import document, exports, services
-from .models import SectionVersion, Summary
+from .models import PlanItem, SectionVersion, Summary
 
 view_required = permission_required("reports.view_summary", raise_exception=True)
 
@@ -409,3 +409,50 @@ def export(request, pk, fmt):
         f"attachment; filename=\"summary.{fmt}\"; filename*=UTF-8''{quote(name)}.{fmt}"
     )
     return response
+
+
+class PlanItemForm(forms.Form):
+    status = forms.ChoiceField(label="状态", choices=PlanItem.Status.choices)
+    progress = forms.CharField(label="进展情况", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+@login_required
+@view_required
+def plan_list(request):
+    """The plan items of every period, the user's section first; the owner reports progress."""
+    from django.utils import timezone
+
+    from civaffairs.selectors import user_section
+
+    own = user_section(request.user)
+    if request.method == "POST":
+        item = get_object_or_404(PlanItem, pk=_int(request.POST.get("item")))
+        form = PlanItemForm(request.POST)
+        if form.is_valid():
+            try:
+                services.update_plan_item(
+                    actor=request.user,
+                    item=item,
+                    status=form.cleaned_data["status"],
+                    progress=form.cleaned_data["progress"],
+                )
+            except ValidationError as exc:
+                messages.error(request, _errors(exc))
+            else:
+                messages.success(request, f"已更新“{item.text}”。")
+        else:
+            messages.error(request, "请选择有效的状态")
+        return redirect("reports:plan")
+    items = sorted(PlanItem.objects.all(), key=lambda i: (i.section != own, i.deadline, i.pk))
+    today = timezone.localdate()
+    rows = [
+        {
+            "item": item,
+            "overdue": item.status == PlanItem.Status.OPEN and item.deadline < today,
+            "editable": request.user.has_perm("reports.finalize_summary")
+            or (request.user.has_perm("reports.edit_summary") and own == item.section),
+            "form": PlanItemForm(initial={"status": item.status, "progress": item.progress}),
+        }
+        for item in items
+    ]
+    return render(request, "reports/plan.html", {"rows": rows})
