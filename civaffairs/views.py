@@ -22,7 +22,7 @@ from .forms import (
     apply_errors,
     region_label,
 )
-from .home import panels_for
+from .home import panels_for, widgets_for
 from .models import Coverage
 from .roles import role_of
 from .selectors import (
@@ -50,7 +50,14 @@ def home(request):
     user = request.user
     counts = home_counts(user) if user.has_perm("civaffairs.view_person") else None
     return render(
-        request, "civaffairs/home.html", {"counts": counts, "panels": panels_for(user), "role": role_of(user)}
+        request,
+        "civaffairs/home.html",
+        {
+            "counts": counts,
+            "panels": panels_for(user),
+            "role": role_of(user),
+            "widgets": widgets_for(request),
+        },
     )
 
 

@@ -7,4 +7,4 @@ class ReportsConfig(AppConfig):
 
     def ready(self):
         # Registers the demo's summary loader and the home page's plan and summary panels.
-        from . import demo, figures, home  # noqa: F401
+        from . import dashboard, demo, figures, home  # noqa: F401
