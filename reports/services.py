@@ -101,7 +101,7 @@ def create_summary(*, actor, period, region=None, template=None):
 
     copy(doc.sections, None)
     _add_previous_plan(actor, summary)
-    audit.record(actor, "新建工作总结", summary, {"period": label, "region": str(region or "全区")})
+    audit.record(actor, "summary.create", summary, {"period": label, "region": str(region or "全区")})
     return summary
 
 
@@ -161,7 +161,7 @@ def save_section(*, actor, section, heading, body, expected_version, note=""):
     SectionVersion.objects.create(
         section=section, number=section.version, heading=heading, body=body, saved_by=actor, note=note
     )
-    audit.record(actor, "修改总结章节", section, audit.diff(before, _section_audit(section)))
+    audit.record(actor, "summary.section_save", section, audit.diff(before, _section_audit(section)))
     return section
 
 
@@ -200,7 +200,7 @@ def save_head(*, actor, summary, title, intro, expected_version):
     summary.version += 1
     summary.save(update_fields=["title", "intro", "version"])
     audit.record(
-        actor, "修改工作总结", summary, audit.diff(before, {"title": summary.title, "intro": summary.intro})
+        actor, "summary.update", summary, audit.diff(before, {"title": summary.title, "intro": summary.intro})
     )
     return summary
 
@@ -249,7 +249,7 @@ def add_section(*, actor, summary, heading, parent=None, after=None, owner=None)
         updated_by=actor,
     )
     SectionVersion.objects.create(section=section, number=1, heading=heading, saved_by=actor, note="新增章节")
-    audit.record(actor, "新增总结章节", section, {"heading": heading})
+    audit.record(actor, "summary.section_add", section, {"heading": heading})
     return section
 
 
@@ -267,7 +267,7 @@ def move_section(*, actor, section, offset):
     a.position, b.position = b.position, a.position
     a.save(update_fields=["position"])
     b.save(update_fields=["position"])
-    audit.record(actor, "移动总结章节", a, {"position": [index + 1, target + 1]})
+    audit.record(actor, "summary.section_move", a, {"position": [index + 1, target + 1]})
     return a
 
 
@@ -276,7 +276,7 @@ def delete_section(*, actor, section):
     """Delete a section with everything under it; its siblings close up."""
     _require(actor, "reports.finalize_summary", "只有局长可以增删和移动章节")
     summary = _lock_structure(section.summary)
-    audit.record(actor, "删除总结章节", section, _section_audit(section))
+    audit.record(actor, "summary.section_delete", section, _section_audit(section))
     parent_id = section.parent_id
     section.delete()
     _renumber(summary, parent_id)
@@ -304,7 +304,10 @@ def finalize_summary(*, actor, summary):
     summary.finalized_by = actor
     summary.save()
     audit.record(
-        actor, "工作总结定稿", summary, {"status": [Summary.Status.DRAFT.label, Summary.Status.FINAL.label]}
+        actor,
+        "summary.finalize",
+        summary,
+        {"status": [Summary.Status.DRAFT.label, Summary.Status.FINAL.label]},
     )
     return summary
 
@@ -325,7 +328,7 @@ def reopen_summary(*, actor, summary, reason):
     summary.save()
     audit.record(
         actor,
-        "重新打开工作总结",
+        "summary.reopen",
         summary,
         {"status": [Summary.Status.FINAL.label, Summary.Status.DRAFT.label], "reason": reason.strip()},
     )
@@ -368,7 +371,7 @@ def add_plan_item(*, actor, period, section, text, deadline):
         period=Period.parse(period).label, section=section, text=text.strip(), defaults={"deadline": deadline}
     )
     if created:
-        audit.record(actor, "登记工作计划事项", item, {"deadline": str(deadline), "section": section})
+        audit.record(actor, "plan.add", item, {"deadline": str(deadline), "section": section})
     return item
 
 
@@ -390,7 +393,7 @@ def update_plan_item(*, actor, item, status, progress):
     item.save()
     audit.record(
         actor,
-        "更新工作计划事项",
+        "plan.update",
         item,
         audit.diff(before, {"status": item.get_status_display(), "progress": item.progress}),
     )

@@ -47,7 +47,9 @@ def test_the_director_edits_previews_finalizes_and_downloads_the_pdf(live_server
     make_user(CASEWORKER, town="石城镇", username="shicheng")
     for _ in range(2):
         village("石城镇")
-    services.create_summary(actor=director, period="2019H1", template=registered_only(document.load_template()))
+    services.create_summary(
+        actor=director, period="2019H1", template=registered_only(document.load_template())
+    )
 
     with chromium_page() as page:
         page.on("dialog", lambda dialog: dialog.accept())  # the confirmation before finalizing

@@ -38,6 +38,10 @@ def test_plan_counts_for_the_desk(director):
     from civaffairs.models import Section
 
     services.add_plan_item(
-        actor=director, period="2019H1", section=Section.WELFARE, text="x", deadline=datetime.date(2019, 7, 31)
+        actor=director,
+        period="2019H1",
+        section=Section.WELFARE,
+        text="x",
+        deadline=datetime.date(2019, 7, 31),
     )
     assert plan_counts(today=datetime.date(2019, 8, 1))["overdue"] == 1

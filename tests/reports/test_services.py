@@ -21,7 +21,7 @@ def test_the_director_creates_a_summary_from_the_template(summary, director):
     assert summary.title.startswith("云安区民政局{period.name}")
     assert summary.sections.filter(parent=None).count() == 2
     assert summary.sections.count() == 32
-    assert AuditEvent.objects.filter(action="新建工作总结", object_id=str(summary.pk)).exists()
+    assert AuditEvent.objects.filter(action="summary.create", object_id=str(summary.pk)).exists()
     with pytest.raises(ValidationError, match="已存在"):
         services.create_summary(actor=director, period="2019H1")
 
@@ -49,7 +49,7 @@ def test_each_save_is_a_version_and_audited(summary, chief):
     section.refresh_from_db()
     assert section.version == 2
     assert list(section.versions.values_list("number", flat=True)) == [2, 1]
-    event = AuditEvent.objects.get(action="修改总结章节", object_id=str(section.pk))
+    event = AuditEvent.objects.get(action="summary.section_save", object_id=str(section.pk))
     assert event.changes["body"][1] == "全区低保{dibao.households}户。"
 
 
@@ -176,7 +176,7 @@ def test_only_the_director_reopens_and_the_reopening_is_audited(final_summary, d
     services.reopen_summary(actor=director, summary=final_summary, reason="婚姻登记数据有误")
     final_summary.refresh_from_db()
     assert final_summary.status == Summary.Status.DRAFT and final_summary.frozen is None
-    event = AuditEvent.objects.get(action="重新打开工作总结")
+    event = AuditEvent.objects.get(action="summary.reopen")
     assert event.changes["reason"] == "婚姻登记数据有误"
 
 

@@ -157,7 +157,7 @@ def test_the_director_finalizes_and_reopens(login, director, final):
     c.post(reverse("reports:reopen", args=[final.pk]), {"reason": "补充数据"})
     final.refresh_from_db()
     assert not final.is_final
-    assert AuditEvent.objects.filter(action="重新打开工作总结").exists()
+    assert AuditEvent.objects.filter(action="summary.reopen").exists()
 
 
 def test_a_chief_exports_drafts_but_not_a_finalized_summary(login, chief, director, final):
