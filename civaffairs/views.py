@@ -32,7 +32,6 @@ from .selectors import (
     households_for,
     payments_for,
     persons_for,
-    user_town,
     villages_for,
 )
 from .tables import AuditTable, HouseholdTable, PersonTable
@@ -336,42 +335,3 @@ def audit_log(request):
     f = AuditFilter(request.GET, queryset=audit_events_for(request.user))
     table = _paginate(request, AuditTable(f.qs))
     return render(request, "civaffairs/list.html", {"filter": f, "table": table, "title": "审计日志"})
-
-
-@login_required
-@permission_required("civaffairs.view_case", raise_exception=True)
-def figures_page(request):
-    """Every registered figure for a period and (optionally) a town; a town caseworker sees the
-    own town's. The same numbers as `manage.py figures` and the summary documents."""
-    from .figures import compute, display_value, specs
-    from .models import Region
-    from .periods import InvalidPeriod, Period
-
-    towns = Region.objects.filter(level=Region.Level.TOWN).order_by("code")
-    own = user_town(request.user)
-    text = request.GET.get("period") or "2019H1"
-    region = own
-    if own is None and request.GET.get("region"):
-        region = towns.filter(code=request.GET["region"]).first()
-    error, rows = None, []
-    try:
-        period = Period.parse(text)
-    except InvalidPeriod as exc:
-        error = str(exc)
-    else:
-        all_specs = specs()
-        rows = [
-            (key, all_specs[key].label, display_value(key, value))
-            for key, value in compute(period, region).items()
-        ]
-    return render(
-        request,
-        "civaffairs/figures.html",
-        {
-            "rows": rows,
-            "error": error,
-            "period": text,
-            "region": region,
-            "towns": towns if own is None else None,
-        },
-    )

@@ -456,3 +456,80 @@ def plan_list(request):
         for item in items
     ]
     return render(request, "reports/plan.html", {"rows": rows})
+
+
+@login_required
+@permission_required("civaffairs.view_case", raise_exception=True)
+def figures_page(request):
+    """统计数据: every registered figure for a period and (optionally) a town, grouped as the
+    summary is, in Chinese with units, beside the previous period and a year earlier; XLSX too.
+    A town caseworker sees the own town's. The same numbers as `manage.py figures` and the summary."""
+    from civaffairs.selectors import user_town
+
+    towns = Region.objects.filter(level=Region.Level.TOWN).order_by("code")
+    own = user_town(request.user)
+    text = request.GET.get("period") or "2019年上半年"
+    region = own
+    if own is None and request.GET.get("region"):
+        region = towns.filter(code=request.GET["region"]).first()
+    error, groups, previous, year_ago, period = None, [], None, None, None
+    try:
+        period = Period.parse(text)
+    except InvalidPeriod as exc:
+        error = str(exc)
+    else:
+        if request.GET.get("format") == "xlsx":
+            place = region.name if region else "全区"
+            data = exports.xlsx_bytes(period, region)
+            core_services.record_export(actor=request.user, what=f"{period.label}{place}统计数据", rows=0)
+            return xlsx_response(data, f"{period.label}{place}统计数据.xlsx", fallback="figures.xlsx")
+        rows, previous, year_ago = exports.figure_rows(period, region)
+        for row in rows:
+            row.update(_figure_display(row))
+            if not groups or groups[-1][0] != row["group"]:
+                groups.append((row["group"], []))
+            groups[-1][1].append(row)
+    return render(
+        request,
+        "reports/figures.html",
+        {
+            "groups": groups,
+            "error": error,
+            "text": text,
+            "period": period,
+            "previous": previous,
+            "year_ago": year_ago,
+            "region": region,
+            "towns": towns if own is None else None,
+        },
+    )
+
+
+def _figure_display(row):
+    from civaffairs import figures as registry
+    from civaffairs.money import format_money
+
+    def show(value):
+        if value is None:
+            return "—"
+        if row["is_money"]:
+            return format_money(value)
+        return str(registry.display_value(row["key"], value))
+
+    def change(value):
+        if value is None:
+            return ""
+        if value == 0:
+            return "持平"
+        sign, d = ("+" if value > 0 else "−"), abs(value)
+        if row["is_money"]:
+            return sign + format_money(d)
+        return sign + (str(int(d)) if d == d.to_integral_value() else f"{d.normalize():f}")
+
+    return {
+        "shown": show(row["value"]),
+        "shown_previous": show(row["previous"]),
+        "shown_year_ago": show(row["year_ago"]),
+        "shown_change_previous": change(row["change_previous"]),
+        "shown_change_year": change(row["change_year"]),
+    }
