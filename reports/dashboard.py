@@ -85,14 +85,15 @@ def pending_by_section():
     return [(label, counts.get(value, 0)) for value, label in Section.choices]
 
 
-def monthly_charts(period):
+def monthly_charts(period, region=None):
     months = period.months()
     labels = [f"{m.month}月" for m in months]
     specs = registry.specs()
     stock_keys = [k for k in ("dibao.households", "dibao.persons") if k in specs]
     paid_keys = sorted(k for k, s in specs.items() if s.unit == registry.MONEY and k.endswith(".paid"))
     per_month = [
-        registry.compute(Period(m, month_end(m), f"{m:%Y-%m}"), keys=stock_keys + paid_keys) for m in months
+        registry.compute(Period(m, month_end(m), f"{m:%Y-%m}"), region, keys=stock_keys + paid_keys)
+        for m in months
     ]
     out = []
     if stock_keys:

@@ -11,7 +11,15 @@ from civaffairs import figures as registry
 from civaffairs.periods import Period
 
 from .numbering import number_tree
-from .placeholders import PERIOD_KEYS, Placeholder, UnknownKey, Values, period_words, placeholders, segments
+from .placeholders import (  # noqa: F401  (period_words is used by exports through here)
+    PERIOD_KEYS,
+    Placeholder,
+    UnknownKey,
+    Values,
+    period_words,
+    placeholders,
+    segments,
+)
 
 TEMPLATE_PATH = Path(settings.BASE_DIR) / "fixtures" / "summary_template_halfyear.txt"
 OWNERS = {"assistance", "welfare", "grassroots"}

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from civaffairs import figures as registry
 from civaffairs.periods import Period
@@ -41,6 +42,7 @@ class Prepared:
     period: Period
     region: object
     summary: object = None
+    charts: list = None
 
 
 def _date_cn(d):
@@ -64,13 +66,33 @@ def prepare(period, region=None, summary=None):
         name, when = Summary._meta.get_field("closing_name").default, timezone.localdate()
     rendered = document.render(doc, values)
     title = "".join("".join(r.text for r in line) for line in rendered.title_lines)
-    return Prepared(rendered, title, {"name": name, "date": _date_cn(when)}, period, region, summary)
+    if summary is not None and summary.is_final and summary.frozen:
+        charts = summary.frozen.get("charts", [])
+    else:
+        from .dashboard import monthly_charts
+
+        charts = monthly_charts(period, region)
+    return Prepared(
+        rendered,
+        title,
+        {"name": name, "date": _date_cn(when)},
+        period,
+        region,
+        summary,
+        [mark_safe(c) for c in charts],
+    )
 
 
 def html_string(prepared):
     return render_to_string(
         "reports/summary_print.html",
-        {"doc": prepared.rendered, "title": prepared.title, "closing": prepared.closing},
+        {
+            "doc": prepared.rendered,
+            "title": prepared.title,
+            "closing": prepared.closing,
+            "charts": prepared.charts,
+            "period_name": document.period_words(prepared.period)["period.name"],
+        },
     )
 
 

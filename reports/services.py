@@ -298,7 +298,11 @@ def finalize_summary(*, actor, summary):
     missing = document.render(doc, values).missing_keys()
     if missing:
         raise ValidationError(f"以下指标尚未登记，不能定稿：{'、'.join(sorted(missing))}")
-    summary.frozen = document.frozen_snapshot(values)
+    from .dashboard import monthly_charts
+
+    # The charts of the PDF's appendix are frozen with the figures.
+    charts = [str(svg) for svg in monthly_charts(Period.parse(summary.period), summary.region)]
+    summary.frozen = {**document.frozen_snapshot(values), "charts": charts}
     summary.status = Summary.Status.FINAL
     summary.finalized_at = timezone.now()
     summary.finalized_by = actor

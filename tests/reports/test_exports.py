@@ -40,6 +40,7 @@ def test_the_pdf_holds_the_figures_in_embedded_chinese_fonts(small, tmp_path):
     assert "全区3个村（居）委0个自然村" in flat
     assert "— 1 —" in text or "—1—" in text.replace(" ", "")
     assert "云浮市云安区民政局" in flat
+    assert "附图" in flat and "低保户数和人数（各月末）" in flat  # the dashboard's charts, appended
     names = {line.split()[0].split("+")[-1] for line in fonts}
     assert {"FandolFang", "FandolHei", "FandolKai"} <= names
     assert all(" yes yes " in f" {' '.join(line.split()[-5:])} " for line in fonts)  # embedded, subset

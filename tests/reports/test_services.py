@@ -129,6 +129,7 @@ def test_a_changed_record_moves_the_draft_and_not_the_finalized_summary(director
     draft = services.create_summary(actor=director, period="2019H2", template=template)
     services.finalize_summary(actor=director, summary=final)
     final.refresh_from_db()
+    assert len(final.frozen["charts"]) == 2 and final.frozen["charts"][0].startswith("<svg")
     before_final, before_draft = _village_count(final), _village_count(draft)
 
     village("石城镇")  # one more village committee
