@@ -55,9 +55,11 @@ def line_chart(title, labels, series, width=520, height=240):
     return "".join(parts)
 
 
-def bar_chart(title, labels, series, width=520, height=260):
-    """Stacked bars: series [(name, [values…])] over labels (months)."""
-    left, right, top, bottom = 56, 16, 34, 56
+def bar_chart(title, labels, series, width=520, height=None):
+    """Stacked bars: series [(name, [values…])] over labels (months); the legend two to a row."""
+    legend_rows = (len(series) + 1) // 2
+    height = height or 220 + 16 * legend_rows
+    left, right, top, bottom = 56, 16, 34, 30 + 16 * legend_rows
     plot_w, plot_h = width - left - right, height - top - bottom
     totals = [sum(Decimal(str(vs[i])) for _, vs in series) for i in range(len(labels))]
     top_value = _nice_max(max(totals, default=0))
@@ -78,7 +80,7 @@ def bar_chart(title, labels, series, width=520, height=260):
             f'<text x="{left + slot * (i + 0.5):.1f}" y="{top + plot_h + 16}" font-size="11" text-anchor="middle" {FONT}>{escape(label)}</text>'
         )
     for k, (name, _values) in enumerate(series):
-        parts.append(_legend(k, name, COLOURS[k % len(COLOURS)], left, height, per_row=4))
+        parts.append(_legend(k, name, COLOURS[k % len(COLOURS)], left, height, per_row=2, rows=legend_rows))
     parts.append("</svg>")
     return "".join(parts)
 
@@ -102,9 +104,9 @@ def _grid(left, top, plot_w, plot_h, top_value):
     return parts
 
 
-def _legend(k, name, colour, left, height, per_row=3):
+def _legend(k, name, colour, left, height, per_row=3, rows=1):
     row, col = divmod(k, per_row)
-    xx, yy = left + col * 140, height - 4 - row * 14
+    xx, yy = left + col * (440 // per_row), height - 6 - (rows - 1 - row) * 16
     return (
         f'<rect x="{xx}" y="{yy - 9}" width="10" height="10" fill="{colour}"/>'
         f'<text x="{xx + 14}" y="{yy}" font-size="11" {FONT}>{escape(name)}</text>'
