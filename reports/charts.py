@@ -25,9 +25,9 @@ def _fmt(v):
     return f"{v:g}"
 
 
-def line_chart(title, labels, series, width=520, height=240):
+def line_chart(title, labels, series, width=520, height=250):
     """series: [(name, [values…])] over labels (months); one polyline each, with a legend."""
-    left, right, top, bottom = 56, 16, 34, 40
+    left, right, top, bottom = 56, 16, 34, 50
     plot_w, plot_h = width - left - right, height - top - bottom
     top_value = _nice_max(max((float(v) for _, vs in series for v in vs), default=0))
     n = max(len(labels) - 1, 1)

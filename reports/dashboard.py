@@ -59,11 +59,17 @@ def key_figures(period):
         change = None
         if now[key] is not None and before[key] is not None:
             change = now[key] - before[key]
+        shown_change = ""
+        if change is not None:
+            shown_change = (
+                "持平" if change == 0 else format_figure(registry.to_json_value(key, abs(change)), unit)
+            )
         rows.append(
             {
                 "label": specs[key].label,
                 "now": format_figure(registry.to_json_value(key, now[key]), unit),
                 "before": format_figure(registry.to_json_value(key, before[key]), unit),
+                "change": shown_change,
                 "up": change is not None and change > 0,
                 "down": change is not None and change < 0,
             }

@@ -209,7 +209,7 @@ def figure_rows(period, region=None):
     groups = section_of_keys()
     specs = registry.specs()
     rows = []
-    for key in sorted(now, key=lambda k: (groups.get(k, (99, "其他指标"))[0], k)):
+    for key in sorted(now, key=lambda k: (*groups.get(k, (99, "其他指标", 0))[::2], k)):
         unit = specs[key].unit
         rows.append(
             {
@@ -238,8 +238,9 @@ def _change(new, old, unit):
 
 
 def section_of_keys():
-    """{key: (order, group heading)}: the second-level heading of the shipped template where the
-    key first appears, so the figures page follows the summary's structure."""
+    """{key: (order, group heading, position)}: the second-level heading of the shipped template
+    where the key first appears, and its place in the text, so the figures page follows the
+    summary's structure."""
     doc = document.load_template()
     out, order = {}, 0
 
@@ -253,7 +254,7 @@ def section_of_keys():
             for t in (n.heading, n.body):
                 for p in document.placeholders(t):
                     if g and p.key not in out:
-                        out[p.key] = g
+                        out[p.key] = (*g, len(out))
             walk(n.children, depth + 1, g)
 
     walk(doc.sections, 0, None)
