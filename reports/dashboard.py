@@ -10,7 +10,7 @@ from django.utils.safestring import mark_safe
 
 from civaffairs import figures as registry
 from civaffairs.home import register_widget
-from civaffairs.models import ApprovalStatus, Payroll, Request, Section, Standard
+from civaffairs.models import ApprovalStatus, Case, Payroll, Request, Section, Standard
 from civaffairs.periods import Period, month_end
 
 from . import charts
@@ -77,8 +77,10 @@ def key_figures(period):
     return rows, year_ago
 
 
-def pending_by_section():
-    """Pending approvals of each section (requests, standards, payrolls and back-pay)."""
+def pending_by_section(today=None):
+    """Per section: pending approvals (requests, standards, payrolls and back-pay) and cases in
+    cover whose review (复核) date has passed. A fixed number of queries."""
+    today = today or timezone.localdate()
     pending = ApprovalStatus.PENDING
     counts = {s: 0 for s in Section.values}
     for model, field in (
@@ -88,7 +90,13 @@ def pending_by_section():
     ):
         for row in model.objects.filter(status=pending).values(field).annotate(n=Count("id")):
             counts[row[field]] = counts.get(row[field], 0) + row["n"]
-    return [(label, counts.get(value, 0)) for value, label in Section.choices]
+    overdue = dict(
+        Case.objects.filter(status=Case.Status.ACTIVE, next_review__lt=today)
+        .values("program__section")
+        .annotate(n=Count("id"))
+        .values_list("program__section", "n")
+    )
+    return [(label, counts.get(value, 0), overdue.get(value, 0)) for value, label in Section.choices]
 
 
 def monthly_charts(period, region=None):

@@ -108,8 +108,30 @@ def summary_detail(request, pk):
             "is_director": request.user.has_perm("reports.finalize_summary"),
             "can_export": _may_export(request.user, summary),
             "missing": sorted(rendered.missing_keys()),
+            "notes": _comparison_notes(summary, values),
         },
     )
+
+
+def _comparison_notes(summary, values):
+    """{key: "上期 2018H2：…；上年同期 2018H1：…"} for the preview's figures (their tooltips)."""
+    from civaffairs import figures as registry
+
+    from .comparison import compare_periods
+    from .placeholders import format_figure
+
+    period = Period.parse(summary.period)
+    notes = {}
+    others = [(p, registry.compute(p, summary.region)) for p in compare_periods(period)]
+    for key, unit in values.units.items():
+        parts = []
+        for label, (p, computed) in zip(("上期", "上年同期"), others, strict=True):
+            if key in computed:
+                parts.append(
+                    f"{label} {p.label}：{format_figure(registry.to_json_value(key, computed[key]), unit)}"
+                )
+        notes[key] = "；".join(parts)
+    return notes
 
 
 @login_required

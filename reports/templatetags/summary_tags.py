@@ -7,7 +7,7 @@ register = template.Library()
 
 
 @register.simple_tag
-def runs(items, link=""):
+def runs(items, link="", notes=None):
     """Rendered text runs as HTML: figures marked (and, with link, linked to the figures page
     where the value can be checked), unresolved placeholders flagged."""
     parts = []
@@ -15,9 +15,12 @@ def runs(items, link=""):
         if run.missing:
             parts.append(format_html('<mark class="unresolved" title="未登记的指标">{}</mark>', run.text))
         elif run.key and link and not run.key.startswith("period."):
+            # The tooltip names the key (for template authors) and the comparison values.
+            note = (notes or {}).get(run.key, "")
+            title = f"{run.key}：{note}" if note else run.key
             parts.append(
                 format_html(
-                    '<a class="fig" href="{}#fig-{}" title="{}">{}</a>', link, run.key, run.key, run.text
+                    '<a class="fig" href="{}#fig-{}" title="{}">{}</a>', link, run.key, title, run.text
                 )
             )
         elif run.key and not run.key.startswith("period."):
