@@ -146,7 +146,12 @@ def measure(scale, results):
     from reports import exports
 
     html = exports.html_string(exports.prepare(period))
-    timed(f"×{scale} WeasyPrint alone, summary HTML → PDF", lambda: HTML(string=html).write_pdf(), results, repeat=2)
+    timed(
+        f"×{scale} WeasyPrint alone, summary HTML → PDF",
+        lambda: HTML(string=html).write_pdf(),
+        results,
+        repeat=2,
+    )
     timed(
         f"×{scale} summary 2019H1 PDF (figures + render + PDF)",
         lambda: exports.pdf_bytes(exports.prepare(period)),

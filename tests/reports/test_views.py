@@ -43,7 +43,10 @@ def test_a_bad_period_is_explained(login, director):
 
 def test_the_preview_links_each_figure_to_the_figures_page(login, director, summary):
     page = login(director).get(reverse("reports:detail", args=[summary.pk])).content.decode()
-    assert 'href="/figures/?period=2019H1#fig-dibao.households" title="dibao.households：上期 2018H2：0；上年同期 2018H1：0"' in page
+    assert (
+        'href="/figures/?period=2019H1#fig-dibao.households" title="dibao.households：上期 2018H2：0；上年同期 2018H1：0"'
+        in page
+    )
 
 
 def test_a_chief_edits_the_own_section_with_a_preview(login, chief, summary):
