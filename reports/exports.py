@@ -1,6 +1,7 @@
 """Exports of a summary: HTML, PDF (WeasyPrint, GB/T 9704 layout), DOCX (python-docx) and the
 figures as XLSX. They all lay out the same rendered document and the same figures."""
 
+import functools
 import io
 import shutil
 import subprocess
@@ -96,7 +97,10 @@ def html_string(prepared):
     )
 
 
+@functools.lru_cache(maxsize=1)
 def _installed_families():
+    """The font families fontconfig knows (asked once per process: fc-list takes seconds on a
+    busy machine, and fonts are installed by setup, not while the server runs)."""
     if shutil.which("fc-list") is None:
         raise ExportError("缺少 fontconfig（fc-list）：sudo apt-get install fontconfig")
     out = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True, check=False).stdout
