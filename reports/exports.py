@@ -146,6 +146,7 @@ def docx_bytes(prepared):
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.top_margin, section.bottom_margin = Mm(37), Mm(35)
     section.left_margin, section.right_margin = Mm(28), Mm(26)
+    _page_numbers(section, Pt)
     normal = doc.styles["Normal"]
     normal.font.size = Pt(16)
     normal.font.name = DOCX_FONTS["body"]
@@ -198,6 +199,37 @@ def docx_bytes(prepared):
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
+
+
+def _page_numbers(section, Pt):
+    """Footer "— 1 —" (4号), the page number a PAGE field that Word and WPS fill in."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    paragraph = section.footer.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+    def text(value):
+        r = paragraph.add_run(value)
+        r.font.size = Pt(14)
+        return r
+
+    text("— ")
+    run = text("")
+    for kind, instr in (("begin", None), (None, "PAGE"), ("separate", None), (None, None), ("end", None)):
+        if kind:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+        elif instr:
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = instr
+        else:
+            el = OxmlElement("w:t")
+            el.text = "1"
+        run._element.append(el)
+    text(" —")
 
 
 # --- XLSX ------------------------------------------------------------------------------------

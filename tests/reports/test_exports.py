@@ -63,6 +63,8 @@ def test_the_docx_has_the_same_headings_numbers_and_fonts(small):
         "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia"
     )
     assert east_asia == "黑体"
+    footer = doc.sections[0].footer.paragraphs[0]
+    assert footer.text == "— 1 —" and "PAGE" in footer._element.xml  # a page-number field
 
 
 def test_the_xlsx_has_every_figure_with_label_unit_and_comparison(small):
