@@ -86,6 +86,16 @@ ACTION_LABELS = {
     "account.scope": "设置账号范围",
     "account.scope_delete": "删除账号范围（改为全区）",
     "account.unlock": "解除账号锁定",
+    "summary.create": "新建工作总结",
+    "summary.update": "修改工作总结标题和导语",
+    "summary.section_save": "修改工作总结章节",
+    "summary.section_add": "新增工作总结章节",
+    "summary.section_move": "移动工作总结章节",
+    "summary.section_delete": "删除工作总结章节",
+    "summary.finalize": "工作总结定稿",
+    "summary.reopen": "重新打开工作总结",
+    "plan.add": "登记工作计划事项",
+    "plan.update": "更新工作计划事项",
 }
 
 ACTION_CHOICES = list(ACTION_LABELS.items())

@@ -73,6 +73,37 @@ def parse_month(value):
     raise InvalidPeriod(f"无法识别的年月“{value}”，应写作 2019-03")
 
 
+_QUARTERS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+
+
+def _cn_date(text):
+    m = re.match(r"^(\d{4})[年/-](\d{1,2})[月/-](\d{1,2})日?$", text.strip())
+    return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else text.strip()
+
+
+def _canonical(text):
+    """2019年上半年 → 2019H1, 2019年 → 2019, 2019年第二季度 → 2019Q2, 2019年3月 → 2019-03,
+    2019年1月1日至2019年6月30日 (or 2019-01-01 至 2019-06-30, ~) → 2019-01-01..2019-06-30."""
+    text = text.replace(" ", "")
+    m = re.match(r"^(\d{4})年?(上|下)半年$", text)
+    if m:
+        return f"{m.group(1)}H{1 if m.group(2) == '上' else 2}"
+    m = re.match(r"^(\d{4})年(?:全年|度)?$", text)
+    if m:
+        return m.group(1)
+    m = re.match(r"^(\d{4})年?第?([一二三四1-4])季度$", text)
+    if m:
+        return f"{m.group(1)}Q{_QUARTERS[m.group(2)]}"
+    m = re.match(r"^(\d{4})年(\d{1,2})月(?:份)?$", text)
+    if m:
+        return f"{m.group(1)}-{int(m.group(2)):02d}"
+    for separator in ("至", "到", "~", "—", "～"):
+        if separator in text:
+            first, _, last = text.partition(separator)
+            return f"{_cn_date(first)}..{_cn_date(last)}"
+    return text
+
+
 @dataclass(frozen=True)
 class Period:
     start: datetime.date
@@ -81,7 +112,10 @@ class Period:
 
     @classmethod
     def parse(cls, text):
-        text = (text or "").strip()
+        """A period as the command and the pages take it; the Chinese forms the summary writes
+        (2019年上半年, 2019年, 2019年第二季度, 2019年3月, 2019年1月1日至2019年6月30日) read as their
+        canonical label (2019H1 …)."""
+        text = _canonical((text or "").strip())
         m = re.match(r"^(\d{4})$", text)
         if m:
             y = int(m.group(1))
@@ -114,7 +148,8 @@ class Period:
                 raise InvalidPeriod(f"结束日期早于开始日期：{text}")
             return cls(start, end, text)
         raise InvalidPeriod(
-            f"无法识别的期间“{text}”：可用 2019H1、2019H2、2019、2019Q2、2019-03 或 2019-01-01..2019-06-30"
+            f"无法识别的期间“{text}”：可用 2019年上半年（2019H1）、2019年、2019年第二季度（2019Q2）、"
+            "2019年3月（2019-03）或 2019年1月1日至2019年6月30日（2019-01-01..2019-06-30）"
         )
 
     @property

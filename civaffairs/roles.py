@@ -41,6 +41,9 @@ PERMISSIONS = {
     # nobody approves their own work, and no batch waits for a decider who does not exist.
     CHIEF: _BENEFICIARY_VIEW
     + [
+        # 工作总结: a chief edits the sections their section owns (reports/services.py).
+        "reports.view_summary",
+        "reports.edit_summary",
         "civaffairs.approve_case",
         "civaffairs.approve_standard",
         "civaffairs.approve_payroll",
@@ -48,11 +51,16 @@ PERMISSIONS = {
     ],
     DIRECTOR: _BENEFICIARY_VIEW
     + [
+        "reports.view_summary",
+        "reports.add_summary",
+        "reports.edit_summary",
+        "reports.finalize_summary",
         "civaffairs.view_auditevent",
         "civaffairs.view_full_id_number",
     ],
     AUDITOR: _BENEFICIARY_VIEW
     + [
+        "reports.view_summary",
         "civaffairs.view_auditevent",
         "civaffairs.view_full_id_number",
     ],

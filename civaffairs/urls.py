@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from reports import views as reports_views
+
 from . import views
 
 urlpatterns = [
@@ -31,8 +33,10 @@ urlpatterns = [
     ),
     path("villages/autocomplete/", views.village_autocomplete, name="village_autocomplete"),
     path("audit/", views.audit_log, name="audit_log"),
-    path("figures/", views.figures_page, name="figures"),
+    # 统计数据 groups the figures as the summary does, so its page lives with the summary.
+    path("figures/", reports_views.figures_page, name="figures"),
     path("assistance/", include("assistance.urls")),
     path("grassroots/", include("grassroots.urls")),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -24,7 +24,7 @@ from .forms import (
     apply_errors,
     region_label,
 )
-from .home import panels_for
+from .home import panels_for, widgets_for
 from .models import ApprovalStatus, Coverage
 from .roles import role_of
 from .selectors import (
@@ -35,7 +35,6 @@ from .selectors import (
     households_for,
     payments_for,
     persons_for,
-    user_town,
     villages_for,
 )
 from .tables import AuditTable, HouseholdTable, PersonTable
@@ -53,7 +52,14 @@ def home(request):
     user = request.user
     counts = home_counts(user) if user.has_perm("civaffairs.view_person") else None
     return render(
-        request, "civaffairs/home.html", {"counts": counts, "panels": panels_for(user), "role": role_of(user)}
+        request,
+        "civaffairs/home.html",
+        {
+            "counts": counts,
+            "panels": panels_for(user),
+            "role": role_of(user),
+            "widgets": widgets_for(request),
+        },
     )
 
 
@@ -332,45 +338,6 @@ def audit_log(request):
     f = AuditFilter(request.GET, queryset=audit_events_for(request.user))
     table = _paginate(request, AuditTable(f.qs))
     return render(request, "civaffairs/list.html", {"filter": f, "table": table, "title": "审计日志"})
-
-
-@login_required
-@permission_required("civaffairs.view_case", raise_exception=True)
-def figures_page(request):
-    """Every registered figure for a period and (optionally) a town; a town caseworker sees the
-    own town's. The same numbers as `manage.py figures` and the summary documents."""
-    from .figures import compute, display_value, specs
-    from .models import Region
-    from .periods import InvalidPeriod, Period
-
-    towns = Region.objects.filter(level=Region.Level.TOWN).order_by("code")
-    own = user_town(request.user)
-    text = request.GET.get("period") or "2019H1"
-    region = own
-    if own is None and request.GET.get("region"):
-        region = towns.filter(code=request.GET["region"]).first()
-    error, rows = None, []
-    try:
-        period = Period.parse(text)
-    except InvalidPeriod as exc:
-        error = str(exc)
-    else:
-        all_specs = specs()
-        rows = [
-            (key, all_specs[key].label, display_value(key, value))
-            for key, value in compute(period, region).items()
-        ]
-    return render(
-        request,
-        "civaffairs/figures.html",
-        {
-            "rows": rows,
-            "error": error,
-            "period": text,
-            "region": region,
-            "towns": towns if own is None else None,
-        },
-    )
 
 
 def _payee_account(request, *, person=None, household=None):

@@ -176,7 +176,9 @@ def test_the_figures_page_shows_money_figures_with_separators(people, login, big
     _case, payroll = big_payroll
     payments.decide_payroll(actor=people["chief"], payroll=payroll, approve=True, comment="同意")
     page = login(people["director"]).get(reverse("figures"), {"period": "2019Q1"}).content.decode()
-    row = re.search(r"<tr><td>低保金发放</td><td[^>]*>dibao.paid</td><td>([^<]*)</td></tr>", page)
+    row = re.search(
+        r'<tr id="fig-dibao.paid"><td[^>]*>低保金发放</td><td>元</td>\s*<td class="n">([^<]*)<', page
+    )
     assert row.group(1) == "1,996,160.00"
     assert "1996160" not in page
 

@@ -123,3 +123,28 @@ def test_parse_month_refuses_nonsense(value):
 )
 def test_months_are_described_as_a_remark_says_them(months, words):
     assert describe_months(months) == words
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("2019年上半年", "2019H1"),
+        ("2019年下半年", "2019H2"),
+        ("2019年", "2019"),
+        ("2019年度", "2019"),
+        ("2019年第二季度", "2019Q2"),
+        ("2019年第4季度", "2019Q4"),
+        ("2019年3月", "2019-03"),
+        ("2019年12月", "2019-12"),
+        ("2019年1月1日至2019年6月30日", "2019-01-01..2019-06-30"),
+        ("2019-01-01 至 2019-06-30", "2019-01-01..2019-06-30"),
+    ],
+)
+def test_it_reads_the_chinese_forms_as_their_labels(text, label):
+    assert Period.parse(text).label == label
+
+
+@pytest.mark.parametrize("text", ["2019年中", "2019年第五季度", "2019年13月", "2019年2月30日至2019年3月1日"])
+def test_bad_chinese_forms_are_refused(text):
+    with pytest.raises(InvalidPeriod):
+        Period.parse(text)

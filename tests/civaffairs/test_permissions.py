@@ -133,6 +133,20 @@ EXPECTED = {
     "grassroots:clue_detail@六都镇":            (LOGIN,    403,       403,  200,  403,   403),
     "grassroots:clue_status":                (LOGIN,    403,       403,  403,  403,   403),  # the grassroots chief, POST only
     "grassroots:clue_status@六都镇":            (LOGIN,    403,       403,  403,  403,   403),
+    "reports:list":                          (LOGIN,    403,       200,  200,  200,   403),
+    "reports:plan":                          (LOGIN,    403,       200,  200,  200,   403),
+    "reports:detail":                        (LOGIN,    403,       200,  200,  200,   403),
+    "reports:head":                          (LOGIN,    403,       403,  200,  403,   403),  # director
+    "reports:finalize":                      (LOGIN,    403,       403,  405,  403,   403),  # director, POST only
+    "reports:reopen":                        (LOGIN,    403,       403,  405,  403,   403),  # director, POST only
+    "reports:recompute":                     (LOGIN,    403,       200,  200,  200,   403),
+    "reports:export":                        (LOGIN,    403,       200,  200,  403,   403),  # chiefs: drafts
+    "reports:structure_top":                 (LOGIN,    403,       403,  405,  403,   403),  # director, POST only
+    "reports:structure":                     (LOGIN,    403,       403,  405,  403,   403),  # director, POST only
+    "reports:section_edit":                  (LOGIN,    403,       200,  200,  403,   403),  # owning chief, director
+    "reports:section_preview":               (LOGIN,    403,       405,  405,  405,   403),  # POST only
+    "reports:versions":                      (LOGIN,    403,       200,  200,  200,   403),
+    "reports:restore":                       (LOGIN,    403,       405,  405,  405,   403),  # POST only
 }
 # fmt: on
 
@@ -176,6 +190,18 @@ KWARGS = {
     "grassroots:org_detail": lambda o: {"pk": o.gr.org.pk},
     "grassroots:clue_detail": lambda o: {"pk": o.gr.clue.pk},
     "grassroots:clue_status": lambda o: {"pk": o.gr.clue.pk},
+    "reports:detail": lambda o: {"pk": o.summary.pk},
+    "reports:head": lambda o: {"pk": o.summary.pk},
+    "reports:finalize": lambda o: {"pk": o.summary.pk},
+    "reports:reopen": lambda o: {"pk": o.summary.pk},
+    "reports:recompute": lambda o: {"pk": o.summary.pk},
+    "reports:export": lambda o: {"pk": o.summary.pk, "fmt": "html"},
+    "reports:structure_top": lambda o: {"pk": o.summary.pk},
+    "reports:structure": lambda o: {"pk": o.summary.pk, "section_pk": o.section.pk},
+    "reports:section_edit": lambda o: {"pk": o.summary.pk, "section_pk": o.section.pk},
+    "reports:section_preview": lambda o: {"pk": o.summary.pk, "section_pk": o.section.pk},
+    "reports:versions": lambda o: {"pk": o.summary.pk, "section_pk": o.section.pk},
+    "reports:restore": lambda o: {"pk": o.summary.pk, "section_pk": o.section.pk, "number": 1},
 }
 
 # URLs with parameters whose objects belong to no town (a district-wide payroll or standard): they
@@ -199,6 +225,19 @@ TOWNLESS = {
     "grassroots:station_open",
     "grassroots:project_detail",
     "grassroots:org_detail",
+    # Summaries are the district's (or a town's, for the director): no caseworker opens them.
+    "reports:detail",
+    "reports:head",
+    "reports:finalize",
+    "reports:reopen",
+    "reports:recompute",
+    "reports:export",
+    "reports:structure_top",
+    "reports:structure",
+    "reports:section_edit",
+    "reports:section_preview",
+    "reports:versions",
+    "reports:restore",
 }
 
 SKIPPED_PREFIXES = ("admin/", settings.STATIC_URL.lstrip("/"), "static/", "media/")
@@ -218,7 +257,10 @@ def town_objects(town_name):
         effective_from=datetime.date(2019, 1, 1),
         drafted_by=staff,
     )
+    summary = _summary()
     return SimpleNamespace(
+        summary=summary,
+        section=summary.sections.get(),
         household=household,
         person=household.head,
         member=household.members.exclude(person=household.head).get(),
@@ -297,6 +339,18 @@ def grassroots_objects(town_name):
         ),
         clue=gr.record_clue(actor=staff, village=committee, received_on=day, summary="无"),
     )
+
+
+def _summary():
+    """A district summary with one 社会救助股 section; each call makes its own period."""
+    from civaffairs.roles import DIRECTOR
+    from reports import document, services
+    from reports.models import Summary
+
+    director = make_user(DIRECTOR)
+    period = f"{2019 - Summary.objects.count()}H1"
+    template = document.parse_template("标题：总结\n= 低保 @assistance\n现有{dibao.households}户。")
+    return services.create_summary(actor=director, period=period, template=template)
 
 
 def url_patterns(patterns=None, prefix="", namespace=None, params=()):

@@ -1,0 +1,153 @@
+"""The director's desk: the half-year's key figures against a year earlier, the bureau's to-dos,
+the state of the period's summary, and charts of the months."""
+
+import datetime
+
+from django.db.models import Count
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from civaffairs import figures as registry
+from civaffairs.home import register_widget
+from civaffairs.models import ApprovalStatus, Case, Payroll, Request, Section, Standard
+from civaffairs.periods import Period, month_end
+
+from . import charts
+from .comparison import shift
+from .home import plan_counts
+from .models import Summary
+from .placeholders import format_figure
+
+KEY_FIGURES = [
+    "dibao.households",
+    "dibao.persons",
+    "dibao.paid",
+    "tekun.persons",
+    "tekun.paid",
+    "orphan.persons",
+    "disability.care.persons",
+    "temp_relief.cases",
+    "temp_relief.paid",
+    "funeral.cremations",
+    "marriage.domestic.marriages",
+    "socialorg.total",
+]
+
+
+def current_period(today=None):
+    """The half-year of the newest summary; without one, the half-year of today, so far."""
+    newest = Summary.objects.order_by("-period").values_list("period", flat=True).first()
+    if newest:
+        return Period.parse(newest)
+    today = today or timezone.localdate()
+    start = datetime.date(today.year, 1 if today.month <= 6 else 7, 1)
+    end = month_end(today)
+    return Period(start, end, f"{start:%Y-%m-%d}..{end:%Y-%m-%d}")
+
+
+def key_figures(period):
+    keys = [k for k in KEY_FIGURES if k in registry.specs()]
+    if not keys:
+        return []
+    year_ago = shift(period, -12)
+    now, before = registry.compute(period, keys=keys), registry.compute(year_ago, keys=keys)
+    specs = registry.specs()
+    rows = []
+    for key in keys:
+        unit = specs[key].unit
+        change = None
+        if now[key] is not None and before[key] is not None:
+            change = now[key] - before[key]
+        shown_change = ""
+        if change is not None:
+            shown_change = (
+                "持平" if change == 0 else format_figure(registry.to_json_value(key, abs(change)), unit)
+            )
+        rows.append(
+            {
+                "label": specs[key].label,
+                "now": format_figure(registry.to_json_value(key, now[key]), unit),
+                "before": format_figure(registry.to_json_value(key, before[key]), unit),
+                "change": shown_change,
+                "up": change is not None and change > 0,
+                "down": change is not None and change < 0,
+            }
+        )
+    return rows, year_ago
+
+
+def pending_by_section(today=None):
+    """Per section: pending approvals (requests, standards, payrolls and back-pay) and cases in
+    cover whose review (复核) date has passed. A fixed number of queries."""
+    today = today or timezone.localdate()
+    pending = ApprovalStatus.PENDING
+    counts = {s: 0 for s in Section.values}
+    for model, field in (
+        (Request, "case__program__section"),
+        (Standard, "program__section"),
+        (Payroll, "program__section"),
+    ):
+        for row in model.objects.filter(status=pending).values(field).annotate(n=Count("id")):
+            counts[row[field]] = counts.get(row[field], 0) + row["n"]
+    overdue = dict(
+        Case.objects.filter(status=Case.Status.ACTIVE, next_review__lt=today)
+        .values("program__section")
+        .annotate(n=Count("id"))
+        .values_list("program__section", "n")
+    )
+    return [(label, counts.get(value, 0), overdue.get(value, 0)) for value, label in Section.choices]
+
+
+def monthly_charts(period, region=None):
+    months = period.months()
+    labels = [f"{m.month}月" for m in months]
+    specs = registry.specs()
+    stock_keys = [k for k in ("dibao.households", "dibao.persons") if k in specs]
+    paid_keys = sorted(k for k, s in specs.items() if s.unit == registry.MONEY and k.endswith(".paid"))
+    per_month = [
+        registry.compute(Period(m, month_end(m), f"{m:%Y-%m}"), region, keys=stock_keys + paid_keys)
+        for m in months
+    ]
+    out = []
+    if stock_keys:
+        out.append(
+            charts.line_chart(
+                "低保户数和人数（各月末）",
+                labels,
+                [(specs[k].label, [row[k] for row in per_month]) for k in stock_keys],
+            )
+        )
+    if paid_keys:
+        out.append(
+            charts.bar_chart(
+                "各项目每月发放金额（元）",
+                labels,
+                [(specs[k].label, [row[k] for row in per_month]) for k in paid_keys],
+            )
+        )
+    return [mark_safe(svg) for svg in out]
+
+
+@register_widget
+def director_dashboard(request):
+    user = request.user
+    if not user.has_perm("reports.finalize_summary"):
+        return None
+    period = current_period()
+    figures_rows, year_ago = key_figures(period) or ([], None)
+    summaries = Summary.objects.filter(period=period.label).select_related("region")
+    plans = plan_counts()
+    return render_to_string(
+        "reports/_dashboard.html",
+        {
+            "period": period,
+            "year_ago": year_ago,
+            "figures": figures_rows,
+            "pending": pending_by_section(),
+            "overdue_plans": plans["overdue"],
+            "summaries": summaries,
+            "charts": monthly_charts(period),
+        },
+        request=request,
+    )

@@ -1,0 +1,52 @@
+from django import template
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+
+@register.simple_tag
+def runs(items, link="", notes=None):
+    """Rendered text runs as HTML: figures marked (and, with link, linked to the figures page
+    where the value can be checked), unresolved placeholders flagged."""
+    parts = []
+    for run in items:
+        if run.missing:
+            parts.append(format_html('<mark class="unresolved" title="未登记的指标">{}</mark>', run.text))
+        elif run.key and link and not run.key.startswith("period."):
+            # The tooltip names the key (for template authors) and the comparison values.
+            note = (notes or {}).get(run.key, "")
+            title = f"{run.key}：{note}" if note else run.key
+            parts.append(
+                format_html(
+                    '<a class="fig" href="{}#fig-{}" title="{}">{}</a>', link, run.key, title, run.text
+                )
+            )
+        elif run.key and not run.key.startswith("period."):
+            parts.append(format_html('<span class="fig" data-key="{}">{}</span>', run.key, run.text))
+        else:
+            parts.append(format_html("{}", run.text))
+    return mark_safe("".join(parts))
+
+
+@register.simple_tag
+def figures_link(summary):
+    from django.urls import reverse
+
+    query = {"period": summary.period}
+    if summary.region_id:
+        query["region"] = summary.region.code
+    return f"{reverse('figures')}?{urlencode(query)}"
+
+
+@register.filter
+def joinlines(value):
+    return format_html_join("", "{}<br>", ((line,) for line in str(value).splitlines()))
+
+
+@register.filter
+def owner_label(code):
+    from civaffairs.models import Section
+
+    return dict(Section.choices).get(code, "")

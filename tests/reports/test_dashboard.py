@@ -1,0 +1,47 @@
+import datetime
+
+from django.urls import reverse
+
+from reports import charts, dashboard, services
+from reports.home import plan_counts
+
+
+def test_the_directors_home_is_a_dashboard(login, director, summary):
+    page = login(director).get(reverse("home")).content.decode()
+    assert 'id="dashboard"' in page
+    assert "2019H1 主要指标（与上年同期 2018H1比较）" in page
+    assert "低保户数（期末）" in page
+    assert "社会救助股待审批：0" in page
+    assert "2019H1全区工作总结</a>：草稿" in page
+    assert page.count("<svg") == 2 and "低保户数和人数（各月末）" in page
+
+
+def test_no_one_else_sees_it(login, chief, auditor, caseworker, summary):
+    for user in (chief, auditor, caseworker):
+        assert 'id="dashboard"' not in login(user).get(reverse("home")).content.decode()
+
+
+def test_without_a_summary_the_current_half_year_so_far(db):
+    period = dashboard.current_period(today=datetime.date(2026, 9, 14))
+    assert (period.start, period.end) == (datetime.date(2026, 7, 1), datetime.date(2026, 9, 30))
+
+
+def test_the_svg_charts_carry_chinese_labels_and_every_value():
+    svg = charts.line_chart("低保", ["1月", "2月"], [("户数", [3700, 3804]), ("人数", [8300, 8475])])
+    assert svg.startswith("<svg") and "1月" in svg and svg.count("<polyline") == 2
+    bars = charts.bar_chart("发放", ["1月"], [("低保金", [2000000]), ("特困", [0])])
+    assert bars.count("<rect") == 3  # one bar, zero skipped, two legend keys
+    assert "低保金 1月：200万元" in bars
+
+
+def test_plan_counts_for_the_desk(director):
+    from civaffairs.models import Section
+
+    services.add_plan_item(
+        actor=director,
+        period="2019H1",
+        section=Section.WELFARE,
+        text="x",
+        deadline=datetime.date(2019, 7, 31),
+    )
+    assert plan_counts(today=datetime.date(2019, 8, 1))["overdue"] == 1
