@@ -29,5 +29,6 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit_log"),
     path("figures/", views.figures_page, name="figures"),
     path("assistance/", include("assistance.urls")),
+    path("welfare/", include("welfare.urls")),
     path("admin/", admin.site.urls),
 ]
