@@ -356,7 +356,7 @@ def _cremations(staff, rng, ids, towns):
             death_date=date - datetime.timedelta(days=rng.randint(1, 3)),
             date=date,
             local=local,
-            town=rng.choice(town_list) if local else None,
+            town=rng.choice(town_list),
             funds=funds,
         )
 

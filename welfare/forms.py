@@ -170,7 +170,7 @@ class MarriageForm(forms.Form):
     party_b_id = forms.CharField(label="女方证件号码", max_length=30)
     certificate_no = forms.CharField(label="证书编号", max_length=30)
     qualified = forms.BooleanField(label="登记合格（审查通过）", required=False, initial=True)
-    town = town_field("户籍所在镇", required=False)
+    town = town_field("户籍所在镇")
 
 
 class AdoptionForm(forms.Form):
@@ -183,7 +183,7 @@ class AdoptionForm(forms.Form):
     adopter_id = forms.CharField(label="收养人身份证号", max_length=18)
     co_adopter_name = forms.CharField(label="共同收养人姓名", max_length=50, required=False)
     co_adopter_id = forms.CharField(label="共同收养人身份证号", max_length=18, required=False)
-    town = town_field("收养人户籍所在镇", required=False)
+    town = town_field("收养人户籍所在镇")
 
 
 class CremationForm(forms.Form):
@@ -193,7 +193,7 @@ class CremationForm(forms.Form):
     date = date_field("火化日期")
     funeral_home = forms.CharField(label="殡仪馆", max_length=100, initial="云浮市殡仪馆")
     local = forms.BooleanField(label="云安区户籍", required=False, initial=True)
-    town = town_field("户籍所在镇", required=False)
+    town = town_field("所属镇（户籍地或死亡地）")
     funds = money_field("统筹火化资金（元）", required=False)
 
 
@@ -207,8 +207,7 @@ class PublicityForm(forms.Form):
         queryset=Region.objects.filter(level__in=[Region.Level.TOWN, Region.Level.VILLAGE])
         .select_related("parent", "town")
         .order_by("code"),
-        required=False,
-        empty_label="（全区）",
+        empty_label="（请选择）",
     )
     quantity = forms.IntegerField(
         label="数量", min_value=1, initial=1, help_text="每场广播或宣传车巡回登记一条，数量为1"

@@ -280,8 +280,6 @@ class AdoptionRegistration(models.Model):
     town = models.ForeignKey(
         Region,
         models.PROTECT,
-        null=True,
-        blank=True,
         related_name="+",
         verbose_name="收养人户籍所在镇",
         limit_choices_to={"level": Region.Level.TOWN},
@@ -307,13 +305,13 @@ class Cremation(models.Model):
     date = models.DateField("火化日期")
     funeral_home = models.CharField("殡仪馆", max_length=100, default="云浮市殡仪馆")
     local = models.BooleanField("云安区户籍", default=True)
+    # 户籍所在镇 for a resident; for someone registered elsewhere, the town of death in the
+    # district. Every cremation belongs to one town, so the towns add up to the district.
     town = models.ForeignKey(
         Region,
         models.PROTECT,
-        null=True,
-        blank=True,
         related_name="+",
-        verbose_name="户籍所在镇",
+        verbose_name="所属镇（户籍地或死亡地）",
         limit_choices_to={"level": Region.Level.TOWN},
     )
     funds = models.DecimalField("统筹火化资金（元）", max_digits=10, decimal_places=2, default=0)

@@ -58,7 +58,7 @@ class WelfareWorld:
             party_b_name="李小红",
             party_b_id=b or self.id(1992, "F"),
             certificate_no=f"J445303-2019-{self.n:06d}",
-            **kw,
+            **{"town": self.shicheng, **kw},
         )
 
     def cremation(self, on, local=True, funds="1400", place=None, id_number=None):
@@ -69,7 +69,7 @@ class WelfareWorld:
             death_date=on - datetime.timedelta(days=1),
             date=on,
             local=local,
-            town=(place or self.shicheng) if local else None,
+            town=place or self.shicheng,
             funds=Decimal(funds) if local else 0,
         )
 

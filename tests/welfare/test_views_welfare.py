@@ -172,6 +172,7 @@ def test_a_marriage_form_with_an_invalid_id_number_saves_nothing(world, login):
         "party_b_id": world.id(1992, "F"),
         "certificate_no": "J445303-2019-000001",
         "qualified": "on",
+        "town": world.shicheng.pk,
     }
     response = client.post(reverse("welfare:marriage_create"), data)
     assert "男方身份证号无效" in response.content.decode()

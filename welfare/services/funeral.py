@@ -31,8 +31,8 @@ def cremation_errors(*, deceased_name, id_number, death_date, date, local, town,
         earlier = Cremation.objects.filter(id_number=number).first()
         if earlier:
             errors["id_number"] = f"该逝者已于{earlier.date:%Y年%m月%d日}登记火化，不能重复登记"
-    if local and (town is None or town.level != Region.Level.TOWN):
-        errors["town"] = "云安区户籍的逝者，请选择户籍所在镇"
+    if town is None or town.level != Region.Level.TOWN:
+        errors["town"] = "请选择所属镇（户籍所在镇；非本区户籍的，选择死亡地所在镇）"
     funds = Decimal(funds or 0)
     if funds < 0:
         errors["funds"] = "统筹火化资金不能为负数"
@@ -79,7 +79,7 @@ def record_cremation(
                 date=date,
                 funeral_home=funeral_home.strip(),
                 local=local,
-                town=town if local else None,
+                town=town,
                 funds=funds,
                 person=person,
                 recorded_by=actor,
@@ -118,6 +118,8 @@ def record_publicity(*, actor, kind, date, region=None, quantity=1, note=""):
     if date is None:
         errors["date"] = "请填写日期"
     not_in_future(errors, "date", date, "日期")
+    if region is None:
+        errors["region"] = "请选择宣传地点（镇或村）"
     quantity = Decimal(quantity or 0)
     if kind in PER_SESSION and quantity != 1:
         errors["quantity"] = "每场宣传登记一条记录，数量为1"

@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from civaffairs import audit
 from civaffairs.idnumber import mask_id_number, normalize
+from civaffairs.models import Region
 
 from ..access import check_staff
 from ..models import AdoptionRegistration, IdType, MarriageRegistration
@@ -46,6 +47,7 @@ def marriage_errors(
     party_b_id_type,
     party_b_id,
     certificate_no,
+    town=None,
 ):
     """Field errors and the normalized values; nothing raised, so forms and imports list them all."""
     errors = {}
@@ -56,6 +58,8 @@ def marriage_errors(
         errors["kind"] = "请选择登记类别"
     if scope not in MarriageRegistration.Scope.values:
         errors["scope"] = "请选择登记类型"
+    if town is None or town.level != Region.Level.TOWN:
+        errors["town"] = "请选择户籍所在镇"
     a_name, a_id = _party(errors, "party_a", "男方", party_a_name, party_a_id_type, party_a_id, scope)
     b_name, b_id = _party(errors, "party_b", "女方", party_b_name, party_b_id_type, party_b_id, scope)
     if a_id and a_id == b_id and "party_b_id" not in errors:
@@ -118,6 +122,7 @@ def register_marriage(
         party_b_id_type=party_b_id_type,
         party_b_id=party_b_id,
         certificate_no=certificate_no,
+        town=town,
     )
     raise_if(errors)
     try:
@@ -178,6 +183,8 @@ def register_adoption(
         errors["record_no"] = "登记编号只能由字母、数字和“-”组成（4至30位）"
     elif AdoptionRegistration.objects.filter(record_no=record_no).exists():
         errors["record_no"] = f"登记编号{record_no}已登记"
+    if town is None or town.level != Region.Level.TOWN:
+        errors["town"] = "请选择收养人户籍所在镇"
     child_name = person_name(errors, "child_name", child_name, "被收养人姓名")
     child_id = id_card(errors, "child_id", child_id, "被收养人身份证号")
     adopter_name = person_name(errors, "adopter_name", adopter_name, "收养人姓名")
