@@ -29,6 +29,8 @@ urlpatterns = [
     path("adoptions/new/", views.adoption_create, name="adoption_create"),
     path("cremations/", views.cremation_list, name="cremation_list"),
     path("cremations/new/", views.cremation_create, name="cremation_create"),
+    path("import/<str:kind>/", views.import_upload, name="import"),
+    path("import/<str:kind>/template.xlsx", views.import_template, name="import_template"),
     path("publicity/", views.publicity_list, name="publicity_list"),
     path("publicity/new/", views.publicity_create, name="publicity_create"),
 ]

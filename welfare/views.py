@@ -2,10 +2,12 @@
 
 import datetime
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -13,9 +15,11 @@ from django_tables2 import RequestConfig
 
 from civaffairs.forms import apply_errors
 from civaffairs.home import register_panel
+from civaffairs.imports import ImportFailed
 from civaffairs.models import ApprovalStatus
+from civaffairs.spreadsheets import XLSX_CONTENT_TYPE, xlsx_response
 
-from . import services
+from . import imports, services
 from .access import chief_required, is_welfare_chief, is_welfare_staff, reader_required, staff_required
 from .filters import (
     AdoptionFilter,
@@ -106,7 +110,7 @@ def _list(request, title, queryset, filter_class, table_class, new_url=None, ext
         "new_url": new_url if is_welfare_staff(request.user) else None,
         **(extra or {}),
     }
-    return render(request, "civaffairs/list.html", context)
+    return render(request, "welfare/list.html", context)
 
 
 def _form(request, form, title, back, save, success):
@@ -457,7 +461,15 @@ def inbox(request):
 @reader_required
 def marriage_list(request):
     qs = marriages_for(request.user)
-    return _list(request, "婚姻登记", qs, MarriageFilter, MarriageTable, "welfare:marriage_create")
+    return _list(
+        request,
+        "婚姻登记",
+        qs,
+        MarriageFilter,
+        MarriageTable,
+        "welfare:marriage_create",
+        {"import_kind": "marriages"},
+    )
 
 
 @login_required
@@ -501,7 +513,15 @@ def adoption_create(request):
 @reader_required
 def cremation_list(request):
     qs = cremations_for(request.user)
-    return _list(request, "火化记录", qs, CremationFilter, CremationTable, "welfare:cremation_create")
+    return _list(
+        request,
+        "火化记录",
+        qs,
+        CremationFilter,
+        CremationTable,
+        "welfare:cremation_create",
+        {"import_kind": "cremations"},
+    )
 
 
 @login_required
@@ -539,3 +559,51 @@ def publicity_create(request):
         "宣传记录已登记。",
     )
     return redirect("welfare:publicity_list") if _saved(result) else result
+
+
+# ------------------------------------------------------------------ imports
+
+IMPORTS = {
+    "marriages": ("婚姻登记导入", "婚姻登记导入模板.xlsx", "welfare:marriage_list", "条婚姻登记"),
+    "cremations": ("火化记录导入", "火化记录导入模板.xlsx", "welfare:cremation_list", "条火化记录"),
+}
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="文件（XLSX）",
+        help_text="请先下载模板，按模板的列填写；只读取第一个工作表。",
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx," + XLSX_CONTENT_TYPE}),
+    )
+
+
+@login_required
+@staff_required
+def import_upload(request, kind):
+    if kind not in IMPORTS:
+        raise Http404
+    title, _template, back, noun = IMPORTS[kind]
+    form = ImportForm(*(request.POST, request.FILES) if request.method == "POST" else ())
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = imports.import_file(kind, form.cleaned_data["file"], actor=request.user)
+        except ImportFailed as exc:
+            errors = exc.errors
+        else:
+            messages.success(request, f"已导入 {len(saved)} {noun}。")
+            return redirect(back)
+    columns = imports.IMPORTERS[kind](None).columns
+    return render(
+        request,
+        "welfare/import.html",
+        {"form": form, "errors": errors, "title": title, "kind": kind, "back": back, "columns": columns},
+    )
+
+
+@login_required
+@staff_required
+def import_template(request, kind):
+    if kind not in IMPORTS:
+        raise Http404
+    return xlsx_response(imports.template_bytes(kind), IMPORTS[kind][1], fallback=f"{kind}-template.xlsx")
