@@ -141,7 +141,8 @@ def record_publicity(*, actor, kind, date, region=None, quantity=1, note=""):
         actor,
         "welfare.publicity.create",
         activity,
-        {
+        object_repr=f"{label} {int(quantity)}{unit}",
+        changes={
             "kind": label,
             "quantity": f"{int(quantity)}{unit}",
             "date": str(date),

@@ -4,7 +4,6 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from civaffairs import audit
 from civaffairs.models import Institution, Region
@@ -67,9 +66,9 @@ def save_institution(*, actor, institution=None, name="", kind="", region=None, 
         if created
         else audit.diff(before, audit.snapshot(row, PROFILE_FIELDS))
     )
-    audit.record(
-        actor, "welfare.institution.create" if created else "welfare.institution.update", institution, changes
-    )
+    # Recorded on the profile, so the log names its fields and choices as the model does.
+    action = f"welfare.institution.{'create' if created else 'update'}"
+    audit.record(actor, action, row, changes, object_repr=institution.name)
     return institution
 
 
@@ -196,7 +195,7 @@ def decide_hazard_closure(*, actor, closure, approve, comment=""):
     hazard.save(update_fields=["status", "closed_on"])
     audit.record(
         actor,
-        "welfare.hazard.approve_closure" if approve else "welfare.hazard.reject_closure",
+        f"welfare.hazard.{'approve_closure' if approve else 'reject_closure'}",
         hazard,
         {"status": hazard.get_status_display(), "comment": closure.comment},
     )
@@ -248,7 +247,6 @@ def record_retrofit(*, actor, institution, name, funds_spent, paid_on, accepted_
             "funds_spent": str(retrofit.funds_spent),
             "paid_on": str(paid_on),
             "accepted_on": str(accepted_on or ""),
-            "recorded_at": str(timezone.now().date()),
         },
     )
     return retrofit

@@ -147,7 +147,7 @@ def decide_milestone(*, actor, report, approve, comment=""):
         project.save(update_fields=["status", "started_on"])
     audit.record(
         actor,
-        "welfare.milestone.approve" if approve else "welfare.milestone.reject",
+        f"welfare.milestone.{'approve' if approve else 'reject'}",
         report,
         {"milestone": milestone.name, "reached_on": str(report.reached_on), "comment": report.comment},
     )
