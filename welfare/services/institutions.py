@@ -67,8 +67,13 @@ def save_institution(*, actor, institution=None, name="", kind="", region=None, 
         else audit.diff(before, audit.snapshot(row, PROFILE_FIELDS))
     )
     # Recorded on the profile, so the log names its fields and choices as the model does.
-    action = f"welfare.institution.{'create' if created else 'update'}"
-    audit.record(actor, action, row, changes, object_repr=institution.name)
+    audit.record(
+        actor,
+        f"welfare.institution.{'create' if created else 'update'}",
+        row,
+        changes,
+        object_repr=institution.name,
+    )
     return institution
 
 
