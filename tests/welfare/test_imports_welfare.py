@@ -148,3 +148,17 @@ def test_the_import_page_lists_the_errors_and_only_welfare_staff_may_import(ww, 
     response = client.post(reverse("welfare:import", args=["cremations"]), {"file": upload})
     assert "发现 1 处错误，未导入任何数据" in response.content.decode()
     assert login(ww.chief).get(reverse("welfare:import", args=["cremations"])).status_code == 403
+
+
+def test_the_command_imports_a_file_and_ends_with_the_errors_of_a_bad_one(ww, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    good, bad = tmp_path / "good.xlsx", tmp_path / "bad.xlsx"
+    good.write_bytes(xlsx(C_HEADERS, [cremation_row(ww)]).getvalue())
+    bad.write_bytes(xlsx(C_HEADERS, [cremation_row(ww, 火化日期="2019-03-01")]).getvalue())
+    out = io.StringIO()
+    call_command("import_welfare", "cremations", str(good), "--by", "fuli", stdout=out)
+    assert "已导入 1 条火化记录" in out.getvalue()
+    with pytest.raises(CommandError, match="第2行 火化日期：火化日期不能早于死亡日期"):
+        call_command("import_welfare", "cremations", str(bad), "--by", "fuli")
+    assert Cremation.objects.count() == 1
