@@ -203,6 +203,14 @@ class IdType(models.TextChoices):
     HMT = "hmt", "港澳台居民证件"
 
 
+def mask_document(number, id_type):
+    """An ID card as everywhere (445303********0016); a passport or permit keeps its first letter
+    and last three characters (E*****678): mask_id_number would show most of a short number."""
+    if id_type == IdType.ID_CARD or not number:
+        return mask_id_number(number)
+    return number[0] + "*" * max(len(number) - 4, 1) + number[-3:]
+
+
 class MarriageRegistration(models.Model):
     class Kind(models.TextChoices):
         MARRIAGE = "marriage", "结婚登记"
@@ -256,11 +264,11 @@ class MarriageRegistration(models.Model):
 
     @property
     def party_a_masked(self):
-        return mask_id_number(self.party_a_id)
+        return mask_document(self.party_a_id, self.party_a_id_type)
 
     @property
     def party_b_masked(self):
-        return mask_id_number(self.party_b_id)
+        return mask_document(self.party_b_id, self.party_b_id_type)
 
 
 class AdoptionRegistration(models.Model):

@@ -6,6 +6,7 @@ import datetime
 from django.db.models import Count, Q
 
 from civaffairs.models import Activity, ApprovalStatus, Case, Institution, Milestone, Project, Section
+from civaffairs.selectors import cases_for
 
 from .access import can_read_welfare
 from .labels import PROJECT_KIND_LABELS, PUBLICITY_KINDS
@@ -111,7 +112,8 @@ def residents_on(user, institution, date):
     if not can_read_welfare(user):
         return Case.objects.none()
     return (
-        Case.objects.filter(institution=institution, status__in=[Case.Status.ACTIVE, Case.Status.ENDED])
+        cases_for(user)
+        .filter(institution=institution, status__in=[Case.Status.ACTIVE, Case.Status.ENDED])
         .filter(start_month__lte=month)
         .filter(Q(end_month__isnull=True) | Q(end_month__gt=month))
         .select_related("person", "program")

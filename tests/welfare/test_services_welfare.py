@@ -171,3 +171,11 @@ def test_a_retrofit_accepted_records_the_institutions_fire_acceptance(ww):
         "accepted",
         D(2019, 5, 22),
     )
+
+
+def test_a_passport_number_is_masked_but_for_its_first_letter_and_last_three(ww):
+    r = ww.marriage(D(2019, 3, 1), scope="foreign", b="E12345678", party_b_id_type="passport")
+    assert r.party_b_masked == "E*****678"
+    assert r.party_a_masked == r.party_a_id[:6] + "********" + r.party_a_id[-4:]
+    event = AuditEvent.objects.get(action="welfare.marriage.create")
+    assert "E12345678" not in str(event.changes) and r.party_a_id not in str(event.changes)

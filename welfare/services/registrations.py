@@ -148,8 +148,8 @@ def register_marriage(
             "date": str(date),
             "kind": registration.get_kind_display(),
             "scope": registration.get_scope_display(),
-            "party_a": f"{registration.party_a_name} {mask_id_number(registration.party_a_id)}",
-            "party_b": f"{registration.party_b_name} {mask_id_number(registration.party_b_id)}",
+            "party_a": f"{registration.party_a_name} {registration.party_a_masked}",
+            "party_b": f"{registration.party_b_name} {registration.party_b_masked}",
             "qualified": qualified,
         },
     )
