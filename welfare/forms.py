@@ -100,6 +100,12 @@ class InspectionForm(forms.Form):
         return rows
 
 
+class HazardForm(forms.Form):
+    description = forms.CharField(label="隐患描述", max_length=300)
+    owner = forms.CharField(label="整改责任人", max_length=50)
+    deadline = date_field("整改期限")
+
+
 class ClosureForm(forms.Form):
     rectified_on = date_field("整改完成日期")
     note = forms.CharField(label="整改情况", max_length=300)

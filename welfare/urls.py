@@ -11,6 +11,7 @@ urlpatterns = [
     path("inspections/", views.inspection_list, name="inspection_list"),
     path("inspections/new/", views.inspection_create, name="inspection_create"),
     path("inspections/<int:pk>/", views.inspection_detail, name="inspection_detail"),
+    path("inspections/<int:pk>/hazards/", views.hazard_add, name="hazard_add"),
     path("hazards/", views.hazard_list, name="hazard_list"),
     path("hazards/<int:pk>/close/", views.hazard_close, name="hazard_close"),
     path("closures/<int:pk>/decide/", views.closure_decide, name="closure_decide"),

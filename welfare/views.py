@@ -37,6 +37,7 @@ from .forms import (
     ClosureForm,
     CremationForm,
     DecisionForm,
+    HazardForm,
     InspectionForm,
     InstitutionForm,
     MarriageForm,
@@ -260,7 +261,7 @@ def inspection_detail(request, pk):
             "today": datetime.date.today(),
             "is_staff": is_welfare_staff(request.user),
             "is_chief": is_welfare_chief(request.user),
-            "closure_form": ClosureForm(),
+            "hazard_form": HazardForm() if is_welfare_staff(request.user) else None,
         },
     )
 
@@ -285,6 +286,28 @@ def hazard_close(request, pk):
             + "；".join(f"{form.fields[k].label}：{' '.join(v)}" for k, v in form.errors.items()),
         )
     return redirect("welfare:inspection_detail", hazard.inspection_id)
+
+
+@login_required
+@staff_required
+@require_POST
+def hazard_add(request, pk):
+    inspection = get_object_or_404(inspections_for(request.user), pk=pk)
+    form = HazardForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_hazard(actor=request.user, inspection=inspection, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, "登记失败：" + "；".join(exc.messages))
+        else:
+            messages.success(request, "隐患已登记。")
+    else:
+        messages.error(
+            request,
+            "登记失败："
+            + "；".join(f"{form.fields[k].label}：{' '.join(v)}" for k, v in form.errors.items()),
+        )
+    return redirect("welfare:inspection_detail", inspection.pk)
 
 
 @login_required

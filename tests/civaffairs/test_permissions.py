@@ -111,6 +111,7 @@ EXPECTED = {
     "welfare:import":                        (LOGIN,    403,       403,  403,  403,   403),  # welfare staff only
     "welfare:import_template":               (LOGIN,    403,       403,  403,  403,   403),  # welfare staff only
     "welfare:inbox":                         (LOGIN,    403,       403,  403,  403,   403),  # welfare chief only
+    "welfare:hazard_add":                    (LOGIN,    403,       403,  403,  403,   403),  # welfare staff, POST only
     "welfare:hazard_close":                  (LOGIN,    403,       403,  403,  403,   403),  # welfare staff or chief, POST only
     "welfare:closure_decide":                (LOGIN,    403,       403,  403,  403,   403),  # welfare staff or chief, POST only
     "welfare:milestone_submit":              (LOGIN,    403,       403,  403,  403,   403),  # welfare staff or chief, POST only
@@ -145,6 +146,7 @@ KWARGS = {
     "welfare:institution_detail": lambda o: {"pk": o.welfare.institution.pk},
     "welfare:institution_edit": lambda o: {"pk": o.welfare.institution.pk},
     "welfare:inspection_detail": lambda o: {"pk": o.welfare.inspection.pk},
+    "welfare:hazard_add": lambda o: {"pk": o.welfare.inspection.pk},
     "welfare:hazard_close": lambda o: {"pk": o.welfare.hazard.pk},
     "welfare:closure_decide": lambda o: {"pk": o.welfare.closure.pk},
     "welfare:project_detail": lambda o: {"pk": o.welfare.project.pk},
@@ -169,6 +171,7 @@ TOWNLESS = {
     "welfare:institution_detail",
     "welfare:institution_edit",
     "welfare:inspection_detail",
+    "welfare:hazard_add",
     "welfare:hazard_close",
     "welfare:closure_decide",
     "welfare:project_detail",

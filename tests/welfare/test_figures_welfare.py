@@ -139,3 +139,26 @@ def test_the_facility_projects_phrases_follow_the_milestones_approved_by_the_per
     )
     [later] = figures.compute_records("welfare.facility_projects", Period.parse("2019"))
     assert "已完成立项、用地手续，正在推进政府采购" in later
+
+
+def test_the_welfare_figures_take_the_same_number_of_queries_whatever_the_data_size(ww):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    keys = [
+        k for k in figures.specs() if k.split(".")[0] in ("elderly_care", "marriage", "adoption", "funeral")
+    ]
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            figures.compute(H1, keys=keys)
+            figures.compute(H1, ww.liudu, keys=keys)
+        return len(ctx.captured_queries)
+
+    ww.marriage(D(2019, 1, 5))
+    ww.cremation(D(2019, 1, 6))
+    small = count()
+    for day in range(2, 12):
+        ww.marriage(D(2019, 2, day))
+        ww.cremation(D(2019, 2, day), place=ww.liudu)
+    assert count() == small

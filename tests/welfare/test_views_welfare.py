@@ -63,6 +63,7 @@ def world(ww):
         "chief": [reverse("welfare:inbox")],
         "staff_post": [
             reverse("welfare:hazard_close", args=[hazard.pk]),
+            reverse("welfare:hazard_add", args=[inspection.pk]),
             reverse("welfare:milestone_submit", args=[project.pk]),
             reverse("welfare:project_funds", args=[project.pk]),
         ],
@@ -199,3 +200,15 @@ def test_a_cremation_form_records_the_cremation(world, login):
     )
     assert response.status_code == 302
     assert Cremation.objects.get().funds == 1400
+
+
+def test_staff_add_a_hazard_to_an_inspection_and_a_deadline_before_it_is_refused(world, login):
+    client = login(world.staff)
+    url = reverse("welfare:hazard_add", args=[world.inspection.pk])
+    client.post(url, {"description": "电线老化", "owner": "院长", "deadline": "2019-03-01"})
+    assert world.inspection.hazards.count() == 1
+    response = client.post(
+        url, {"description": "电线老化", "owner": "院长", "deadline": "2019-04-01"}, follow=True
+    )
+    assert "隐患已登记" in response.content.decode()
+    assert world.inspection.hazards.count() == 2
