@@ -342,6 +342,10 @@ def _cremations(staff, rng, ids, towns):
     """735 cremations: 711 of district residents with their 统筹火化资金 (704 × 1400 元 and
     7 × 1300 元 = 994,700 元), 24 of people registered elsewhere, covered by no district funds."""
     town_list = sorted(towns.values(), key=lambda t: t.code)
+    villages = {
+        t.pk: list(Region.objects.filter(level=Region.Level.VILLAGE, town=t).order_by("code"))
+        for t in town_list
+    }
     plan = (
         [("local", Decimal("1400"))] * 704 + [("local", Decimal("1300"))] * 7 + [("other", Decimal("0"))] * 24
     )
@@ -349,6 +353,7 @@ def _cremations(staff, rng, ids, towns):
     for where, funds in plan:
         date = _day(rng)
         local = where == "local"
+        town = rng.choice(town_list)
         services.record_cremation(
             actor=staff,
             deceased_name=_name(rng),
@@ -356,7 +361,8 @@ def _cremations(staff, rng, ids, towns):
             death_date=date - datetime.timedelta(days=rng.randint(1, 3)),
             date=date,
             local=local,
-            town=rng.choice(town_list),
+            town=town,
+            village=rng.choice(villages[town.pk]) if local else None,
             funds=funds,
         )
 

@@ -200,6 +200,14 @@ class CremationForm(forms.Form):
     funeral_home = forms.CharField(label="殡仪馆", max_length=100, initial="云浮市殡仪馆")
     local = forms.BooleanField(label="云安区户籍", required=False, initial=True)
     town = town_field("所属镇（户籍地或死亡地）")
+    village = RegionChoiceField(
+        label="所属村（居）",
+        queryset=Region.objects.filter(level=Region.Level.VILLAGE)
+        .select_related("parent", "town")
+        .order_by("code"),
+        required=False,
+        empty_label="（不填）",
+    )
     funds = money_field("统筹火化资金（元）", required=False)
 
 

@@ -53,6 +53,23 @@ def _town_parser():
     return parse
 
 
+def _village_parser():
+    """Village committees by name, kept with their town: the row's check matches it to the
+    row's 所属镇 (the same name occurs in two towns, so the name alone picks no village)."""
+    villages = {}
+
+    def parse(value):
+        if not villages:
+            for v in Region.objects.filter(level=Region.Level.VILLAGE).select_related("town"):
+                villages.setdefault(v.name, []).append(v)
+        name = str(value).strip()
+        if name not in villages:
+            raise ValueError(f"未知的村（居）“{name}”")
+        return villages[name]
+
+    return parse
+
+
 def _id_text(value):
     """An ID number cell: Excel turns an 18-digit number typed without text format into a float
     and loses its last digits; such a cell is refused rather than guessed."""
@@ -194,6 +211,7 @@ C_FIELDS = {
     "funeral_home": "殡仪馆",
     "local": "本区户籍",
     "town": "所属镇",
+    "village": "所属村（居）",
     "funds": "统筹火化资金",
 }
 
@@ -219,6 +237,13 @@ def cremation_columns():
             "所属镇", parse=_town_parser(), note="户籍所在镇；非本区户籍的，填死亡地所在镇", example="石城镇"
         ),
         ImportColumn(
+            "所属村（居）",
+            required=False,
+            parse=_village_parser(),
+            note="选填：所属镇下的村（居）委名称，如 上洞村",
+            example="上洞村",
+        ),
+        ImportColumn(
             "统筹火化资金",
             required=False,
             parse=parse_money,
@@ -230,6 +255,10 @@ def cremation_columns():
 
 def _cremation_kwargs(row):
     fields = {field: row[header] for field, header in C_FIELDS.items()}
+    candidates, town = fields["village"], fields["town"]
+    if candidates:
+        # The village of that name in the row's town, or (for the message) the first of the name.
+        fields["village"] = next((v for v in candidates if town and v.town_id == town.pk), candidates[0])
     fields["funds"] = fields["funds"] or 0
     fields["funeral_home"] = fields["funeral_home"] or "云浮市殡仪馆"
     return fields

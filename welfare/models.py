@@ -322,6 +322,15 @@ class Cremation(models.Model):
         verbose_name="所属镇（户籍地或死亡地）",
         limit_choices_to={"level": Region.Level.TOWN},
     )
+    village = models.ForeignKey(
+        Region,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="所属村（居）",
+        limit_choices_to={"level": Region.Level.VILLAGE},
+    )
     funds = models.DecimalField("统筹火化资金（元）", max_digits=10, decimal_places=2, default=0)
     person = models.ForeignKey(
         Person, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="登记人员"

@@ -93,7 +93,7 @@ def adoptions_for(user):
 
 
 def cremations_for(user):
-    return _visible(user, Cremation.objects.select_related("town", "recorded_by"))
+    return _visible(user, Cremation.objects.select_related("town", "village", "recorded_by"))
 
 
 def publicity_for(user):

@@ -149,6 +149,7 @@ class CremationTable(tables.Table):
     id_number = tables.Column(accessor="masked_id", order_by="id_number", verbose_name="逝者身份证号")
     funds = MoneyColumn()
     town = tables.Column(order_by="town__code")
+    village = tables.Column(order_by="village__code")
 
     class Meta:
         model = Cremation
@@ -160,6 +161,7 @@ class CremationTable(tables.Table):
             "funeral_home",
             "local",
             "town",
+            "village",
             "funds",
         ]
         attrs = {"class": "list"}

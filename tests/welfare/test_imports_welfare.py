@@ -106,6 +106,7 @@ def cremation_row(ww, **over):
         "殡仪馆": "",
         "本区户籍": "是",
         "所属镇": "六都镇",
+        "所属村（居）": "",
         "统筹火化资金": 1400,
     }
     row.update(over)
@@ -162,3 +163,23 @@ def test_the_command_imports_a_file_and_ends_with_the_errors_of_a_bad_one(ww, tm
     with pytest.raises(CommandError, match="第2行 火化日期：火化日期不能早于死亡日期"):
         call_command("import_welfare", "cremations", str(bad), "--by", "fuli")
     assert Cremation.objects.count() == 1
+
+
+def test_an_unknown_village_or_one_of_another_town_is_refused_at_its_cell(ww):
+    from tests.factories import village
+
+    village("六都镇", name="大河村")
+    village("石城镇", name="上洞村")
+    rows = [
+        cremation_row(ww, **{"所属村（居）": "大河村"}),
+        cremation_row(ww, **{"所属村（居）": "不存在村"}),
+        cremation_row(ww, **{"所属村（居）": "上洞村"}),
+    ]
+    with pytest.raises(ImportFailed) as exc:
+        imports.import_file("cremations", xlsx(C_HEADERS, rows), actor=ww.staff)
+    assert [(e.row, e.column) for e in exc.value.errors] == [(3, "所属村（居）"), (4, "所属村（居）")]
+    assert "未知的村（居）“不存在村”" in str(exc.value)
+    assert "上洞村不是六都镇的村（居）委" in str(exc.value)
+    assert not Cremation.objects.exists()
+    imports.import_file("cremations", xlsx(C_HEADERS, rows[:1]), actor=ww.staff)
+    assert Cremation.objects.get().village.name == "大河村"

@@ -16,7 +16,7 @@ from ..models import Cremation
 from .common import id_card, not_in_future, person_name, raise_if, required
 
 
-def cremation_errors(*, deceased_name, id_number, death_date, date, local, town, funds):
+def cremation_errors(*, deceased_name, id_number, death_date, date, local, town, funds, village=None):
     errors = {}
     name = person_name(errors, "deceased_name", deceased_name, "逝者姓名")
     number = id_card(errors, "id_number", id_number, "逝者身份证号")
@@ -33,6 +33,8 @@ def cremation_errors(*, deceased_name, id_number, death_date, date, local, town,
             errors["id_number"] = f"该逝者已于{earlier.date:%Y年%m月%d日}登记火化，不能重复登记"
     if town is None or town.level != Region.Level.TOWN:
         errors["town"] = "请选择所属镇（户籍所在镇；非本区户籍的，选择死亡地所在镇）"
+    elif village is not None and (village.level != Region.Level.VILLAGE or village.town_id != town.pk):
+        errors["village"] = f"{village.name}不是{town.name}的村（居）委"
     funds = Decimal(funds or 0)
     if funds < 0:
         errors["funds"] = "统筹火化资金不能为负数"
@@ -51,6 +53,7 @@ def record_cremation(
     date,
     local,
     town=None,
+    village=None,
     funds=0,
     funeral_home="云浮市殡仪馆",
 ):
@@ -65,6 +68,7 @@ def record_cremation(
         date=date,
         local=local,
         town=town,
+        village=village,
         funds=funds,
     )
     required(errors, "funeral_home", funeral_home, "殡仪馆")
@@ -80,6 +84,7 @@ def record_cremation(
                 funeral_home=funeral_home.strip(),
                 local=local,
                 town=town,
+                village=village,
                 funds=funds,
                 person=person,
                 recorded_by=actor,
