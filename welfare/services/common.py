@@ -1,8 +1,9 @@
 import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from civaffairs.idnumber import InvalidIdNumber, parse_id_number
+from civaffairs.models import ApprovalStatus
 from civaffairs.payments.approval import check_move, record_decision
 
 from ..access import check_chief
@@ -11,11 +12,9 @@ from ..access import check_chief
 def decide(obj, *, actor, approve, comment, what):
     """The decision checks of the core (allowed status move, never the author, a rejection says
     why), with the welfare chief as the one who decides; then the decision is recorded."""
-    check_move(obj, "approved" if approve else "rejected", what)
+    check_move(obj, ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED, what)
     check_chief(actor)
     if obj.author_id == actor.pk:
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied("不能审批自己提交的事项。")
     if not approve and not (comment or "").strip():
         raise ValidationError({"comment": "驳回须填写意见"})
