@@ -74,6 +74,25 @@ ACTION_LABELS = {
     "clue.open": "查看线索内容",
     "clue.status": "变更线索跟进状态",
     "publicity.record": "登记宣传资料发放",
+    # 社会福利和社会事务 (welfare/services)
+    "welfare.institution.create": "新增福利机构",
+    "welfare.institution.update": "修改机构概况",
+    "welfare.inspection.create": "登记安全检查",
+    "welfare.hazard.create": "登记安全隐患",
+    "welfare.hazard.submit_closure": "提交隐患整改销号",
+    "welfare.hazard.approve_closure": "批准隐患销号",
+    "welfare.hazard.reject_closure": "驳回隐患销号",
+    "welfare.retrofit.create": "登记消防改造",
+    "welfare.project.create": "新增设施建设项目",
+    "welfare.project.funds": "更新项目资金",
+    "welfare.milestone.submit": "报告项目节点完成",
+    "welfare.milestone.approve": "批准项目节点",
+    "welfare.milestone.reject": "驳回项目节点",
+    "welfare.marriage.create": "录入婚姻登记",
+    "welfare.adoption.create": "录入收养登记",
+    "welfare.cremation.create": "登记火化",
+    "person.death_recorded": "据火化登记记录死亡",
+    "welfare.publicity.create": "登记殡葬改革宣传",
     "export": "导出数据",
     "demo.load": "载入演示数据",
     "account.create": "新建账号",
@@ -142,10 +161,21 @@ KEY_LABELS = {
     "username": "用户名",
     "password": "密码",
     "failures": "连续登录失败次数",
+    # 社会福利和社会事务
+    "institution": "机构",
+    "hazards": "发现的隐患",
+    "milestone": "节点",
+    "party_a": "男方",
+    "party_b": "女方",
+    "child": "被收养人",
+    "adopter": "收养人",
+    "registered_person": "系登记人员",
+    "by": "依据",
+    "place": "地点",
 }
 
 # Keys of `changes` that hold a list of items, not a [before, after] pair.
-LIST_KEYS = {"members", "covered", "case_ids"}
+LIST_KEYS = {"members", "covered", "case_ids", "hazards"}
 
 # Where a key means something else than the object model's field of that name:
 # key → (label, the model whose field of that name gives the values' labels, or None).

@@ -54,6 +54,7 @@ USERS = [
     ("shicheng", "李", "明", "经办人", "石城镇", ""),
     ("liudu", "陈", "芳", "经办人", "六都镇", ""),
     ("jiuzhu", "黄", "伟", "经办人", None, Section.ASSISTANCE),
+    ("fuli", "何", "静", "经办人", None, Section.WELFARE),
     ("chief_assist", "张", "强", "股长", None, Section.ASSISTANCE),
     ("chief_welfare", "刘", "洋", "股长", None, Section.WELFARE),
     ("chief_grassroots", "杨", "帆", "股长", None, Section.GRASSROOTS),

@@ -38,5 +38,6 @@ urlpatterns = [
     path("assistance/", include("assistance.urls")),
     path("grassroots/", include("grassroots.urls")),
     path("reports/", include("reports.urls")),
+    path("welfare/", include("welfare.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -147,6 +147,37 @@ EXPECTED = {
     "reports:section_preview":               (LOGIN,    403,       405,  405,  405,   403),  # POST only
     "reports:versions":                      (LOGIN,    403,       200,  200,  200,   403),
     "reports:restore":                       (LOGIN,    403,       405,  405,  405,   403),  # POST only
+    # 社会福利和社会事务: the section's staff and chief, the director and the auditor; nobody else.
+    "welfare:institution_list":              (LOGIN,    403,       403,  200,  200,   403),
+    "welfare:inspection_list":               (LOGIN,    403,       403,  200,  200,   403),
+    "welfare:hazard_list":                   (LOGIN,    403,       403,  200,  200,   403),
+    "welfare:retrofit_list":                 (LOGIN,    403,       403,  200,  200,   403),
+    "welfare:project_list":                  (LOGIN,    403,       403,  200,  200,   403),
+    "welfare:marriage_list":                 (LOGIN,    403,       403,  200,  200,   403),
+    "welfare:adoption_list":                 (LOGIN,    403,       403,  200,  200,   403),
+    "welfare:cremation_list":                (LOGIN,    403,       403,  200,  200,   403),
+    "welfare:publicity_list":                (LOGIN,    403,       403,  200,  200,   403),
+    "welfare:institution_detail":            (LOGIN,    403,       403,  200,  200,   403),
+    "welfare:inspection_detail":             (LOGIN,    403,       403,  200,  200,   403),
+    "welfare:project_detail":                (LOGIN,    403,       403,  200,  200,   403),
+    "welfare:institution_create":            (LOGIN,    403,       403,  403,  403,   403),  # welfare staff only
+    "welfare:institution_edit":              (LOGIN,    403,       403,  403,  403,   403),  # welfare staff only
+    "welfare:inspection_create":             (LOGIN,    403,       403,  403,  403,   403),  # welfare staff only
+    "welfare:retrofit_create":               (LOGIN,    403,       403,  403,  403,   403),  # welfare staff only
+    "welfare:project_create":                (LOGIN,    403,       403,  403,  403,   403),  # welfare staff only
+    "welfare:marriage_create":               (LOGIN,    403,       403,  403,  403,   403),  # welfare staff only
+    "welfare:adoption_create":               (LOGIN,    403,       403,  403,  403,   403),  # welfare staff only
+    "welfare:cremation_create":              (LOGIN,    403,       403,  403,  403,   403),  # welfare staff only
+    "welfare:publicity_create":              (LOGIN,    403,       403,  403,  403,   403),  # welfare staff only
+    "welfare:import":                        (LOGIN,    403,       403,  403,  403,   403),  # welfare staff only
+    "welfare:import_template":               (LOGIN,    403,       403,  403,  403,   403),  # welfare staff only
+    "welfare:inbox":                         (LOGIN,    403,       403,  403,  403,   403),  # welfare chief only
+    "welfare:hazard_add":                    (LOGIN,    403,       403,  403,  403,   403),  # welfare staff, POST only
+    "welfare:hazard_close":                  (LOGIN,    403,       403,  403,  403,   403),  # welfare staff or chief, POST only
+    "welfare:closure_decide":                (LOGIN,    403,       403,  403,  403,   403),  # welfare staff or chief, POST only
+    "welfare:milestone_submit":              (LOGIN,    403,       403,  403,  403,   403),  # welfare staff or chief, POST only
+    "welfare:project_funds":                 (LOGIN,    403,       403,  403,  403,   403),  # welfare staff or chief, POST only
+    "welfare:milestone_decide":              (LOGIN,    403,       403,  403,  403,   403),  # welfare staff or chief, POST only
 }
 # fmt: on
 
@@ -202,6 +233,18 @@ KWARGS = {
     "reports:section_preview": lambda o: {"pk": o.summary.pk, "section_pk": o.section.pk},
     "reports:versions": lambda o: {"pk": o.summary.pk, "section_pk": o.section.pk},
     "reports:restore": lambda o: {"pk": o.summary.pk, "section_pk": o.section.pk, "number": 1},
+    "welfare:institution_detail": lambda o: {"pk": o.welfare.institution.pk},
+    "welfare:institution_edit": lambda o: {"pk": o.welfare.institution.pk},
+    "welfare:inspection_detail": lambda o: {"pk": o.welfare.inspection.pk},
+    "welfare:hazard_add": lambda o: {"pk": o.welfare.inspection.pk},
+    "welfare:hazard_close": lambda o: {"pk": o.welfare.hazard.pk},
+    "welfare:closure_decide": lambda o: {"pk": o.welfare.closure.pk},
+    "welfare:project_detail": lambda o: {"pk": o.welfare.project.pk},
+    "welfare:milestone_submit": lambda o: {"pk": o.welfare.project.pk},
+    "welfare:project_funds": lambda o: {"pk": o.welfare.project.pk},
+    "welfare:milestone_decide": lambda o: {"pk": o.welfare.report.pk},
+    "welfare:import": lambda o: {"kind": "marriages"},
+    "welfare:import_template": lambda o: {"kind": "cremations"},
 }
 
 # URLs with parameters whose objects belong to no town (a district-wide payroll or standard): they
@@ -238,9 +281,60 @@ TOWNLESS = {
     "reports:section_preview",
     "reports:versions",
     "reports:restore",
+    # Welfare's records are the district's (the section works district-wide).
+    "welfare:institution_detail",
+    "welfare:institution_edit",
+    "welfare:inspection_detail",
+    "welfare:hazard_add",
+    "welfare:hazard_close",
+    "welfare:closure_decide",
+    "welfare:project_detail",
+    "welfare:milestone_submit",
+    "welfare:project_funds",
+    "welfare:milestone_decide",
+    "welfare:import",
+    "welfare:import_template",
 }
 
 SKIPPED_PREFIXES = ("admin/", settings.STATIC_URL.lstrip("/"), "static/", "media/")
+
+
+def welfare_objects(town_name):
+    """An institution with an inspection, a hazard and its closure; a project and a milestone
+    report — made by the welfare section's staff through its services."""
+    from welfare import services as welfare
+
+    staff = make_user(CASEWORKER, section=Section.WELFARE)
+    town = village(town_name).town
+    institution = welfare.save_institution(
+        actor=staff, name=f"{town_name}敬老院", kind="nursing_home", region=town
+    )
+    inspection = welfare.record_inspection(
+        actor=staff,
+        institution=institution,
+        date=datetime.date(2019, 3, 1),
+        kind="safety",
+        inspectors="何静",
+        hazards=[{"description": "灭火器过期", "owner": "院长", "deadline": datetime.date(2019, 4, 1)}],
+    )
+    hazard = inspection.hazards.get()
+    closure = welfare.submit_hazard_closure(
+        actor=staff, hazard=hazard, rectified_on=datetime.date(2019, 3, 20), note="已更换"
+    )
+    project = welfare.create_facility_project(
+        actor=staff, kind="cemetery", name=f"{town_name}生态墓", region=town
+    )
+    report = welfare.submit_milestone(
+        actor=staff, milestone=project.milestones.first(), reached_on=datetime.date(2019, 2, 1)
+    )
+    return SimpleNamespace(
+        institution=institution,
+        inspection=inspection,
+        hazard=hazard,
+        closure=closure,
+        project=project,
+        report=report,
+    )
 
 
 def town_objects(town_name):
@@ -261,6 +355,7 @@ def town_objects(town_name):
     return SimpleNamespace(
         summary=summary,
         section=summary.sections.get(),
+        welfare=welfare_objects(town_name),
         household=household,
         person=household.head,
         member=household.members.exclude(person=household.head).get(),

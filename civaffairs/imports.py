@@ -1,0 +1,288 @@
+"""The one XLSX import pipeline: read the first sheet within the size, row and cell limits, parse
+every cell by its column, check every row (nothing written yet), and only when no row fails write
+them all in one transaction. Any failure lists every failing row and column, in Chinese, and
+writes nothing. Each import declares its columns and gives two functions: `check(row)` returning
+{column header: message} for one parsed row, and `write(row)` saving one row (normally by calling
+the per-record service, so imports and forms apply the same rules and write the same audit rows).
+
+Used by the marriage-registration and cremation imports (welfare/imports.py); the 低保 roster
+(assistance/roster.py) predates it and keeps its own reader with the same behaviour.
+"""
+
+import datetime
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from .spreadsheets import Column, Sheet, write_workbook
+
+NOT_XLSX = "文件不是有效的 XLSX（如为 .xls 或 .csv，请在 Excel 中另存为 .xlsx 后再导入）"
+HEADER_SEARCH_ROWS = 10  # exports often carry a title line or two above the header
+EXAMPLE_MARK = "（示例）"
+
+
+def limits():
+    """Size, row and cell limits of an upload (settings may lower or raise them)."""
+    return (
+        getattr(settings, "IMPORT_MAX_BYTES", 10 * 1024 * 1024),
+        getattr(settings, "IMPORT_MAX_ROWS", 20000),
+        getattr(settings, "IMPORT_MAX_CELL_CHARS", 500),
+    )
+
+
+@dataclass(frozen=True, order=True)
+class RowError:
+    """One failing cell: row is the spreadsheet's row number (0 for the file as a whole)."""
+
+    row: int
+    order: int
+    column: str
+    message: str
+
+    def __str__(self):
+        where = f"第{self.row}行 " if self.row else ""
+        return f"{where}{self.column}：{self.message}" if self.column else f"{where}{self.message}"
+
+
+class ImportFailed(Exception):
+    """The file cannot be imported; `errors` lists every failing row and column."""
+
+    def __init__(self, errors):
+        self.errors = sorted(errors)
+        super().__init__("\n".join(str(e) for e in self.errors))
+
+
+@dataclass(frozen=True)
+class ImportColumn:
+    """A column of an import: header, whether required, how a cell becomes a value (parse raises
+    ValueError with the Chinese reason), its note in the template and an example value."""
+
+    header: str
+    required: bool = True
+    parse: object = None
+    note: str = ""
+    example: object = None
+    choices: tuple = ()
+    text: bool = False
+    width: float = 14
+
+
+@dataclass
+class Importer:
+    title: str
+    columns: list
+    # (row: {header: value, "_row": row number}, seen: a dict shared by the rows, for duplicates
+    # within the file) → {header: message}
+    check: object
+    write: object  # (row: dict) → saved object
+    sheet_name: str = "数据"
+    notes: list = field(default_factory=list)
+
+    @property
+    def order(self):
+        return {c.header: i for i, c in enumerate(self.columns)}
+
+
+# ---------------------------------------------------------------- cell parsers
+
+
+def blank(value):
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def text(value):
+    if blank(value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def parse_text(value):
+    return text(value)
+
+
+def parse_date(value):
+    """A cell typed as a date, or text such as 2019-03-08, 2019/3/8, 20190308 or 2019年3月8日."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    raw = text(value)
+    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日", "%Y.%m.%d"):
+        try:
+            return datetime.datetime.strptime(raw, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError("日期无效，应为如 2019-03-08 的日期")
+
+
+def parse_money(value):
+    try:
+        amount = Decimal(text(value) or "0")
+    except InvalidOperation:
+        raise ValueError("金额无效，应为数字") from None
+    if amount < 0 or amount != amount.quantize(Decimal("0.01")):
+        raise ValueError("金额须为不小于0、最多两位小数的数字")
+    return amount
+
+
+def choice(mapping, what):
+    """A parser for a cell holding one of the labels of mapping (label → value)."""
+
+    def parse(value):
+        raw = text(value)
+        if raw not in mapping:
+            raise ValueError(f"{what}应为{'、'.join(mapping)}之一")
+        return mapping[raw]
+
+    return parse
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _header(value):
+    return "".join(text(value).split())  # "身份 证号\n" → "身份证号"
+
+
+def read(importer, file):
+    """(rows, errors): the first sheet's data rows as (row number, {header: raw value})."""
+    max_bytes, max_rows, max_cell = limits()
+    order = importer.order
+
+    def error(row, column, message):
+        return RowError(row or 0, order.get(column, -1), column, message)
+
+    data = file.read() if hasattr(file, "read") else open(file, "rb").read()  # noqa: SIM115
+    if len(data) > max_bytes:
+        return [], [error(None, "文件", f"文件过大（超过{max_bytes // (1024 * 1024)}MB），请分批导入")]
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds on foreign files; all mean the same to the user
+        return [], [error(None, "文件", NOT_XLSX)]
+    try:
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # other tools write wrong <dimension>; read every row
+        required = [c.header for c in importer.columns if c.required]
+        header_number, header = None, None
+        for number, line in enumerate(sheet.iter_rows(values_only=True, max_row=HEADER_SEARCH_ROWS), start=1):
+            cells = [_header(v) for v in line]
+            if all(h in cells for h in required):
+                header_number, header = number, cells
+                break
+            if header is None and any(cells):
+                header_number, header = number, cells
+        if header is None:
+            return [], [error(None, "文件", "文件为空，没有表头和数据")]
+        errors, columns = [], {}
+        for index, name in enumerate(header):
+            if name in order:
+                if name in columns:
+                    errors.append(error(header_number, name, "表头重复"))
+                columns.setdefault(name, index)
+        errors += [error(header_number, h, f"缺少必填列“{h}”") for h in required if h not in columns]
+        if errors:
+            return [], errors
+        rows = []
+        for offset, line in enumerate(sheet.iter_rows(min_row=header_number + 1, values_only=True)):
+            number = header_number + 1 + offset
+            values = {name: (line[i] if i < len(line) else None) for name, i in columns.items()}
+            if all(blank(v) for v in values.values()):
+                continue
+            if len(rows) >= max_rows:
+                return [], [error(None, "文件", f"数据行超过{max_rows}行，请分批导入")]
+            for name, value in values.items():
+                if isinstance(value, str) and len(value) > max_cell:
+                    errors.append(error(number, name, f"内容过长（超过{max_cell}个字符）"))
+            rows.append((number, values))
+        if not rows and not errors:
+            return [], [error(None, "文件", "表头下没有数据行")]
+        return rows, errors
+    finally:
+        workbook.close()
+
+
+def _parse(importer, rows):
+    order = importer.order
+    parsed, errors = [], []
+    for number, values in rows:
+        row = {}
+        for column in importer.columns:
+            value = values.get(column.header)
+            if blank(value):
+                if column.required:
+                    errors.append(RowError(number, order[column.header], column.header, "必填，不能为空"))
+                row[column.header] = None
+                continue
+            try:
+                row[column.header] = (column.parse or parse_text)(value)
+            except ValueError as exc:
+                errors.append(RowError(number, order[column.header], column.header, str(exc)))
+                row[column.header] = None
+        parsed.append((number, row))
+    return parsed, errors
+
+
+def run(importer, file):
+    """Import the file: every row checked first; then all written in one transaction. Returns the
+    saved objects; raises ImportFailed (nothing written) or PermissionDenied."""
+    rows, errors = read(importer, file)
+    if errors:
+        raise ImportFailed(errors)
+    parsed, errors = _parse(importer, rows)
+    order = importer.order
+    failed = {e.row for e in errors}
+    seen = {}
+    for number, row in parsed:
+        if number in failed:
+            continue
+        for column, message in importer.check({**row, "_row": number}, seen).items():
+            errors.append(RowError(number, order.get(column, -1), column, message))
+    if errors:
+        raise ImportFailed(errors)
+    saved = []
+    try:
+        with transaction.atomic():
+            for number, row in parsed:
+                try:
+                    saved.append(importer.write(row))
+                except ValidationError as exc:
+                    # A rule only the write sees (another user saved the same record meanwhile).
+                    raise ImportFailed([RowError(number, -1, "", "；".join(exc.messages))]) from None
+    except IntegrityError:
+        raise ImportFailed(
+            [RowError(0, -1, "文件", "导入期间有人同时登记了相同的记录，未导入任何数据，请重新导入")]
+        ) from None
+    except PermissionDenied:
+        raise
+    return saved
+
+
+def template(importer):
+    """The import template: the headers, one example row, list validations and a notes sheet."""
+    columns = [Column(c.header, c.width, text=c.text) for c in importer.columns]
+    example = [c.example for c in importer.columns]
+    validations = []
+    for i, column in enumerate(importer.columns):
+        if column.choices:
+            letter = get_column_letter(i + 1)
+            rule = DataValidation(
+                type="list", formula1='"' + ",".join(column.choices) + '"', allow_blank=True
+            )
+            rule.add(f"{letter}2:{letter}20000")
+            validations.append(rule)
+    notes = [[c.header, "必填" if c.required else "选填", c.note] for c in importer.columns]
+    notes += [[], ["只读取第一个工作表；列的顺序不限，其他列将被忽略。示例行请删除后再导入。"]]
+    notes += [[n] for n in importer.notes]
+    return write_workbook(
+        Sheet(importer.sheet_name, columns, [example], validations=validations),
+        Sheet("填写说明", [Column("列名", 16), Column("是否必填", 10), Column("说明", 70)], notes),
+    )

@@ -1,0 +1,171 @@
+"""Figures of 社会福利和社会事务: database aggregates over welfare's own records, one query per
+kind of record whatever the data size. Flows count what happened inside the period (both ends
+included); the retrofit funds are a stock, spent up to the period's last day."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
+
+from civaffairs.figures import COUNT, MONEY, PERCENT, DecimalZero, figure, record_list, region_filter
+from civaffairs.models import Activity, Institution, Project, Section
+
+from .labels import MILESTONES, PROJECT_KIND_LABELS, PUBLICITY_KINDS
+from .models import AdoptionRegistration, Cremation, FireRetrofit, Inspection, MarriageRegistration
+
+
+def _within(period, field="date"):
+    return Q(**{f"{field}__gte": period.start, f"{field}__lte": period.end})
+
+
+HOMES = [Institution.Kind.WELFARE_CENTRE, Institution.Kind.NURSING_HOME]
+
+
+@figure(
+    ("elderly_care.homes_inspected", COUNT, "开展风险隐患检查的养老机构（间）"),
+    ("elderly_care.fire_retrofit_funds", MONEY, "养老机构消防改造累计投入资金"),
+)
+def elderly_care(period, region):
+    inspected = Inspection.objects.filter(
+        _within(period),
+        region_filter(region, "institution__region__town"),
+        kind__in=Inspection.RISK_KINDS,
+        institution__kind__in=HOMES,
+    ).aggregate(n=Count("institution", distinct=True))["n"]
+    funds = FireRetrofit.objects.filter(
+        region_filter(region, "institution__region__town"), paid_on__lte=period.end
+    ).aggregate(total=Coalesce(Sum("funds_spent"), DecimalZero))["total"]
+    return {"elderly_care.homes_inspected": inspected, "elderly_care.fire_retrofit_funds": funds}
+
+
+M = MarriageRegistration.Kind
+DOMESTIC = Q(scope=MarriageRegistration.Scope.DOMESTIC)
+FOREIGN = ~DOMESTIC
+
+
+@figure(
+    ("marriage.domestic.marriages", COUNT, "国内结婚登记（对）"),
+    ("marriage.domestic.divorces", COUNT, "国内离婚登记（对）"),
+    ("marriage.domestic.reissued_marriage_certs", COUNT, "国内补领结婚证（对）"),
+    ("marriage.domestic.reissued_divorce_certs", COUNT, "国内补领离婚证（宗）"),
+    ("marriage.foreign.marriages", COUNT, "涉外、港澳台、华侨结婚登记（对）"),
+    ("marriage.foreign.divorces", COUNT, "涉外、港澳台、华侨离婚登记（对）"),
+    ("marriage.foreign.reissued_divorce_certs", COUNT, "涉外、港澳台、华侨补领离婚证（宗）"),
+    ("marriage.pass_rate", PERCENT, "婚姻登记合格率（%）"),
+)
+def marriage(period, region):
+    c = MarriageRegistration.objects.filter(_within(period), region_filter(region)).aggregate(
+        dm=Count("id", filter=DOMESTIC & Q(kind=M.MARRIAGE)),
+        dd=Count("id", filter=DOMESTIC & Q(kind=M.DIVORCE)),
+        drm=Count("id", filter=DOMESTIC & Q(kind=M.REISSUE_MARRIAGE)),
+        drd=Count("id", filter=DOMESTIC & Q(kind=M.REISSUE_DIVORCE)),
+        fm=Count("id", filter=FOREIGN & Q(kind=M.MARRIAGE)),
+        fd=Count("id", filter=FOREIGN & Q(kind=M.DIVORCE)),
+        frd=Count("id", filter=FOREIGN & Q(kind=M.REISSUE_DIVORCE)),
+        total=Count("id"),
+        passed=Count("id", filter=Q(qualified=True)),
+    )
+    rate = None
+    if c["total"]:
+        rate = (Decimal(100) * c["passed"] / c["total"]).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return {
+        "marriage.domestic.marriages": c["dm"],
+        "marriage.domestic.divorces": c["dd"],
+        "marriage.domestic.reissued_marriage_certs": c["drm"],
+        "marriage.domestic.reissued_divorce_certs": c["drd"],
+        "marriage.foreign.marriages": c["fm"],
+        "marriage.foreign.divorces": c["fd"],
+        "marriage.foreign.reissued_divorce_certs": c["frd"],
+        "marriage.pass_rate": rate,
+    }
+
+
+@figure(("adoption.registrations", COUNT, "收养登记（件）"))
+def adoption(period, region):
+    n = AdoptionRegistration.objects.filter(_within(period), region_filter(region)).count()
+    return {"adoption.registrations": n}
+
+
+@figure(
+    ("funeral.cremations", COUNT, "火化遗体（具）"),
+    ("funeral.cremation_funds", MONEY, "户籍居民火化资金"),
+)
+def cremations(period, region):
+    c = Cremation.objects.filter(_within(period), region_filter(region)).aggregate(
+        n=Count("id"), funds=Coalesce(Sum("funds", filter=Q(local=True)), DecimalZero)
+    )
+    return {"funeral.cremations": c["n"], "funeral.cremation_funds": c["funds"]}
+
+
+PUBLICITY_KEYS = {
+    "funeral.publicity.broadcasts": "funeral_broadcast",
+    "funeral.publicity.publications": "funeral_publication",
+    "funeral.publicity.banners": "funeral_banner",
+    "funeral.publicity.posters": "funeral_poster",
+    "funeral.publicity.van_tours": "funeral_van_tour",
+}
+
+
+@figure(
+    ("funeral.publicity.broadcasts", COUNT, "殡葬改革广播电视宣传（场次）"),
+    ("funeral.publicity.publications", COUNT, "殡葬改革刊物、墙报、板报（期）"),
+    ("funeral.publicity.banners", COUNT, "殡葬改革宣传横额（条）"),
+    ("funeral.publicity.posters", COUNT, "殡葬改革宣传标语（张）"),
+    ("funeral.publicity.van_tours", COUNT, "殡葬改革宣传车巡回宣传（场次）"),
+)
+def publicity(period, region):
+    """A broadcast session or a van tour is one record of quantity 1; printed material one record
+    with its quantity: both sum the quantities."""
+    sums = Activity.objects.filter(
+        _within(period),
+        region_filter(region, "region__town"),
+        section=Section.WELFARE,
+        kind__in=PUBLICITY_KINDS,
+    ).aggregate(
+        **{kind: Coalesce(Sum("quantity", filter=Q(kind=kind)), DecimalZero) for kind in PUBLICITY_KINDS}
+    )
+    return {key: int(sums[kind]) for key, kind in PUBLICITY_KEYS.items()}
+
+
+def _wan(amount):
+    value = (Decimal(amount) / Decimal(10000)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    text = f"{value:f}".rstrip("0").rstrip(".")
+    return f"{text}万元"
+
+
+def _area(value):
+    return f"{value.normalize():f}" if value is not None else ""
+
+
+def project_phrase(project, reached):
+    """救助站改造建设（石城镇，土地面积约400平方米，建筑面积约600平方米）：已完成立项、用地手续、
+    政府采购，正在进行图纸设计 — from the record and the milestones reached by the period's end."""
+    facts = [project.region.full_name]
+    if project.land_area:
+        facts.append(f"土地面积约{_area(project.land_area)}平方米")
+    if project.floor_area:
+        facts.append(f"建筑面积约{_area(project.floor_area)}平方米")
+    if project.funds_secured:
+        facts.append(f"已落实资金{_wan(project.funds_secured)}")
+    done = [m for m in MILESTONES if m in reached]
+    todo = [m for m in MILESTONES if m not in reached]
+    progress = f"已完成{'、'.join(done)}" if done else "尚未立项"
+    if todo:
+        progress += f"，正在推进{todo[0]}"
+    return f"{project.name}（{'，'.join(facts)}）：{progress}"
+
+
+@record_list("welfare.facility_projects", "社会福利设施建设项目")
+def facility_projects(period, region):
+    projects = (
+        Project.objects.filter(
+            region_filter(region, "region__town"), section=Section.WELFARE, kind__in=PROJECT_KIND_LABELS
+        )
+        .select_related("region__parent")
+        .prefetch_related("milestones")
+        .order_by("id")
+    )
+    return [
+        project_phrase(p, {m.name for m in p.milestones.all() if m.done_on and m.done_on <= period.end})
+        for p in projects
+    ]

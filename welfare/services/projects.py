@@ -1,0 +1,154 @@
+"""Facility projects (core Project, section welfare) and their milestones, each reached when the
+section chief approves the staff's report."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from civaffairs import audit
+from civaffairs.models import ApprovalStatus, Milestone, Project, Section
+
+from ..access import check_staff
+from ..labels import MILESTONES, PROJECT_KIND_LABELS
+from ..models import MilestoneReport
+from .common import decide, not_in_future, raise_if, required
+
+# What a reached milestone says of the project's status (the furthest one counts).
+STATUS_AFTER = {
+    "立项": Project.Status.APPROVED,
+    "施工": Project.Status.IN_PROGRESS,
+    "验收": Project.Status.DONE,
+    "投入使用": Project.Status.IN_USE,
+}
+
+
+def _money(errors, field, value, label):
+    if value is None:
+        return Decimal("0.00")
+    value = Decimal(value)
+    if value < 0:
+        errors[field] = f"{label}不能为负数"
+    return value.quantize(Decimal("0.01"))
+
+
+@transaction.atomic
+def create_facility_project(
+    *,
+    actor,
+    kind,
+    name,
+    region,
+    place="",
+    land_area=None,
+    floor_area=None,
+    funds_secured=None,
+    funds_spent=None,
+    expected_on=None,
+    note="",
+):
+    check_staff(actor)
+    errors = {}
+    if kind not in PROJECT_KIND_LABELS:
+        errors["kind"] = "请选择项目类别"
+    required(errors, "name", name, "项目名称")
+    if region is None:
+        errors["region"] = "请选择项目所在地"
+    secured = _money(errors, "funds_secured", funds_secured, "已落实资金")
+    spent = _money(errors, "funds_spent", funds_spent, "已支出资金")
+    if spent > secured and secured:
+        errors["funds_spent"] = "已支出资金不能多于已落实资金"
+    raise_if(errors)
+    project = Project.objects.create(
+        section=Section.WELFARE,
+        kind=kind,
+        name=name.strip(),
+        region=region,
+        place=place,
+        land_area=land_area,
+        floor_area=floor_area,
+        budget=secured,
+        funds_secured=secured,
+        funds_spent=spent,
+        expected_on=expected_on,
+        note=note,
+    )
+    Milestone.objects.bulk_create([Milestone(project=project, name=m) for m in MILESTONES])
+    audit.record(
+        actor,
+        "welfare.project.create",
+        project,
+        {"kind": PROJECT_KIND_LABELS[kind], "region": region.full_name, "funds_secured": str(secured)},
+    )
+    return project
+
+
+@transaction.atomic
+def update_project_funds(*, actor, project, funds_secured, funds_spent):
+    check_staff(actor)
+    project = Project.objects.select_for_update().get(pk=project.pk, section=Section.WELFARE)
+    errors = {}
+    secured = _money(errors, "funds_secured", funds_secured, "已落实资金")
+    spent = _money(errors, "funds_spent", funds_spent, "已支出资金")
+    if spent > secured:
+        errors["funds_spent"] = "已支出资金不能多于已落实资金"
+    raise_if(errors)
+    before = {"funds_secured": str(project.funds_secured), "funds_spent": str(project.funds_spent)}
+    project.funds_secured, project.funds_spent = secured, spent
+    project.save(update_fields=["funds_secured", "funds_spent"])
+    after = {"funds_secured": str(secured), "funds_spent": str(spent)}
+    audit.record(actor, "welfare.project.funds", project, audit.diff(before, after))
+    return project
+
+
+@transaction.atomic
+def submit_milestone(*, actor, milestone, reached_on, note=""):
+    check_staff(actor)
+    milestone = Milestone.objects.select_for_update().select_related("project").get(pk=milestone.pk)
+    if milestone.project.section != Section.WELFARE:
+        raise ValidationError("该项目不属于社会福利和社会事务股")
+    errors = {}
+    if reached_on is None:
+        errors["reached_on"] = "请填写完成日期"
+    not_in_future(errors, "reached_on", reached_on, "完成日期")
+    if milestone.done_on:
+        errors["reached_on"] = f"节点“{milestone.name}”已于{milestone.done_on:%Y年%m月%d日}完成"
+    elif MilestoneReport.objects.filter(milestone=milestone, status=ApprovalStatus.PENDING).exists():
+        errors["reached_on"] = f"节点“{milestone.name}”已有待审批的报告"
+    raise_if(errors)
+    report = MilestoneReport.objects.create(
+        milestone=milestone, reached_on=reached_on, note=note.strip(), submitted_by=actor
+    )
+    audit.record(
+        actor,
+        "welfare.milestone.submit",
+        report,
+        {"project": milestone.project.name, "milestone": milestone.name, "reached_on": str(reached_on)},
+    )
+    return report
+
+
+@transaction.atomic
+def decide_milestone(*, actor, report, approve, comment=""):
+    report = MilestoneReport.objects.select_for_update().get(pk=report.pk)
+    milestone = Milestone.objects.select_for_update().select_related("project").get(pk=report.milestone_id)
+    decide(report, actor=actor, approve=approve, comment=comment, what="该节点报告")
+    if approve:
+        milestone.done_on = report.reached_on
+        milestone.save(update_fields=["done_on"])
+        project = milestone.project
+        reached = set(project.milestones.filter(done_on__isnull=False).values_list("name", flat=True))
+        for name in reversed(MILESTONES):
+            if name in reached and name in STATUS_AFTER:
+                project.status = STATUS_AFTER[name]
+                break
+        if project.started_on is None or report.reached_on < project.started_on:
+            project.started_on = report.reached_on
+        project.save(update_fields=["status", "started_on"])
+    audit.record(
+        actor,
+        f"welfare.milestone.{'approve' if approve else 'reject'}",
+        report,
+        {"milestone": milestone.name, "reached_on": str(report.reached_on), "comment": report.comment},
+    )
+    return report
