@@ -15,6 +15,7 @@ from civaffairs.models import (
     Coverage,
     PaymentLine,
     Payroll,
+    Person,
     Program,
     Request,
 )
@@ -25,6 +26,9 @@ from civaffairs.services import set_household_income
 
 from .. import programs as P
 from .enrolment import _check_submitter, conflict_message, find_conflicts
+
+# The largest income a household's per-capita record holds (Household.income_per_capita).
+MAX_INCOME = Decimal("99999999.99")
 
 
 def _pending_of(case, kind=None):
@@ -108,8 +112,14 @@ def submit_member_change(*, actor, case, person, add, effective_month, reason=""
             income_total = Decimal(income_total)
         except (ArithmeticError, TypeError, ValueError):
             raise ValidationError({"income_total": "请填写家庭月总收入"}) from None
+        if not income_total.is_finite():
+            raise ValidationError({"income_total": "请填写家庭月总收入"})
         if income_total < 0:
             raise ValidationError({"income_total": "家庭月总收入不能为负数"})
+        if income_total > MAX_INCOME:
+            # The per-capita income derived from it must fit the household's record (it did not,
+            # and the chief's approval failed with a server error).
+            raise ValidationError({"income_total": f"家庭月总收入数额过大（最多{MAX_INCOME:,}元）"})
     effective_month = month_start(effective_month)
     _check_submitter(actor, case)
     case = _lock_for_change(case)
@@ -136,6 +146,9 @@ def submit_member_change(*, actor, case, person, add, effective_month, reason=""
             {"person": f"{person.name}是该户唯一的保障人员；不再符合条件请提交核减（终止）"}
         )
     if add:
+        person = Person.objects.get(pk=person.pk)  # as recorded now
+        if person.death_date and person.death_date < effective_month:
+            raise ValidationError({"person": f"{person.name}已于{person.death_date}死亡，不能增人"})
         if not case.household.members.filter(person=person, left_on__isnull=True).exists():
             raise ValidationError({"person": f"{person.name}不是该家庭的在册成员，请先在家庭页面添加成员"})
         if open_cover:

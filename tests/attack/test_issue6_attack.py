@@ -4,7 +4,6 @@ the behaviour the issue promises. Worlds are built through the services (tests.f
 
 import datetime
 import io
-import re
 from decimal import Decimal
 
 import pytest
@@ -17,7 +16,7 @@ from assistance import exports, roster, services
 from assistance import programs as P
 from civaffairs import payments
 from civaffairs.idnumber import make_id_number
-from civaffairs.models import Case, Household, PaymentLine, Person
+from civaffairs.models import Case
 from tests.factories import World
 
 D = datetime.date
@@ -34,12 +33,14 @@ def w():
     return world
 
 
-def roster_file(start, town="石城镇", village_name=None):
+def roster_file(start, town="石城镇", village_name=None, paid_through=None, monthly=None):
     head = make_id_number("445303", D(1968, 4, 12), 15)
     wb = Workbook()
     ws = wb.active
     ws.append(roster.TEMPLATE_HEADERS)
-    ws.append([town, village_name, head, "黄大明", head, "户主", "农村", 180, start, "A"])
+    ws.append(
+        [town, village_name, head, "黄大明", head, "户主", "农村", 180, start, "A", paid_through, monthly]
+    )
     buf = io.BytesIO()
     wb.save(buf)
     buf.seek(0)
@@ -63,6 +64,24 @@ def test_a_roster_uploaded_on_screen_keeps_the_backdating_limit(w, settings, log
     assert not Case.objects.filter(program__code=P.DIBAO).exists()
 
 
+def test_a_roster_uploaded_on_screen_cannot_state_a_ledger_it_would_then_pay_again(w, settings, login):
+    """已发放至 is a migration's history: on a pending application it was silently dropped, and the
+    approval then paid the months the ledger says were paid, as arrears."""
+    settings.ENROLMENT_MAX_BACKDATE_MONTHS = 3
+    with time_machine.travel(datetime.datetime(2019, 7, 10, 10), tick=False):
+        response = login(w.town_worker).post(
+            reverse("assistance:roster_import"),
+            {
+                "file": roster_file(
+                    "2019-04", village_name=w.village.name, paid_through="2019-06", monthly=270
+                )
+            },
+        )
+        assert response.status_code == 200
+        assert "仅用于存量对象迁移" in response.content.decode()
+    assert not Case.objects.filter(program__code=P.DIBAO).exists()
+
+
 # --- (4) corrections: never after death, never for a month not yet paid ---------------------------
 
 
@@ -74,7 +93,9 @@ def test_a_correction_never_pays_a_month_after_the_persons_death(w):
         payments.submit_correction(actor=w.worker, case=case, month=MAR, amount=Decimal("590"), reason="补发")
     assert "死亡" in str(exc.value)
     # Recovering the overpayment stays possible.
-    payments.submit_correction(actor=w.worker, case=case, month=MAR, amount=Decimal("-590"), reason="死亡后多发")
+    payments.submit_correction(
+        actor=w.worker, case=case, month=MAR, amount=Decimal("-590"), reason="死亡后多发"
+    )
 
 
 def test_a_correction_is_for_a_month_already_in_a_payroll_not_an_advance(w):
@@ -107,7 +128,12 @@ def test_a_dibao_application_cannot_cover_a_member_already_dead(w):
     w.die(people[2], D(2018, 12, 5))
     with pytest.raises(ValidationError) as exc:
         services.submit_enrolment(
-            actor=w.town_worker, program=P.DIBAO, household=household, start_month=JAN, category="A", income=100
+            actor=w.town_worker,
+            program=P.DIBAO,
+            household=household,
+            start_month=JAN,
+            category="A",
+            income=100,
         )
     assert "死亡" in str(exc.value)
 
@@ -122,7 +148,9 @@ def test_a_dead_member_cannot_be_added_to_a_dibao_household(w):
     )
     w.die(late, D(2019, 1, 20))
     with pytest.raises(ValidationError) as exc:
-        services.submit_member_change(actor=w.town_worker, case=case, person=late, add=True, effective_month=FEB)
+        services.submit_member_change(
+            actor=w.town_worker, case=case, person=late, add=True, effective_month=FEB
+        )
     assert "死亡" in str(exc.value)
 
 
@@ -134,7 +162,12 @@ def test_an_absurd_income_total_is_refused_at_submission_not_a_crash_at_approval
     case, people = w.dibao(2, income=100, start=JAN)
     with pytest.raises(ValidationError) as exc:
         services.submit_member_change(
-            actor=w.town_worker, case=case, person=people[1], add=False, effective_month=FEB, income_total=total
+            actor=w.town_worker,
+            case=case,
+            person=people[1],
+            add=False,
+            effective_month=FEB,
+            income_total=total,
         )
     assert "income_total" in exc.value.message_dict
 
