@@ -69,6 +69,23 @@ def _check_change_month(case, effective_month, *, income_change=False):
             )
 
 
+def _check_no_payroll_waiting(case):
+    """A household's income is one figure, read by every payroll generated after it changes: an
+    income change approved while a payroll waits would price that payroll's month at the new
+    income should it be sent back and generated again. Such a change is approved once the
+    waiting payroll is decided."""
+    waiting = (
+        Payroll.objects.filter(program=case.program, kind=Payroll.Kind.MONTHLY, status=ApprovalStatus.PENDING)
+        .order_by("month")
+        .first()
+    )
+    if waiting is not None:
+        raise ValidationError(
+            f"{waiting.month:%Y年%m月}的名册尚待审批：家庭收入或人数的变更须在该名册审批后再批准"
+            "（名册如被退回重新生成，将按变更后的收入计发）"
+        )
+
+
 def _lock_for_change(case):
     """The case row, locked; refused unless in payment and without another pending change."""
     case = Case.objects.select_for_update(of=("self",)).select_related("program", "household").get(pk=case.pk)
@@ -281,6 +298,11 @@ def _apply(request, case, actor):
             request.effective_month,
             income_change=kind == Request.Kind.REVIEW and request.data.get("outcome") == "amount_changed",
         )
+    changes_income = kind in (Request.Kind.ADD_MEMBER, Request.Kind.REMOVE_MEMBER) or (
+        kind == Request.Kind.REVIEW and request.data.get("outcome") == "amount_changed"
+    )
+    if changes_income and case.household_id:
+        _check_no_payroll_waiting(case)
     if kind == Request.Kind.ENROL:
         if case.status != Case.Status.PENDING:
             raise ValidationError("该申请对应的对象状态已变化，不能批准。")

@@ -217,3 +217,26 @@ def test_the_household_edit_form_never_shows_the_whole_account_nor_changes_it(w,
     )
     household.refresh_from_db()
     assert household.bank_account == "6230000000000001"
+
+
+# --- (3)/(4) an income change approved while a payroll waits, then that payroll regenerated --------
+
+
+def test_a_regenerated_payroll_pays_the_income_of_its_month_not_a_later_change(w):
+    """February's payroll waits; a review raising the income from March is approved (the
+    household's income changes at once); February is sent back and generated again: it paid
+    February at March's income (50 instead of 250)."""
+    case, _people = w.dibao(1, income=200, start=JAN)
+    w.pay(P.DIBAO, JAN)
+    feb = payments.generate_payroll(actor=w.worker, program=P.DIBAO, month=FEB)
+    assert feb.total == Decimal("250.00")
+    review = services.submit_review(
+        actor=w.town_worker, case=case, outcome="amount_changed", effective_month=MAR, income=Decimal(400)
+    )
+    try:
+        services.decide_request(actor=w.chief, request=review, approve=True, comment="同意")
+    except ValidationError:
+        return  # refused while February waits: no payroll can read the new income for February
+    payments.decide_payroll(actor=w.chief, payroll=feb, approve=False, comment="重做")
+    again = payments.generate_payroll(actor=w.worker, program=P.DIBAO, month=FEB)
+    assert again.total == Decimal("250.00")
