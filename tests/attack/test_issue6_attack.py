@@ -16,7 +16,7 @@ from assistance import exports, roster, services
 from assistance import programs as P
 from civaffairs import payments
 from civaffairs.idnumber import make_id_number
-from civaffairs.models import Case
+from civaffairs.models import Case, PaymentLine
 from tests.factories import World
 
 D = datetime.date
@@ -240,3 +240,32 @@ def test_a_regenerated_payroll_pays_the_income_of_its_month_not_a_later_change(w
     payments.decide_payroll(actor=w.chief, payroll=feb, approve=False, comment="重做")
     again = payments.generate_payroll(actor=w.worker, program=P.DIBAO, month=FEB)
     assert again.total == Decimal("250.00")
+
+
+# --- (4) a death recorded while the payroll waits ---------------------------------------------------
+
+
+def test_a_payroll_waiting_when_a_death_is_recorded_is_not_approved_paying_after_it(w):
+    case = w.person_case(P.TEKUN, category=P.DISPERSED)
+    w.pay(P.TEKUN, JAN, FEB)
+    mar = payments.generate_payroll(actor=w.worker, program=P.TEKUN, month=MAR)
+    w.die(case.person, D(2019, 2, 10))  # recorded while March waits
+    try:
+        payments.decide_payroll(actor=w.chief, payroll=mar, approve=True, comment="同意")
+    except ValidationError as exc:
+        assert "死亡" in str(exc)
+    assert not PaymentLine.objects.paid().filter(case=case, month=MAR).exists()
+
+
+def test_a_household_payroll_waiting_when_a_member_dies_is_not_approved_for_the_dead(w):
+    case, people = w.dibao(3, income=100, start=JAN)
+    w.pay(P.DIBAO, JAN, FEB)
+    mar = payments.generate_payroll(actor=w.worker, program=P.DIBAO, month=MAR)
+    assert mar.total == Decimal("1050.00")  # (450 − 100) × 3
+    w.die(people[2], D(2019, 2, 10))
+    try:
+        payments.decide_payroll(actor=w.chief, payroll=mar, approve=True, comment="同意")
+    except ValidationError as exc:
+        assert "死亡" in str(exc)
+    paid = PaymentLine.objects.paid().filter(case=case, month=MAR)
+    assert all(line.persons <= 2 for line in paid)
