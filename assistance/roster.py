@@ -77,6 +77,9 @@ DEFAULT_CATEGORY = "B"
 MAX_INCOME = Decimal("99999999.99")  # Household.income_per_capita: max_digits=10, decimal_places=2
 CHUNK = 900  # below SQLite's historical 999-parameter limit
 BATCH = 1000
+# A district's whole 低保 ledger is some 10,000 rows; a file far beyond it is a mistake or an attack
+# (a 20 MB XLSX unzips to millions of rows), refused before it fills the server's memory.
+MAX_ROWS = 50000
 HEADER_SEARCH_ROWS = 10  # ledgers often carry a title line or two above the header
 IMPORT_NOTE = "存量花名册导入"
 EXAMPLE_MARK = "（示例）"
@@ -208,6 +211,8 @@ def read_rows(file):
             values = {name: (line[i] if i < len(line) else None) for name, i in columns.items()}
             if all(_blank(v) for v in values.values()):
                 continue
+            if len(rows) >= MAX_ROWS:
+                return [], [_error(None, "文件", f"数据超过{MAX_ROWS}行，请分批导入")]
             rows.append(Row(number=header_number + 1 + number, values=values))
         if not rows:
             return [], [_error(None, "文件", "表头下没有数据行")]

@@ -284,3 +284,24 @@ def test_a_payroll_paying_a_payee_without_an_account_is_not_approved_for_the_ban
     assert PaymentLine.objects.get(payroll=payroll, case=case).bank_account == ""
     with pytest.raises(ValidationError, match="账户"):
         payments.decide_payroll(actor=w.chief, payroll=payroll, approve=True, comment="同意")
+
+
+# --- (5) roster import: a huge file ------------------------------------------------------------------
+
+
+def test_a_roster_beyond_any_districts_ledger_is_refused_before_it_is_read_whole(w, monkeypatch):
+    """A 20 MB upload unzips to millions of rows, each kept in memory and validated: the import
+    stops at a row limit with a Chinese message (the limit lowered here to keep the test small)."""
+    monkeypatch.setattr(roster, "MAX_ROWS", 5, raising=False)
+    wb = Workbook()
+    ws = wb.active
+    ws.append(roster.TEMPLATE_HEADERS)
+    for i in range(6):
+        number = make_id_number("445303", D(1960, 1, 1 + i), 10 + i)
+        ws.append(["石城镇", w.village.name, number, "黄大明", number, "户主", "农村", 180, "2019-03", "A"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    buf.seek(0)
+    with pytest.raises(roster.RosterError) as exc:
+        roster.import_roster(buf, actor=w.town_worker)
+    assert [str(e) for e in exc.value.errors] == ["文件：数据超过5行，请分批导入"]
