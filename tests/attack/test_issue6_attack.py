@@ -15,13 +15,13 @@ from openpyxl import Workbook
 from assistance import exports, roster, services
 from assistance import programs as P
 from civaffairs import payments
+from civaffairs import services as core
 from civaffairs.idnumber import make_id_number
-from civaffairs.models import Case, PaymentLine
+from civaffairs.models import Area, Case, PaymentLine, Relation
 from tests.factories import World
 
 D = datetime.date
-NOV18 = D(2018, 11, 1)
-JAN, FEB, MAR, APR, JUN = D(2019, 1, 1), D(2019, 2, 1), D(2019, 3, 1), D(2019, 4, 1), D(2019, 6, 1)
+JAN, FEB, MAR, JUN = D(2019, 1, 1), D(2019, 2, 1), D(2019, 3, 1), D(2019, 6, 1)
 pytestmark = pytest.mark.django_db
 
 
@@ -113,9 +113,6 @@ def test_a_correction_is_for_a_month_already_in_a_payroll_not_an_advance(w):
 
 def test_a_dibao_application_cannot_cover_a_member_already_dead(w):
     people = [w.person() for _ in range(3)]
-    from civaffairs import services as core
-    from civaffairs.models import Area, Relation
-
     household = core.create_household(
         actor=w.town_worker,
         head=people[0],
@@ -140,8 +137,6 @@ def test_a_dibao_application_cannot_cover_a_member_already_dead(w):
 
 def test_a_dead_member_cannot_be_added_to_a_dibao_household(w):
     case, people = w.dibao(2, income=100, start=JAN)
-    from civaffairs import services as core
-
     late = w.person()
     core.add_member(
         actor=w.town_worker, household=case.household, person=late, relation="child", joined_on=D(2019, 1, 2)
