@@ -52,7 +52,10 @@ def notice_rows(village, month):
         if start <= m and (end is None or end > m):
             covered[case_id] = covered.get(case_id, 0) + 1
     amounts = {}
-    lines = PaymentLine.objects.filter(case_id__in=case_ids, kind="regular").order_by("case_id", "-month")
+    # The amount of a live batch (pending or approved): a rejected or withdrawn one pays nothing.
+    lines = (
+        PaymentLine.objects.live().filter(case_id__in=case_ids, kind="regular").order_by("case_id", "-month")
+    )
     for line in lines.values("case_id", "amount"):
         amounts.setdefault(line["case_id"], line["amount"])  # the latest month's amount
     for i, r in enumerate(requests, start=1):

@@ -17,8 +17,10 @@ import io
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -36,7 +38,7 @@ from civaffairs.models import (
     Relation,
 )
 from civaffairs.payments.approval import check_approver
-from civaffairs.periods import InvalidPeriod, parse_month
+from civaffairs.periods import InvalidPeriod, add_months, month_start, parse_month
 from civaffairs.selectors import is_unbound_caseworker, user_town
 from civaffairs.spreadsheets import Column, Sheet, write_workbook
 from civaffairs.validators import validate_person_name
@@ -75,6 +77,9 @@ DEFAULT_CATEGORY = "B"
 MAX_INCOME = Decimal("99999999.99")  # Household.income_per_capita: max_digits=10, decimal_places=2
 CHUNK = 900  # below SQLite's historical 999-parameter limit
 BATCH = 1000
+# A district's whole 低保 ledger is some 10,000 rows; a file far beyond it is a mistake or an attack
+# (a 20 MB XLSX unzips to millions of rows), refused before it fills the server's memory.
+MAX_ROWS = 50000
 HEADER_SEARCH_ROWS = 10  # ledgers often carry a title line or two above the header
 IMPORT_NOTE = "存量花名册导入"
 EXAMPLE_MARK = "（示例）"
@@ -206,6 +211,8 @@ def read_rows(file):
             values = {name: (line[i] if i < len(line) else None) for name, i in columns.items()}
             if all(_blank(v) for v in values.values()):
                 continue
+            if len(rows) >= MAX_ROWS:
+                return [], [_error(None, "文件", f"数据超过{MAX_ROWS}行，请分批导入")]
             rows.append(Row(number=header_number + 1 + number, values=values))
         if not rows:
             return [], [_error(None, "文件", "表头下没有数据行")]
@@ -509,6 +516,30 @@ def validate(rows, *, actor, approver=None):
     # Each person's cover would start with their household's start month.
     starts = {row.id_number: plan.start_month for plan in plans for row in plan.rows}
     _check_database(rows, program, errors, user_town(actor), starts)
+    if approver is None:
+        # An upload without an approver makes new applications (not a migration): the backdating
+        # limit holds, and what a ledger paid outside the system — a migration's history — would
+        # be dropped and those months paid again as arrears once approved.
+        limit = settings.ENROLMENT_MAX_BACKDATE_MONTHS
+        earliest = add_months(month_start(timezone.localdate()), -limit)
+        for plan in plans:
+            if plan.start_month < earliest:
+                errors.append(
+                    _error(
+                        plan.head.number,
+                        START,
+                        f"起始年月最早可追溯{limit}个月（{earliest:%Y年%m月}），更早的请按历史台账迁移导入",
+                    )
+                )
+            for column in (PAID_THROUGH, MONTHLY_PAID):
+                if column in plan.head.parsed:
+                    errors.append(
+                        _error(
+                            plan.head.number,
+                            column,
+                            f"“{column}”仅用于存量对象迁移（导入时批准），新申请请留空",
+                        )
+                    )
     return program, plans, errors
 
 
@@ -572,7 +603,9 @@ def _write(plans, *, program, actor, approver, filename):
             )
             for plan, household in zip(plans, households, strict=True)
         ],
-        migrated=True,
+        # Only a migration (存量迁移: the command, naming an approver) carries its own history; an
+        # upload on screen makes new applications, held to the backdating limit like any other.
+        migrated=approver is not None,
         note=IMPORT_NOTE if approver is None else "存量对象迁移，导入时批准",
     )
     case_ids = [c.pk for c in cases]

@@ -149,7 +149,14 @@ def case_list(request):
 @permission_required("civaffairs.view_case", raise_exception=True)
 def case_detail(request, pk):
     case = get_object_or_404(assistance_cases_for(request.user), pk=pk)
-    payments = payments_for(request.user).filter(case=case).order_by("-paid_month", "-month")
+    # What was paid, and what a pending batch will pay (marked so); never a rejected or withdrawn one.
+    payments = (
+        payments_for(request.user)
+        .live()
+        .filter(case=case)
+        .select_related("payroll")
+        .order_by("-paid_month", "-month")
+    )
     coverages = case.coverages.select_related("person").order_by("start_month", "id")
     can_submit = request.user.has_perm("civaffairs.add_request") and case.status == case.Status.ACTIVE
     return render(

@@ -132,7 +132,9 @@ class HouseholdForm(forms.ModelForm):
 
     class Meta:
         model = Household
-        fields = ["region", "area", "income_per_capita", "bank_name", "bank_account"]
+        # No bank fields: the account is changed through 变更收款账户 only (a reason, the chief's
+        # approval for a payee in a payroll), and the form never shows the whole number.
+        fields = ["region", "area", "income_per_capita"]
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -15,6 +15,7 @@ from civaffairs.models import (
     Coverage,
     PaymentLine,
     Payroll,
+    Person,
     Program,
     Request,
 )
@@ -25,6 +26,9 @@ from civaffairs.services import set_household_income
 
 from .. import programs as P
 from .enrolment import _check_submitter, conflict_message, find_conflicts
+
+# The largest income a household's per-capita record holds (Household.income_per_capita).
+MAX_INCOME = Decimal("99999999.99")
 
 
 def _pending_of(case, kind=None):
@@ -63,6 +67,23 @@ def _check_change_month(case, effective_month, *, income_change=False):
             raise ValidationError(
                 {"outcome": "该对象批准后尚未进入名册（待补发以前月份），请在下月名册生成后再调整收入"}
             )
+
+
+def _check_no_payroll_waiting(case):
+    """A household's income is one figure, read by every payroll generated after it changes: an
+    income change approved while a payroll waits would price that payroll's month at the new
+    income should it be sent back and generated again. Such a change is approved once the
+    waiting payroll is decided."""
+    waiting = (
+        Payroll.objects.filter(program=case.program, kind=Payroll.Kind.MONTHLY, status=ApprovalStatus.PENDING)
+        .order_by("month")
+        .first()
+    )
+    if waiting is not None:
+        raise ValidationError(
+            f"{waiting.month:%Y年%m月}的名册尚待审批：家庭收入或人数的变更须在该名册审批后再批准"
+            "（名册如被退回重新生成，将按变更后的收入计发）"
+        )
 
 
 def _lock_for_change(case):
@@ -108,8 +129,14 @@ def submit_member_change(*, actor, case, person, add, effective_month, reason=""
             income_total = Decimal(income_total)
         except (ArithmeticError, TypeError, ValueError):
             raise ValidationError({"income_total": "请填写家庭月总收入"}) from None
+        if not income_total.is_finite():
+            raise ValidationError({"income_total": "请填写家庭月总收入"})
         if income_total < 0:
             raise ValidationError({"income_total": "家庭月总收入不能为负数"})
+        if income_total > MAX_INCOME:
+            # The per-capita income derived from it must fit the household's record (it did not,
+            # and the chief's approval failed with a server error).
+            raise ValidationError({"income_total": f"家庭月总收入数额过大（最多{MAX_INCOME:,}元）"})
     effective_month = month_start(effective_month)
     _check_submitter(actor, case)
     case = _lock_for_change(case)
@@ -136,6 +163,9 @@ def submit_member_change(*, actor, case, person, add, effective_month, reason=""
             {"person": f"{person.name}是该户唯一的保障人员；不再符合条件请提交核减（终止）"}
         )
     if add:
+        person = Person.objects.get(pk=person.pk)  # as recorded now
+        if person.death_date and person.death_date < effective_month:
+            raise ValidationError({"person": f"{person.name}已于{person.death_date}死亡，不能增人"})
         if not case.household.members.filter(person=person, left_on__isnull=True).exists():
             raise ValidationError({"person": f"{person.name}不是该家庭的在册成员，请先在家庭页面添加成员"})
         if open_cover:
@@ -268,6 +298,11 @@ def _apply(request, case, actor):
             request.effective_month,
             income_change=kind == Request.Kind.REVIEW and request.data.get("outcome") == "amount_changed",
         )
+    changes_income = kind in (Request.Kind.ADD_MEMBER, Request.Kind.REMOVE_MEMBER) or (
+        kind == Request.Kind.REVIEW and request.data.get("outcome") == "amount_changed"
+    )
+    if changes_income and case.household_id:
+        _check_no_payroll_waiting(case)
     if kind == Request.Kind.ENROL:
         if case.status != Case.Status.PENDING:
             raise ValidationError("该申请对应的对象状态已变化，不能批准。")

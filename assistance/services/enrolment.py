@@ -126,6 +126,15 @@ def _prepare(
         outside = [p.name for p in covered if p.pk not in members]
         if outside:
             errors["covered"] = f"{'、'.join(outside)}不是该家庭的在册成员"
+        # As recorded now: a member who died before the start month is never covered (an open
+        # cover of the dead would be counted in the stock and share the household's income).
+        dead = [
+            f"{members[p.pk].name}已于{members[p.pk].death_date}死亡"
+            for p in covered
+            if p.pk in members and members[p.pk].death_date and members[p.pk].death_date < start_month
+        ]
+        if dead and not outside:
+            errors["covered"] = "，".join(dead) + "，不能纳入保障"
         town_id, case_area = household.town_id, household.area
     else:
         if person is None:

@@ -6,15 +6,15 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Max, Sum
 from django.utils import timezone
 
 from civaffairs import audit
-from civaffairs.models import PaymentLine, Payroll
+from civaffairs.models import ApprovalStatus, Case, PaymentLine, Payroll
 from civaffairs.periods import month_start
 
 from .approval import check_section_staff
-from .payroll import IN_PAYMENT, refresh_totals
+from .payroll import IN_PAYMENT, covered_persons, refresh_totals
 from .rules import CaseFacts, rules_for, to_cent
 
 
@@ -29,6 +29,8 @@ def items_of(case):
 @transaction.atomic
 def submit_correction(*, actor, case, month, amount, reason, item=PaymentLine.Item.BASIC):
     month = month_start(month)
+    # As recorded now (a death recorded since the caller read the case counts).
+    case = Case.objects.select_related("program", "person", "household__head").get(pk=case.pk)
     check_section_staff(actor, "civaffairs.add_payroll", case.program.section)
     try:
         amount = Decimal(amount)
@@ -46,6 +48,25 @@ def submit_correction(*, actor, case, month, amount, reason, item=PaymentLine.It
         or (case.end_month and case.end_month <= month)
     ):
         raise ValidationError({"month": f"该对象{month:%Y年%m月}不在保障期内"})
+    # A correction settles a month already paid: a month no approved payroll has reached is paid
+    # by its payroll (which does not count corrections as paid), so a correction there pays twice.
+    paid_up_to = Payroll.objects.filter(
+        program=case.program, kind=Payroll.Kind.MONTHLY, status=ApprovalStatus.APPROVED
+    ).aggregate(m=Max("month"))["m"]
+    if paid_up_to is None or month > paid_up_to:
+        raise ValidationError(
+            {"month": f"{month:%Y年%m月}的名册尚未批准发放，更正只能针对已发放的月份；该月随当月名册发放"}
+        )
+    if amount > 0:
+        # No month after the month of death is ever paid (recovering what was paid stays possible).
+        if case.person_id and case.person.death_date and month > month_start(case.person.death_date):
+            raise ValidationError(
+                {
+                    "month": f"{case.person.name}已于{case.person.death_date:%Y年%m月%d日}死亡，此后的月份不能补发"
+                }
+            )
+        if case.household_id and not covered_persons(Case.objects.filter(pk=case.pk), [month]):
+            raise ValidationError({"month": f"该户{month:%Y年%m月}没有在世的保障人员，不能补发"})
     paid = (
         PaymentLine.objects.live().filter(case=case, month=month, item=item).aggregate(t=Sum("amount"))["t"]
         or 0

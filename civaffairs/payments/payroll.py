@@ -278,6 +278,13 @@ def decide_payroll(*, actor, payroll, approve, comment=""):
         section=payroll.program.section,
         reject_word="退回",
     )
+    if approve:
+        stale = paid_after_death(payroll)
+        if stale:
+            raise ValidationError(
+                f"该名册生成后登记了死亡，有{len(stale)}笔按死亡后的月份计发（{'；'.join(stale[:5])}"
+                f"{'等' if len(stale) > 5 else ''}），请退回后重新生成。"
+            )
     record_decision(payroll, actor=actor, approve=approve, comment=comment)
     audit.record(
         actor,
@@ -286,6 +293,31 @@ def decide_payroll(*, actor, payroll, approve, comment=""):
         {"status": ["pending", payroll.status], "total": str(payroll.total), "comment": comment},
     )
     return payroll
+
+
+def paid_after_death(payroll):
+    """Lines of a waiting batch that a death recorded since it was generated makes wrong: a
+    person's month after the month of death, or a household's month priced for more persons than
+    are covered and alive in it now. ["姓名 2019年03月", …]"""
+    kinds = [PaymentLine.Kind.REGULAR, PaymentLine.Kind.BACKPAY]
+    lines = payroll.lines.filter(kind__in=kinds)
+    out = []
+    for name, death, month in lines.filter(case__person__death_date__isnull=False).values_list(
+        "case__person__name", "case__person__death_date", "month"
+    ):
+        if month > month_start(death):
+            out.append(f"{name} {month:%Y年%m月}")
+    touched = lines.filter(
+        case__household__isnull=False, case__coverages__person__death_date__isnull=False
+    ).values_list("case_id", "month", "persons", "case__household__head__name")
+    rows = set(touched)
+    if rows:
+        cases = Case.objects.filter(pk__in={r[0] for r in rows})
+        alive = covered_persons(cases, sorted({r[1] for r in rows}))
+        for case_id, month, persons, head in sorted(rows, key=lambda r: (r[1], r[0])):
+            if persons > alive.get((case_id, month), 0):
+                out.append(f"{head}户 {month:%Y年%m月}")
+    return out
 
 
 @transaction.atomic

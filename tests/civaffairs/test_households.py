@@ -347,19 +347,19 @@ def test_the_second_of_two_concurrent_edits_gets_the_conflict_message(caseworker
     saved = first.post(url, edit_data(first_form, income_per_capita="300"))
     assert saved.status_code == 302
 
-    clash = second.post(url, edit_data(second_form, income_per_capita="500", bank_name="农商行"))
+    clash = second.post(url, edit_data(second_form, income_per_capita="500", area="urban"))
     assert clash.status_code == 200
     assert "已被他人修改" in clash.content.decode()
     household.refresh_from_db()
-    assert (household.income_per_capita, household.bank_name) == (Decimal("300"), "")
+    assert (household.income_per_capita, household.area) == (Decimal("300"), "rural")
     assert AuditEvent.objects.filter(action="household.update").count() == 1
 
     # Reloading shows the first user's change; saving from there works.
     reloaded = second.get(url)
     assert reloaded.context["form"]["income_per_capita"].value() == Decimal("300.00")
-    assert second.post(url, edit_data(reloaded, bank_name="农商行")).status_code == 302
+    assert second.post(url, edit_data(reloaded, area="urban")).status_code == 302
     household.refresh_from_db()
-    assert (household.income_per_capita, household.bank_name) == (Decimal("300"), "农商行")
+    assert (household.income_per_capita, household.area) == (Decimal("300"), "urban")
 
 
 def test_adding_a_member_meanwhile_also_makes_an_open_edit_conflict(caseworker, login, household):
