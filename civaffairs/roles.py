@@ -6,6 +6,9 @@ DIRECTOR = "局长"
 AUDITOR = "审计员"
 ADMIN = "系统管理员"
 ROLES = [CASEWORKER, CHIEF, DIRECTOR, AUDITOR, ADMIN]
+# Roles that read beneficiary data: giving one to an account is a request the director approves
+# (civaffairs/accounts.py), never the admin's decision alone.
+BENEFICIARY_ROLES = [CASEWORKER, CHIEF, DIRECTOR, AUDITOR]
 
 _BENEFICIARY_VIEW = [
     "civaffairs.view_person",
@@ -46,15 +49,21 @@ PERMISSIONS = {
         "civaffairs.approve_payroll",
         "civaffairs.view_full_id_number",
     ],
+    # The director and auditors read numbers masked and may reveal one at a time (audited).
+    # Whole numbers need the permission *and* a scope that needs them (selectors.may_see_whole_numbers):
+    # 社会救助股 staff and chief, town caseworkers.
     DIRECTOR: _BENEFICIARY_VIEW
     + [
         "civaffairs.view_auditevent",
-        "civaffairs.view_full_id_number",
+        "civaffairs.reveal_id_number",
+        "civaffairs.view_accessgrant",
+        "civaffairs.approve_accessgrant",
     ],
     AUDITOR: _BENEFICIARY_VIEW
     + [
         "civaffairs.view_auditevent",
-        "civaffairs.view_full_id_number",
+        "civaffairs.reveal_id_number",
+        "civaffairs.view_accessgrant",
     ],
     # Accounts and reference data; no beneficiary data by default.
     ADMIN: [
@@ -69,9 +78,10 @@ PERMISSIONS = {
         "civaffairs.view_institution",
         "civaffairs.add_institution",
         "civaffairs.change_institution",
+        # Roles and scopes are given by access requests the director approves, not edited here.
         "civaffairs.view_userscope",
-        "civaffairs.add_userscope",
-        "civaffairs.change_userscope",
+        "civaffairs.view_accessgrant",
+        "civaffairs.add_accessgrant",
         # Unlocking an account django-axes has locked (templates/registration/locked.html) is
         # deleting its access attempts in 系统管理 → Axes → Access attempts.
         "axes.view_accessattempt",

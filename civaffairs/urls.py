@@ -3,12 +3,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import views
+from .accounts import PasswordChangeView
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/", PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("persons/", views.person_list, name="person_list"),
     path("persons/new/", views.person_create, name="person_create"),
@@ -27,6 +28,8 @@ urlpatterns = [
     ),
     path("villages/autocomplete/", views.village_autocomplete, name="village_autocomplete"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("accounts/grants/", views.access_grants, name="access_grants"),
+    path("accounts/grants/<int:pk>/decide/", views.access_grant_decide, name="access_grant_decide"),
     path("figures/", views.figures_page, name="figures"),
     path("assistance/", include("assistance.urls")),
     path("admin/", admin.site.urls),
