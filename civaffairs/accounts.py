@@ -205,10 +205,9 @@ def decide_access(*, actor, grant, approve, comment=""):
     grant.save(update_fields=["status", "decided_by", "decided_at", "comment"])
     if approve:
         _apply(grant)
-    audit.record(
-        actor,
-        "account.grant_approve" if approve else "account.grant_reject",
-        grant,
-        {"role": grant.role or "无角色", "comment": comment or ""},
-    )
+    details = {"role": grant.role or "无角色", "comment": comment or ""}
+    if approve:
+        audit.record(actor, "account.grant_approve", grant, details)
+    else:
+        audit.record(actor, "account.grant_reject", grant, details)
     return grant

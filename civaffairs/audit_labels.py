@@ -62,6 +62,11 @@ ACTION_LABELS = {
     "account.scope": "设置账号范围",
     "account.scope_delete": "删除账号范围（改为全区）",
     "account.unlock": "解除账号锁定",
+    "account.password_change": "修改本人密码",
+    "account.grant_request": "申请账号授权",
+    "account.grant_suspend": "暂停账号角色（待局长审批）",
+    "account.grant_approve": "批准账号授权",
+    "account.grant_reject": "驳回账号授权",
 }
 
 ACTION_CHOICES = list(ACTION_LABELS.items())
@@ -106,6 +111,8 @@ KEY_LABELS = {
     "username": "用户名",
     "password": "密码",
     "failures": "连续登录失败次数",
+    "role": "角色",
+    "groups": "角色",
 }
 
 # Keys of `changes` that hold a list of items, not a [before, after] pair.

@@ -105,11 +105,14 @@ def apply_role_permissions(apps=None):
 
     Returns the permissions left out because their app has no content types yet: migration 0002
     runs before django-axes' migrations on a fresh database, so the axes permissions come from a
-    later call (load_demo's ensure_reference_data, or a later data migration). A permission
-    missing from an app that does exist is a typo here, and fails."""
+    later call (load_demo's ensure_reference_data, or a later data migration). Inside a migration
+    (historical `apps`), a permission its model does not declare yet is left out too: the later
+    migration that declares it applies the roles again. Outside migrations a permission missing
+    from an app that does exist is a typo here, and fails."""
     from django.apps import apps as global_apps
     from django.contrib.auth.management import create_permissions
 
+    historical = apps is not None and apps is not global_apps
     apps = apps or global_apps
     for config in apps.get_app_configs():
         # A migration's historical app configs carry no models module, which create_permissions
@@ -128,7 +131,7 @@ def apply_role_permissions(apps=None):
         for perm in perms:
             app_label, codename = perm.split(".")
             found = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
-            if found is None and not ContentType.objects.filter(app_label=app_label).exists():
+            if found is None and (historical or not ContentType.objects.filter(app_label=app_label).exists()):
                 skipped.append(perm)
                 continue
             if found is None:

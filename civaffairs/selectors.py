@@ -67,6 +67,16 @@ def section_scoped(user, queryset, section_field):
     return queryset.filter(**{f"{section_field}__in": sections})
 
 
+# 社会救助股 keeps the registry of persons and households (income checks, 低保 households): its
+# staff and chief see the whole registry of their scope; other sections see the persons and
+# households their records concern.
+REGISTRY_SECTIONS = {Section.ASSISTANCE}
+
+
+def _sees_registry(sections):
+    return sections is None or bool(sections & REGISTRY_SECTIONS)
+
+
 # Callables (sections) -> Q over Person: "this person is concerned by a record of these sections".
 # The core's own: a case of a program of the section (the person's, or one covering them).
 _PERSON_LINKS = []
@@ -87,7 +97,7 @@ def _persons_in_cases(sections):
 
 def _persons_of_sections(user, queryset):
     sections = user_sections(user)
-    if sections is None:
+    if _sees_registry(sections):
         return queryset
     condition = Q(pk__in=[])
     for link in _PERSON_LINKS:
@@ -133,7 +143,7 @@ def persons_for(user):
 def households_for(user):
     qs = _scoped(user, Household.objects.select_related("head", "region", "town"))
     sections = user_sections(user)
-    if sections is None:
+    if _sees_registry(sections):
         return qs
     return qs.filter(Exists(Case.objects.filter(household=OuterRef("pk"), program__section__in=sections)))
 

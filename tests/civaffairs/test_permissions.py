@@ -15,7 +15,8 @@ from django.conf import settings
 from django.shortcuts import resolve_url
 from django.urls import URLResolver, get_resolver, include, path, reverse
 
-from civaffairs.models import ApprovalStatus, Payroll, Program, Request, Section, Standard
+from civaffairs import roles
+from civaffairs.models import AccessGrant, ApprovalStatus, Payroll, Program, Request, Section, Standard
 from civaffairs.roles import CASEWORKER
 from tests.factories import CaseFactory, HouseholdFactory, make_user, village
 
@@ -54,6 +55,8 @@ EXPECTED = {
     "village_autocomplete":                  (LOGIN,    200,       200,  200,  200,   403),
     "audit_log":                             (LOGIN,    403,       403,  200,  200,   403),
     "figures":                               (LOGIN,    200,       200,  200,  200,   403),
+    "access_grants":                         (LOGIN,    403,       403,  200,  200,   200),
+    "access_grant_decide":                   (LOGIN,    403,       403,  405,  403,   403),  # director, POST only
     "assistance:case_detail":                (LOGIN,    200,       200,  200,  200,   403),
     "assistance:case_detail@六都镇":         (LOGIN,    404,       200,  200,  200,   403),
     "assistance:case_list":                  (LOGIN,    200,       200,  200,  200,   403),
@@ -112,11 +115,13 @@ KWARGS = {
     "assistance:payroll_decide": lambda o: {"pk": o.payroll.pk},
     "assistance:payroll_export": lambda o: {"pk": o.payroll.pk},
     "assistance:payroll_withdraw": lambda o: {"pk": o.payroll.pk},
+    "access_grant_decide": lambda o: {"pk": o.grant.pk},
 }
 
 # URLs with parameters whose objects belong to no town (a district-wide payroll or standard): they
 # need no "@六都镇" row.
 TOWNLESS = {
+    "access_grant_decide",
     "assistance:standard_detail",
     "assistance:standard_decide",
     "assistance:standard_backpay",
@@ -143,7 +148,11 @@ def town_objects(town_name):
         effective_from=datetime.date(2019, 1, 1),
         drafted_by=staff,
     )
+    requester = make_user(roles.ADMIN)
     return SimpleNamespace(
+        grant=AccessGrant.objects.create(
+            user=worker, role=CASEWORKER, town=household.town, reason="测试", requested_by=requester
+        ),
         household=household,
         person=household.head,
         member=household.members.exclude(person=household.head).get(),
