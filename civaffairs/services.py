@@ -20,7 +20,7 @@ from .models import (
 )
 from .periods import add_months, month_start
 from .selectors import is_unbound_caseworker, may_reveal, user_town
-from .validators import validate_person_name
+from .validators import validate_person_name, validate_phone
 
 
 class ConflictError(Exception):
@@ -54,10 +54,17 @@ def _check_town(actor, region):
         raise PermissionDenied("只能登记本镇的人员和家庭")
 
 
-def validate_person_fields(*, name, id_number, region, death_date=None, exclude_pk=None):
+def validate_person_fields(*, name, id_number, region, death_date=None, exclude_pk=None, phone=None):
     """Field errors as {field: message}; nothing raised, so forms and imports report them all."""
     errors = {}
     number = None
+    if phone:
+        try:
+            validate_phone(phone)
+        except ValidationError as exc:
+            errors["phone"] = exc.messages[0]
+    if death_date and death_date > timezone.localdate():
+        errors["death_date"] = "死亡日期不能晚于今天"
     try:
         validate_person_name(name)
     except ValidationError as exc:
@@ -92,7 +99,7 @@ def create_person(
     death_date=None,
 ):
     number, errors = validate_person_fields(
-        name=name, id_number=id_number, region=region, death_date=death_date
+        name=name, id_number=id_number, region=region, death_date=death_date, phone=phone
     )
     if errors:
         raise ValidationError(errors)
@@ -130,6 +137,7 @@ def update_person(*, actor, person, expected_version, **fields):
         region=region,
         death_date=fields.get("death_date", current.death_date),
         exclude_pk=current.pk,
+        phone=fields.get("phone", current.phone),
     )
     if errors:
         raise ValidationError(errors)

@@ -44,3 +44,17 @@ def validate_person_name(value):
         raise ValidationError(f"{NAME_RULE}，不能含有“{char}”", code="character")
     if not any(unicodedata.category(c).startswith("L") for c in name):
         raise ValidationError("姓名须含有汉字或字母", code="letters")
+
+
+def validate_phone(value):
+    """A phone number: digits, "+" and "-", 7 to 15 characters (landlines 0766-1234567, mobiles,
+    +86 …). Raises ValidationError in Chinese."""
+    value = (value or "").strip()
+    if not value:
+        return
+    if any(c not in "0123456789+-" for c in value):
+        raise ValidationError("联系电话只能由数字、“+”和“-”组成", code="phone_chars")
+    if not 7 <= len(value) <= 15:
+        raise ValidationError("联系电话应为7至15位", code="phone_length")
+    if not any(c.isdigit() for c in value):
+        raise ValidationError("联系电话须含有数字", code="phone_digits")
