@@ -91,7 +91,7 @@ class PasswordHistoryValidator:
         from django.contrib.auth.models import User
 
         current = User.objects.filter(pk=user.pk).values_list("password", flat=True).first()
-        hashes = [current, *self._history(user)][: self.keep]
+        hashes = [current, *[h for h in self._history(user) if h != current]][: self.keep]
         if any(h and check_password(password, h) for h in hashes):
             raise ValidationError(
                 "不能使用最近 %(keep)d 次用过的密码。", code="password_reused", params={"keep": self.keep}
