@@ -5,7 +5,8 @@ ZIP at all, and what it unpacks to (the whole, and the shared-strings part openp
 memory: a decompression bomb or one huge shared string is refused unread). Then the first sheet is
 streamed (openpyxl read-only mode) row by row; more rows than settings.UPLOAD_MAX_ROWS (50,000,
 blank ones included) or a cell longer than settings.UPLOAD_MAX_CELL_CHARS stops the reading at
-once. Formula cells are refused: an import takes values, never what a formula may compute.
+once. Formulas are read as their text (data_only=False), never as what they computed, so the
+importer's checks of each field refuse them at their row and column.
 Errors are UploadRefused, with a Chinese message saying what and where."""
 
 import io
@@ -15,6 +16,9 @@ from django.conf import settings
 from openpyxl import load_workbook
 
 NOT_XLSX = "文件不是有效的 XLSX（如为 .xls 或 .csv，请在 Excel 中另存为 .xlsx 后再导入）"
+
+
+MAX_COLUMNS = 256
 
 
 class UploadRefused(Exception):
@@ -89,16 +93,11 @@ def iter_sheet(file):
         for number, line in enumerate(sheet.iter_rows(values_only=True), start=1):
             if number > lim["rows"]:
                 raise UploadRefused(f"行数超过上限（{lim['rows']} 行），请分成几个文件导入")
+            if len(line) > MAX_COLUMNS:
+                raise UploadRefused(f"第{number}行超过 {MAX_COLUMNS} 列，请删除多余的列后再导入")
             for column, value in enumerate(line, start=1):
-                if isinstance(value, str):
-                    if len(value) > lim["cell"]:
-                        raise UploadRefused(
-                            f"第{number}行第{column}列的内容超过 {lim['cell']} 个字符，请检查该单元格"
-                        )
-                    if value.startswith("="):
-                        raise UploadRefused(
-                            f"第{number}行第{column}列是公式，请在 Excel 中复制后“粘贴为数值”再导入"
-                        )
+                if isinstance(value, str) and len(value) > lim["cell"]:
+                    raise UploadRefused(f"第{number}行第{column}列的内容超过 {lim['cell']} 个字符，请检查该单元格")
             yield number, line
     finally:
         workbook.close()
