@@ -104,10 +104,11 @@ WSGI_APPLICATION = "civaffairs.wsgi.application"
 
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'var' / 'civaffairs.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Writers queue for the write lock at BEGIN (IMMEDIATE) and wait up to 20 s for it, instead of
+# failing with "database is locked" when a read transaction upgrades to a write.
+SQLITE_OPTIONS = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # Writers queue for the write lock at BEGIN (IMMEDIATE) and wait up to 20 s for it, instead of
-    # failing with "database is locked" when a read transaction upgrades to a write.
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
