@@ -103,9 +103,19 @@ def test_two_simultaneous_writers_both_succeed(tmp_path, django_db_blocker):
     setup.commit()
     setup.close()
     config = {
-        **connection.settings_dict,
+        "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(path),
-        "OPTIONS": settings.DATABASES["default"]["OPTIONS"],
+        "OPTIONS": settings.SQLITE_OPTIONS,
+        "TIME_ZONE": None,
+        "CONN_MAX_AGE": 0,
+        "CONN_HEALTH_CHECKS": False,
+        "AUTOCOMMIT": True,
+        "ATOMIC_REQUESTS": False,
+        "USER": "",
+        "PASSWORD": "",
+        "HOST": "",
+        "PORT": "",
+        "TEST": {},
     }
     both_read = threading.Barrier(2, timeout=5)
     errors = []
