@@ -97,7 +97,9 @@ def iter_sheet(file):
                 raise UploadRefused(f"第{number}行超过 {MAX_COLUMNS} 列，请删除多余的列后再导入")
             for column, value in enumerate(line, start=1):
                 if isinstance(value, str) and len(value) > lim["cell"]:
-                    raise UploadRefused(f"第{number}行第{column}列的内容超过 {lim['cell']} 个字符，请检查该单元格")
+                    raise UploadRefused(
+                        f"第{number}行第{column}列的内容超过 {lim['cell']} 个字符，请检查该单元格"
+                    )
             yield number, line
     finally:
         workbook.close()

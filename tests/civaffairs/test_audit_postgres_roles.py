@@ -63,7 +63,10 @@ def test_the_application_role_cannot_alter_the_log_or_its_trigger(pg):
             ("UPDATE civaffairs_auditevent SET action = 'logout'", "permission denied"),
             ("DELETE FROM civaffairs_auditevent", "permission denied"),
             ("TRUNCATE civaffairs_auditevent", "permission denied"),
-            ("ALTER TABLE civaffairs_auditevent DISABLE TRIGGER civaffairs_audit_append_only", "must be owner"),
+            (
+                "ALTER TABLE civaffairs_auditevent DISABLE TRIGGER civaffairs_audit_append_only",
+                "must be owner",
+            ),
             ("DROP TRIGGER civaffairs_audit_append_only ON civaffairs_auditevent", "must be owner"),
         ]:
             cur.execute("SAVEPOINT attempt")

@@ -20,7 +20,13 @@ ACCOUNT = "6228480012345678901"
 
 def birth_date_shown(html):
     """Any way of writing 1991-12-01, the date the mask hides."""
-    patterns = [r"1991\s*-\s*12\s*-\s*0?1\b", r"1991年\s*12月\s*0?1日", r"19911201", r"1991/12/0?1", r"12月1日"]
+    patterns = [
+        r"1991\s*-\s*12\s*-\s*0?1\b",
+        r"1991年\s*12月\s*0?1日",
+        r"19911201",
+        r"1991/12/0?1",
+        r"12月1日",
+    ]
     return [p for p in patterns if re.search(p, html)]
 
 
@@ -169,7 +175,9 @@ def test_phone_and_death_date_checks(caseworker, person):
 
     for phone, message in [("12345", "7至15位"), ("0766 123 4567", "只能由数字"), ("=1+2", "只能由数字")]:
         with pytest.raises(ValidationError) as caught:
-            services.update_person(actor=caseworker, person=person, expected_version=person.version, phone=phone)
+            services.update_person(
+                actor=caseworker, person=person, expected_version=person.version, phone=phone
+            )
         assert message in caught.value.message_dict["phone"][0]
     tomorrow = datetime.date.today() + datetime.timedelta(days=1)
     with pytest.raises(ValidationError) as caught:
