@@ -8,11 +8,11 @@ from hypothesis import strategies as st
 
 from civaffairs.idnumber import (
     InvalidIdNumber,
+    address_code_possible,
     is_valid_uscc,
     make_id_number,
     mask_account,
     mask_id_number,
-    address_code_possible,
     mask_name,
     parse_id_number,
 )
