@@ -44,6 +44,7 @@ if LOCAL:
         key_file.write_text(secrets.token_urlsafe(50))
         key_file.chmod(0o600)
     SECRET_KEY = key_file.read_text().strip()
+    (BASE_DIR / "var" / "static").mkdir(exist_ok=True)  # WhiteNoise's root; files come from finders
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 INSTALLED_APPS = [
