@@ -21,74 +21,74 @@ from civaffairs.roles import CASEWORKER
 from tests.factories import CaseFactory, HouseholdFactory, make_user, village
 
 LOGIN = "→login"  # anonymous: a redirect to the login page
-ROLES = ("anonymous", "caseworker", "chief", "director", "auditor", "sysadmin")
+ROLES = ("anonymous", "caseworker", "chief", "director", "auditor", "sysadmin", "welfare_chief")
 OTHER_TOWN = "@六都镇"
 
 # Rows for URLs with parameters use an object of 石城镇 (the caseworker's own town); the
 # "@六都镇" row uses the same kind of object in 六都镇.
 # fmt: off
 EXPECTED = {
-    #                                        anonymous  石城镇经办人 股长  局长  审计员  系统管理员
-    "home":                                  (LOGIN,    200,       200,  200,  200,   200),
-    "login":                                 (200,      200,       200,  200,  200,   200),
-    "logout":                                (405,      405,       405,  405,  405,   405),  # POST only
-    "password_change":                       (LOGIN,    200,       200,  200,  200,   200),
-    "password_change_done":                  (LOGIN,    200,       200,  200,  200,   200),
-    "person_list":                           (LOGIN,    200,       200,  200,  200,   403),
-    "person_create":                         (LOGIN,    200,       403,  403,  403,   403),
-    "person_detail":                         (LOGIN,    200,       200,  200,  200,   403),
-    "person_detail@六都镇":                  (LOGIN,    404,       200,  200,  200,   403),
-    "person_edit":                           (LOGIN,    200,       403,  403,  403,   403),
-    "person_edit@六都镇":                    (LOGIN,    404,       403,  403,  403,   403),
-    "person_reveal":                         (LOGIN,    405,       405,  405,  405,   405),  # POST only
-    "person_reveal@六都镇":                  (LOGIN,    405,       405,  405,  405,   405),
-    "household_list":                        (LOGIN,    200,       200,  200,  200,   403),
-    "household_create":                      (LOGIN,    200,       403,  403,  403,   403),
-    "household_detail":                      (LOGIN,    200,       200,  200,  200,   403),
-    "household_detail@六都镇":               (LOGIN,    404,       200,  200,  200,   403),
-    "household_edit":                        (LOGIN,    200,       403,  403,  403,   403),
-    "household_edit@六都镇":                 (LOGIN,    404,       403,  403,  403,   403),
-    "household_add_member":                  (LOGIN,    405,       403,  403,  403,   403),  # POST only
-    "household_add_member@六都镇":           (LOGIN,    405,       403,  403,  403,   403),
-    "household_remove_member":               (LOGIN,    405,       403,  403,  403,   403),  # POST only
-    "household_remove_member@六都镇":        (LOGIN,    405,       403,  403,  403,   403),
-    "village_autocomplete":                  (LOGIN,    200,       200,  200,  200,   403),
-    "audit_log":                             (LOGIN,    403,       403,  200,  200,   403),
-    "figures":                               (LOGIN,    200,       200,  200,  200,   403),
-    "access_grants":                         (LOGIN,    403,       403,  200,  200,   200),
-    "access_grant_decide":                   (LOGIN,    403,       403,  405,  403,   403),  # director, POST only
-    "assistance:case_detail":                (LOGIN,    200,       200,  200,  200,   403),
-    "assistance:case_detail@六都镇":         (LOGIN,    404,       200,  200,  200,   403),
-    "assistance:case_list":                  (LOGIN,    200,       200,  200,  200,   403),
-    "assistance:case_change":                (LOGIN,    405,       403,  403,  403,   403),  # POST only
-    "assistance:case_change@六都镇":         (LOGIN,    405,       403,  403,  403,   403),
-    "assistance:case_correction":            (LOGIN,    403,       403,  403,  403,   403),  # section staff, POST only
-    "assistance:case_correction@六都镇":     (LOGIN,    403,       403,  403,  403,   403),
-    "assistance:apply_dibao":                (LOGIN,    200,       403,  403,  403,   403),
-    "assistance:apply_household":            (LOGIN,    200,       403,  403,  403,   403),
-    "assistance:apply_household@六都镇":     (LOGIN,    404,       403,  403,  403,   403),
-    "assistance:apply_person":               (LOGIN,    200,       403,  403,  403,   403),
-    "assistance:apply_person@六都镇":        (LOGIN,    404,       403,  403,  403,   403),
-    "assistance:request_list":               (LOGIN,    200,       200,  200,  200,   403),
-    "assistance:request_detail":             (LOGIN,    200,       200,  200,  200,   403),
-    "assistance:request_detail@六都镇":      (LOGIN,    404,       200,  200,  200,   403),
-    "assistance:request_decide":             (LOGIN,    403,       405,  403,  403,   403),  # chief, POST only
-    "assistance:request_decide@六都镇":      (LOGIN,    403,       405,  403,  403,   403),
-    "assistance:inbox":                      (LOGIN,    200,       200,  200,  200,   403),
-    "assistance:standard_list":              (LOGIN,    200,       200,  200,  200,   403),
-    "assistance:standard_create":            (LOGIN,    403,       403,  403,  403,   403),  # section staff only
-    "assistance:standard_detail":            (LOGIN,    200,       200,  200,  200,   403),
-    "assistance:standard_decide":            (LOGIN,    403,       405,  403,  403,   403),
-    "assistance:standard_backpay":           (LOGIN,    403,       403,  403,  403,   403),  # section staff, POST only
-    "assistance:payroll_list":               (LOGIN,    200,       200,  200,  200,   403),
-    "assistance:payroll_generate":           (LOGIN,    403,       403,  403,  403,   403),  # section staff, POST only
-    "assistance:payroll_detail":             (LOGIN,    200,       200,  200,  200,   403),
-    "assistance:payroll_decide":             (LOGIN,    403,       405,  403,  403,   403),
-    "assistance:payroll_export":             (LOGIN,    200,       200,  200,  200,   403),
-    "assistance:payroll_withdraw":           (LOGIN,    405,       403,  403,  403,   403),  # its author, POST only
-    "assistance:notice":                     (LOGIN,    200,       200,  200,  200,   403),
-    "assistance:roster_import":              (LOGIN,    200,       403,  403,  403,   403),
-    "assistance:roster_template":            (LOGIN,    200,       403,  403,  403,   403),
+    #                                        anonymous  石城镇经办人 股长  局长  审计员  系统管理员  福利股股长
+    "home":                                  (LOGIN,    200,       200,  200,  200,   200, 200),
+    "login":                                 (200,      200,       200,  200,  200,   200, 200),
+    "logout":                                (405,      405,       405,  405,  405,   405, 405),  # POST only
+    "password_change":                       (LOGIN,    200,       200,  200,  200,   200, 200),
+    "password_change_done":                  (LOGIN,    200,       200,  200,  200,   200, 200),
+    "person_list":                           (LOGIN,    200,       200,  200,  200,   403, 200),
+    "person_create":                         (LOGIN,    200,       403,  403,  403,   403, 403),
+    "person_detail":                         (LOGIN,    200,       200,  200,  200,   403, 404),
+    "person_detail@六都镇":                  (LOGIN,    404,       200,  200,  200,   403, 404),
+    "person_edit":                           (LOGIN,    200,       403,  403,  403,   403, 403),
+    "person_edit@六都镇":                    (LOGIN,    404,       403,  403,  403,   403, 403),
+    "person_reveal":                         (LOGIN,    405,       405,  405,  405,   405, 405),  # POST only
+    "person_reveal@六都镇":                  (LOGIN,    405,       405,  405,  405,   405, 405),
+    "household_list":                        (LOGIN,    200,       200,  200,  200,   403, 200),
+    "household_create":                      (LOGIN,    200,       403,  403,  403,   403, 403),
+    "household_detail":                      (LOGIN,    200,       200,  200,  200,   403, 404),
+    "household_detail@六都镇":               (LOGIN,    404,       200,  200,  200,   403, 404),
+    "household_edit":                        (LOGIN,    200,       403,  403,  403,   403, 403),
+    "household_edit@六都镇":                 (LOGIN,    404,       403,  403,  403,   403, 403),
+    "household_add_member":                  (LOGIN,    405,       403,  403,  403,   403, 403),  # POST only
+    "household_add_member@六都镇":           (LOGIN,    405,       403,  403,  403,   403, 403),
+    "household_remove_member":               (LOGIN,    405,       403,  403,  403,   403, 403),  # POST only
+    "household_remove_member@六都镇":        (LOGIN,    405,       403,  403,  403,   403, 403),
+    "village_autocomplete":                  (LOGIN,    200,       200,  200,  200,   403, 200),
+    "audit_log":                             (LOGIN,    403,       403,  200,  200,   403, 403),
+    "figures":                               (LOGIN,    200,       200,  200,  200,   403, 200),
+    "access_grants":                         (LOGIN,    403,       403,  200,  200,   200, 403),
+    "access_grant_decide":                   (LOGIN,    403,       403,  405,  403,   403, 403),  # director, POST only
+    "assistance:case_detail":                (LOGIN,    200,       200,  200,  200,   403, 404),
+    "assistance:case_detail@六都镇":         (LOGIN,    404,       200,  200,  200,   403, 404),
+    "assistance:case_list":                  (LOGIN,    200,       200,  200,  200,   403, 200),
+    "assistance:case_change":                (LOGIN,    405,       403,  403,  403,   403, 403),  # POST only
+    "assistance:case_change@六都镇":         (LOGIN,    405,       403,  403,  403,   403, 403),
+    "assistance:case_correction":            (LOGIN,    403,       403,  403,  403,   403, 403),  # section staff, POST only
+    "assistance:case_correction@六都镇":     (LOGIN,    403,       403,  403,  403,   403, 403),
+    "assistance:apply_dibao":                (LOGIN,    200,       403,  403,  403,   403, 403),
+    "assistance:apply_household":            (LOGIN,    200,       403,  403,  403,   403, 403),
+    "assistance:apply_household@六都镇":     (LOGIN,    404,       403,  403,  403,   403, 403),
+    "assistance:apply_person":               (LOGIN,    200,       403,  403,  403,   403, 403),
+    "assistance:apply_person@六都镇":        (LOGIN,    404,       403,  403,  403,   403, 403),
+    "assistance:request_list":               (LOGIN,    200,       200,  200,  200,   403, 200),
+    "assistance:request_detail":             (LOGIN,    200,       200,  200,  200,   403, 404),
+    "assistance:request_detail@六都镇":      (LOGIN,    404,       200,  200,  200,   403, 404),
+    "assistance:request_decide":             (LOGIN,    403,       405,  403,  403,   403, 405),  # chief, POST only
+    "assistance:request_decide@六都镇":      (LOGIN,    403,       405,  403,  403,   403, 405),
+    "assistance:inbox":                      (LOGIN,    200,       200,  200,  200,   403, 200),
+    "assistance:standard_list":              (LOGIN,    200,       200,  200,  200,   403, 200),
+    "assistance:standard_create":            (LOGIN,    403,       403,  403,  403,   403, 403),  # section staff only
+    "assistance:standard_detail":            (LOGIN,    200,       200,  200,  200,   403, 404),
+    "assistance:standard_decide":            (LOGIN,    403,       405,  403,  403,   403, 405),
+    "assistance:standard_backpay":           (LOGIN,    403,       403,  403,  403,   403, 403),  # section staff, POST only
+    "assistance:payroll_list":               (LOGIN,    200,       200,  200,  200,   403, 200),
+    "assistance:payroll_generate":           (LOGIN,    403,       403,  403,  403,   403, 403),  # section staff, POST only
+    "assistance:payroll_detail":             (LOGIN,    200,       200,  200,  200,   403, 404),
+    "assistance:payroll_decide":             (LOGIN,    403,       405,  403,  403,   403, 405),
+    "assistance:payroll_export":             (LOGIN,    200,       200,  200,  200,   403, 404),
+    "assistance:payroll_withdraw":           (LOGIN,    405,       403,  403,  403,   403, 403),  # its author, POST only
+    "assistance:notice":                     (LOGIN,    200,       200,  200,  200,   403, 200),
+    "assistance:roster_import":              (LOGIN,    200,       403,  403,  403,   403, 403),
+    "assistance:roster_template":            (LOGIN,    200,       403,  403,  403,   403, 403),
 }
 # fmt: on
 
