@@ -214,6 +214,11 @@ def _in_or_awaiting_payment(household):
 HOUSEHOLD_FIELDS = ["region", "area", "income_per_capita", "bank_account", "bank_name"]
 
 
+def _check_account(account):
+    if account and not str(account).isdigit():
+        raise ValidationError({"bank_account": "银行账号只能由数字组成"})
+
+
 def _household_audit(household):
     data = audit.snapshot(household, HOUSEHOLD_FIELDS)
     data["bank_account"] = mask_account(household.bank_account)
@@ -235,6 +240,7 @@ def create_household(
 ):
     """members: [(person, relation)] besides the head."""
     _check_town(actor, region)
+    _check_account(bank_account)
     joined_on = joined_on or timezone.localdate()
     seen = {head.pk}
     errors = []
@@ -276,6 +282,7 @@ def update_household(*, actor, household, expected_version, **fields):
     _check_town(actor, household.region)
     if "region" in fields:
         _check_town(actor, fields["region"])
+    _check_account(fields.get("bank_account"))
     current = Household.objects.get(pk=household.pk)
     before = _household_audit(current)
     if (
