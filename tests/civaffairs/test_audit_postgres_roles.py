@@ -36,7 +36,10 @@ def pg(django_db_blocker, db):
     try:
         with psycopg.connect(url.rsplit("/", 1)[0] + f"/{name}", autocommit=True) as scratch:
             scratch.execute(
-                "CREATE TABLE civaffairs_auditevent (id bigint PRIMARY KEY, action varchar(40), hash varchar(64))"
+                "CREATE TABLE civaffairs_auditevent (id bigint PRIMARY KEY, at timestamptz NOT NULL, "
+                "actor_name varchar(150) NOT NULL, action varchar(40) NOT NULL, object_type varchar(50) NOT NULL, "
+                "object_id varchar(40) NOT NULL, object_repr varchar(200) NOT NULL, changes jsonb NOT NULL, "
+                "prev_hash varchar(64) NOT NULL, hash varchar(64) NOT NULL)"
             )
             scratch.execute(_trigger_sql())
             scratch.autocommit = False  # savepoints, as inside the Django test's transaction
@@ -51,12 +54,16 @@ def test_the_application_role_cannot_alter_the_log_or_its_trigger(pg):
     role = f"civaffairs_app_{uuid.uuid4().hex[:8]}"
     cur = pg
     cur.execute(f"CREATE ROLE {role} NOLOGIN")
+    cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks pending before ALTER TABLE
     try:
         cur.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
         cur.execute(f"GRANT SELECT, INSERT ON civaffairs_auditevent TO {role}")
         cur.execute("SAVEPOINT as_app")
         cur.execute(f"SET ROLE {role}")
-        cur.execute("INSERT INTO civaffairs_auditevent (id, action, hash) VALUES (987654321, 'login', 'x')")
+        cur.execute(
+            "INSERT INTO civaffairs_auditevent (id, at, actor_name, action, object_type, object_id, object_repr,"
+            " changes, prev_hash, hash) VALUES (987654321, now(), '', 'login', '', '', '', '{}', '', 'x')"
+        )
         cur.execute("SELECT count(*) FROM civaffairs_auditevent WHERE id = 987654321")
         assert cur.fetchone()[0] == 1
         for sql, expected in [
