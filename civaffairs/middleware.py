@@ -47,3 +47,22 @@ class SecurityHeadersMiddleware:
         if policy and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = policy
         return response
+
+
+class BusyDatabaseMiddleware:
+    """A write that waited its whole busy timeout for SQLite's lock (settings.SQLITE_OPTIONS)
+    answers a Chinese "try again" page (503), never a 500; nothing of it was saved."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.db import OperationalError
+        from django.shortcuts import render
+
+        if isinstance(exception, OperationalError) and "locked" in str(exception).lower():
+            return render(request, "busy.html", status=503)
+        return None

@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "civaffairs.middleware.NoStoreMiddleware",
     "civaffairs.middleware.SecurityHeadersMiddleware",
+    "civaffairs.middleware.BusyDatabaseMiddleware",
     "civaffairs.accounts.ForcePasswordChangeMiddleware",
 ]
 

@@ -149,5 +149,21 @@ def test_two_simultaneous_writers_both_succeed(tmp_path, django_db_blocker):
     assert sqlite3.connect(path).execute("SELECT count(*) FROM t").fetchone()[0] == 2
 
 
+def test_a_write_that_waited_too_long_answers_a_chinese_503(caseworker, monkeypatch):
+    from django.db import OperationalError
+
+    from civaffairs import views
+
+    def locked(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(views, "home_counts", locked)
+    client = Client(raise_request_exception=False)
+    client.force_login(caseworker)
+    response = client.get(reverse("home"))
+    assert response.status_code == 503
+    assert "系统繁忙" in response.content.decode()
+
+
 def test_make_user_unaffected(db):
     assert make_user("局长").groups.count() == 1
