@@ -221,3 +221,37 @@ def test_the_error_report_lists_200_errors_then_a_count(caseworker, login, shich
 def test_the_reader_streams_a_good_file(caseworker, shicheng_village):
     lines = list(uploads.iter_sheet(io.BytesIO(workbook_bytes([row(), row()]))))
     assert [n for n, _ in lines] == [1, 2, 3]
+
+
+def peak_memory(function):
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        function()
+    finally:
+        _current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    return peak
+
+
+def test_at_the_default_limits_memory_stays_bounded(caseworker, shicheng_village):
+    """The attacks of issue 12 at the real limits: one shared string just over its bound (the one
+    that used 3.4 GB), and a million blank rows. Python's allocations while refusing each stay far
+    below 300 MB."""
+    sst = (
+        '<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'count="2" uniqueCount="2"><si><t>身份证号</t></si><si><t>' + "a" * 42_000_000 + "</t></si></sst>"
+    )
+    huge = hand_made_xlsx({"xl/sharedStrings.xml": sst})
+    del sst
+
+    def far_away(ws):
+        ws.cell(row=1_000_000, column=1, value="x")
+
+    blank = workbook_bytes([row()], extra=far_away)
+    for data in (huge, blank):
+        found = []
+        peak = peak_memory(lambda d=data, out=found: out.append(refused(caseworker, d)))
+        assert found and ("文字内容过大" in found[0] or "行数超过上限" in found[0])
+        assert peak < 300 * 1024 * 1024
