@@ -306,7 +306,10 @@ class Builder:
         while True:
             year = 2018 - r.randint(min_age, max_age)
             birth = D(year, r.randint(1, 12), r.randint(1, 28))
-            number = make_id_number(r.choice(["445303", "445303", "445323"]), birth, r.randint(0, 999))
+            address = r.choice(["445303", "445303", "445323"])
+            if address == "445323" and year > 2014:  # 云安县 became 云安区 in 2014
+                address = "445303"
+            number = make_id_number(address, birth, r.randint(0, 999))
             if number not in self.used_ids:
                 self.used_ids.add(number)
                 return number, birth

@@ -13,7 +13,7 @@ registered once, town scope, 低保 and 特困 exclude each other, nobody approv
 """
 
 import datetime
-import io
+import itertools
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -21,11 +21,10 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from civaffairs import audit
+from civaffairs import audit, uploads
 from civaffairs.idnumber import InvalidIdNumber, make_id_number, normalize, parse_id_number
 from civaffairs.models import (
     Area,
@@ -83,7 +82,7 @@ MAX_ROWS = 50000
 HEADER_SEARCH_ROWS = 10  # ledgers often carry a title line or two above the header
 IMPORT_NOTE = "存量花名册导入"
 EXAMPLE_MARK = "（示例）"
-NOT_XLSX = "文件不是有效的 XLSX（如为 .xls 或 .csv，请在 Excel 中另存为 .xlsx 后再导入）"
+NOT_XLSX = uploads.NOT_XLSX
 
 
 @dataclass(frozen=True, order=True)
@@ -167,58 +166,52 @@ def _header(value):
 
 
 def read_rows(file):
-    """(rows, errors): the first sheet's data rows as Row objects, blank rows skipped."""
-    if hasattr(file, "read"):
-        data = file.read()
-    else:
-        with open(file, "rb") as f:
-            data = f.read()
+    """(rows, errors): the first sheet's data rows as Row objects, blank rows skipped. The file is
+    read through the core's guarded reader (civaffairs/uploads.py): size, unpacked size, row count
+    and cell size are limited, and a file over a limit is refused unread or as soon as it shows."""
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds on foreign files; all mean the same to the user
-        return [], [_error(None, "文件", NOT_XLSX)]
-    try:
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # other tools write wrong <dimension>; read every row
-        lines = sheet.iter_rows(values_only=True)
-        header_number, header = None, None
-        for number, line in enumerate(lines, start=1):
-            cells = [_header(v) for v in line]
-            if header is None and any(cells):
-                header_number, header = number, cells
-            if ID_NUMBER in cells:
-                header_number, header = number, cells
-                break
-            if number >= HEADER_SEARCH_ROWS and header is not None:
-                break
-        if header is None:
-            return [], [_error(None, "文件", "文件为空，没有表头和数据")]
-        errors = []
-        columns = {}
-        for index, name in enumerate(header):
-            if name in TEMPLATE_HEADERS:
-                if name in columns:
-                    errors.append(_error(header_number, name, "表头重复"))
-                columns.setdefault(name, index)
-        for name in REQUIRED_HEADERS:
-            if name not in columns:
-                errors.append(_error(header_number, name, f"缺少必填列“{name}”"))
-        if errors:
-            return [], errors
-        rows = []
-        # Re-read from the header on: the loop above may have consumed a data row.
-        for number, line in enumerate(sheet.iter_rows(min_row=header_number + 1, values_only=True)):
-            values = {name: (line[i] if i < len(line) else None) for name, i in columns.items()}
-            if all(_blank(v) for v in values.values()):
-                continue
-            if len(rows) >= MAX_ROWS:
-                return [], [_error(None, "文件", f"数据超过{MAX_ROWS}行，请分批导入")]
-            rows.append(Row(number=header_number + 1 + number, values=values))
-        if not rows:
-            return [], [_error(None, "文件", "表头下没有数据行")]
-        return rows, []
-    finally:
-        workbook.close()
+        return _read_rows(uploads.iter_sheet(file))
+    except uploads.UploadRefused as exc:
+        return [], [_error(None, "文件", str(exc))]
+
+
+def _read_rows(lines):
+    head = []
+    header_number, header = None, None
+    for number, line in lines:
+        head.append((number, line))
+        cells = [_header(v) for v in line]
+        if header is None and any(cells):
+            header_number, header = number, cells
+        if ID_NUMBER in cells:
+            header_number, header = number, cells
+            break
+        if number >= HEADER_SEARCH_ROWS and header is not None:
+            break
+    if header is None:
+        return [], [_error(None, "文件", "文件为空，没有表头和数据")]
+    errors = []
+    columns = {}
+    for index, name in enumerate(header):
+        if name in TEMPLATE_HEADERS:
+            if name in columns:
+                errors.append(_error(header_number, name, "表头重复"))
+            columns.setdefault(name, index)
+    for name in REQUIRED_HEADERS:
+        if name not in columns:
+            errors.append(_error(header_number, name, f"缺少必填列“{name}”"))
+    if errors:
+        return [], errors
+    rows = []
+    # The lines read past the header while looking for it, then the rest of the stream.
+    for number, line in itertools.chain((x for x in head if x[0] > header_number), lines):
+        values = {name: (line[i] if i < len(line) else None) for name, i in columns.items()}
+        if all(_blank(v) for v in values.values()):
+            continue
+        rows.append(Row(number=number, values=values))
+    if not rows:
+        return [], [_error(None, "文件", "表头下没有数据行")]
+    return rows, []
 
 
 # ---------------------------------------------------------------- parsing cells

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import redirect, render
 
 from civaffairs.spreadsheets import XLSX_CONTENT_TYPE, xlsx_response
+from civaffairs.uploads import error_report
 
 from . import roster
 
@@ -26,13 +27,14 @@ def roster_import(request):
     # Caseworkers only submit: the imported applications wait for the chief's approval like any
     # other (nobody approves their own submission). Approve-on-import (存量迁移) is the command's.
     form = RosterImportForm(*(request.POST, request.FILES) if request.method == "POST" else ())
-    errors = []
+    errors, more = [], 0
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             result = roster.import_roster(upload, actor=request.user, filename=upload.name)
         except roster.RosterError as exc:
-            errors = exc.errors
+            # The first 200, then a count: the page stays readable whatever the file.
+            errors, more = error_report(exc.errors)
         else:
             messages.success(
                 request,
@@ -45,6 +47,8 @@ def roster_import(request):
         {
             "form": form,
             "errors": errors,
+            "more_errors": more,
+            "error_count": len(errors) + more,
             "title": "低保花名册导入",
             "required": roster.REQUIRED_HEADERS,
             "optional": roster.OPTIONAL_HEADERS,

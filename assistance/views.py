@@ -19,7 +19,14 @@ from civaffairs.forms import apply_errors
 from civaffairs.home import register_panel
 from civaffairs.models import ApprovalStatus, Payroll, Person, Region, Request
 from civaffairs.money import format_money
-from civaffairs.selectors import households_for, payments_for, persons_for, regions_for, scope_of
+from civaffairs.selectors import (
+    households_for,
+    may_see_whole_numbers,
+    payments_for,
+    persons_for,
+    regions_for,
+    scope_of,
+)
 from civaffairs.spreadsheets import xlsx_response
 
 from . import exports, services
@@ -688,7 +695,7 @@ def payroll_decide(request, pk):
 @permission_required("civaffairs.view_payroll", raise_exception=True)
 def payroll_export(request, pk):
     payroll = get_object_or_404(assistance_payrolls_for(request.user), pk=pk)
-    full = request.user.has_perm("civaffairs.view_full_id_number") and request.GET.get("full") == "1"
+    full = may_see_whole_numbers(request.user) and request.GET.get("full") == "1"
     # A town caseworker exports the town's lines only; the total is of the rows exported.
     lines = payments_for(request.user).filter(payroll=payroll)
     data, count, filename = exports.bank_file(payroll, lines, full_ids=full)  # approved ones only

@@ -2,6 +2,7 @@ import datetime
 
 from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
 from axes.models import AccessAttempt
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -10,8 +11,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import router, transaction
 from django.utils import timezone
 
-from . import audit
-from .models import AuditEvent, Institution, Program, Region, UserScope
+from . import accounts, audit
+from .models import AccessGrant, AuditEvent, Institution, Program, Region, Section, UserScope
+from .roles import ROLES
 
 admin.site.site_header = "云安区民政业务系统 · 系统管理"
 admin.site.site_title = "系统管理"
@@ -120,7 +122,8 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
         if request.user.is_superuser:
             return fieldsets
         # The form is built from these fieldsets, so a hidden field cannot be posted either.
-        hidden = {"is_superuser", "user_permissions"}
+        # Roles (groups) are given by access requests (账号授权申请) the director approves.
+        hidden = {"is_superuser", "user_permissions", "groups"}
         return [
             (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
             for name, options in fieldsets
@@ -153,6 +156,9 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
         if not request.user.is_superuser and (obj.is_superuser or self._refused(request, obj)):
             raise PermissionDenied("只有超级管理员可以修改本人账号、超级管理员账号或授予超级管理员权限")
         super().save_model(request, obj, form, change)
+        if not change:
+            # The admin typed this password: the account's owner sets their own at the first login.
+            accounts.require_password_change(obj)
 
     def user_change_password(self, request, id, form_url=""):
         with transaction.atomic(using=router.db_for_write(self.model)):
@@ -164,6 +170,8 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
                 if user.password != before:
                     done = "已重置" if user.has_usable_password() else "已停用"
                     audit.record(request.user, "account.password", user, {"password": done})
+                    if user.has_usable_password():
+                        accounts.require_password_change(user)
         return response
 
 
@@ -187,6 +195,68 @@ class UserScopeAdmin(AuditedAdmin):
         if self._own(request, obj):
             raise PermissionDenied("不能修改本人账号的范围")
         super().save_model(request, obj, form, change)
+
+
+class AccessGrantForm(forms.ModelForm):
+    role = forms.ChoiceField(
+        label="角色", choices=[("", "无角色（撤销全部角色）")] + [(r, r) for r in ROLES], required=False
+    )
+    section = forms.ChoiceField(label="业务股室", choices=[("", "—")] + list(Section.choices), required=False)
+
+    class Meta:
+        model = AccessGrant
+        fields = ["user", "role", "town", "section", "reason"]
+
+    def clean(self):
+        data = super().clean()
+        accounts.check_grant(
+            role=data.get("role") or "", town=data.get("town"), section=data.get("section") or ""
+        )
+        return data
+
+
+@admin.register(AccessGrant)
+class AccessGrantAdmin(admin.ModelAdmin):
+    """The admin asks; roles that read beneficiary data and changes of town or section wait for the
+    director's approval (账号授权 page), others apply at once. Requests are never edited."""
+
+    form = AccessGrantForm
+    list_display = ["user", "role", "town", "section", "status", "requested_by", "decided_by", "requested_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["user"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        d = form.cleaned_data
+        try:
+            grant = accounts.request_access(
+                actor=request.user,
+                user=d["user"],
+                role=d.get("role") or "",
+                town=d.get("town"),
+                section=d.get("section") or "",
+                reason=d.get("reason") or "",
+            )
+        except Exception as exc:  # shown on the page, nothing saved
+            from django.core.exceptions import ValidationError
+
+            if isinstance(exc, ValidationError | PermissionDenied):
+                raise PermissionDenied("；".join(getattr(exc, "messages", [str(exc)]))) from None
+            raise
+        obj.pk = grant.pk
+        if grant.status == "pending":
+            messages.info(request, "已提交，须经局长在“账号授权”页面批准后生效。")
+
+    def save_related(self, request, form, formsets, change):
+        pass
+
+    def log_addition(self, request, obj, message):
+        pass
 
 
 # django-axes registers its own admin; this one only adds the audit event of an unlock, which is

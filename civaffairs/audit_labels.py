@@ -115,6 +115,11 @@ ACTION_LABELS = {
     "summary.reopen": "重新打开工作总结",
     "plan.add": "登记工作计划事项",
     "plan.update": "更新工作计划事项",
+    "account.password_change": "修改本人密码",
+    "account.grant_request": "申请账号授权",
+    "account.grant_suspend": "暂停账号角色（待局长审批）",
+    "account.grant_approve": "批准账号授权",
+    "account.grant_reject": "驳回账号授权",
 }
 
 ACTION_CHOICES = list(ACTION_LABELS.items())
@@ -172,6 +177,8 @@ KEY_LABELS = {
     "registered_person": "系登记人员",
     "by": "依据",
     "place": "地点",
+    "role": "角色",
+    "groups": "角色",
 }
 
 # Keys of `changes` that hold a list of items, not a [before, after] pair.

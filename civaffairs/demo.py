@@ -153,3 +153,25 @@ def load_users(stdout=None):
 
 def is_loaded():
     return Region.objects.filter(level=Region.Level.VILLAGE).exists()
+
+
+def not_demo_data():
+    """What in this database is not the demo's: accounts other than the demo users, and audit
+    events by anyone else (failed logins aside: anyone may type a name). Empty when the database
+    may be emptied by `load_demo --reset`."""
+    from .models import AuditEvent
+
+    names = {row[0] for row in USERS}
+    found = []
+    others = list(User.objects.exclude(username__in=names).values_list("username", flat=True)[:5])
+    if others:
+        found.append("非演示账号：" + "、".join(others))
+    acted = (
+        AuditEvent.objects.exclude(actor_name__in=names)
+        .exclude(actor_name="")
+        .exclude(action="login_failed")
+        .exists()
+    )
+    if acted:
+        found.append("非演示账号的审计记录")
+    return found

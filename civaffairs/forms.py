@@ -2,7 +2,7 @@ from dal import autocomplete
 from django import forms
 from django.core.exceptions import ValidationError
 
-from .idnumber import InvalidIdNumber, parse_id_number
+from .idnumber import InvalidIdNumber, mask_id_number, parse_id_number
 from .models import Area, Household, Person, Region, Relation
 from .selectors import villages_for
 
@@ -18,6 +18,14 @@ def apply_errors(form, exc):
     for field, messages in pairs:
         for message in messages:
             form.add_error(field if field in form.fields else None, message)
+
+
+def clean_bank_account(value):
+    """A bank account is digits only (spaces typed to group them are dropped)."""
+    value = (value or "").replace(" ", "").strip()
+    if value and not value.isdigit():
+        raise ValidationError("银行账号只能由数字组成")
+    return value
 
 
 def region_label(region):
@@ -80,6 +88,25 @@ def income_field():
     )
 
 
+class KeptIdNumberField(forms.CharField):
+    """The ID number on an edit form: the masked value (or nothing) keeps the stored number."""
+
+    def __init__(self, form, **kwargs):
+        kwargs.setdefault("label", "身份证号")
+        kwargs.setdefault("max_length", 18)
+        super().__init__(**kwargs)
+        self._form = form
+
+    def clean(self, value):
+        value, kept = kept_value(self._form, "id_number", super().clean(value))
+        if kept:
+            return value
+        try:
+            return parse_id_number(value)[0]
+        except InvalidIdNumber as exc:
+            raise ValidationError(str(exc)) from None
+
+
 class IdNumberField(forms.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("label", "身份证号")
@@ -96,6 +123,26 @@ class IdNumberField(forms.CharField):
         except InvalidIdNumber as exc:
             raise ValidationError(str(exc)) from None
         return number
+
+
+KEEP_HELP = "显示的是遮蔽后的号码；不修改请保持原样，需要更正时输入完整的新号码。"
+
+
+def keep_masked(form, field, current, masked):
+    """An edit form shows a stored number masked, never whole (PIPL: the audited reveal is the one
+    way to see it). A value the user leaves as shown, or empties, keeps the stored number; only a
+    newly typed value replaces it."""
+    form.initial[field] = masked
+    form.fields[field].required = False
+    form.fields[field].help_text = KEEP_HELP
+    form._kept[field] = (current, masked)
+
+
+def kept_value(form, field, value):
+    current, masked = form._kept.get(field, (None, None))
+    if field in form._kept and (not value or value.strip() == masked):
+        return current, True
+    return value, False
 
 
 class PersonForm(forms.ModelForm):
@@ -118,9 +165,13 @@ class PersonForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region"] = village_field(user, "户籍地（村/自然村）")
+        self._kept = {}
         if self.instance.pk:
             self.fields["region"].initial = self.instance.region_id
             self.fields["version"].initial = self.instance.version
+            number = self.instance.id_number
+            keep_masked(self, "id_number", number, mask_id_number(number))
+            self.fields["id_number"] = KeptIdNumberField(self, required=False, help_text=KEEP_HELP)
 
     def _post_clean(self):
         # Validation of uniqueness and the like lives in the service; skip model validation here.
@@ -143,6 +194,7 @@ class HouseholdForm(forms.ModelForm):
         income = self.fields["income_per_capita"]
         income.required, income.initial = True, None
         income.error_messages["required"] = INCOME_REQUIRED
+        self._kept = {}
         if self.instance.pk:
             self.fields["region"].initial = self.instance.region_id
             self.fields["version"].initial = self.instance.version
@@ -199,6 +251,9 @@ class HouseholdRegistrationForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region"] = village_field(user)
+
+    def clean_bank_account(self):
+        return clean_bank_account(self.cleaned_data.get("bank_account"))
 
     def household_data(self, formset):
         """register_household's keyword arguments from this form and its member rows."""

@@ -38,8 +38,35 @@ def parse_id_number(value, today=None):
         raise InvalidIdNumber("身份证号中的出生日期早于1880年")
     if check_char(number[:17]) != number[17]:
         raise InvalidIdNumber("身份证号校验位错误")
+    if not address_code_possible(number[:6], birth):
+        raise InvalidIdNumber("身份证号前6位不是出生后仍在使用的县级行政区划代码（GB/T 2260）")
     sex = "M" if int(number[16]) % 2 == 1 else "F"
     return number, birth, sex
+
+
+def address_code_possible(code, birth):
+    """Whether a number of someone born on `birth` can carry this address code: a county-level
+    code of GB/T 2260 (python-stdnum's table of codes and the years each was in use) that was
+    still in use in the birth year or later. A number is issued where the person is registered,
+    often years after birth (a child's first card, a late registration), so a code created after
+    the birth year is possible (a 1990 birth registered in 云安区 since 2014 holds 445303); a code
+    abolished before the person was born, or one that never existed (990426), is not."""
+    from stdnum import numdb
+
+    found = numdb.get("cn/loc").info(code)
+    if sum(len(part) for part, _props in found) != 6:
+        return False
+    counties = found[-1][1].get("county")
+    if not counties:
+        return False
+    for county in counties.split(","):
+        if not county.startswith("["):
+            return True
+        span = county[1:].split("]")[0]
+        _start, _, end = span.partition("-")
+        if not end or int(end) >= birth.year:
+            return True
+    return False
 
 
 def make_id_number(address, birth, sequence):

@@ -1,15 +1,68 @@
+from django.conf import settings
+from django.utils.cache import add_never_cache_headers
+
 from .audit import set_request_address
+from .clientip import client_address
 
 
 class RequestAddressMiddleware:
-    """Remembers the client address for the audit log of this request's thread."""
+    """Remembers the client address for the audit log of this request's thread: the real client's
+    behind a trusted proxy (settings.TRUSTED_PROXIES), the connection's otherwise."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        set_request_address(request.META.get("REMOTE_ADDR"))
+        set_request_address(client_address(request))
         try:
             return self.get_response(request)
         finally:
             set_request_address(None)
+
+
+class NoStoreMiddleware:
+    """Pages and downloads carry personal data: no browser or proxy cache keeps a copy
+    (Cache-Control: no-store). Static files (served before this by WhiteNoise) are left alone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not request.path.startswith("/" + settings.STATIC_URL.lstrip("/")):
+            add_never_cache_headers(response)
+        return response
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy: scripts and styles from this site only, no inline script, no
+    framing, no plug-ins (settings.CONTENT_SECURITY_POLICY)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        policy = getattr(settings, "CONTENT_SECURITY_POLICY", "")
+        if policy and "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = policy
+        return response
+
+
+class BusyDatabaseMiddleware:
+    """A write that waited its whole busy timeout for SQLite's lock (settings.SQLITE_OPTIONS)
+    answers a Chinese "try again" page (503), never a 500; nothing of it was saved."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.db import OperationalError
+        from django.shortcuts import render
+
+        if isinstance(exception, OperationalError) and "locked" in str(exception).lower():
+            return render(request, "busy.html", status=503)
+        return None

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from .idnumber import InvalidIdNumber, mask_account, mask_id_number, parse_id_number
 
@@ -123,7 +124,10 @@ class Person(models.Model):
         verbose_name = "人员"
         verbose_name_plural = "人员"
         ordering = ["town__code", "name"]
-        permissions = [("view_full_id_number", "查看完整身份证号和银行账号")]
+        permissions = [
+            ("view_full_id_number", "查看完整身份证号和银行账号"),
+            ("reveal_id_number", "逐条查看完整身份证号（记入审计日志）"),
+        ]
         indexes = [models.Index(fields=["name"])]
 
     def __str__(self):
@@ -769,7 +773,7 @@ class AuditQuerySet(models.QuerySet):
 class AuditEvent(models.Model):
     """Append-only audit log (等保: kept at least 6 months, editable by nobody)."""
 
-    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
     # PROTECT: an account that has acted is deactivated, never deleted, so its events stay whole.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -786,6 +790,10 @@ class AuditEvent(models.Model):
     object_repr = models.CharField("对象", max_length=200, blank=True)
     changes = models.JSONField("变更内容", default=dict, blank=True)
     address = models.GenericIPAddressField("IP地址", null=True, blank=True)
+    # Hash chain (civaffairs/audit.py): each event's hash covers its content and the previous
+    # event's hash, so an altered or removed row breaks the chain (`manage.py verify_audit`).
+    prev_hash = models.CharField("上一条哈希", max_length=64, blank=True, editable=False)
+    hash = models.CharField("哈希", max_length=64, blank=True, editable=False)
 
     objects = AuditQuerySet.as_manager()
 
@@ -830,3 +838,59 @@ class UserScope(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.town or '全区'} · {self.get_section_display() or ''}"
+
+
+class AccountSecurity(models.Model):
+    """Per-account security state: a password set by an admin must be changed at the next login,
+    and the hashes of the last passwords, which may not be reused."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="security", verbose_name="账号"
+    )
+    must_change_password = models.BooleanField("下次登录须修改密码", default=False)
+    password_history = models.JSONField("历史密码（哈希）", default=list, blank=True)
+
+    class Meta:
+        verbose_name = "账号安全"
+        verbose_name_plural = "账号安全"
+        default_permissions = ()
+
+    def __str__(self):
+        return str(self.user)
+
+
+class AccessGrant(Approvable):
+    """A request to give an account a role and a scope (town or section). A role that sees
+    beneficiary data, or a change of town or section, takes effect only when the director approves
+    it (civaffairs/accounts.py); until then the account has no such role."""
+
+    AUTHOR_FIELD = "requested_by"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="access_grants", verbose_name="账号"
+    )
+    role = models.CharField("角色", max_length=20, blank=True)
+    town = models.ForeignKey(
+        Region,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name="所属镇",
+        limit_choices_to={"level": Region.Level.TOWN},
+    )
+    section = models.CharField("业务股室", max_length=12, choices=Section.choices, blank=True)
+    reason = models.CharField("申请理由", max_length=200)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="申请人"
+    )
+    requested_at = models.DateTimeField("申请时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "账号授权申请"
+        verbose_name_plural = "账号授权申请"
+        ordering = ["-requested_at", "-id"]
+        permissions = [("approve_accessgrant", "审批账号授权申请")]
+        default_permissions = ("add", "view")
+
+    def __str__(self):
+        return f"{self.user} · {self.role or '无角色'}"

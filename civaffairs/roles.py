@@ -6,6 +6,9 @@ DIRECTOR = "局长"
 AUDITOR = "审计员"
 ADMIN = "系统管理员"
 ROLES = [CASEWORKER, CHIEF, DIRECTOR, AUDITOR, ADMIN]
+# Roles that read beneficiary data: giving one to an account is a request the director approves
+# (civaffairs/accounts.py), never the admin's decision alone.
+BENEFICIARY_ROLES = [CASEWORKER, CHIEF, DIRECTOR, AUDITOR]
 
 _BENEFICIARY_VIEW = [
     "civaffairs.view_person",
@@ -49,6 +52,9 @@ PERMISSIONS = {
         "civaffairs.approve_payroll",
         "civaffairs.view_full_id_number",
     ],
+    # The director and auditors read numbers masked and may reveal one at a time (audited).
+    # Whole numbers need the permission *and* a scope that needs them (selectors.may_see_whole_numbers):
+    # 社会救助股 staff and chief, town caseworkers.
     DIRECTOR: _BENEFICIARY_VIEW
     + [
         "reports.view_summary",
@@ -56,13 +62,16 @@ PERMISSIONS = {
         "reports.edit_summary",
         "reports.finalize_summary",
         "civaffairs.view_auditevent",
-        "civaffairs.view_full_id_number",
+        "civaffairs.reveal_id_number",
+        "civaffairs.view_accessgrant",
+        "civaffairs.approve_accessgrant",
     ],
     AUDITOR: _BENEFICIARY_VIEW
     + [
         "reports.view_summary",
         "civaffairs.view_auditevent",
-        "civaffairs.view_full_id_number",
+        "civaffairs.reveal_id_number",
+        "civaffairs.view_accessgrant",
     ],
     # Accounts and reference data; no beneficiary data by default.
     ADMIN: [
@@ -77,9 +86,10 @@ PERMISSIONS = {
         "civaffairs.view_institution",
         "civaffairs.add_institution",
         "civaffairs.change_institution",
+        # Roles and scopes are given by access requests the director approves, not edited here.
         "civaffairs.view_userscope",
-        "civaffairs.add_userscope",
-        "civaffairs.change_userscope",
+        "civaffairs.view_accessgrant",
+        "civaffairs.add_accessgrant",
         # Unlocking an account django-axes has locked (templates/registration/locked.html) is
         # deleting its access attempts in 系统管理 → Axes → Access attempts.
         "axes.view_accessattempt",
@@ -103,11 +113,14 @@ def apply_role_permissions(apps=None):
 
     Returns the permissions left out because their app has no content types yet: migration 0002
     runs before django-axes' migrations on a fresh database, so the axes permissions come from a
-    later call (load_demo's ensure_reference_data, or a later data migration). A permission
-    missing from an app that does exist is a typo here, and fails."""
+    later call (load_demo's ensure_reference_data, or a later data migration). Inside a migration
+    (historical `apps`), a permission its model does not declare yet is left out too: the later
+    migration that declares it applies the roles again. Outside migrations a permission missing
+    from an app that does exist is a typo here, and fails."""
     from django.apps import apps as global_apps
     from django.contrib.auth.management import create_permissions
 
+    historical = apps is not None and apps is not global_apps
     apps = apps or global_apps
     for config in apps.get_app_configs():
         # A migration's historical app configs carry no models module, which create_permissions
@@ -126,7 +139,7 @@ def apply_role_permissions(apps=None):
         for perm in perms:
             app_label, codename = perm.split(".")
             found = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
-            if found is None and not ContentType.objects.filter(app_label=app_label).exists():
+            if found is None and (historical or not ContentType.objects.filter(app_label=app_label).exists()):
                 skipped.append(perm)
                 continue
             if found is None:

@@ -1,11 +1,18 @@
-"""What may this user see: every read of beneficiary data starts here (role and town scope)."""
+"""What may this user see: every read of beneficiary data starts here (role, town and section scope).
 
-from django.db.models import Count, Q
+Scope by town: a town caseworker sees the own town's records. Scope by section: an account bound
+to a section (its staff and chief, no town) sees only records of programs of that section, and the
+persons and households those records concern. Domain apps scope their own records with
+`section_scoped(user, queryset, "program__section")` (or whatever path leads to a Section) and tell
+which persons their records concern with `register_person_link` (welfare registrations, …)."""
+
+from django.db.models import Count, Exists, OuterRef, Q
 
 from .models import (
     AccountChange,
     AuditEvent,
     Case,
+    Coverage,
     Household,
     PaymentLine,
     Payroll,
@@ -42,9 +49,86 @@ def is_unbound_caseworker(user):
     return role_of(user) == CASEWORKER and not (scope and (scope.town_id or scope.section))
 
 
-def _scoped(user, queryset, town_field="town"):
+def user_sections(user):
+    """The sections whose records the user sees: None for every section (district-wide roles and
+    town caseworkers, who work every section's cases of their town); a set for an account bound to
+    a section without a town (its staff and chief)."""
+    scope = scope_of(user)
+    if scope and scope.section and not scope.town_id:
+        return {scope.section}
+    return None
+
+
+def section_scoped(user, queryset, section_field):
+    """The general section scope: keep the rows whose `section_field` (a path to a Section value,
+    e.g. "program__section" or "case__program__section") is one of the user's sections."""
+    sections = user_sections(user)
+    if sections is None:
+        return queryset
+    return queryset.filter(**{f"{section_field}__in": sections})
+
+
+# 社会救助股 keeps the registry of persons and households (income checks, 低保 households): its
+# staff and chief see the whole registry of their scope; other sections see the persons and
+# households their records concern.
+REGISTRY_SECTIONS = {Section.ASSISTANCE}
+
+
+def _sees_registry(sections):
+    return sections is None or bool(sections & REGISTRY_SECTIONS)
+
+
+# Callables (sections) -> Q over Person: "this person is concerned by a record of these sections".
+# The core's own: a case of a program of the section (the person's, or one covering them).
+_PERSON_LINKS = []
+
+
+def register_person_link(link):
+    """A domain app declares which persons its records concern, so section staff see them."""
+    _PERSON_LINKS.append(link)
+    return link
+
+
+@register_person_link
+def _persons_in_cases(sections):
+    return Q(Exists(Case.objects.filter(person=OuterRef("pk"), program__section__in=sections))) | Q(
+        Exists(Coverage.objects.filter(person=OuterRef("pk"), case__program__section__in=sections))
+    )
+
+
+def _persons_of_sections(user, queryset):
+    sections = user_sections(user)
+    if _sees_registry(sections):
+        return queryset
+    condition = Q(pk__in=[])
+    for link in _PERSON_LINKS:
+        condition |= link(sections)
+    return queryset.filter(condition)
+
+
+def may_see_whole_numbers(user):
+    """Full ID numbers and bank accounts, on screens and in exports: only the roles whose work
+    needs them, the staff and chief of 社会救助股 and town caseworkers (for their own town, the
+    only persons they see). Everyone else reads them masked."""
+    if not getattr(user, "is_authenticated", False) or not user.has_perm("civaffairs.view_full_id_number"):
+        return False
+    scope = scope_of(user)
+    return bool(scope and (scope.town_id or scope.section == Section.ASSISTANCE))
+
+
+def may_reveal(user):
+    """One number at a time, audited (services.reveal_id_number): those who may see numbers
+    whole, and the director and auditors, who otherwise read them masked."""
+    return may_see_whole_numbers(user) or (
+        getattr(user, "is_authenticated", False) and user.has_perm("civaffairs.reveal_id_number")
+    )
+
+
+def _scoped(user, queryset, town_field="town", section_field=None):
     if not user.is_authenticated or not user.has_perm("civaffairs.view_person"):
         return queryset.none()
+    if section_field:
+        queryset = section_scoped(user, queryset, section_field)
     scope = scope_of(user)
     if scope and scope.town_id:
         return queryset.filter(**{f"{town_field}_id": scope.town_id})
@@ -54,11 +138,15 @@ def _scoped(user, queryset, town_field="town"):
 
 
 def persons_for(user):
-    return _scoped(user, Person.objects.select_related("region", "town"))
+    return _persons_of_sections(user, _scoped(user, Person.objects.select_related("region", "town")))
 
 
 def households_for(user):
-    return _scoped(user, Household.objects.select_related("head", "region", "town"))
+    qs = _scoped(user, Household.objects.select_related("head", "region", "town"))
+    sections = user_sections(user)
+    if _sees_registry(sections):
+        return qs
+    return qs.filter(Exists(Case.objects.filter(household=OuterRef("pk"), program__section__in=sections)))
 
 
 def account_changes_for(user):
@@ -70,7 +158,9 @@ def account_changes_for(user):
 
 def cases_for(user):
     return _scoped(
-        user, Case.objects.select_related("program", "household__head", "person", "town", "institution")
+        user,
+        Case.objects.select_related("program", "household__head", "person", "town", "institution"),
+        section_field="program__section",
     )
 
 
@@ -86,25 +176,30 @@ def requests_for(user):
             "decided_by",
         ),
         "case__town",
+        section_field="case__program__section",
     )
 
 
 def payments_for(user):
     return _scoped(
-        user, PaymentLine.objects.select_related("program", "case__household__head", "case__person", "town")
+        user,
+        PaymentLine.objects.select_related("program", "case__household__head", "case__person", "town"),
+        section_field="program__section",
     )
 
 
 def payrolls_for(user):
     if not user.is_authenticated or not user.has_perm("civaffairs.view_payroll"):
         return Payroll.objects.none()
-    return Payroll.objects.select_related("program", "created_by", "decided_by", "standard")
+    qs = Payroll.objects.select_related("program", "created_by", "decided_by", "standard")
+    return section_scoped(user, qs, "program__section")
 
 
 def standards_for(user):
     if not user.is_authenticated or not user.has_perm("civaffairs.view_standard"):
         return Standard.objects.none()
-    return Standard.objects.select_related("program", "drafted_by", "decided_by")
+    qs = Standard.objects.select_related("program", "drafted_by", "decided_by")
+    return section_scoped(user, qs, "program__section")
 
 
 def regions_for(user):

@@ -5,10 +5,11 @@ from django.db import transaction
 from django.dispatch import receiver
 
 from . import audit
+from .clientip import client_address
 
 
 def _address(request):
-    return request.META.get("REMOTE_ADDR") if request is not None else None
+    return client_address(request) if request is not None else None
 
 
 @receiver(user_logged_in)

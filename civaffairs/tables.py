@@ -32,12 +32,17 @@ class PersonTable(tables.Table):
     id_number = tables.Column(verbose_name="身份证号", accessor="masked_id", order_by="id_number")
     town = tables.Column(verbose_name="所属镇", order_by="town__code")
     region = tables.Column(verbose_name="户籍地", order_by="region__code")
+    # The birth year, never the date: the masked ID hides exactly the birth date (PIPL).
+    birth_year = tables.Column(verbose_name="出生年份", accessor="birth_date", order_by="birth_date")
 
     class Meta:
         model = Person
-        fields = ["name", "id_number", "sex", "birth_date", "town", "region", "disability_grade"]
+        fields = ["name", "id_number", "sex", "birth_year", "town", "region", "disability_grade"]
         attrs = {"class": "list"}
         empty_text = "没有符合条件的人员"
+
+    def render_birth_year(self, value):
+        return f"{value:%Y}年"
 
 
 class HouseholdTable(tables.Table):

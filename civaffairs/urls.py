@@ -5,12 +5,13 @@ from django.urls import include, path
 from reports import views as reports_views
 
 from . import views
+from .accounts import PasswordChangeView
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/", PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("persons/", views.person_list, name="person_list"),
     path("persons/new/", views.person_create, name="person_create"),
@@ -35,6 +36,8 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit_log"),
     # 统计数据 groups the figures as the summary does, so its page lives with the summary.
     path("figures/", reports_views.figures_page, name="figures"),
+    path("accounts/grants/", views.access_grants, name="access_grants"),
+    path("accounts/grants/<int:pk>/decide/", views.access_grant_decide, name="access_grant_decide"),
     path("assistance/", include("assistance.urls")),
     path("grassroots/", include("grassroots.urls")),
     path("reports/", include("reports.urls")),

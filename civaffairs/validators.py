@@ -54,3 +54,17 @@ def validate_bank_account(value):
         raise ValidationError("银行账号只能由数字组成", code="digits")
     if not 12 <= len(value) <= 19:
         raise ValidationError(f"银行账号须为12至19位数字，现为{len(value)}位", code="length")
+
+
+def validate_phone(value):
+    """A phone number: digits, "+" and "-", 7 to 15 characters (landlines 0766-1234567, mobiles,
+    +86 …). Raises ValidationError in Chinese."""
+    value = (value or "").strip()
+    if not value:
+        return
+    if any(c not in "0123456789+-" for c in value):
+        raise ValidationError("联系电话只能由数字、“+”和“-”组成", code="phone_chars")
+    if not 7 <= len(value) <= 15:
+        raise ValidationError("联系电话应为7至15位", code="phone_length")
+    if not any(c.isdigit() for c in value):
+        raise ValidationError("联系电话须含有数字", code="phone_digits")

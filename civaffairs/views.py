@@ -365,6 +365,48 @@ def _payee_account(request, *, person=None, household=None):
 
 
 @login_required
+@permission_required("civaffairs.view_accessgrant", raise_exception=True)
+def access_grants(request):
+    """Access requests: the director approves or rejects the pending ones; the admin and auditors
+    read them. Approved roles take effect only here (civaffairs/accounts.py)."""
+    from .models import AccessGrant, ApprovalStatus
+
+    grants = AccessGrant.objects.select_related("user", "town", "requested_by", "decided_by")
+    return render(
+        request,
+        "civaffairs/access_grants.html",
+        {
+            "pending": grants.filter(status=ApprovalStatus.PENDING),
+            "decided": grants.exclude(status=ApprovalStatus.PENDING)[:50],
+            "can_decide": request.user.has_perm("civaffairs.approve_accessgrant"),
+            "title": "账号授权审批",
+        },
+    )
+
+
+@login_required
+@permission_required("civaffairs.approve_accessgrant", raise_exception=True)
+@require_POST
+def access_grant_decide(request, pk):
+    from . import accounts
+    from .models import AccessGrant
+
+    grant = get_object_or_404(AccessGrant, pk=pk)
+    approve = request.POST.get("decision") == "approve"
+    try:
+        accounts.decide_access(
+            actor=request.user, grant=grant, approve=approve, comment=request.POST.get("comment", "")
+        )
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"已{'批准' if approve else '驳回'}{grant.user}的授权申请。")
+    return redirect("access_grants")
+
+
+@login_required
 @permission_required("civaffairs.change_person", raise_exception=True)
 def person_account(request, pk):
     return _payee_account(request, person=get_object_or_404(persons_for(request.user), pk=pk))

@@ -86,6 +86,16 @@ def chief(db):
 
 
 @pytest.fixture
+def welfare_chief(db):
+    """社会福利和社会事务股股长: sees none of 社会救助股's records (issue 12)."""
+    from civaffairs.models import Section
+    from civaffairs.roles import CHIEF
+    from tests.factories import make_user
+
+    return make_user(CHIEF, section=Section.WELFARE, username="chief_welfare")
+
+
+@pytest.fixture
 def director(db):
     from civaffairs.roles import DIRECTOR
     from tests.factories import make_user

@@ -124,7 +124,7 @@ def test_a_failure_late_in_the_transaction_takes_the_audit_events_with_it(casewo
 
 def test_a_change_whose_audit_event_cannot_be_written_is_not_saved(caseworker, shicheng_village):
     with (
-        mock.patch.object(AuditEvent.objects, "create", side_effect=IntegrityError("audit down")),
+        mock.patch.object(AuditEvent, "save", side_effect=IntegrityError("audit down")),
         pytest.raises(IntegrityError),
     ):
         services.create_person(

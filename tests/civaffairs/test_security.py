@@ -39,13 +39,35 @@ def test_it_locks_the_account_after_5_failed_logins(client, caseworker):
     assert SESSION_KEY not in client.session
 
 
-def test_the_lockout_is_per_account_whatever_the_address(client, caseworker):
-    # Town offices share one address behind NAT; the account is what gets locked.
-    for i in range(5):
-        attempt(client, "wrong-password", address=f"10.0.0.{i + 1}")
-    response = attempt(client, TEST_PASSWORD, address="10.9.9.9")
+def test_failures_from_elsewhere_do_not_lock_the_caseworker_out(client, caseworker):
+    """Lock on the pair (username, address): five POSTs from anywhere no longer lock anyone out."""
+    for _ in range(5):
+        attempt(client, "wrong-password", address="203.0.113.7")
+    assert attempt(client, TEST_PASSWORD, address="203.0.113.7").status_code == 429
+    response = attempt(client, TEST_PASSWORD, address="10.0.0.1")
+    assert response.status_code == 302
+    assert client.session[SESSION_KEY] == str(caseworker.pk)
+
+
+def test_the_lockout_ends_after_30_minutes(client, caseworker):
+    import time_machine
+
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        for _ in range(5):
+            attempt(client, "wrong-password")
+        clock.shift(datetime.timedelta(minutes=29))
+        assert attempt(client, TEST_PASSWORD).status_code == 429
+        clock.shift(datetime.timedelta(minutes=2))
+        assert attempt(client, TEST_PASSWORD).status_code == 302
+
+
+def test_an_address_trying_many_usernames_is_throttled(client, caseworker, settings):
+    for i in range(settings.AXES_ADDRESS_FAILURE_LIMIT):
+        client.post(reverse("login"), {"username": f"guess{i}", "password": "x"}, REMOTE_ADDR="198.51.100.9")
+    # Not one username failed five times, yet the address is throttled, even for a right password.
+    response = attempt(client, TEST_PASSWORD, address="198.51.100.9")
     assert response.status_code == 429
-    assert SESSION_KEY not in client.session
+    assert attempt(client, TEST_PASSWORD, address="10.0.0.1").status_code == 302
 
 
 def test_four_failed_logins_do_not_lock_the_account(client, caseworker):
@@ -152,11 +174,27 @@ def run_django(args, **env):
     )
 
 
-def test_settings_refuse_to_start_without_debug_and_secret_key():
-    result = run_django(["-c", "import django; django.setup()"], DEBUG="0")
+def test_settings_refuse_to_serve_others_without_a_secret_key():
+    result = run_django(["-c", "import django; django.setup()"], DEBUG="0", ALLOWED_HOSTS="example.org")
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "SECRET_KEY" in result.stderr
+
+
+def test_local_use_needs_no_configuration_and_shows_no_debug_page():
+    """`make run`: no variables set. Debug is off unless DEBUG=1; the key is generated once under
+    var/ and kept."""
+    script = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG, settings.SECRET_KEY)"
+    first = run_django(["-c", script])
+    second = run_django(["-c", script])
+    assert first.returncode == 0, first.stderr
+    debug, key = first.stdout.split()
+    assert debug == "False"
+    assert len(key) >= 50 and "insecure" not in key
+    assert second.stdout == first.stdout
+    assert (BASE_DIR / "var" / "secret_key").read_text().strip() == key
+    asked = run_django(["-c", script], DEBUG="1")
+    assert asked.stdout.split()[0] == "True"
 
 
 def test_settings_start_without_debug_once_a_secret_key_is_set():

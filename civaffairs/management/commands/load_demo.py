@@ -1,7 +1,7 @@
 import time
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from civaffairs import demo
@@ -21,6 +21,12 @@ class Command(BaseCommand):
             self.stdout.write("演示数据已存在，跳过。")
             return
         if reset:
+            foreign = demo.not_demo_data()
+            if foreign:
+                raise CommandError(
+                    "数据库中有非演示数据（" + "；".join(foreign) + "），--reset 会清空全部数据和审计日志，"
+                    "已拒绝执行。请改用新的空数据库。"
+                )
             call_command("flush", interactive=False, verbosity=0)
             call_command("migrate", verbosity=0)
         elif demo.is_loaded():
