@@ -58,7 +58,7 @@ USERS = [
     ("chief_assist", "张", "强", "股长", None, Section.ASSISTANCE),
     ("chief_welfare", "刘", "洋", "股长", None, Section.WELFARE),
     ("chief_grassroots", "杨", "帆", "股长", None, Section.GRASSROOTS),
-    ("jiceng", "何", "静", "经办人", None, Section.GRASSROOTS),
+    ("jiceng", "梁", "慧", "经办人", None, Section.GRASSROOTS),
     ("director", "陆", "德良", "局长", None, ""),
     ("auditor", "周", "敏", "审计员", None, ""),
     ("admin", "吴", "涛", "系统管理员", None, ""),

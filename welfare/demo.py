@@ -94,7 +94,10 @@ class _Ids:
             seq = self.rng.randint(0, 499) * 2 + (
                 1 if sex == "M" else 0 if sex == "F" else self.rng.randint(0, 1)
             )
-            number = make_id_number(self.rng.choice(addresses), birth, seq)
+            address = self.rng.choice(addresses)
+            if address == "445323" and birth.year >= 2014:
+                address = "445303"  # 云安县 became 云安区 (445303) in 2014: no later births carry 445323
+            number = make_id_number(address, birth, seq)
             if number not in self.used:
                 self.used.add(number)
                 return number
