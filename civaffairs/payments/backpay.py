@@ -120,10 +120,10 @@ def _before_the_system(standard, rules, item, paid_months):
         .first()
     )
     fields = (*CASE_FIELDS, "start_month", "end_month", "person__death_date", "migrated_paid_through")
-    ledgers = Case.objects.filter(program=program, status__in=IN_PAYMENT, approved_at__isnull=True).filter(
-        Q(migrated_paid_through__gte=standard.effective_from)
-        | Q(start_month__lt=first or standard.effective_from)
-    )
+    reach = Q(migrated_paid_through__gte=standard.effective_from)
+    if first is not None and first > standard.effective_from:
+        reach |= Q(start_month__lt=first)
+    ledgers = Case.objects.filter(reach, program=program, status__in=IN_PAYMENT, approved_at__isnull=True)
     out, unsettled = [], []
     for row in ledgers.values_list(*fields):
         case_id, start, end, death, paid_through = row[0], *row[-4:]
