@@ -314,9 +314,9 @@ def run(program, scenario):
                 person = Person.objects.get(pk=people[i][j].pk)
                 w.die(person, month_of(mem.death[0]).replace(day=mem.death[1]))
                 if mem.covered_from is None or (
-                    mem.covered_until is not None and mem.covered_until <= mem.death[0]
+                    mem.covered_until is not None and mem.covered_until <= mem.death[0] + 1
                 ):
-                    continue  # never covered, or removed before: no paperwork
+                    continue  # never covered, or removed by the month after the death: no paperwork
                 mem.recorded_dead = True
                 if program == P.DIBAO and slot < SLOTS - 1:
                     # The paperwork (减人 of the deceased) in the same slot: the per-capita income is
