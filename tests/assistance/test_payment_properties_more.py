@@ -104,12 +104,12 @@ def plans(draw, program):
         # the next payroll month: known defects 1 and 4 otherwise. A ledger's months precede deaths.
         earliest = max(start, 0, (paid_through + 1) if paid_through is not None else 0)
         if approve < SLOTS - 1 and earliest <= 5 and draw(st.booleans()):
+            month = draw(st.integers(earliest, 5))
             m.death = (
-                draw(st.integers(earliest, 5)),
+                month,
                 draw(st.integers(1, 28)),
-                None,
+                draw(st.integers(max(approve + 1, month + 1), SLOTS - 1)),
             )
-            m.death = (*m.death[:2], draw(st.integers(max(approve + 1, m.death[0] + 1), SLOTS - 1)))
         members.append(m)
     # 增人/减人 take effect from the next payroll month, after the case's arrears were paid (known
     # defect 1 otherwise), and after its start month.
