@@ -1,6 +1,6 @@
 """State changes of the shared registry: one function each, one transaction, audited."""
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -24,6 +24,7 @@ from .models import (
     Section,
 )
 from .payments.approval import check_decision, record_decision
+from .payments.rules import to_cent
 from .periods import add_months, month_start
 from .selectors import is_unbound_caseworker, may_reveal, user_town
 from .validators import validate_bank_account, validate_person_name, validate_phone
@@ -607,7 +608,7 @@ def household_persons(household):
 
 
 def per_capita(total, persons):
-    return (Decimal(total) / max(persons, 1)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return to_cent(Decimal(total) / max(persons, 1))  # the engine's one rounding rule
 
 
 def set_household_income(household, *, actor, reason, per_capita_income=None, total=None):

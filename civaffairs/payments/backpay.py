@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from civaffairs import audit
 from civaffairs.models import ApprovalStatus, Case, PaymentLine, Payroll, Standard
-from civaffairs.periods import month_start
+from civaffairs.periods import add_months, month_start, months_between
 
 from .approval import check_section_staff
 from .payroll import CASE_FIELDS, IN_PAYMENT, _payee, alive_in, covered_persons, in_payment_in, refresh_totals
@@ -93,6 +93,55 @@ def _considered(standard):
                 # paid nothing (income at or above the old standard): the new standard may owe it.
                 out.append((row, month, row[5], False))
             # Approved after every payroll so far: owed as arrears by the next payroll, not here.
+    ledger_out, ledger_unsettled = _before_the_system(standard, rules, item, {m for m, _g in payrolls})
+    return out + ledger_out, unsettled + ledger_unsettled
+
+
+def _before_the_system(standard, rules, item, paid_months):
+    """Months of the standard no approved payroll of the system covers, of migrated ledgers: up to
+    the paid-through month the ledger says they were paid (the difference is owed); before the
+    program's first payroll without a ledger figure, nobody can say (listed, for a correction)."""
+    program = standard.program
+    first = (
+        Payroll.objects.filter(program=program, kind=Payroll.Kind.MONTHLY, status=ApprovalStatus.APPROVED)
+        .order_by("month")
+        .values_list("month", flat=True)
+        .first()
+    )
+    later = (
+        Standard.objects.filter(
+            program=program,
+            category=standard.category,
+            status=ApprovalStatus.APPROVED,
+            effective_from__gt=standard.effective_from,
+        )
+        .order_by("effective_from")
+        .values_list("effective_from", flat=True)
+        .first()
+    )
+    fields = (*CASE_FIELDS, "start_month", "end_month", "person__death_date", "migrated_paid_through")
+    reach = Q(migrated_paid_through__gte=standard.effective_from)
+    if first is not None and first > standard.effective_from:
+        reach |= Q(start_month__lt=first)
+    ledgers = Case.objects.filter(reach, program=program, status__in=IN_PAYMENT, approved_at__isnull=True)
+    out, unsettled = [], []
+    for row in ledgers.values_list(*fields):
+        case_id, start, end, death, paid_through = row[0], *row[-4:]
+        if (item, standard.category) not in rules.items(CaseFacts(row[2], row[3], row[4])):
+            continue
+        row = row[: len(CASE_FIELDS)] + (None, paid_through)
+        last = max(filter(None, [paid_through, add_months(first, -1) if first else None]), default=None)
+        if last is None:
+            continue
+        for month in months_between(max(start, month_start(standard.effective_from)), last):
+            if (later and month >= later) or (end and month >= end) or month in paid_months:
+                continue
+            if death is not None and death < month:
+                continue  # a person's case: nothing after the month of death
+            if paid_through is not None and month <= paid_through and item == "basic":
+                out.append((row, month, row[5], True))
+            else:
+                unsettled.append((case_id, month))
     return out, unsettled
 
 

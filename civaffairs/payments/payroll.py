@@ -44,9 +44,13 @@ def in_payment_in(month, prefix=""):
 
 
 def cases_in_payment(program, month):
-    """Cases paid for a month: approved, started, not yet stopped, the person not dead before it."""
-    return Case.objects.filter(in_payment_in(month), program=program, status__in=IN_PAYMENT).filter(
-        Q(person__isnull=True) | alive_in(month)
+    """Cases paid for a month: approved, started, not yet stopped, the person not dead before it —
+    and not a month that a migrated ledger says was paid outside the system (up to its paid-through
+    month): paying it again would pay it twice; back-pay owes such a month only the difference."""
+    return (
+        Case.objects.filter(in_payment_in(month), program=program, status__in=IN_PAYMENT)
+        .filter(Q(person__isnull=True) | alive_in(month))
+        .exclude(migrated_paid_through__gte=month)
     )
 
 

@@ -277,6 +277,9 @@ def run(program, scenario):
                     add=False,
                     effective_month=effective,
                     reason="迁出",
+                    # The member leaves with their share of the income: the per-capita figure the
+                    # model pays by stays (without it, the total is shared by fewer persons).
+                    income_total=plan.income * len(others_open),
                 )
                 services.decide_request(actor=w.chief, request=request, approve=True, comment="同意")
                 mem.removed_from = index_of(effective)
