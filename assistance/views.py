@@ -246,7 +246,9 @@ def _named_errors(form, exc=None):
         return "；".join(exc.messages)
     errors = exc.message_dict if exc is not None else form.errors
     return "；".join(
-        f"{form.fields[k].label}：{' '.join(v)}" if k in form.fields else " ".join(v)
+        f"{form.fields[k].label}：{' '.join(m.rstrip('。') for m in v)}"
+        if k in form.fields
+        else " ".join(m.rstrip("。") for m in v)
         for k, v in errors.items()
     )
 
