@@ -268,3 +268,12 @@ def test_the_payroll_page_says_which_export_goes_to_the_bank(w, household_in_pay
     page = login(w.chief).get(reverse("assistance:payroll_detail", args=[payroll.pk])).content.decode()
     assert "导出核对表（身份证号、银行账号脱敏，不能报送银行）" in page
     assert "导出银行代发表（完整身份证号和银行账号，将记入审计）" in page
+
+
+def test_the_household_and_person_pages_set_the_place_apart_by_level(w, household_in_payroll, login):
+    case, people = household_in_payroll
+    region = case.household.region
+    label = f"{region.town.name}·{region.name}"
+    worker = login(w.town_worker)
+    assert label in worker.get(reverse("household_detail", args=[case.household_id])).content.decode()
+    assert label in worker.get(reverse("person_detail", args=[people[0].pk])).content.decode()
