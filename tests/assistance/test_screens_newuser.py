@@ -277,3 +277,17 @@ def test_the_household_and_person_pages_set_the_place_apart_by_level(w, househol
     worker = login(w.town_worker)
     assert label in worker.get(reverse("household_detail", args=[case.household_id])).content.decode()
     assert label in worker.get(reverse("person_detail", args=[people[0].pk])).content.decode()
+
+
+def test_an_account_change_applied_at_once_reads_as_needing_no_approval(w, login):
+    person = w.person()
+    core.change_payee_account(
+        actor=w.town_worker,
+        person=person,
+        bank_name="云浮农商银行",
+        bank_account="621700001111",
+        reason="登记",
+    )
+    page = login(w.chief).get(reverse("account_changes")).content.decode()
+    row = re.search(r'id="decided-changes".*?</table>', page, re.S).group(0)
+    assert "无需审批" in row and "石城镇经办人" in row
