@@ -277,7 +277,7 @@ def case_correction(request, pk):
             messages.success(request, f"已提交更正 {format_money(payroll.total)} 元，待股长审批。")
             return redirect("assistance:payroll_detail", payroll.pk)
     else:
-        messages.error(request, "更正失败：" + "；".join(" ".join(v) for v in form.errors.values()))
+        messages.error(request, "更正失败：" + _named_errors(form))
     return redirect("assistance:case_detail", case.pk)
 
 
@@ -651,7 +651,7 @@ def payroll_generate(request):
             )
             return redirect("assistance:payroll_detail", payroll.pk)
     else:
-        messages.error(request, "生成失败：" + "；".join(" ".join(v) for v in form.errors.values()))
+        messages.error(request, "生成失败：" + _named_errors(form))
     return redirect("assistance:payroll_list")
 
 

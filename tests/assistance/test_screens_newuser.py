@@ -291,3 +291,20 @@ def test_an_account_change_applied_at_once_reads_as_needing_no_approval(w, login
     page = login(w.chief).get(reverse("account_changes")).content.decode()
     row = re.search(r'id="decided-changes".*?</table>', page, re.S).group(0)
     assert "无需审批" in row and "石城镇经办人" in row
+
+
+def test_a_payroll_generated_without_a_month_names_the_field(w, login):
+    response = login(w.worker).post(reverse("assistance:payroll_generate"), {"program": ""})
+    (message,) = messages_of(response)
+    assert message.startswith("生成失败：")
+    assert "项目：" in message and "发放年月：" in message
+
+
+def test_a_correction_with_a_bad_month_names_the_field(w, household_in_payroll, login):
+    case, _ = household_in_payroll
+    response = login(w.worker).post(
+        reverse("assistance:case_correction", args=[case.pk]),
+        {"month": "", "item": "basic", "amount": "-10", "reason": "多发"},
+    )
+    (message,) = messages_of(response)
+    assert message.startswith("更正失败：所属年月：")
