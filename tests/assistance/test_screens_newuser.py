@@ -308,3 +308,14 @@ def test_a_correction_with_a_bad_month_names_the_field(w, household_in_payroll, 
     )
     (message,) = messages_of(response)
     assert message.startswith("更正失败：所属年月：")
+
+
+def test_the_inbox_names_the_person_a_member_change_is_about(w, household_in_payroll, login):
+    case, _ = household_in_payroll
+    baby = newborn(w, case)
+    services.submit_member_change(actor=w.town_worker, case=case, person=baby, add=True, effective_month=MAR)
+    table = login(w.chief).get(reverse("assistance:inbox")).context["requests"]
+    (row,) = list(table.rows)
+    assert row.get_cell("kind") == "增人"
+    assert row.get_cell("person") == "邱小宝"
+    assert row.get_cell("subject") == case.household.head.name
