@@ -319,3 +319,11 @@ def test_the_inbox_names_the_person_a_member_change_is_about(w, household_in_pay
     assert row.get_cell("kind") == "增人"
     assert row.get_cell("person") == "邱小宝"
     assert row.get_cell("subject") == case.household.head.name
+
+
+def test_the_payroll_page_says_when_it_was_approved(w, household_in_payroll, login):
+    (payroll,) = w.pay(P.DIBAO, FEB)
+    page = login(w.worker).get(reverse("assistance:payroll_detail", args=[payroll.pk])).content.decode()
+    decided = re.search(r'id="decided">(.*?)</td>', page).group(1)
+    assert decided.startswith("救助股股长（") and decided.endswith("）/ 同意")
+    assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}", decided)
