@@ -117,7 +117,7 @@ def test_the_person_page_shows_the_change_waiting(w, login):
     )
     assert change.status == ApprovalStatus.PENDING
     page = login(w.town_worker).get(reverse("person_detail", args=[case.person_id])).content.decode()
-    assert "变更待股长审批：云浮农商银行" in page
+    assert "变更待股长审批：陈监护 / 云浮农商银行" in page
 
 
 def test_a_payee_without_an_account_reads_not_yet_recorded(w, login):
