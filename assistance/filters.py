@@ -1,8 +1,17 @@
 import django_filters
+from django import forms
 from django.db.models import Q
 
 from civaffairs.idnumber import normalize
 from civaffairs.models import ApprovalStatus, Area, Case, Program, Region, Request
+
+
+class AnyYesNo(forms.NullBooleanSelect):
+    """Django's yes/no select reads 未知 for "no filter"; a filter offers 全部."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("unknown", "全部"), ("true", "是"), ("false", "否")]
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -18,7 +27,9 @@ class CaseFilter(django_filters.FilterSet):
     review_due = django_filters.DateFilter(
         label="复核到期（不晚于）", field_name="next_review", lookup_expr="lte"
     )
-    deceased = django_filters.BooleanFilter(label="有已死亡的保障人员", method="with_deceased")
+    deceased = django_filters.BooleanFilter(
+        label="有已死亡的保障人员", method="with_deceased", widget=AnyYesNo
+    )
 
     class Meta:
         model = Case

@@ -85,7 +85,8 @@ class TerminationForm(forms.Form):
 
 
 class MemberChangeForm(forms.Form):
-    change = forms.ChoiceField(label="变更", choices=[("add", "增人"), ("remove", "减人")])
+    # No default: a form that opens on 增人 of the household head invites the wrong change.
+    change = forms.ChoiceField(label="变更", choices=_choices([("add", "增人"), ("remove", "减人")]))
     person = forms.ChoiceField(label="人员")
     effective_month = MonthField(label="生效年月")
     income_total = forms.DecimalField(
@@ -102,13 +103,14 @@ class MemberChangeForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Current members (增人) and everyone still covered, including members who have moved out
         # of the household since (减人).
+        # Each is labelled with where they stand, so that 增人 and 减人 pick the right one.
         people = {}
         if case.household_id:
             for m in case.household.members.filter(left_on__isnull=True).select_related("person"):
-                people[m.person_id] = m.person.name
+                people[m.person_id] = f"{m.person.name}（未纳入保障，可增人）"
             for c in case.coverages.filter(end_month__isnull=True).select_related("person"):
-                people[c.person_id] = c.person.name
-        self.fields["person"].choices = list(people.items())
+                people[c.person_id] = f"{c.person.name}（保障中，可减人）"
+        self.fields["person"].choices = _choices(people.items())
 
 
 class ReviewForm(forms.Form):

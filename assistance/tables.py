@@ -58,6 +58,8 @@ class RequestTable(tables.Table):
         verbose_name="编号", linkify=lambda record: reverse("assistance:request_detail", args=[record.pk])
     )
     subject = tables.Column(verbose_name="对象", accessor="case__subject_name", orderable=False)
+    # Whom a 增人/减人 is about: the household's head alone does not say.
+    person = tables.Column(verbose_name="涉及人员", accessor="person__name", default="—", orderable=False)
     program = tables.Column(
         verbose_name="项目", accessor="case__program__name", order_by="case__program__order"
     )
@@ -72,6 +74,7 @@ class RequestTable(tables.Table):
             "kind",
             "program",
             "subject",
+            "person",
             "town",
             "effective_month",
             "status",

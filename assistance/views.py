@@ -20,6 +20,7 @@ from civaffairs.home import register_panel
 from civaffairs.models import ApprovalStatus, Payroll, Person, Region, Request
 from civaffairs.money import format_money
 from civaffairs.selectors import (
+    account_changes_for,
     households_for,
     may_see_whole_numbers,
     payments_for,
@@ -211,10 +212,12 @@ def case_change(request, pk, what):
         d = form.cleaned_data
         try:
             if what == "terminate":
+                label = "核减（终止）申请"
                 services.submit_termination(
                     actor=request.user, case=case, effective_month=d["effective_month"], reason=d["reason"]
                 )
             elif what == "review":
+                label = "复核结论"
                 services.submit_review(
                     actor=request.user,
                     case=case,
@@ -225,6 +228,7 @@ def case_change(request, pk, what):
                 )
             else:
                 person = get_object_or_404(persons_for(request.user), pk=d["person"])
+                label = f"{'增人' if d['change'] == 'add' else '减人'}申请（{person.name}）"
                 services.submit_member_change(
                     actor=request.user,
                     case=case,
@@ -235,19 +239,26 @@ def case_change(request, pk, what):
                     income_total=d.get("income_total"),
                 )
         except ValidationError as exc:
-            messages.error(request, "提交失败：" + "；".join(exc.messages))
+            messages.error(request, "提交失败：" + _named_errors(form, exc))
         else:
-            messages.success(request, "已提交，等待社会救助股股长审批。")
+            messages.success(request, f"已提交{label}，等待社会救助股股长审批。")
     else:
-        messages.error(
-            request,
-            "提交失败："
-            + "；".join(
-                f"{form.fields[k].label if k in form.fields else ''}{' '.join(v)}"
-                for k, v in form.errors.items()
-            ),
-        )
+        messages.error(request, "提交失败：" + _named_errors(form))
     return redirect("assistance:case_detail", case.pk)
+
+
+def _named_errors(form, exc=None):
+    """Each error after the label of its field (生效年月：这个字段是必填项。), so that a message
+    above the page says which field is wrong and why."""
+    if exc is not None and not hasattr(exc, "error_dict"):
+        return "；".join(exc.messages)
+    errors = exc.message_dict if exc is not None else form.errors
+    return "；".join(
+        f"{form.fields[k].label}：{' '.join(m.rstrip('。') for m in v)}"
+        if k in form.fields
+        else " ".join(m.rstrip("。") for m in v)
+        for k, v in errors.items()
+    )
 
 
 @login_required
@@ -274,7 +285,7 @@ def case_correction(request, pk):
             messages.success(request, f"已提交更正 {format_money(payroll.total)} 元，待股长审批。")
             return redirect("assistance:payroll_detail", payroll.pk)
     else:
-        messages.error(request, "更正失败：" + "；".join(" ".join(v) for v in form.errors.values()))
+        messages.error(request, "更正失败：" + _named_errors(form))
     return redirect("assistance:case_detail", case.pk)
 
 
@@ -401,6 +412,7 @@ def request_detail(request, pk):
             income = Decimal(raw) if raw is not None else req.case.household.income_per_capita
         pays = engine.preview_month(req.case, income=income, persons=len(covered) or 1)
         above = income is not None and any(std and income >= std.amount for _l, std, _n, _a in pays)
+    member_income = _member_change_income(req)
     return render(
         request,
         "assistance/request_detail.html",
@@ -414,8 +426,27 @@ def request_detail(request, pk):
             "covered": covered,
             "form": DecisionForm() if can_decide else None,
             "own": req.submitted_by_id == request.user.pk,
+            "member_income": member_income,
         },
     )
+
+
+def _member_change_income(req):
+    """What a 增人/减人 does to the household's income, for the chief deciding it: the total stated
+    with the change (变更后家庭月总收入) or the recorded one, and while it waits, the per-capita
+    income it gives the persons covered after the change."""
+    if req.kind not in (Request.Kind.ADD_MEMBER, Request.Kind.REMOVE_MEMBER) or not req.case.household_id:
+        return None
+    household = req.case.household
+    stated = req.data.get("income_total")
+    out = {"current": household.income_total, "stated": Decimal(stated) if stated is not None else None}
+    if req.status == ApprovalStatus.PENDING:
+        persons = core_services.household_persons(household)
+        persons += 1 if req.kind == Request.Kind.ADD_MEMBER else -1
+        total = out["stated"] if out["stated"] is not None else household.income_total
+        out["persons"] = max(persons, 1)
+        out["per_capita"] = core_services.per_capita(total, out["persons"])
+    return out
 
 
 @login_required
@@ -452,6 +483,8 @@ def inbox(request):
             "payrolls": pending_payrolls,
             "is_chief": is_assistance_chief(user),
             "counts": inbox_counts(user),
+            # Decided on their own page; counted here so that the inbox shows all that waits.
+            "account_changes": account_changes_for(user).filter(status=ApprovalStatus.PENDING).count(),
         },
     )
 
@@ -626,7 +659,7 @@ def payroll_generate(request):
             )
             return redirect("assistance:payroll_detail", payroll.pk)
     else:
-        messages.error(request, "生成失败：" + "；".join(" ".join(v) for v in form.errors.values()))
+        messages.error(request, "生成失败：" + _named_errors(form))
     return redirect("assistance:payroll_list")
 
 

@@ -163,6 +163,7 @@ KEY_LABELS = {
     "total": "合计金额（元）",
     "amount": "金额（元）",
     "income": "月人均收入（元）",
+    "income_total": "变更后家庭月总收入（元）",
     "username": "用户名",
     "password": "密码",
     "failures": "连续登录失败次数",
@@ -197,6 +198,10 @@ ACTION_KEYS = {
     "payroll.correction": {"month": ("更正所属年月", None), "amount": ("更正金额（元）", None)},
     # The imported cases' status (在保 when approved on import, 待审批 otherwise).
     "roster.import": {"status": ("救助对象状态", "civaffairs.Case")},
+    # A member's relation to the head, recorded as its code (child → 子女).
+    "household.add_member": {"relation": ("与户主关系", "civaffairs.HouseholdMember")},
+    # A household has no account holder of its own: the key is recorded for every payee.
+    "payee_account.change": {"account_holder": ("账户户名", None)},
 }
 
 

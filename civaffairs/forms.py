@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from .idnumber import InvalidIdNumber, mask_id_number, parse_id_number
 from .models import Area, Household, Person, Region, Relation
 from .selectors import villages_for
+from .validators import validate_bank_account
 
 INCOME_REQUIRED = "请填写家庭月人均收入"
 RELATION_REQUIRED = "请选择与户主关系"
@@ -291,6 +292,13 @@ class PayeeAccountForm(forms.Form):
     bank_name = forms.CharField(label="开户银行", max_length=50)
     bank_account = forms.CharField(label="银行账号", max_length=40, help_text="12至19位数字")
     reason = forms.CharField(label="变更原因", max_length=200)
+
+    def clean_bank_account(self):
+        # Checked with the other fields, so that one submission names every mistake; spaces
+        # typed between groups of digits are dropped, as the service drops them.
+        number = "".join(self.cleaned_data["bank_account"].split())
+        validate_bank_account(number)
+        return number
 
     def __init__(self, *args, household=False, **kwargs):
         super().__init__(*args, **kwargs)

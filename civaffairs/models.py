@@ -60,6 +60,16 @@ class Region(models.Model):
             node = node.parent
         return "".join(reversed(names))
 
+    @property
+    def full_label(self):
+        """The full name as read on a page, its levels apart: 石城镇·上洞村·上洞湾洞 (the run-on
+        full_name stays for file names and titles)."""
+        names, node = [], self
+        while node is not None and node.level > Region.Level.DISTRICT:
+            names.append(node.name)
+            node = node.parent
+        return "·".join(reversed(names))
+
 
 class Institution(models.Model):
     """福利中心, 敬老院, 救助站: where 集中供养 persons live; welfare records inspections of them."""

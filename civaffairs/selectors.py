@@ -172,6 +172,7 @@ def requests_for(user):
             "case__household__head",
             "case__person",
             "case__town",
+            "person",
             "submitted_by",
             "decided_by",
         ),

@@ -497,17 +497,13 @@ def _apply_account(change, actor):
     if change.person_id:
         values["account_holder"] = change.account_holder
     model.objects.filter(pk=payee.pk).update(version=F("version") + 1, **values)
-    audit.record(
-        actor,
-        "payee_account.change",
-        payee,
-        {
-            "bank_account": [change.previous.get("bank_account", ""), change.masked_account],
-            "bank_name": [change.previous.get("bank_name", ""), change.bank_name],
-            "account_holder": [change.previous.get("account_holder", ""), change.account_holder],
-            "reason": change.reason,
-        },
-    )
+    changes = {
+        "bank_account": [change.previous.get("bank_account", ""), change.masked_account],
+        "bank_name": [change.previous.get("bank_name", ""), change.bank_name],
+    }
+    if change.person_id:  # a household's account has no holder of its own
+        changes["account_holder"] = [change.previous.get("account_holder", ""), change.account_holder]
+    audit.record(actor, "payee_account.change", payee, {**changes, "reason": change.reason})
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
@@ -24,7 +25,7 @@ from .forms import (
     apply_errors,
     region_label,
 )
-from .home import panels_for, widgets_for
+from .home import panels_for, register_panel, widgets_for
 from .models import ApprovalStatus, Coverage
 from .roles import role_of
 from .selectors import (
@@ -96,6 +97,12 @@ def person_create(request):
     return render(request, "civaffairs/form.html", {"form": form, "title": "登记人员", "back": "person_list"})
 
 
+def _pending_account_change(payee):
+    """The payee's account change still waiting for the chief, shown beside the account in use:
+    until it is approved the payroll pays the old one."""
+    return payee.account_changes.filter(status=ApprovalStatus.PENDING).select_related("submitted_by").first()
+
+
 @login_required
 @permission_required("civaffairs.view_person", raise_exception=True)
 def person_detail(request, pk):
@@ -115,6 +122,7 @@ def person_detail(request, pk):
             "cases": cases,
             "payments": payments,
             "memberships": memberships,
+            "pending_account": _pending_account_change(person),
         },
     )
 
@@ -212,6 +220,7 @@ def household_detail(request, pk):
             "payments": payments,
             "add_form": AddMemberForm(),
             "remove_form": RemoveMemberForm(),
+            "pending_account": _pending_account_change(household),
         },
     )
 
@@ -416,6 +425,16 @@ def person_account(request, pk):
 @permission_required("civaffairs.change_household", raise_exception=True)
 def household_account(request, pk):
     return _payee_account(request, household=get_object_or_404(households_for(request.user), pk=pk))
+
+
+@register_panel
+def account_change_panel(user):
+    """A chief's to-do: account changes wait on their own page (账户变更审批), so the count is
+    shown beside the section's other approvals."""
+    if not user.has_perm("civaffairs.approve_case"):
+        return []
+    pending = account_changes_for(user).filter(status=ApprovalStatus.PENDING).count()
+    return [{"label": "待审批收款账户变更", "count": pending, "url": reverse("account_changes")}]
 
 
 @login_required

@@ -185,9 +185,10 @@ def submit_member_change(*, actor, case, person, add, effective_month, reason=""
         data={"income_total": str(income_total)} if income_total is not None else {},
         submitted_by=actor,
     )
-    audit.record(
-        actor, f"case.submit_{kind}", case, {"person": person.name, "effective_month": str(effective_month)}
-    )
+    submitted = {"person": person.name, "effective_month": str(effective_month)}
+    if income_total is not None:
+        submitted["income_total"] = str(income_total)
+    audit.record(actor, f"case.submit_{kind}", case, submitted)
     return request
 
 

@@ -867,7 +867,7 @@ def test_an_unknown_change_is_refused(caseworker, login, active_case):
 def test_a_caseworker_submits_a_termination(caseworker, login, active_case):
     response = _change(login(caseworker), active_case, "terminate", TERMINATE)
     assert response["Location"] == reverse("assistance:case_detail", args=[active_case.pk])
-    assert messages_of(response) == ["已提交，等待社会救助股股长审批。"]
+    assert messages_of(response) == ["已提交核减（终止）申请，等待社会救助股股长审批。"]
     request = active_case.requests.get(kind="terminate")
     assert (request.status, request.effective_month, request.reason) == ("pending", JUN, "收入超标")
 
@@ -896,7 +896,7 @@ def test_a_caseworker_submits_a_member_addition(caseworker, login, active_case):
         "member",
         {"change": "add", "person": child.pk, "effective_month": "2019-05"},
     )
-    assert messages_of(response) == ["已提交，等待社会救助股股长审批。"]
+    assert messages_of(response) == [f"已提交增人申请（{child.name}），等待社会救助股股长审批。"]
     request = active_case.requests.get(kind="add_member")
     assert (request.person, request.effective_month) == (child, MAY)
 
@@ -944,7 +944,7 @@ def test_a_caseworker_submits_a_review(caseworker, login, active_case):
             "reason": "务工收入增加",
         },
     )
-    assert messages_of(response) == ["已提交，等待社会救助股股长审批。"]
+    assert messages_of(response) == ["已提交复核结论，等待社会救助股股长审批。"]
     request = active_case.requests.get(kind="review")
     assert request.data == {"outcome": "amount_changed", "income": "300"}
 

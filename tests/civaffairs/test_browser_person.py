@@ -39,7 +39,7 @@ def test_a_caseworker_picks_a_village_by_typing_part_of_its_name_and_saves(live_
         page.get_by_role("button", name="保存", exact=True).click()
 
         expect(page.locator("ul.messages")).to_contain_text("已登记罗桂英。")
-        expect(page.locator("table.info")).to_contain_text("六都镇新水村")
+        expect(page.locator("table.info")).to_contain_text("六都镇·新水村")
 
     person = Person.objects.get()
     assert (person.region, person.town.name) == (place, "六都镇")
