@@ -36,13 +36,13 @@ def _pending_of(case, kind=None):
     return qs.filter(kind=kind) if kind else qs
 
 
-def _check_change_month(case, effective_month, *, income_change=False):
+def _check_change_month(case, effective_month, *, income_change=False, member_change=False):
     """Changes take effect in months not yet in a payroll: paid months stay as paid, and what was
     over- or under-paid there is settled by a correction (更正). An income change applies from the
     next payroll month exactly, since payrolls read the household's current income."""
     last = last_paid_month(case.program)
     if last is None:
-        if income_change and effective_month != case.start_month:
+        if income_change and not member_change and effective_month != case.start_month:
             # No payroll yet: the first one will read the new income for every month it pays.
             raise ValidationError({"effective_month": "尚未生成名册：收入调整自该对象的起始年月起生效"})
         return
@@ -55,7 +55,8 @@ def _check_change_month(case, effective_month, *, income_change=False):
             }
         )
     if income_change and effective_month != following:
-        raise ValidationError({"effective_month": f"收入调整自下一个发放月份（{following:%Y年%m月}）起生效"})
+        what = "增人、减人" if member_change else "收入调整"
+        raise ValidationError({"effective_month": f"{what}自下一个发放月份（{following:%Y年%m月}）起生效"})
     if income_change and case.approved_at and case.start_month < following:
         latest = Payroll.objects.filter(
             program=case.program,
@@ -148,7 +149,10 @@ def submit_member_change(*, actor, case, person, add, effective_month, reason=""
         # so the 减人 takes effect from that month whatever has been paid since.
         effective_month = died.end_month
     else:
-        _check_change_month(case, effective_month)
+        # A member change re-derives the household's per-capita income on approval, and payrolls
+        # read the current income: like an income review it takes effect from the next payroll
+        # month exactly, and not while a late approval's arrears are still to be paid.
+        _check_change_month(case, effective_month, income_change=True, member_change=True)
     if add and effective_month < case.start_month:
         raise ValidationError({"effective_month": "增人年月不能早于该户的起始年月"})
     if effective_month <= case.start_month and not add:
@@ -297,7 +301,9 @@ def _apply(request, case, actor):
         _check_change_month(
             case,
             request.effective_month,
-            income_change=kind == Request.Kind.REVIEW and request.data.get("outcome") == "amount_changed",
+            income_change=kind in (Request.Kind.ADD_MEMBER, Request.Kind.REMOVE_MEMBER)
+            or (kind == Request.Kind.REVIEW and request.data.get("outcome") == "amount_changed"),
+            member_change=kind in (Request.Kind.ADD_MEMBER, Request.Kind.REMOVE_MEMBER),
         )
     changes_income = kind in (Request.Kind.ADD_MEMBER, Request.Kind.REMOVE_MEMBER) or (
         kind == Request.Kind.REVIEW and request.data.get("outcome") == "amount_changed"

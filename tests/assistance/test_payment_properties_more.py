@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -625,27 +626,25 @@ def known_defect(reason):
 
 
 @pytest.mark.django_db
-@known_defect("增人/减人 effective after the next payroll month re-derives the per-capita income at once")
-def test_KNOWN_DEFECT_1_member_change_effective_later_reprices_the_month_before_it():
-    """A household of three, two covered, total income 200 (100 each). After January's payroll a
-    增人 effective March is approved: the per-capita income becomes 200 ÷ 3 = 66.67 at once, and
-    February — still two persons covered, 100 each — is paid (450 − 66.67) × 2 = 766.66, not 700.
-    (_check_change_month lets a member change take effect any month after the last payroll; the
-    household income is re-derived on approval and every later payroll reads it.)"""
+def test_a_member_change_takes_effect_from_the_next_payroll_month_only():
+    """A household of three, two covered, total income 200. After January's payroll a 增人
+    effective March would re-derive the per-capita income before February is paid (February
+    paid at 66.67 a head for two: 766.66, not 700): it is refused; effective February it is paid
+    for three at 200 ÷ 3 = 66.67."""
     w, case, people = dibao_world(3, 100, covered=2)
     pay(w, P.DIBAO, JAN)
-    change_member(w, case, people[2], add=True, month=MAR)
+    with pytest.raises(ValidationError, match="下一个发放月份"):
+        change_member(w, case, people[2], add=True, month=MAR)
+    change_member(w, case, people[2], add=True, month=FEB)
     pay(w, P.DIBAO, FEB)
-    assert paid_for(case, FEB) == Decimal("700.00")  # actual 766.66
+    assert paid_for(case, FEB) == Decimal("1149.99")
 
 
 @pytest.mark.django_db
-@known_defect("a member change approved before a late approval's arrears are paid reprices the arrears")
-def test_KNOWN_DEFECT_1b_member_change_before_the_arrears_payroll_reprices_the_arrears():
-    """Approved after January's payroll, a household of three (two covered, 100 each) owes
-    January as arrears. A 增人 effective February is approved before February's payroll: that
-    payroll pays January — two persons, 100 each: 700 — at 66.67 per capita: 766.66. (Income
-    reviews are refused in this window; member changes are not.)"""
+def test_a_member_change_waits_until_a_late_approvals_arrears_are_paid():
+    """Approved after January's payroll, a household (two covered, 100 each) owes January as
+    arrears. A 增人 before February's payroll would reprice January at 66.67 a head (766.66, not
+    700): it is refused until the arrears are paid."""
     w = World()
     w.approve_standard(w.draft(P.DIBAO, "rural", 450, D(2018, 1, 1)))
     pay(w, P.DIBAO, JAN)
@@ -669,9 +668,10 @@ def test_KNOWN_DEFECT_1b_member_change_before_the_arrears_payroll_reprices_the_a
     )
     services.decide_request(actor=w.chief, request=request, approve=True, comment="同意")
     case = Case.objects.get(pk=request.case_id)
-    change_member(w, case, people[2], add=True, month=FEB)
+    with pytest.raises(ValidationError, match="待补发"):
+        change_member(w, case, people[2], add=True, month=FEB)
     pay(w, P.DIBAO, FEB)
-    assert paid_for(case, JAN) == Decimal("700.00")  # actual 766.66
+    assert paid_for(case, JAN) == Decimal("700.00")
 
 
 @pytest.mark.django_db

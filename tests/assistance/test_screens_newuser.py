@@ -188,7 +188,7 @@ def test_a_refused_member_change_names_the_field(w, household_in_payroll, login)
     case, people = household_in_payroll
     response = login(w.town_worker).post(
         reverse("assistance:case_change", args=[case.pk, "member"]),
-        {"change": "add", "person": people[1].pk, "effective_month": "2019-03"},
+        {"change": "add", "person": people[1].pk, "effective_month": "2019-02"},
     )
     (message,) = messages_of(response)
     assert message == f"提交失败：人员：{people[1].name}已在保障范围内"
@@ -199,7 +199,7 @@ def test_the_success_message_says_what_was_submitted_for_whom(w, household_in_pa
     baby = newborn(w, case)
     response = login(w.town_worker).post(
         reverse("assistance:case_change", args=[case.pk, "member"]),
-        {"change": "add", "person": baby.pk, "effective_month": "2019-03", "income_total": "900"},
+        {"change": "add", "person": baby.pk, "effective_month": "2019-02", "income_total": "900"},
     )
     assert messages_of(response) == ["已提交增人申请（邱小宝），等待社会救助股股长审批。"]
     request = Request.objects.get(kind=Request.Kind.ADD_MEMBER)
@@ -212,7 +212,7 @@ def test_the_chief_sees_the_stated_total_and_the_per_capita_it_gives(w, househol
     case, _ = household_in_payroll
     baby = newborn(w, case)
     request = services.submit_member_change(
-        actor=w.town_worker, case=case, person=baby, add=True, effective_month=MAR, income_total="900"
+        actor=w.town_worker, case=case, person=baby, add=True, effective_month=FEB, income_total="900"
     )
     page = login(w.chief).get(reverse("assistance:request_detail", args=[request.pk])).content.decode()
     row = re.search(r'id="member-income">(.*?)</td>', page).group(1)
@@ -222,7 +222,7 @@ def test_the_chief_sees_the_stated_total_and_the_per_capita_it_gives(w, househol
 def test_the_chief_sees_the_recorded_total_when_none_is_stated(w, household_in_payroll, login):
     case, people = household_in_payroll
     request = services.submit_member_change(
-        actor=w.town_worker, case=case, person=people[1], add=False, effective_month=MAR
+        actor=w.town_worker, case=case, person=people[1], add=False, effective_month=FEB
     )
     page = login(w.chief).get(reverse("assistance:request_detail", args=[request.pk])).content.decode()
     row = re.search(r'id="member-income">(.*?)</td>', page).group(1)
@@ -313,7 +313,7 @@ def test_a_correction_with_a_bad_month_names_the_field(w, household_in_payroll, 
 def test_the_inbox_names_the_person_a_member_change_is_about(w, household_in_payroll, login):
     case, _ = household_in_payroll
     baby = newborn(w, case)
-    services.submit_member_change(actor=w.town_worker, case=case, person=baby, add=True, effective_month=MAR)
+    services.submit_member_change(actor=w.town_worker, case=case, person=baby, add=True, effective_month=FEB)
     table = login(w.chief).get(reverse("assistance:inbox")).context["requests"]
     (row,) = list(table.rows)
     assert row.get_cell("kind") == "增人"
