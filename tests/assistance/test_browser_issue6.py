@@ -69,7 +69,7 @@ def test_a_caseworker_changes_the_account_and_adds_a_member_with_income_and_the_
         member = page.locator("form[action$='/member/']")
         member.locator("select[name=change]").select_option("add")
         member.locator("select[name=person]").select_option(label="邱小宝（未纳入保障，可增人）")
-        member.locator("input[name=effective_month]").fill("2019-03")
+        member.locator("input[name=effective_month]").fill("2019-02")
         member.locator("input[name=income_total]").fill("900")
         member.locator("input[name=reason]").fill("新生儿随户，户主务工收入增加")
         member.get_by_role("button", name="提交").click()
