@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
 from . import services
+from .context_processors import sees_assistance
 from .filters import AuditFilter, HouseholdFilter, PersonFilter
 from .forms import (
     AccountDecisionForm,
@@ -26,7 +27,7 @@ from .forms import (
     region_label,
 )
 from .home import panels_for, register_panel, widgets_for
-from .models import ApprovalStatus, Coverage
+from .models import ApprovalStatus, Coverage, Section
 from .roles import role_of
 from .selectors import (
     account_changes_for,
@@ -36,6 +37,7 @@ from .selectors import (
     households_for,
     payments_for,
     persons_for,
+    user_section,
     villages_for,
 )
 from .tables import AuditTable, HouseholdTable, PersonTable
@@ -51,7 +53,7 @@ def _paginate(request, table):
 @login_required
 def home(request):
     user = request.user
-    counts = home_counts(user) if user.has_perm("civaffairs.view_person") else None
+    counts = home_counts(user) if user.has_perm("civaffairs.view_person") and sees_assistance(user) else None
     return render(
         request,
         "civaffairs/home.html",
@@ -431,8 +433,8 @@ def household_account(request, pk):
 def account_change_panel(user):
     """A chief's to-do: account changes wait on their own page (账户变更审批), so the count is
     shown beside the section's other approvals."""
-    if not user.has_perm("civaffairs.approve_case"):
-        return []
+    if not user.has_perm("civaffairs.approve_case") or user_section(user) == Section.WELFARE:
+        return []  # the welfare section pays no one
     pending = account_changes_for(user).filter(status=ApprovalStatus.PENDING).count()
     return [{"label": "待审批收款账户变更", "count": pending, "url": reverse("account_changes")}]
 

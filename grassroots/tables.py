@@ -43,7 +43,7 @@ class MemberTable(tables.Table):
 
     def render_in_office(self, value):
         # end_month is the first month not paid: the allowance runs through the month before it.
-        return f"发放至{month_label(add_months(value, -1))}" if value else "按月发放"
+        return f"按月发放，至任期结束（{month_label(add_months(value, -1))}）" if value else "按月发放"
 
 
 class StandardTable(tables.Table):
