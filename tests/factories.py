@@ -115,6 +115,8 @@ class PersonFactory(DjangoModelFactory):
     sex = factory.LazyAttribute(lambda o: parse_id_number(o.id_number)[2])
     region = factory.LazyFunction(lambda: village())
     town = factory.LazyAttribute(lambda o: o.region.town)
+    bank_name = "云浮农商银行"
+    bank_account = factory.Sequence(lambda n: f"6217{n:012d}")
 
 
 class HouseholdFactory(DjangoModelFactory):
@@ -129,6 +131,8 @@ class HouseholdFactory(DjangoModelFactory):
     head = factory.SubFactory(PersonFactory, region=factory.SelfAttribute("..region"))
     area = Area.RURAL
     income_per_capita = 200
+    bank_name = "云浮农商银行"
+    bank_account = factory.Sequence(lambda n: f"6230{n:012d}")
 
     @factory.post_generation
     def members(self, create, extracted, **kwargs):
@@ -219,15 +223,26 @@ class World:
         self.village = village("石城镇")
         self.n = 0
 
-    def person(self, **fields):
+    def person(self, account=True, **fields):
+        """A registered person of 石城镇; with a payee account of their own unless account=False."""
         self.n += 1
-        return core.create_person(
+        person = core.create_person(
             actor=self.town_worker,
             name=fields.pop("name", "测试" + "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉"[self.n % 20]),
             id_number=id_number_for(5000 + self.n),
             region=self.village,
             **fields,
         )
+        if account:
+            core.change_payee_account(
+                actor=self.town_worker,
+                person=person,
+                bank_name="云浮农商银行",
+                bank_account=f"6217{person.pk:015d}",
+                reason="登记收款账户",
+            )
+            person.refresh_from_db()
+        return person
 
     def standard(self, code, category, amount, effective):
         s = payments.draft_standard(
@@ -264,8 +279,9 @@ class World:
         request.case.refresh_from_db()
         return request.case, people
 
-    def person_case(self, code, start=NOV18, person=None, **kw):
-        person = person or self.person(**kw.pop("person_fields", {}))
+    def person_case(self, code, start=NOV18, person=None, account=True, **kw):
+        """An approved person case; its payee with an account unless account=False."""
+        person = person or self.person(account=account, **kw.pop("person_fields", {}))
         request = services.submit_enrolment(
             actor=self.town_worker, program=code, person=person, start_month=start, **kw
         )

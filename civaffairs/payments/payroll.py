@@ -289,6 +289,19 @@ def decide_payroll(*, actor, payroll, approve, comment=""):
                 f"该名册生成后登记了死亡，有{len(stale)}笔按死亡后的月份计发（{'；'.join(stale[:5])}"
                 f"{'等' if len(stale) > 5 else ''}），请退回后重新生成。"
             )
+        unpayable = list(
+            payroll.lines.filter(bank_account="")
+            .order_by("payee")
+            .values_list("payee", flat=True)
+            .distinct()[:6]
+        )
+        if unpayable:
+            # A transfer without an account bounces, or someone types one into the spreadsheet
+            # outside the four-eyes rule of account changes: stop it here, where lines are final.
+            raise ValidationError(
+                f"该名册有收款人没有收款账户（{'、'.join(unpayable[:5])}{'等' if len(unpayable) > 5 else ''}），"
+                "请先在人员或家庭页面“变更收款账户”登记账户，再退回后重新生成。"
+            )
     record_decision(payroll, actor=actor, approve=approve, comment=comment)
     audit.record(
         actor,

@@ -118,13 +118,24 @@ class World:
         self.slot_of_payroll = {}  # payroll id -> slot at which it was generated
 
     def person(self):
+        """A registered person with a payee account (a payroll paying someone without one is
+        refused at approval)."""
         self.n += 1
-        return core.create_person(
+        person = core.create_person(
             actor=self.town_worker,
             name="测试人" + "".join("甲乙丙丁戊己庚辛壬癸"[int(d)] for d in str(self.n)),
             id_number=id_number_for(7000 + self.n),
             region=self.village,
         )
+        core.change_payee_account(
+            actor=self.town_worker,
+            person=person,
+            bank_name="云浮农商银行",
+            bank_account=f"6217{person.pk:015d}",
+            reason="登记收款账户",
+        )
+        person.refresh_from_db()
+        return person
 
     def draft(self, code, category, amount, effective):
         return payments.draft_standard(

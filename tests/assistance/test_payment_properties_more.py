@@ -656,6 +656,8 @@ def test_a_member_change_waits_until_a_late_approvals_arrears_are_paid():
         area=Area.RURAL,
         members=[(p, Relation.CHILD) for p in people[1:]],
         joined_on=D(2018, 1, 1),
+        bank_name="云浮农商银行",
+        bank_account="6230000000000002",
     )
     request = services.submit_enrolment(
         actor=w.town_worker,

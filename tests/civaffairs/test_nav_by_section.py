@@ -14,7 +14,8 @@ def nav(client):
 
 def test_the_welfare_chief_is_offered_the_welfare_screens_only(welfare_chief, login):
     menu = nav(login(welfare_chief))
-    assert reverse("assistance:case_list") not in menu and reverse("person_list") not in menu
+    assert reverse("assistance:case_list") not in menu and reverse("assistance:payroll_list") not in menu
+    assert reverse("person_list") in menu  # the persons its own records concern
     assert reverse("account_changes") not in menu
     assert "福利机构" in menu
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from assistance import programs as P
+from civaffairs import payments
 from civaffairs import services as core
 from civaffairs.models import AccountChange, ApprovalStatus, AuditEvent, PaymentLine, Person
 from civaffairs.validators import validate_bank_account
@@ -30,7 +31,7 @@ def w():
 
 
 def orphan(w, account="6217000011112222333"):
-    case = w.person_case(P.ORPHAN, category=P.DISPERSED)
+    case = w.person_case(P.ORPHAN, category=P.DISPERSED, account=False)
     core.change_payee_account(
         actor=w.town_worker,
         person=case.person,
@@ -73,7 +74,7 @@ def test_a_person_program_pays_to_the_guardians_account_recorded_on_the_line(w, 
 
 
 def test_a_payee_in_no_payroll_changes_account_at_once_audited_masked(w):
-    case = w.person_case(P.ORPHAN, category=P.DISPERSED)
+    case = w.person_case(P.ORPHAN, category=P.DISPERSED, account=False)
     change = core.change_payee_account(
         actor=w.town_worker,
         person=case.person,
@@ -174,10 +175,30 @@ def test_the_chief_approves_an_account_change_in_the_browser_pages(w, login):
 
 
 def test_a_bad_account_on_the_form_is_told_and_nothing_saved(w, login):
-    case = w.person_case(P.ORPHAN, category=P.DISPERSED)
+    case = w.person_case(P.ORPHAN, category=P.DISPERSED, account=False)
     response = login(w.town_worker).post(
         reverse("person_account", args=[case.person.pk]),
         {"bank_name": "工商银行", "bank_account": "12345", "reason": "开户"},
     )
     assert response.status_code == 200 and "12至19位数字" in response.content.decode()
     assert Person.objects.get(pk=case.person.pk).bank_account == ""
+
+
+def test_a_payroll_paying_a_payee_without_an_account_is_not_approved(w):
+    """A transfer without an account bounces, or someone types one into the bank file outside the
+    four-eyes rule: the payroll is refused at approval, naming the payee, until the account is
+    registered and the payroll generated again."""
+    case = w.person_case(P.ORPHAN, category=P.DISPERSED, account=False)
+    payroll = payments.generate_payroll(actor=w.worker, program=P.ORPHAN, month=JAN)
+    with pytest.raises(ValidationError, match=f"没有收款账户（{case.person.name}）"):
+        payments.decide_payroll(actor=w.chief, payroll=payroll, approve=True, comment="同意")
+    payments.decide_payroll(actor=w.chief, payroll=payroll, approve=False, comment="补登账户后重新生成")
+    core.change_payee_account(
+        actor=w.town_worker,
+        person=case.person,
+        bank_name="农业银行",
+        bank_account="6228480012345678",
+        reason="开户",
+    )
+    [again] = w.pay(P.ORPHAN, JAN)
+    assert again.lines.get().bank_account == "6228480012345678"

@@ -34,6 +34,13 @@ def test_a_cremation_of_a_covered_person_stops_the_next_payrolls_line(ww):
     person = core.create_person(
         actor=town_worker, name="黄老伯", id_number=id_number_for(7001), region=village("石城镇")
     )
+    core.change_payee_account(
+        actor=town_worker,
+        person=person,
+        bank_name="云浮农商银行",
+        bank_account="6217000000007001",
+        reason="登记收款账户",
+    )
     request = assistance.submit_enrolment(
         actor=town_worker,
         program=P.TEKUN,
