@@ -5,36 +5,25 @@ writes nothing. Each import declares its columns and gives two functions: `check
 {column header: message} for one parsed row, and `write(row)` saving one row (normally by calling
 the per-record service, so imports and forms apply the same rules and write the same audit rows).
 
-Used by the marriage-registration and cremation imports (welfare/imports.py); the 低保 roster
-(assistance/roster.py) predates it and keeps its own reader with the same behaviour.
+Used by the marriage-registration and cremation imports (welfare/imports.py). Files are read by
+civaffairs.uploads, which the 低保 roster (assistance/roster.py) reads through too.
 """
 
 import datetime
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from . import uploads
 from .spreadsheets import Column, Sheet, write_workbook
 
 NOT_XLSX = "文件不是有效的 XLSX（如为 .xls 或 .csv，请在 Excel 中另存为 .xlsx 后再导入）"
 HEADER_SEARCH_ROWS = 10  # exports often carry a title line or two above the header
 EXAMPLE_MARK = "（示例）"
-
-
-def limits():
-    """Size, row and cell limits of an upload (settings may lower or raise them)."""
-    return (
-        getattr(settings, "IMPORT_MAX_BYTES", 10 * 1024 * 1024),
-        getattr(settings, "IMPORT_MAX_ROWS", 20000),
-        getattr(settings, "IMPORT_MAX_CELL_CHARS", 500),
-    )
 
 
 @dataclass(frozen=True, order=True)
@@ -154,60 +143,49 @@ def _header(value):
 
 
 def read(importer, file):
-    """(rows, errors): the first sheet's data rows as (row number, {header: raw value})."""
-    max_bytes, max_rows, max_cell = limits()
+    """(rows, errors): the first sheet's data rows as (row number, {header: raw value}). The file
+    is read through civaffairs.uploads — the one reader with the size, unpacked-size, row, column
+    and cell limits (UPLOAD_MAX_*) — so every import refuses the same bad files the same way."""
     order = importer.order
 
     def error(row, column, message):
         return RowError(row or 0, order.get(column, -1), column, message)
 
-    data = file.read() if hasattr(file, "read") else open(file, "rb").read()  # noqa: SIM115
-    if len(data) > max_bytes:
-        return [], [error(None, "文件", f"文件过大（超过{max_bytes // (1024 * 1024)}MB），请分批导入")]
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds on foreign files; all mean the same to the user
-        return [], [error(None, "文件", NOT_XLSX)]
-    try:
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # other tools write wrong <dimension>; read every row
-        required = [c.header for c in importer.columns if c.required]
-        header_number, header = None, None
-        for number, line in enumerate(sheet.iter_rows(values_only=True, max_row=HEADER_SEARCH_ROWS), start=1):
-            cells = [_header(v) for v in line]
-            if all(h in cells for h in required):
-                header_number, header = number, cells
-                break
-            if header is None and any(cells):
-                header_number, header = number, cells
-        if header is None:
-            return [], [error(None, "文件", "文件为空，没有表头和数据")]
-        errors, columns = [], {}
-        for index, name in enumerate(header):
-            if name in order:
-                if name in columns:
-                    errors.append(error(header_number, name, "表头重复"))
-                columns.setdefault(name, index)
-        errors += [error(header_number, h, f"缺少必填列“{h}”") for h in required if h not in columns]
-        if errors:
-            return [], errors
-        rows = []
-        for offset, line in enumerate(sheet.iter_rows(min_row=header_number + 1, values_only=True)):
-            number = header_number + 1 + offset
-            values = {name: (line[i] if i < len(line) else None) for name, i in columns.items()}
-            if all(blank(v) for v in values.values()):
-                continue
-            if len(rows) >= max_rows:
-                return [], [error(None, "文件", f"数据行超过{max_rows}行，请分批导入")]
-            for name, value in values.items():
-                if isinstance(value, str) and len(value) > max_cell:
-                    errors.append(error(number, name, f"内容过长（超过{max_cell}个字符）"))
-            rows.append((number, values))
-        if not rows and not errors:
-            return [], [error(None, "文件", "表头下没有数据行")]
-        return rows, errors
-    finally:
-        workbook.close()
+        lines = list(uploads.iter_sheet(file))
+    except uploads.UploadRefused as exc:
+        return [], [error(None, "文件", str(exc))]
+    required = [c.header for c in importer.columns if c.required]
+    header_number, header = None, None
+    for number, line in lines[:HEADER_SEARCH_ROWS]:
+        cells = [_header(v) for v in line]
+        if all(h in cells for h in required):
+            header_number, header = number, cells
+            break
+        if header is None and any(cells):
+            header_number, header = number, cells
+    if header is None:
+        return [], [error(None, "文件", "文件为空，没有表头和数据")]
+    errors, columns = [], {}
+    for index, name in enumerate(header):
+        if name in order:
+            if name in columns:
+                errors.append(error(header_number, name, "表头重复"))
+            columns.setdefault(name, index)
+    errors += [error(header_number, h, f"缺少必填列“{h}”") for h in required if h not in columns]
+    if errors:
+        return [], errors
+    rows = []
+    for number, line in lines:
+        if number <= header_number:
+            continue
+        values = {name: (line[i] if i < len(line) else None) for name, i in columns.items()}
+        if all(blank(v) for v in values.values()):
+            continue
+        rows.append((number, values))
+    if not rows:
+        return [], [error(None, "文件", "表头下没有数据行")]
+    return rows, errors
 
 
 def _parse(importer, rows):

@@ -84,13 +84,14 @@ def test_a_missing_column_and_a_foreign_file_are_refused(ww):
 
 
 def test_the_row_and_cell_limits_hold(ww, settings):
-    settings.IMPORT_MAX_ROWS = 2
+    """The limits of the one upload reader (civaffairs/uploads.py) hold for these imports too."""
+    settings.UPLOAD_MAX_ROWS = 3  # the header and two rows
     rows = [marriage_row(ww, n) for n in range(1, 4)]
-    with pytest.raises(ImportFailed, match="超过2行"):
+    with pytest.raises(ImportFailed, match="行数超过上限（3 行）"):
         imports.import_file("marriages", xlsx(M_HEADERS, rows), actor=ww.staff)
-    settings.IMPORT_MAX_ROWS = 100
-    settings.IMPORT_MAX_CELL_CHARS = 10
-    with pytest.raises(ImportFailed, match="内容过长"):
+    settings.UPLOAD_MAX_ROWS = 100
+    settings.UPLOAD_MAX_CELL_CHARS = 10
+    with pytest.raises(ImportFailed, match="超过 10 个字符"):
         imports.import_file(
             "marriages", xlsx(M_HEADERS, [marriage_row(ww, 1, 男方姓名="陈" * 11)]), actor=ww.staff
         )
