@@ -131,6 +131,8 @@ def test_the_chief_approves_a_standard_three_months_back_and_sees_the_back_pay(l
                 "relation": "child",
             }
         ],
+        bank_name="云浮农商银行",
+        bank_account="6230000000005151",
     )
     request = services.submit_enrolment(
         actor=worker, program=dibao, household=household, start_month=add_months(today, -4), category="A"

@@ -97,7 +97,7 @@ def test_a_caseworker_changes_the_account_and_adds_a_member_with_income_and_the_
         page.get_by_role("button", name="批准").click()
         expect(page.locator("ul.messages")).to_contain_text("已批准：增人")
 
-    change = AccountChange.objects.get()
+    change = AccountChange.objects.get(status="approved", household__isnull=False)
     assert change.status == ApprovalStatus.APPROVED and change.decided_by == w.chief
     after = Household.objects.get(pk=household)
     assert after.bank_account == "6217995810001234567"

@@ -121,7 +121,7 @@ def test_the_person_page_shows_the_change_waiting(w, login):
 
 
 def test_a_payee_without_an_account_reads_not_yet_recorded(w, login):
-    person = w.person()
+    person = w.person(account=False)
     page = login(w.town_worker).get(reverse("person_account", args=[person.pk])).content.decode()
     assert "尚未登记" in page
     assert f"{person.name} / — / —" not in page
@@ -137,7 +137,7 @@ def test_a_bad_account_number_is_named_together_with_the_missing_fields(w, house
     form = response.context["form"]
     assert form.errors["bank_account"] == ["银行账号只能由数字组成"]
     assert "bank_name" in form.errors and "reason" in form.errors
-    assert not AccountChange.objects.exists()
+    assert not AccountChange.objects.filter(household=case.household_id).exists()
 
 
 def test_an_account_number_typed_in_groups_is_accepted(w, household_in_payroll, login):
@@ -147,7 +147,7 @@ def test_an_account_number_typed_in_groups_is_accepted(w, household_in_payroll, 
         {"bank_name": "云浮农商银行", "bank_account": "6230 0000 1111 2222 333", "reason": "换卡"},
     )
     assert response.status_code == 302
-    assert AccountChange.objects.get().bank_account == "6230000011112222333"
+    assert AccountChange.objects.get(household=case.household_id).bank_account == "6230000011112222333"
 
 
 # ------------------------------------------------------------------ 增人 / 减人
@@ -249,7 +249,7 @@ def test_a_household_account_change_records_no_holder(w, household_in_payroll):
     case, _ = household_in_payroll
     change = pending_account_change(w, case)
     core.decide_account_change(actor=w.chief, change=change, approve=True, comment="同意")
-    event = AuditEvent.objects.get(action="payee_account.change")
+    event = AuditEvent.objects.get(action="payee_account.change", object_type="civaffairs.Household")
     assert "account_holder" not in event.changes
     assert event.changes["bank_name"] == ["云浮农商银行", "中国邮政储蓄银行"]
 
