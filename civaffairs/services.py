@@ -535,6 +535,9 @@ def change_payee_account(
         errors["reason"] = "请填写变更原因"
     if errors:
         raise ValidationError(errors)
+    # The payee's row, locked: two changes submitted at once are taken one after the other, and
+    # the second finds the first pending.
+    (Household if household is not None else Person).objects.select_for_update().filter(pk=payee.pk).first()
     if AccountChange.objects.filter(
         status=ApprovalStatus.PENDING, **({"household": household} if household else {"person": person})
     ).exists():

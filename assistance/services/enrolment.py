@@ -281,6 +281,9 @@ def enrol_many(*, actor, approver, program, applications, migrated=False, paid_t
         who = getattr(
             application.get("person") or getattr(application.get("household"), "head", None), "name", ""
         )
+        if ledger[1] is not None and Decimal(ledger[1]) < 0:
+            errors.append(f"第{i}条（{who}）：月发放额不能为负数")
+            continue
         try:
             fields, covered, income = _prepare(
                 actor=actor, program=program, migrated=migrated, check_conflicts=False, **application

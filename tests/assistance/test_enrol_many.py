@@ -126,3 +126,17 @@ def test_a_town_caseworker_cannot_enrol_another_towns_household(w):
                 dict(household=case.household, start_month=D(2019, 1, 1), category="A", area=Area.RURAL)
             ],
         )
+
+
+def test_a_ledgers_monthly_amount_is_never_negative(w):
+    app = dict(
+        person=w.person(), start_month=D(2018, 6, 1), category=P.DISPERSED, monthly_paid=Decimal("-590")
+    )
+    with pytest.raises(ValidationError, match="月发放额不能为负数"):
+        services.enrol_many(
+            actor=w.town_worker,
+            approver=w.chief,
+            program=P.TEKUN,
+            applications=[app],
+            paid_through=D(2018, 12, 1),
+        )
