@@ -61,9 +61,12 @@ def test_the_director_edits_previews_finalizes_and_downloads_the_pdf(live_server
 
         page.locator('a.edit[data-heading="积极做好机构改革工作。"]').click()
         expect(page.locator("h1")).to_have_text("编辑章节：积极做好机构改革工作。")
+        page.wait_for_load_state("load")  # the editor's script (a static file) listens from here on
         page.fill("#id_body", "全区{villages.committees}个村（居）委完成机构改革衔接工作。")
         # The preview beside the text follows the typing (the figure resolved).
-        expect(page.locator("#preview")).to_contain_text("全区2个村（居）委完成机构改革衔接工作。")
+        expect(page.locator("#preview")).to_contain_text(
+            "全区2个村（居）委完成机构改革衔接工作。", timeout=15000
+        )
         page.get_by_role("button", name="保存", exact=True).click()
         expect(page.locator(".messages")).to_contain_text("已保存")
         expect(page.locator(".paper")).to_contain_text("全区2个村（居）委完成机构改革衔接工作。")
