@@ -20,6 +20,7 @@ urlpatterns = [
     path("standards/<int:pk>/", views.standard_detail, name="standard_detail"),
     path("standards/<int:pk>/decide/", views.standard_decide, name="standard_decide"),
     path("standards/<int:pk>/backpay/", views.standard_backpay, name="standard_backpay"),
+    path("standards/<int:pk>/preview/", views.standard_preview, name="standard_preview"),
     path("payrolls/", views.payroll_list, name="payroll_list"),
     path("payrolls/generate/", views.payroll_generate, name="payroll_generate"),
     path("payrolls/<int:pk>/", views.payroll_detail, name="payroll_detail"),

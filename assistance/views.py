@@ -13,10 +13,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
+from civaffairs import jobs
 from civaffairs import payments as engine
 from civaffairs import services as core_services
 from civaffairs.forms import apply_errors
 from civaffairs.home import register_panel
+from civaffairs.job_views import refused
 from civaffairs.models import ApprovalStatus, Payroll, Person, Region, Request
 from civaffairs.money import format_money
 from civaffairs.selectors import (
@@ -552,11 +554,8 @@ def standard_detail(request, pk):
         and scope_of(request.user)
         and scope_of(request.user).section == s.program.section
     )
-    preview = None
-    if can_decide:
-        # The whole district's back-pay: computed for the one who decides, not on every view.
-        owed = engine.compute_backpay(s)
-        preview = {"lines": len(owed), "total": sum((o[-1] for o in owed), start=0)}
+    # The whole district's back-pay: computed for the one who decides, by a background job.
+    preview = jobs.latest_preview(s) if can_decide else None
     can_regenerate = (
         s.status == ApprovalStatus.APPROVED
         and request.user.has_perm("civaffairs.add_payroll")
@@ -580,24 +579,39 @@ def standard_detail(request, pk):
 
 
 @login_required
+@permission_required("civaffairs.approve_standard", raise_exception=True)
+@require_POST
+def standard_preview(request, pk):
+    """计算应补发金额 of a pending standard, for its chief: a background job."""
+    s = get_object_or_404(standards_of(request.user).select_related("program"), pk=pk)
+    scope = scope_of(request.user)
+    if s.status != ApprovalStatus.PENDING or not (scope and scope.section == s.program.section):
+        raise PermissionDenied("只有本股股长可以为待审批的标准计算应补发金额。")
+    back = reverse("assistance:standard_detail", args=[s.pk])
+    try:
+        job = jobs.start_backpay_preview(actor=request.user, standard=s, back="assistance:standard_detail")
+    except ValidationError as exc:
+        return refused(request, exc, "计算失败：", back)
+    return redirect("job_detail", job.pk)
+
+
+@login_required
 @permission_required("civaffairs.add_payroll", raise_exception=True)
 @section_staff_required
 @require_POST
 def standard_backpay(request, pk):
-    s = get_object_or_404(standards_of(request.user), pk=pk)
+    """生成补发: a background job; the request answers at once with the job's page."""
+    s = get_object_or_404(standards_of(request.user).select_related("program"), pk=pk)
     try:
-        payroll = engine.generate_backpay(actor=request.user, standard=s)
-    except ValidationError as exc:
-        messages.error(request, "计算失败：" + "；".join(exc.messages))
-        return redirect("assistance:standard_detail", s.pk)
-    if payroll is None:
-        messages.info(request, "按已发放的月份计算，没有需要补发的金额。")
-        return redirect("assistance:standard_detail", s.pk)
-    messages.success(
-        request,
-        f"已生成提标补发 {payroll.line_count} 笔，合计 {format_money(payroll.total)} 元，待股长审批。",
-    )
-    return redirect("assistance:payroll_detail", payroll.pk)
+        job = jobs.start_backpay(
+            actor=request.user,
+            standard=s,
+            result="assistance:payroll_detail",
+            back="assistance:standard_detail",
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        return refused(request, exc, "计算失败：", reverse("assistance:standard_detail", args=[s.pk]))
+    return redirect("job_detail", job.pk)
 
 
 @login_required
@@ -646,18 +660,17 @@ def payroll_list(request):
 def payroll_generate(request):
     form = PayrollGenerateForm(request.POST)
     if form.is_valid():
+        # A background job: the request answers at once with the job's page.
         try:
-            payroll = engine.generate_payroll(
-                actor=request.user, program=form.cleaned_data["program"], month=form.cleaned_data["month"]
+            job = jobs.start_payroll(
+                actor=request.user,
+                program=form.cleaned_data["program"],
+                month=form.cleaned_data["month"],
+                result="assistance:payroll_detail",
             )
-        except ValidationError as exc:
-            messages.error(request, "生成失败：" + "；".join(exc.messages))
-        else:
-            messages.success(
-                request,
-                f"已生成{payroll}：{payroll.line_count} 笔，合计 {format_money(payroll.total)} 元，待股长审批。",
-            )
-            return redirect("assistance:payroll_detail", payroll.pk)
+        except (ValidationError, PermissionDenied) as exc:
+            return refused(request, exc, "生成失败：", reverse("assistance:payroll_list"))
+        return redirect("job_detail", job.pk)
     else:
         messages.error(request, "生成失败：" + _named_errors(form))
     return redirect("assistance:payroll_list")

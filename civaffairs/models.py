@@ -904,3 +904,79 @@ class AccessGrant(Approvable):
 
     def __str__(self):
         return f"{self.user} · {self.role or '无角色'}"
+
+
+class Job(models.Model):
+    """A background job (civaffairs/jobs.py): long work — a payroll, a back-pay batch, its preview —
+    run by a worker outside the web request, with its progress, its outcome in Chinese and a link
+    to its result. One live job per object: `target` names what it works on (a standard, a
+    program's month), and a second job for the same target cannot be queued while one is queued or
+    running (the database refuses it)."""
+
+    class Kind(models.TextChoices):
+        PAYROLL = "payroll", "生成发放名册"
+        BACKPAY = "backpay", "生成提标补发"
+        BACKPAY_PREVIEW = "backpay_preview", "计算应补发金额"
+        ROSTER = "roster", "导入花名册"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "进行中"
+        SUCCEEDED = "succeeded", "已完成"
+        FAILED = "failed", "失败"
+
+    LIVE = [Status.QUEUED, Status.RUNNING]
+    PAYMENT_KINDS = [Kind.PAYROLL, Kind.BACKPAY, Kind.BACKPAY_PREVIEW]
+
+    kind = models.CharField("任务类型", max_length=20, choices=Kind.choices)
+    target = models.CharField("办理对象", max_length=80)
+    label = models.CharField("任务", max_length=200)
+    program = models.ForeignKey(
+        Program, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="项目"
+    )
+    standard = models.ForeignKey(
+        Standard, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="标准"
+    )
+    params = models.JSONField("参数", default=dict, blank=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.QUEUED)
+    stage = models.CharField("当前步骤", max_length=40, blank=True)
+    done = models.PositiveIntegerField("已完成", default=0)
+    total = models.PositiveIntegerField("总数", default=0)
+    message = models.TextField("结果", blank=True)
+    error = models.TextField("错误", blank=True)
+    result = models.JSONField("结果数据", default=dict, blank=True)
+    result_url = models.CharField("结果链接", max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="提交人"
+    )
+    created_at = models.DateTimeField("提交时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    heartbeat = models.DateTimeField("最近进展", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "后台任务"
+        verbose_name_plural = "后台任务"
+        ordering = ["-created_at", "-id"]
+        default_permissions = ("view",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target"],
+                condition=Q(status__in=["queued", "running"]),
+                name="one_live_job_per_target",
+            )
+        ]
+        indexes = [models.Index(fields=["target", "-created_at"], name="job_target_recent")]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def live(self):
+        return self.status in self.LIVE
+
+    @property
+    def percent(self):
+        if self.status == self.Status.SUCCEEDED:
+            return 100
+        return int(self.done * 100 / self.total) if self.total else 0

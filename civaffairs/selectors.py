@@ -240,3 +240,24 @@ def home_counts(user):
         )
     )
     return {"persons": persons, "households": households, **cases}
+
+
+def jobs_for(user):
+    """Background jobs (civaffairs/jobs.py) a user may follow: the own ones; and, for a district
+    account that sees payrolls (its section's, or all for district-wide roles), the payroll and
+    back-pay jobs of those programs — the objects it may see. A town caseworker sees only the own."""
+    from .models import Job
+
+    if not user.is_authenticated:
+        return Job.objects.none()
+    qs = Job.objects.select_related("created_by", "program", "standard")
+    visible = Q(created_by=user)
+    scope = scope_of(user)
+    if user.has_perm("civaffairs.view_payroll") and not (scope and scope.town_id):
+        payments = section_scoped(
+            user,
+            Job.objects.filter(kind__in=Job.PAYMENT_KINDS, program__isnull=False),
+            "program__section",
+        )
+        visible |= Q(pk__in=payments.values("pk"))
+    return qs.filter(visible)

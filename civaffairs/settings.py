@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tables2",
     "django_filters",
+    "django_tasks",
+    "django_tasks_db",
     "civaffairs.apps.AxesConfig",
     "civaffairs",
     "assistance",
@@ -113,6 +115,24 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # A background job's progress is written through a second connection, beside the job's own
+    # transaction, so its page sees it before the work commits (civaffairs/jobs.py).
+    DATABASES["jobs"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+
+# Background jobs (civaffairs/jobs.py), through Django's task API (the django_tasks backport):
+# the database by default, run by `manage.py db_worker`; RQ on Redis when REDIS_URL is set (workers
+# on several machines: `manage.py rqworker default`). The tests run jobs immediately.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A running job with no news for this long counts as interrupted (its worker died): its object is
+# free for a new job.
+JOB_STALE_MINUTES = int(os.environ.get("JOB_STALE_MINUTES", "30"))
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

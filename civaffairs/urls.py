@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from reports import views as reports_views
 
-from . import views
+from . import job_views, views
 from .accounts import PasswordChangeView
 
 urlpatterns = [
@@ -34,6 +34,8 @@ urlpatterns = [
     ),
     path("villages/autocomplete/", views.village_autocomplete, name="village_autocomplete"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("jobs/<int:pk>/", job_views.job_detail, name="job_detail"),
+    path("jobs/<int:pk>/status/", job_views.job_status, name="job_status"),
     # 统计数据 groups the figures as the summary does, so its page lives with the summary.
     path("figures/", reports_views.figures_page, name="figures"),
     path("accounts/grants/", views.access_grants, name="access_grants"),

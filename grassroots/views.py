@@ -12,11 +12,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
+from civaffairs import jobs
 from civaffairs import payments as engine
 from civaffairs import services as core_services
 from civaffairs.forms import apply_errors
 from civaffairs.home import register_panel
 from civaffairs.idnumber import mask_account
+from civaffairs.job_views import refused
 from civaffairs.models import ApprovalStatus, Payroll, Person
 from civaffairs.money import format_money
 from civaffairs.payments.bankfile import bank_file
@@ -295,11 +297,8 @@ def standard_detail(request, pk):
         allowance_payrolls_for(request.user).filter(standard=s, kind=Payroll.Kind.BACKPAY).order_by("-id")
     )
     can_decide = s.status == ApprovalStatus.PENDING and is_grassroots_chief(request.user)
-    preview = None
-    if can_decide:
-        # What approving it back-pays: computed for the one who decides, not on every view.
-        owed = engine.compute_backpay(s)
-        preview = {"lines": len(owed), "total": sum((o[-1] for o in owed), start=0)}
+    # What approving it back-pays: computed for the one who decides, by a background job.
+    preview = jobs.latest_preview(s) if can_decide else None
     can_backpay = (
         s.status == ApprovalStatus.APPROVED
         and is_grassroots_staff(request.user)
@@ -351,23 +350,35 @@ def standard_decide(request, pk):
     return redirect("grassroots:standard_detail", s.pk)
 
 
+@chief_required
+@require_POST
+def standard_preview(request, pk):
+    """计算应补发金额 of a pending standard, for the chief: a background job."""
+    s = get_object_or_404(allowance_standards_for(request.user).select_related("program"), pk=pk)
+    if s.status != ApprovalStatus.PENDING:
+        raise PermissionDenied("只有待审批的标准需要计算应补发金额。")
+    try:
+        job = jobs.start_backpay_preview(actor=request.user, standard=s, back="grassroots:standard_detail")
+    except ValidationError as exc:
+        return refused(request, exc, "计算失败：", reverse("grassroots:standard_detail", args=[s.pk]))
+    return redirect("job_detail", job.pk)
+
+
 @staff_required
 @require_POST
 def standard_backpay(request, pk):
-    s = get_object_or_404(allowance_standards_for(request.user), pk=pk)
+    """生成补发: a background job; the request answers at once with the job's page."""
+    s = get_object_or_404(allowance_standards_for(request.user).select_related("program"), pk=pk)
     try:
-        payroll = engine.generate_backpay(actor=request.user, standard=s)
+        job = jobs.start_backpay(
+            actor=request.user,
+            standard=s,
+            result="grassroots:payroll_detail",
+            back="grassroots:standard_detail",
+        )
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, "计算失败：" + _errors(exc))
-        return redirect("grassroots:standard_detail", s.pk)
-    if payroll is None:
-        messages.info(request, "按已发放的月份计算，没有需要补发的金额。")
-        return redirect("grassroots:standard_detail", s.pk)
-    messages.success(
-        request,
-        f"已生成提标补发 {payroll.line_count} 笔，合计 {format_money(payroll.total)} 元，待股长审批。",
-    )
-    return redirect("grassroots:payroll_detail", payroll.pk)
+        return refused(request, exc, "计算失败：", reverse("grassroots:standard_detail", args=[s.pk]))
+    return redirect("job_detail", job.pk)
 
 
 # ------------------------------------------------------------------ the allowance: payrolls
@@ -391,18 +402,17 @@ def payroll_generate(request):
     if not form.is_valid():
         messages.error(request, "生成失败：" + "；".join(" ".join(v) for v in form.errors.values()))
         return redirect("grassroots:payroll_list")
+    # A background job: the request answers at once with the job's page.
     try:
-        payroll = engine.generate_payroll(
-            actor=request.user, program=SUPERVISOR, month=form.cleaned_data["month"]
+        job = jobs.start_payroll(
+            actor=request.user,
+            program=SUPERVISOR,
+            month=form.cleaned_data["month"],
+            result="grassroots:payroll_detail",
         )
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, "生成失败：" + _errors(exc))
-        return redirect("grassroots:payroll_list")
-    messages.success(
-        request,
-        f"已生成{payroll}：{payroll.line_count} 笔，合计 {format_money(payroll.total)} 元，待股长审批。",
-    )
-    return redirect("grassroots:payroll_detail", payroll.pk)
+        return refused(request, exc, "生成失败：", reverse("grassroots:payroll_list"))
+    return redirect("job_detail", job.pk)
 
 
 @reader_required

@@ -21,6 +21,8 @@ def _fast_hashing(settings):
     # its own (tests/assistance/test_money_defects.py) with the clock set.
     settings.ENROLMENT_MAX_BACKDATE_MONTHS = 12 * 100
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Background jobs run at once, inside the request that starts them (civaffairs/jobs.py).
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -21,7 +21,16 @@ from civaffairs.models import ApprovalStatus, Case, PaymentLine, Payroll, Standa
 from civaffairs.periods import add_months, month_start, months_between
 
 from .approval import check_section_staff
-from .payroll import CASE_FIELDS, IN_PAYMENT, _payee, alive_in, covered_persons, in_payment_in, refresh_totals
+from .payroll import (
+    CASE_FIELDS,
+    IN_PAYMENT,
+    _payee,
+    alive_in,
+    covered_persons,
+    in_payment_in,
+    refresh_totals,
+    write_lines,
+)
 from .rules import CaseFacts, rules_for
 
 
@@ -43,7 +52,7 @@ def _range(standard):
     return months
 
 
-def _considered(standard):
+def _considered(standard, progress=None):
     """[(row, month, income_used)] of case-months the standard prices that were paid, or were
     considered and paid nothing, in approved monthly payrolls of its months; and the months of
     migrated ledgers that nobody can say were paid."""
@@ -69,7 +78,10 @@ def _considered(standard):
         ).values_list("created_at", flat=True)
     )
     out, unsettled = [], []
-    for month, generated in payrolls:
+    payrolls = list(payrolls)
+    for done, (month, generated) in enumerate(payrolls):
+        if progress:
+            progress(done, len(payrolls), "核对已发放月份")
         cases = Case.objects.filter(in_payment_in(month), program=program, status__in=IN_PAYMENT).filter(
             Q(person__isnull=True) | alive_in(month)
         )
@@ -145,12 +157,13 @@ def _before_the_system(standard, rules, item, paid_months):
     return out, unsettled
 
 
-def compute_backpay(standard):
-    """[(row, month, persons, income, amount)] owed under an approved standard. Pure of writes."""
+def compute_backpay(standard, progress=None):
+    """[(row, month, persons, income, amount)] owed under an approved standard. Pure of writes.
+    progress(done, total, stage), when given, hears it month by month."""
     program = standard.program
     rules = rules_for(program)
     item = rules.item_of(standard.category)
-    considered, _unsettled = _considered(standard)
+    considered, _unsettled = _considered(standard, progress)
     if not considered:
         return []
     case_ids = {row[0] for row, *_ in considered}
@@ -195,16 +208,29 @@ def unsettled_months(standard):
     return _considered(standard)[1]
 
 
+def check_backpay_generation(*, actor, standard):
+    """What generate_backpay refuses before any work: asked again by the request that queues the
+    job, so the refusal comes at once."""
+    check_section_staff(actor, "civaffairs.add_payroll", standard.program.section)
+    if standard.status != ApprovalStatus.APPROVED:
+        raise ValidationError("只有已批准的标准才能计算补发。")
+    pending = Payroll.objects.filter(
+        standard=standard, kind=Payroll.Kind.BACKPAY, status=ApprovalStatus.PENDING
+    )
+    if pending.exclude(created_by=actor).exists():
+        raise ValidationError("该标准已有他人生成、待审批的补发名册，请等待审批或由生成人撤回。")
+
+
 @transaction.atomic
-def generate_backpay(*, actor, standard):
+def generate_backpay(*, actor, standard, progress=None):
     """生成补发: create (or top up) the back-pay batch of an approved standard, authored by the
     section staff member who generates it; nothing owed → None. Idempotent: what a live batch
-    already pays is not owed again."""
+    already pays is not owed again. progress(done, total, stage), when given, hears how far it is."""
     standard = Standard.objects.select_for_update(of=("self",)).select_related("program").get(pk=standard.pk)
     check_section_staff(actor, "civaffairs.add_payroll", standard.program.section)
     if standard.status != ApprovalStatus.APPROVED:
         raise ValidationError("只有已批准的标准才能计算补发。")
-    owed = compute_backpay(standard)
+    owed = compute_backpay(standard, progress)
     if not owed:
         return None
     rules = rules_for(standard.program)
@@ -226,7 +252,7 @@ def generate_backpay(*, actor, standard):
             created_by=actor,
         )
     item = rules.item_of(standard.category)
-    PaymentLine.objects.bulk_create(
+    write_lines(
         [
             PaymentLine(
                 payroll=payroll,
@@ -245,7 +271,8 @@ def generate_backpay(*, actor, standard):
             )
             for row, month, persons, income, amount in owed
         ],
-        batch_size=2000,
+        progress,
+        "写入补发明细",
     )
     refresh_totals(payroll)
     audit.record(actor, "backpay.generate", payroll, {"standard": standard.pk, "lines": len(owed)})

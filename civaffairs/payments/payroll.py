@@ -203,18 +203,39 @@ def _arrears(program, month):
     return arrears
 
 
-@transaction.atomic
-def generate_payroll(*, actor, program, month):
-    """The monthly payroll of a program from the cases in payment and the approved standards of
-    that month, in bulk. Cases approved after earlier payrolls get those months as arrears."""
-    program = program_of(program)
-    month = month_start(month)
+LINE_BATCH = 2000  # lines written per INSERT, and the step of a job's progress
+
+
+def check_payroll_generation(*, actor, program, month):
+    """What generate_payroll refuses before any work: asked again by the request that queues the
+    job, so the refusal comes at once."""
     check_section_staff(actor, "civaffairs.add_payroll", program.section)
     if program.cadence != Program.Cadence.MONTHLY:
         raise ValidationError("一次性救助不生成月度名册。")
-    rules = rules_for(program)
     if monthly_payrolls(program).filter(month=month).exists():
         raise ValidationError(f"{program.name}{month:%Y年%m月}的名册已生成，不能重复生成；更正请另行办理。")
+
+
+def write_lines(lines, progress=None, stage="写入发放明细"):
+    """bulk_create in batches, telling progress(done, total, stage) after each."""
+    total = len(lines)
+    for start in range(0, total, LINE_BATCH):
+        PaymentLine.objects.bulk_create(lines[start : start + LINE_BATCH])
+        if progress:
+            progress(min(start + LINE_BATCH, total), total, stage)
+
+
+@transaction.atomic
+def generate_payroll(*, actor, program, month, progress=None):
+    """The monthly payroll of a program from the cases in payment and the approved standards of
+    that month, in bulk. Cases approved after earlier payrolls get those months as arrears.
+    progress(done, total, stage), when given, hears how far it is (a background job's page)."""
+    program = program_of(program)
+    month = month_start(month)
+    check_payroll_generation(actor=actor, program=program, month=month)
+    rules = rules_for(program)
+    if progress:
+        progress(0, 0, "计算应发金额")
     in_payment = cases_in_payment(program, month)
     # A month paid already (as arrears by a later payroll, before this one was rejected and is
     # generated again) is not paid twice.
@@ -253,7 +274,7 @@ def generate_payroll(*, actor, program, month):
         kind=PaymentLine.Kind.REGULAR,
         paid_month=month,
     )
-    PaymentLine.objects.bulk_create(lines, batch_size=2000)
+    write_lines(lines, progress)
     refresh_totals(payroll)
     audit.record(
         actor, "payroll.generate", payroll, {"lines": payroll.line_count, "total": str(payroll.total)}

@@ -144,9 +144,11 @@ def test_the_standard_page_previews_a_back_pay_of_nearly_two_million_with_separa
         amount=Decimal("499440"),
         effective_from=JAN,
     )
-    page = (
-        login(people["chief"]).get(reverse("assistance:standard_detail", args=[raised.pk])).content.decode()
-    )
+    client = login(people["chief"])
+    # The preview is a background job the chief starts; its page and then the standard's show it.
+    job_page = client.post(reverse("assistance:standard_preview", args=[raised.pk]), follow=True)
+    assert "应补发 2 笔，合计 1,996,160.00 元" in job_page.content.decode()
+    page = client.get(reverse("assistance:standard_detail", args=[raised.pk])).content.decode()
     # Two months, two persons, 499,040 more each: 1,996,160.00.
     assert "应补发 <strong>2</strong> 笔，合计 <strong>1,996,160.00</strong> 元" in page
     assert "<h1>最低生活保障（低保） · 农村：499,440.00 元/人/月</h1>" in page

@@ -24,6 +24,7 @@ from civaffairs.models import (
     Case,
     Coverage,
     Household,
+    Job,
     PaymentLine,
     Payroll,
     Person,
@@ -532,10 +533,22 @@ def test_standard_decide_sends_anonymous_to_login(client, paid_quarter):
 
 
 def test_the_standard_page_previews_the_back_pay(chief, login, paid_quarter):
+    """The preview is a background job the chief starts (it reads the whole district); its page
+    ends with the figure and a link back, and the standard's page shows it from then on."""
     _case, standard = paid_quarter
-    page = login(chief).get(reverse("assistance:standard_detail", args=[standard.pk])).content.decode()
-    assert "应补发 <strong>3</strong> 笔，合计 <strong>240.00</strong> 元" in page
+    client = login(chief)
+    url = reverse("assistance:standard_detail", args=[standard.pk])
+    page = client.get(url).content.decode()
+    assert "应补发 <strong>" not in page and "计算应补发金额" in page
     assert 'name="decision"' in page
+    response = client.post(reverse("assistance:standard_preview", args=[standard.pk]))
+    job = Job.objects.get(kind="backpay_preview")
+    assert response["Location"] == reverse("job_detail", args=[job.pk])
+    job_page = client.get(response["Location"]).content.decode()
+    assert "若现在批准：对已发放月份应补发 3 笔，合计 240.00 元。" in job_page
+    assert f'href="{url}"' in job_page
+    page = client.get(url).content.decode()
+    assert "应补发 <strong>3</strong> 笔，合计 <strong>240.00</strong> 元" in page
 
 
 def test_the_chief_approves_a_standard_the_staff_generate_its_back_pay_and_the_chief_approves_that(
@@ -552,8 +565,10 @@ def test_the_chief_approves_a_standard_the_staff_generate_its_back_pay_and_the_c
     response = login(district_worker).post(reverse("assistance:standard_backpay", args=[standard.pk]))
     backpay = Payroll.objects.get(kind="backpay")
     assert (backpay.created_by, backpay.line_count) == (district_worker, 3)
-    assert response["Location"] == reverse("assistance:payroll_detail", args=[backpay.pk])
-    page = login(chief).get(response["Location"])
+    job = Job.objects.get(kind="backpay")
+    assert response["Location"] == reverse("job_detail", args=[job.pk])
+    assert (job.status, job.result_url) == ("succeeded", reverse("assistance:payroll_detail", args=[backpay.pk]))
+    page = login(chief).get(job.result_url)
     assert page.status_code == 200
     assert "240.00" in page.content.decode()
     assert _decide_payroll(login(chief), backpay).status_code == 302
@@ -633,16 +648,22 @@ def test_payroll_generate_refuses_other_roles(login, request, payable, role):
 
 
 def test_the_section_generates_a_payroll(district_worker, login, payable):
-    response = _generate(login(district_worker))
+    """Generating is a background job: the request answers with the job's page, which ends with
+    the outcome and a link to the payroll."""
+    client = login(district_worker)
+    response = _generate(client)
     payroll = Payroll.objects.get()
-    assert response["Location"] == reverse("assistance:payroll_detail", args=[payroll.pk])
+    job = Job.objects.get(kind="payroll")
+    assert response["Location"] == reverse("job_detail", args=[job.pk])
     assert (payroll.month, payroll.status, payroll.line_count, payroll.total) == (
         JAN,
         "pending",
         2,
         Decimal("1250.00"),
     )
-    assert "2 笔，合计 1,250.00 元" in messages_of(response)[0]
+    page = client.get(response["Location"]).content.decode()
+    assert "2 笔，合计 1,250.00 元" in page
+    assert f'href="{reverse("assistance:payroll_detail", args=[payroll.pk])}"' in page
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from civaffairs.models import (
     AccessGrant,
     AccountChange,
     ApprovalStatus,
+    Job,
     Payroll,
     Program,
     Request,
@@ -89,6 +90,9 @@ EXPECTED = {
     "assistance:standard_detail":            (LOGIN,    200,       200,  200,  200,   403, 404),
     "assistance:standard_decide":            (LOGIN,    403,       405,  403,  403,   403, 405),
     "assistance:standard_backpay":           (LOGIN,    403,       403,  403,  403,   403, 403),  # section staff, POST only
+    "assistance:standard_preview":           (LOGIN,    403,       405,  403,  403,   403, 405),  # chief, POST only
+    "job_detail":                            (LOGIN,    404,       200,  200,  200,   404, 404),  # a payroll job of 社会救助股
+    "job_status":                            (LOGIN,    404,       200,  200,  200,   404, 404),
     "assistance:payroll_list":               (LOGIN,    200,       200,  200,  200,   403, 200),
     "assistance:payroll_generate":           (LOGIN,    403,       403,  403,  403,   403, 403),  # section staff, POST only
     "assistance:payroll_detail":             (LOGIN,    200,       200,  200,  200,   403, 404),
@@ -139,6 +143,7 @@ EXPECTED = {
     "grassroots:standard_decide":            (LOGIN,    403,       403,  403,  403,   403),  # the grassroots chief, POST only
     "grassroots:payroll_decide":             (LOGIN,    403,       403,  403,  403,   403),  # the grassroots chief, POST only
     "grassroots:standard_backpay":           (LOGIN,    403,       403,  403,  403,   403),  # section staff, POST only
+    "grassroots:standard_preview":           (LOGIN,    403,       403,  403,  403,   403),  # the grassroots chief, POST only
     "grassroots:payroll_generate":           (LOGIN,    403,       403,  403,  403,   403),  # section staff, POST only
     "grassroots:payroll_withdraw":           (LOGIN,    403,       403,  403,  403,   403),  # section staff, POST only
     "grassroots:station_open":               (LOGIN,    403,       403,  403,  403,   403),  # section staff, POST only
@@ -215,6 +220,9 @@ KWARGS = {
     "assistance:standard_detail": lambda o: {"pk": o.standard.pk},
     "assistance:standard_decide": lambda o: {"pk": o.standard.pk},
     "assistance:standard_backpay": lambda o: {"pk": o.standard.pk},
+    "assistance:standard_preview": lambda o: {"pk": o.standard.pk},
+    "job_detail": lambda o: {"pk": o.job.pk},
+    "job_status": lambda o: {"pk": o.job.pk},
     "assistance:payroll_detail": lambda o: {"pk": o.payroll.pk},
     "assistance:payroll_decide": lambda o: {"pk": o.payroll.pk},
     "assistance:payroll_export": lambda o: {"pk": o.payroll.pk},
@@ -224,6 +232,7 @@ KWARGS = {
     "grassroots:standard_detail": lambda o: {"pk": o.gr.standard.pk},
     "grassroots:standard_decide": lambda o: {"pk": o.gr.standard.pk},
     "grassroots:standard_backpay": lambda o: {"pk": o.gr.standard.pk},
+    "grassroots:standard_preview": lambda o: {"pk": o.gr.standard.pk},
     "grassroots:payroll_detail": lambda o: {"pk": o.gr.payroll.pk},
     "grassroots:payroll_decide": lambda o: {"pk": o.gr.payroll.pk},
     "grassroots:payroll_export": lambda o: {"pk": o.gr.payroll.pk},
@@ -268,6 +277,9 @@ TOWNLESS = {
     "assistance:standard_detail",
     "assistance:standard_decide",
     "assistance:standard_backpay",
+    "assistance:standard_preview",
+    "job_detail",  # a district payroll's job
+    "job_status",
     "assistance:payroll_detail",
     "assistance:payroll_decide",
     "assistance:payroll_export",
@@ -275,6 +287,7 @@ TOWNLESS = {
     "grassroots:standard_detail",
     "grassroots:standard_decide",
     "grassroots:standard_backpay",
+    "grassroots:standard_preview",
     "grassroots:payroll_detail",
     "grassroots:payroll_decide",
     "grassroots:payroll_export",
@@ -385,6 +398,14 @@ def town_objects(town_name):
             submitted_by=worker,
         ),
         standard=standard,
+        # A background job generating a payroll of 社会救助股, started by its staff.
+        job=Job.objects.create(
+            kind=Job.Kind.PAYROLL,
+            target=f"payroll:dibao:{town_name}",
+            label="生成低保发放名册",
+            program=dibao,
+            created_by=staff,
+        ),
         account_change=AccountChange.objects.create(
             person=household.head,
             section=Section.ASSISTANCE,
