@@ -155,6 +155,11 @@ def test_the_chief_approves_a_standard_three_months_back_and_sees_the_back_pay(l
         page = open_as(browser, live_server, "chief_assist")
         page.locator("header nav").get_by_role("link", name="保障标准", exact=True).click()
         page.get_by_role("link", name=str(new.pk), exact=True).click()
+        # The preview runs as a background job: its page, then back to the standard.
+        page.get_by_role("button", name="计算应补发金额").click()
+        expect(page.locator("#job-status")).to_have_text("已完成")
+        expect(page.locator("#job-progress")).to_have_attribute("value", "100")
+        page.get_by_role("link", name="查看结果").click()
         # (490 − 200) − (450 − 200) = 40 元 a person, 2 persons, 3 paid months.
         expect(page.locator("#backpay-preview")).to_contain_text("240.00")
         page.fill("input[name=comment]", "区政府已审定")
@@ -164,7 +169,9 @@ def test_the_chief_approves_a_standard_three_months_back_and_sees_the_back_pay(l
         page = open_as(browser, live_server, "jiuzhu")
         page.goto(f"{live_server.url}/assistance/standards/{new.pk}/")
         page.get_by_role("button", name="计算补发").click()
-        expect(page.locator("ul.messages")).to_contain_text("已生成提标补发 3 笔，合计 240.00 元")
+        # A background job's page: its outcome, then the link to the batch.
+        expect(page.locator("#job-message")).to_contain_text("已生成提标补发 3 笔，合计 240.00 元")
+        page.get_by_role("link", name="查看结果").click()
         expect(page.locator("#total")).to_have_text("240.00")
         backpay = Payroll.objects.get(kind=Payroll.Kind.BACKPAY, standard=new)
         page = open_as(browser, live_server, "chief_assist")

@@ -102,6 +102,9 @@ def test_registering_an_organization_and_approving_the_raise_with_its_back_pay(l
         page.get_by_role("link", name="基层政权").click()
         page.get_by_role("link", name="补贴标准", exact=True).click()
         page.get_by_role("link", name="625.00").click()
+        page.get_by_role("button", name="计算应补发金额").click()  # a background job
+        expect(page.locator("#job-message")).to_contain_text("应补发 6 笔")
+        page.get_by_role("link", name="查看结果").click()
         expect(page.locator("#backpay-preview")).to_contain_text("6 笔")
         expect(page.locator("#backpay-preview")).to_contain_text("150.00")
         page.get_by_role("button", name="批准").click()
@@ -112,6 +115,8 @@ def test_registering_an_organization_and_approving_the_raise_with_its_back_pay(l
         page = open_as(browser, live_server, "jiceng")
         page.goto(f"{live_server.url}/grassroots/standards/{world['standard']}/")
         page.get_by_role("button", name="计算补发").click()
+        expect(page.locator("#job-status")).to_have_text("已完成")  # a background job's page
+        page.get_by_role("link", name="查看结果").click()
         expect(page.locator("#total")).to_have_text("150.00")
         expect(page.locator("#status")).to_contain_text("待审批")
         batch_url = page.url
