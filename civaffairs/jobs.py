@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, connections, transaction
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
@@ -149,8 +148,9 @@ def execute(job_id):
     if not taken:
         return
     job = Job.objects.select_related("created_by", "program", "standard").get(pk=job_id)
+    progress = Progress(job.pk)
     try:
-        outcome = HANDLERS[job.kind](job, Progress(job.pk))
+        outcome = HANDLERS[job.kind](job, progress)
     except (ValidationError, PermissionDenied) as exc:
         words = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         _finish(job.pk, Job.Status.FAILED, error=words or "不能办理。")
@@ -165,6 +165,8 @@ def execute(job_id):
         _finish(
             job.pk,
             Job.Status.SUCCEEDED,
+            done=progress.total,
+            total=progress.total,
             message=outcome.message,
             result_url=outcome.url,
             result=outcome.data,
@@ -173,9 +175,8 @@ def execute(job_id):
 
 def _finish(job_id, status, **fields):
     now = timezone.now()
-    extra = {"done": F("total")} if status == Job.Status.SUCCEEDED else {}
     Job.objects.filter(pk=job_id, status__in=Job.LIVE).update(
-        status=status, finished_at=now, heartbeat=now, **extra, **fields
+        status=status, finished_at=now, heartbeat=now, **fields
     )
 
 
@@ -186,8 +187,10 @@ class Progress:
     def __init__(self, job_id):
         self.job_id = job_id
         self.last = 0.0
+        self.done = self.total = 0
 
     def __call__(self, done, total, stage=""):
+        self.done, self.total = done, total
         now = time.monotonic()
         if now - self.last < PROGRESS_EVERY and done < total:
             return
