@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
-from django_tables2 import RequestConfig
 
 from civaffairs import payments as engine
 from civaffairs import services as core_services
@@ -29,6 +28,7 @@ from civaffairs.selectors import (
     scope_of,
 )
 from civaffairs.spreadsheets import xlsx_response
+from civaffairs.tables import paginate
 
 from . import exports, services
 from . import programs as P
@@ -75,7 +75,7 @@ def section_staff_required(view):
 
 
 def _table(request, table):
-    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
+    paginate(request, table, PAGE_SIZE)
     return table
 
 
