@@ -23,29 +23,35 @@ from .models import Case, Coverage, Household, HouseholdMember, PaymentLine, Pay
 
 WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 CHECK = "10X98765432"
-ORIGINAL_ADDRESSES = {"445303", "445323"}
 LAST_BIRTH = datetime.date(2019, 12, 31)  # codes still in use for the demo's youngest
 
 
-def addresses(count):
-    """`count` county codes (GB/T 2260) in use in 2019, Guangdong's first, other than the demo's."""
+def addresses(count, taken):
+    """`count` county codes (GB/T 2260) in use in 2019, Guangdong's first, none of `taken`."""
     out = []
     for province in [44, *range(11, 66)]:
         for city in range(1, 100):
             for county in range(1, 100):
                 code = f"{province}{city:02d}{county:02d}"
-                if code not in ORIGINAL_ADDRESSES and address_code_possible(code, LAST_BIRTH):
+                if code not in taken and address_code_possible(code, LAST_BIRTH):
                     out.append(code)
                     if len(out) == count:
                         return out
     raise ValueError("too many copies")
 
 
-def _id_number_sql(column, address):
-    """SQL for the ID number `column` moved to `address`, its check digit recomputed (GB 11643)."""
-    fixed = sum(int(d) * w for d, w in zip(address, WEIGHTS[:6], strict=True))
+def _id_number_sql(column, moves):
+    """SQL for the ID number `column` with its address code moved by `moves` {old: new}, the
+    check digit recomputed (GB 11643). The other 11 digits stay: birth date and sequence."""
+    old = f"SUBSTR({column}, 1, 6)"
+    new = " ".join(f"WHEN '{a}' THEN '{b}'" for a, b in moves.items())
+    weight = lambda code: sum(int(d) * w for d, w in zip(code, WEIGHTS[:6], strict=True))  # noqa: E731
+    fixed = " ".join(f"WHEN '{a}' THEN {weight(b)}" for a, b in moves.items())
     rest = " + ".join(f"CAST(SUBSTR({column}, {i + 1}, 1) AS INTEGER) * {WEIGHTS[i]}" for i in range(6, 17))
-    return f"'{address}' || SUBSTR({column}, 7, 11) || SUBSTR('{CHECK}', 1 + (({fixed} + {rest}) % 11), 1)"
+    return (
+        f"(CASE {old} {new} END) || SUBSTR({column}, 7, 11)"
+        f" || SUBSTR('{CHECK}', 1 + (((CASE {old} {fixed} END) + {rest}) % 11), 1)"
+    )
 
 
 def _columns(model):
@@ -92,14 +98,20 @@ def scale_up(times, stdout=None):
             f" WHERE pg.section = '{Section.ASSISTANCE}' AND cs.status <> '{Case.Status.PENDING}'"
             f" AND cs.id < {offsets[Case]}"
         )
-        for k, address in enumerate(addresses(times - 1), start=1):
+        # Each copy moves every address code in use to one no copy has used yet, so copies of
+        # copies (×10, then ×10 again) stay unique.
+        c.execute(f"SELECT DISTINCT SUBSTR(id_number, 1, 6) FROM {Person._meta.db_table}")
+        taken = sorted(row[0] for row in c.fetchall())
+        fresh = iter(addresses((times - 1) * len(taken), set(taken)))
+        for k in range(1, times):
+            moves = {code: next(fresh) for code in taken}
             _copy(
                 c,
                 Person,
                 k,
                 f"id < {offsets[Person]}",
                 offsets,
-                {"id_number": _id_number_sql("id_number", address)},
+                {"id_number": _id_number_sql("id_number", moves)},
             )
             _copy(c, Household, k, f"id < {offsets[Household]}", offsets)
             _copy(c, HouseholdMember, k, f"id < {offsets[HouseholdMember]}", offsets)

@@ -43,7 +43,7 @@ def w(db):
         return world
 
 
-def test_scale_three_makes_every_assistance_count_and_sum_three_times(w):
+def test_scale_makes_every_assistance_count_and_sum_n_times(w):
     town = Region.objects.get(name="石城镇", level=Region.Level.TOWN)
     district, in_town = assistance_counts_and_money(), assistance_counts_and_money(town)
     assert district["dibao.households"] == 2 and district["dibao.paid"] > 0
@@ -66,3 +66,11 @@ def test_scale_three_makes_every_assistance_count_and_sum_three_times(w):
     assert sum(PaymentLine.objects.values_list("amount", flat=True), Decimal(0)) == 3 * sum(
         payrolls.values(), Decimal(0)
     )
+
+    scale_up(2)  # a copy of copies (×3, then ×2): still exact, still unique and valid
+
+    assert assistance_counts_and_money() == {k: v * 6 for k, v in district.items()}
+    numbers = list(Person.objects.values_list("id_number", flat=True))
+    assert len(numbers) == persons * 6 and len(set(numbers)) == len(numbers)
+    for number in numbers:
+        parse_id_number(number)
