@@ -188,6 +188,7 @@ def case_detail(request, pk):
             if is_assistance_staff(request.user)
             and request.user.has_perm("civaffairs.add_payroll")
             and case.status != case.Status.PENDING
+            and case.program.cadence == "monthly"  # 临时救助 is paid once, on approval: no payroll to correct
             else None,
         },
     )
