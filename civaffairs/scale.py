@@ -27,13 +27,16 @@ LAST_BIRTH = datetime.date(2019, 12, 31)  # codes still in use for the demo's yo
 
 
 def addresses(count, taken):
-    """`count` county codes (GB/T 2260) in use in 2019, Guangdong's first, none of `taken`."""
+    """`count` county codes (GB/T 2260) in use in 2019, Guangdong's first, none of `taken` and none
+    of 云浮市 (4453xx: the demo's own city, whose codes the roster benchmark's rows use)."""
     out = []
     for province in [44, *range(11, 66)]:
         for city in range(1, 100):
             for county in range(1, 100):
                 code = f"{province}{city:02d}{county:02d}"
-                if code not in taken and address_code_possible(code, LAST_BIRTH):
+                if code[:4] == "4453" or code in taken:
+                    continue
+                if address_code_possible(code, LAST_BIRTH):
                     out.append(code)
                     if len(out) == count:
                         return out
