@@ -42,7 +42,7 @@ lint: setup
 	@$(PY) -m ruff format --check .
 
 bench: setup
-	@$(PY) bench/run.py $(BENCH_ARGS)
+	@$(PY) -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf var/*.sqlite3 var/static

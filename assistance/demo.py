@@ -32,7 +32,6 @@ import random
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-import time_machine
 from django.contrib.auth.models import User
 from django.db import transaction
 
@@ -258,6 +257,8 @@ LIVING_MIGRATED = 2232 - LIVING_WITH_CARE - LIVING_LATE - len(LIVING_JOINERS)
 
 def at(day, hour=10):
     """Travel to a day of the demo's history (Beijing time)."""
+    import time_machine  # loads pytest: only when the demo is built, not in every process
+
     return time_machine.travel(datetime.datetime(day.year, day.month, day.day, hour, tzinfo=TZ), tick=False)
 
 
@@ -970,6 +971,8 @@ def _pending_examples(b):
     rng = b.rng
     worker = User.objects.get(username="shicheng")
     town = next(t for t in b.towns if t.name == "石城镇")
+    import time_machine
+
     with (
         time_machine.travel(datetime.datetime(2019, 6, 26, 10, tzinfo=ZoneInfo("Asia/Shanghai"))),
         transaction.atomic(),

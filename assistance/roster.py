@@ -21,8 +21,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from civaffairs import audit, uploads
 from civaffairs.idnumber import InvalidIdNumber, make_id_number, normalize, parse_id_number
@@ -666,6 +664,9 @@ TEMPLATE_NOTES = [
 
 def template_bytes():
     """The import template: the headers, a head and a member as example rows, and notes."""
+    from openpyxl.utils import get_column_letter  # openpyxl loads on use, not with the URLs
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     head_id = make_id_number("445303", datetime.date(1968, 4, 12), 15)
     examples = [
         ["石城镇", "上洞村", head_id, f"黄大明{EXAMPLE_MARK}", head_id, "户主", "农村", 180, "2019-03", "B"],

@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
-from django_tables2 import RequestConfig
 
 from civaffairs import jobs
 from civaffairs import payments as engine
@@ -31,6 +30,7 @@ from civaffairs.selectors import (
     scope_of,
 )
 from civaffairs.spreadsheets import xlsx_response
+from civaffairs.tables import paginate
 
 from . import exports, services
 from . import programs as P
@@ -77,7 +77,7 @@ def section_staff_required(view):
 
 
 def _table(request, table):
-    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
+    paginate(request, table, PAGE_SIZE)
     return table
 
 
@@ -190,6 +190,7 @@ def case_detail(request, pk):
             if is_assistance_staff(request.user)
             and request.user.has_perm("civaffairs.add_payroll")
             and case.status != case.Status.PENDING
+            and case.program.cadence == "monthly"  # 临时救助 is paid once, on approval: no payroll to correct
             else None,
         },
     )

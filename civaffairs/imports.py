@@ -15,8 +15,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from . import uploads
 from .spreadsheets import Column, Sheet, write_workbook
@@ -246,6 +244,9 @@ def run(importer, file):
 
 def template(importer):
     """The import template: the headers, one example row, list validations and a notes sheet."""
+    from openpyxl.utils import get_column_letter  # openpyxl loads on use, not with the URLs
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     columns = [Column(c.header, c.width, text=c.text) for c in importer.columns]
     example = [c.example for c in importer.columns]
     validations = []

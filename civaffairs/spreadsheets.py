@@ -16,11 +16,24 @@ from decimal import Decimal
 from urllib.parse import quote
 
 from django.http import HttpResponse
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+
+# openpyxl (0.3 s to import) loads when the first workbook is written, not with the URLs: every
+# process (each command, each web worker) would otherwise pay for it at start.
+Workbook = WriteOnlyCell = Font = get_column_letter = None
+# openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE: what XML cannot carry.
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+
+
+def _load_openpyxl():
+    global Workbook, WriteOnlyCell, Font, get_column_letter
+    if Workbook is None:
+        from openpyxl import Workbook as workbook
+        from openpyxl.cell import WriteOnlyCell as cell
+        from openpyxl.styles import Font as font
+        from openpyxl.utils import get_column_letter as letter
+
+        Workbook, WriteOnlyCell, Font, get_column_letter = workbook, cell, font, letter
+
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY_FORMAT = "#,##0.00"
@@ -132,6 +145,7 @@ def _row(ws, values, columns, bold=False):
 
 def write_workbook(*sheets):
     """The XLSX bytes of the sheets, in order (streamed: memory does not grow with the rows)."""
+    _load_openpyxl()
     wb = Workbook(write_only=True)
     for sheet in sheets:
         _write_sheet(wb, sheet)

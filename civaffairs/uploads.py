@@ -13,7 +13,6 @@ import io
 import zipfile
 
 from django.conf import settings
-from openpyxl import load_workbook
 
 NOT_XLSX = "文件不是有效的 XLSX（如为 .xls 或 .csv，请在 Excel 中另存为 .xlsx 后再导入）"
 
@@ -84,6 +83,8 @@ def iter_sheet(file):
     data = read_bytes(file, lim["bytes"])
     check_zip(data, lim)
     try:
+        from openpyxl import load_workbook  # loads on use, not with the URLs
+
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception:  # openpyxl raises many kinds on foreign files; all mean the same to the user
         raise UploadRefused(NOT_XLSX) from None

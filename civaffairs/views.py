@@ -9,7 +9,6 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
-from django_tables2 import RequestConfig
 
 from . import services
 from .context_processors import sees_assistance
@@ -40,13 +39,13 @@ from .selectors import (
     user_section,
     villages_for,
 )
-from .tables import AuditTable, HouseholdTable, PersonTable
+from .tables import AuditTable, HouseholdTable, PersonTable, paginate
 
 PAGE_SIZE = 25
 
 
 def _paginate(request, table):
-    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
+    paginate(request, table, PAGE_SIZE)
     return table
 
 

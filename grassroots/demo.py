@@ -15,7 +15,6 @@ import random
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-import time_machine
 from django.contrib.auth.models import User
 
 from civaffairs import audit, payments
@@ -74,6 +73,8 @@ GUIDANCE = [
 
 def at(day, hour=10):
     """Travel to a working day of 2019, 10 o'clock in 云安."""
+    import time_machine  # loads pytest: only when the demo is built, not in every process
+
     return time_machine.travel(datetime.datetime(day.year, day.month, day.day, hour, tzinfo=TZ), tick=True)
 
 

@@ -10,7 +10,6 @@ from django.db.models import Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
-from django_tables2 import RequestConfig
 
 from civaffairs import jobs
 from civaffairs import payments as engine
@@ -25,6 +24,7 @@ from civaffairs.payments.bankfile import bank_file
 from civaffairs.periods import add_months
 from civaffairs.selectors import payments_for
 from civaffairs.spreadsheets import xlsx_response
+from civaffairs.tables import paginate
 
 from . import services
 from .access import can_read, can_read_clues, is_grassroots_chief, is_grassroots_staff
@@ -106,7 +106,7 @@ chief_required = _require(is_grassroots_chief, "只有基层政权和社区建�
 
 
 def _table(request, table):
-    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
+    paginate(request, table, PAGE_SIZE)
     return table
 
 

@@ -11,13 +11,13 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
-from django_tables2 import RequestConfig
 
 from civaffairs.forms import apply_errors
 from civaffairs.home import register_panel
 from civaffairs.imports import ImportFailed
 from civaffairs.models import ApprovalStatus
 from civaffairs.spreadsheets import XLSX_CONTENT_TYPE, xlsx_response
+from civaffairs.tables import paginate
 
 from . import imports, services
 from .access import chief_required, is_welfare_chief, is_welfare_staff, reader_required, staff_required
@@ -103,7 +103,7 @@ def home_panels(user):
 def _list(request, title, queryset, filter_class, table_class, new_url=None, extra=None):
     f = filter_class(request.GET, queryset=queryset)
     table = table_class(f.qs)
-    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
+    paginate(request, table, PAGE_SIZE)
     context = {
         "title": title,
         "filter": f,

@@ -340,6 +340,21 @@ def test_apply_person_submits_temporary_relief(caseworker, login, shicheng_perso
     )
 
 
+def test_an_approved_temporary_relief_opens_for_the_district_staff(
+    caseworker, chief, district_worker, login, shicheng_person
+):
+    # Found by the page benchmark: its detail page answered 500 to the section's staff, who are
+    # offered corrections (更正) — and a one-off relief has no payroll rules to correct by.
+    login(caseworker).post(reverse("assistance:apply_person", args=[shicheng_person.pk]), _relief_post())
+    request = Request.objects.get()
+    services.decide_request(actor=chief, request=request, approve=True, comment="同意")
+    for user in (district_worker, chief):
+        response = login(user).get(reverse("assistance:case_detail", args=[request.case_id]))
+        assert response.status_code == 200
+        assert response.context["correction_form"] is None
+        assert "陈玉梅" in response.content.decode()
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [({"amount": ""}, "请填写救助金额"), ({"event_date": ""}, "请填写救助日期"), ({"amount": "-5"}, "")],

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from civaffairs import demo
+from civaffairs import scale as scaling
 
 
 class Command(BaseCommand):
@@ -15,8 +16,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty", action="store_true", help="do nothing when demo data is already loaded"
         )
+        parser.add_argument(
+            "--scale",
+            type=int,
+            default=1,
+            help="N copies of the district's social-assistance caseload (10: a city, 100: a province)",
+        )
 
-    def handle(self, *args, reset=False, if_empty=False, **options):
+    def handle(self, *args, reset=False, if_empty=False, scale=1, **options):
+        if scale < 1:
+            raise CommandError("--scale 须为正整数。")
         if if_empty and demo.is_loaded():
             self.stdout.write("演示数据已存在，跳过。")
             return
@@ -37,4 +46,11 @@ class Command(BaseCommand):
             with transaction.atomic():
                 loader(stdout=self.stdout)
             self.stdout.write(f"{loader.__module__}.{loader.__name__}: {time.monotonic() - started:.1f}s")
+        if scale > 1:
+            started = time.monotonic()
+            scaling.scale_up(scale, stdout=self.stdout)
+            self.stdout.write(f"civaffairs.scale.scale_up(×{scale}): {time.monotonic() - started:.1f}s")
+        started = time.monotonic()
+        scaling.analyze()  # planner statistics: no plan waits for autovacuum after a bulk load
+        self.stdout.write(f"ANALYZE: {time.monotonic() - started:.1f}s")
         self.stdout.write(self.style.SUCCESS("演示数据已载入。演示账号密码均为 " + demo.DEMO_PASSWORD))
