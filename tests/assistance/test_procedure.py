@@ -525,3 +525,32 @@ def test_payments_unchanged_for_the_plain_path(town):
     (payroll,) = w.pay(P.DIBAO, D(2019, 1, 1))
     assert payroll.lines.get(case=case).amount == Decimal("600.00")
     assert payments  # the engine untouched
+
+
+def test_register_figures_for_a_period(town):
+    from civaffairs import figures
+    from civaffairs.periods import Period
+
+    w = town.w
+    approved = town.through_town(town.accept())
+    refused = town.through_town(town.accept())
+    late = town.accept()  # never reviewed: overdue at the end of the half-year
+    with at(D(2019, 3, 6)):
+        check = proc.draw_spot_check(actor=w.chief, month=D(2019, 3, 1), seed="figures")
+        for p in (approved, refused):
+            p.refresh_from_db()
+            if p.sampled:
+                _visit(w.chief, p.case, D(2019, 3, 6))
+        proc.start_notice(actor=w.chief, procedure=approved, starts_on=D(2019, 3, 7), ends_on=D(2019, 3, 13))
+    with at(D(2019, 3, 14)):
+        services.decide_request(actor=w.chief, request=approved.request, approve=True, comment="同意")
+        services.decide_request(actor=w.chief, request=refused.request, approve=False, comment="收入超标")
+    values = figures.compute(
+        Period.parse("2019H1"), keys=[k for k in figures.specs() if k.startswith("procedure.")]
+    )
+    assert values["procedure.received"] == 3
+    assert values["procedure.approved"] == 1 and values["procedure.refused"] == 1
+    assert values["procedure.median_days"] == Decimal("10")  # 4 → 14 March, both
+    assert values["procedure.overdue"] == 1 and late.due_on < D(2019, 6, 30)
+    assert values["procedure.spot_check_rate"] == Decimal("50.0")  # ceil(2 × 30%) = 1 of 2
+    assert len(check.drawn) == 1
