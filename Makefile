@@ -28,7 +28,7 @@ run: demo
 	@echo ""
 	@echo "云安区民政业务系统：http://$(HOST):$(PORT)/"
 	@echo "演示账号（密码均为 Demo@2019）："
-	@echo "  shicheng 石城镇经办人 | liudu 六都镇经办人 | jiuzhu 社会救助股经办人"
+	@echo "  shicheng 石城镇经办人 | shicheng_review 石城镇民政办负责人 | liudu 六都镇经办人 | jiuzhu 社会救助股经办人"
 	@echo "  chief_assist 社会救助股股长 | chief_welfare 福利股股长 | chief_grassroots 基层股股长"
 	@echo "  director 局长 | auditor 审计员 | admin 系统管理员"
 	@echo ""

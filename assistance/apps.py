@@ -7,4 +7,4 @@ class AssistanceConfig(AppConfig):
 
     def ready(self):
         # Registers the figures, the demo loader and the audit log's name of a standard.
-        from . import demo, figures, labels  # noqa: F401
+        from . import demo, figures, labels, procedure_figures  # noqa: F401

@@ -18,6 +18,13 @@ def assistance_requests_for(user):
     return requests_for(user).filter(case__program__section=Section.ASSISTANCE)
 
 
+def procedures_for(user):
+    """The 低保 / 特困 procedures of the cases the user sees (assistance/models.py)."""
+    from .models import Procedure
+
+    return Procedure.objects.filter(case__in=assistance_cases_for(user).values("pk"))
+
+
 def is_assistance_chief(user):
     return user.has_perm("civaffairs.approve_case") and user_section(user) == Section.ASSISTANCE
 

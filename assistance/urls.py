@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import roster_views, views
+from . import procedure_views, roster_views, views
 
 app_name = "assistance"
 urlpatterns = [
@@ -28,6 +28,19 @@ urlpatterns = [
     path("payrolls/<int:pk>/withdraw/", views.payroll_withdraw, name="payroll_withdraw"),
     path("payrolls/<int:pk>/export/", views.payroll_export, name="payroll_export"),
     path("notice/", views.notice, name="notice"),
+    path("procedures/", procedure_views.procedure_list, name="procedure_list"),
+    path(
+        "procedures/accept/<str:program>/<int:pk>/", procedure_views.procedure_accept, name="procedure_accept"
+    ),
+    path("procedures/<int:pk>/", procedure_views.procedure_detail, name="procedure_detail"),
+    path("procedures/<int:pk>/notice.pdf", procedure_views.procedure_notice_pdf, name="procedure_notice_pdf"),
+    path(
+        "procedures/<int:pk>/refusal.pdf", procedure_views.procedure_refusal_pdf, name="procedure_refusal_pdf"
+    ),
+    path("procedures/<int:pk>/<str:step>/", procedure_views.procedure_step, name="procedure_step"),
+    path("attachments/<int:pk>/", procedure_views.attachment_download, name="attachment_download"),
+    path("spot-checks/", procedure_views.spot_checks, name="spot_checks"),
+    path("relatives/", procedure_views.relatives, name="relatives"),
     path("import/", roster_views.roster_import, name="roster_import"),
     path("import/template.xlsx", roster_views.roster_template, name="roster_template"),
 ]

@@ -48,6 +48,7 @@ from .forms import (
     StandardForm,
     TerminationForm,
 )
+from .models import Procedure
 from .selectors import (
     assistance_cases_for,
     assistance_payrolls_for,
@@ -59,6 +60,7 @@ from .selectors import (
     reviews_due,
     standards_of,
 )
+from .services import procedure as procedure_services
 from .tables import CaseTable, PaymentLineTable, PayrollTable, RequestTable, StandardTable
 
 PAGE_SIZE = 25
@@ -416,6 +418,7 @@ def request_detail(request, pk):
         pays = engine.preview_month(req.case, income=income, persons=len(covered) or 1)
         above = income is not None and any(std and income >= std.amount for _l, std, _n, _a in pays)
     member_income = _member_change_income(req)
+    procedure = Procedure.objects.filter(request=req).first()
     return render(
         request,
         "assistance/request_detail.html",
@@ -430,6 +433,10 @@ def request_detail(request, pk):
             "form": DecisionForm() if can_decide else None,
             "own": req.submitted_by_id == request.user.pk,
             "member_income": member_income,
+            "procedure": procedure,
+            "procedure_missing": procedure_services.missing_steps(procedure)
+            if procedure is not None and req.status == ApprovalStatus.PENDING
+            else [],
         },
     )
 

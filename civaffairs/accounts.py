@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from . import audit
 from .models import AccessGrant, AccountSecurity, ApprovalStatus, Region, Section, UserScope
-from .roles import BENEFICIARY_ROLES, CASEWORKER, CHIEF, ROLES
+from .roles import BENEFICIARY_ROLES, CASEWORKER, CHIEF, ROLES, TOWN_REVIEWER
 
 # --- lockout ---------------------------------------------------------------------------------
 
@@ -135,7 +135,9 @@ def check_grant(*, role, town, section):
         raise ValidationError({"town": "经办人须绑定一个镇或一个业务股室"})
     if role == CHIEF and (town or not section):
         raise ValidationError({"section": "股长须绑定一个业务股室，不绑定镇"})
-    if role not in (CASEWORKER, CHIEF) and (town or section):
+    if role == TOWN_REVIEWER and (not town or section):
+        raise ValidationError({"town": "镇民政办负责人须绑定一个镇，不绑定股室"})
+    if role not in (CASEWORKER, CHIEF, TOWN_REVIEWER) and (town or section):
         raise ValidationError({"town": "该角色为全区范围，不绑定镇或股室"})
 
 

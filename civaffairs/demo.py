@@ -53,6 +53,7 @@ USERS = [
     # username, family name, given name, role, town name or None, section or ""
     ("shicheng", "李", "明", "经办人", "石城镇", ""),
     ("liudu", "陈", "芳", "经办人", "六都镇", ""),
+    ("shicheng_review", "罗", "志坚", "镇民政办负责人", "石城镇", ""),
     ("jiuzhu", "黄", "伟", "经办人", None, Section.ASSISTANCE),
     ("fuli", "何", "静", "经办人", None, Section.WELFARE),
     ("chief_assist", "张", "强", "股长", None, Section.ASSISTANCE),

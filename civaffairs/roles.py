@@ -5,10 +5,13 @@ CHIEF = "股长"
 DIRECTOR = "局长"
 AUDITOR = "审计员"
 ADMIN = "系统管理员"
-ROLES = [CASEWORKER, CHIEF, DIRECTOR, AUDITOR, ADMIN]
+# 镇民政办负责人: signs the town's review (镇审核) of 低保 and 特困 applications; bound to a town and
+# scoped to it like a town caseworker, reading its records (assistance/services/procedure.py).
+TOWN_REVIEWER = "镇民政办负责人"
+ROLES = [CASEWORKER, TOWN_REVIEWER, CHIEF, DIRECTOR, AUDITOR, ADMIN]
 # Roles that read beneficiary data: giving one to an account is a request the director approves
 # (civaffairs/accounts.py), never the admin's decision alone.
-BENEFICIARY_ROLES = [CASEWORKER, CHIEF, DIRECTOR, AUDITOR]
+BENEFICIARY_ROLES = [CASEWORKER, TOWN_REVIEWER, CHIEF, DIRECTOR, AUDITOR]
 
 _BENEFICIARY_VIEW = [
     "civaffairs.view_person",
@@ -38,6 +41,12 @@ PERMISSIONS = {
         "civaffairs.add_request",
         "civaffairs.add_standard",
         "civaffairs.add_payroll",
+        "civaffairs.view_full_id_number",
+    ],
+    # The town reviewer reads the town's records and signs the town's review; submits nothing.
+    TOWN_REVIEWER: _BENEFICIARY_VIEW
+    + [
+        "assistance.review_procedure",
         "civaffairs.view_full_id_number",
     ],
     # Chiefs decide what their staff draft and generate, and draft or generate nothing themselves:

@@ -23,7 +23,7 @@ from .models import (
     Standard,
     UserScope,
 )
-from .roles import CASEWORKER, role_of
+from .roles import CASEWORKER, TOWN_REVIEWER, role_of
 
 
 def scope_of(user):
@@ -46,7 +46,10 @@ def user_section(user):
 def is_unbound_caseworker(user):
     """A caseworker account bound to neither a town nor a section: it may see and change nothing."""
     scope = scope_of(user)
-    return role_of(user) == CASEWORKER and not (scope and (scope.town_id or scope.section))
+    role = role_of(user)
+    if role == TOWN_REVIEWER:  # a town role: without a town it sees nothing
+        return not (scope and scope.town_id)
+    return role == CASEWORKER and not (scope and (scope.town_id or scope.section))
 
 
 def user_sections(user):

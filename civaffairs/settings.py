@@ -216,6 +216,7 @@ X_FRAME_OPTIONS = "DENY"
 
 # Imports (花名册 and those to come): civaffairs/uploads.py.
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
+SCAN_MAX_BYTES = int(os.environ.get("SCAN_MAX_BYTES", str(10 * 1024 * 1024)))  # scanned papers (PDF/JPG/PNG)
 UPLOAD_MAX_ROWS = int(os.environ.get("UPLOAD_MAX_ROWS", "50000"))
 UPLOAD_MAX_CELL_CHARS = int(os.environ.get("UPLOAD_MAX_CELL_CHARS", "1000"))
 UPLOAD_MAX_ERRORS_SHOWN = 200

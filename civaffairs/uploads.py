@@ -112,3 +112,31 @@ def error_report(errors):
     shown = settings.UPLOAD_MAX_ERRORS_SHOWN
     errors = list(errors)
     return errors[:shown], max(0, len(errors) - shown)
+
+
+# Scanned papers (申请书, 核对授权书, signatures, …): PDF, JPG or PNG, checked by name *and* by
+# their first bytes, at most settings.SCAN_MAX_BYTES (10 MB).
+SCAN_TYPES = {
+    ".pdf": ("application/pdf", (b"%PDF-",)),
+    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+}
+
+
+def read_scan(file):
+    """(bytes, content type, clean file name) of a scanned paper; raises UploadRefused."""
+    import os
+
+    name = os.path.basename(getattr(file, "name", "") or "")[:200]
+    ext = os.path.splitext(name)[1].lower()
+    if ext not in SCAN_TYPES:
+        raise UploadRefused(f"“{name or '未命名文件'}”不是 PDF、JPG 或 PNG 文件，只能上传这三种扫描件")
+    limit = getattr(settings, "SCAN_MAX_BYTES", 10 * 1024 * 1024)
+    data = read_bytes(file, limit)
+    content_type, magics = SCAN_TYPES[ext]
+    if not data:
+        raise UploadRefused(f"“{name}”是空文件")
+    if not any(data.startswith(m) for m in magics):
+        raise UploadRefused(f"“{name}”的内容不是{ext[1:].upper()}格式（文件可能已损坏或扩展名被改过）")
+    return data, content_type, name

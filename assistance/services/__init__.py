@@ -2,6 +2,7 @@
 复核, decisions). Payments — standards, payrolls, back-pay, corrections — are the core's engine
 (civaffairs.payments), driven by the rules assistance registers in programs.py."""
 
+from . import procedure
 from .changes import (
     REVIEW_OUTCOMES,
     decide_request,
@@ -30,4 +31,5 @@ __all__ = [
     "submit_member_change",
     "submit_review",
     "submit_termination",
+    "procedure",
 ]

@@ -25,6 +25,7 @@ from civaffairs.periods import add_months, month_start
 from civaffairs.services import set_household_income
 
 from .. import programs as P
+from . import procedure
 from .enrolment import _check_submitter, conflict_message, find_conflicts
 
 # The largest income a household's per-capita record holds (Household.income_per_capita).
@@ -259,6 +260,10 @@ def decide_request(*, actor, request, approve, comment=""):
     )
     case = Case.objects.select_for_update().get(pk=request.case_id)
     before = {"status": case.status, "end_month": str(case.end_month) if case.end_month else None}
+    if approve and request.kind == Request.Kind.ENROL:
+        # An application in the statutory procedure is approved only once its steps are recorded.
+        procedure.check_ready(request)
+        _start_from_decision(request, case)
     if approve:
         _apply(request, case, actor)
     elif request.kind == Request.Kind.ENROL:
@@ -266,6 +271,8 @@ def decide_request(*, actor, request, approve, comment=""):
         case.save(update_fields=["status"])
         case.coverages.all().delete()
     record_decision(request, actor=actor, approve=approve, comment=comment)
+    if request.kind == Request.Kind.ENROL:
+        procedure.on_decided(request, approve=approve, comment=comment, actor=actor)
     case.refresh_from_db()
     audit.record(
         actor,
@@ -280,6 +287,19 @@ def decide_request(*, actor, request, approve, comment=""):
         },
     )
     return request
+
+
+def _start_from_decision(request, case):
+    """Payment of an application in the procedure starts from the month the rules set (the
+    month of the decision), never earlier than the month applied for."""
+    start = procedure.start_month_for(request)
+    if start is None or start <= case.start_month:
+        return
+    case.start_month = start
+    case.save(update_fields=["start_month"])
+    case.coverages.update(start_month=start)
+    request.effective_month = start
+    request.save(update_fields=["effective_month"])
 
 
 def _set_income(household, income, *, actor, reason):

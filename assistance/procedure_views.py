@@ -1,0 +1,480 @@
+"""Pages of the 低保 / 特困 procedure: the application's timeline with each step's due date and
+status, the form of the step now owed for the role that owns it, the notice and the refusal as
+PDF, scans downloaded through an audited view, the monthly spot check and the relatives register.
+Every read is scoped through assistance/selectors.py; every write is a service call."""
+
+import datetime
+import functools
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from civaffairs import audit
+from civaffairs.home import register_panel
+from civaffairs.idnumber import mask_name
+from civaffairs.selectors import households_for, persons_for
+
+from . import procedure_forms as F
+from . import programs as P
+from .models import Attachment, RelativeRecord, SpotCheck, Stage
+from .selectors import is_assistance_chief, procedures_for
+from .services import procedure as proc
+
+
+def _pdf(html, filename):
+    from weasyprint import HTML
+
+    response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
+    response["Content-Disposition"] = f"inline; filename*=UTF-8''{filename}"
+    return response
+
+
+def _errors(request, exc_or_form):
+    if isinstance(exc_or_form, ValidationError):
+        text = "；".join(exc_or_form.messages)
+    else:
+        text = "；".join(
+            (f"{exc_or_form.fields[f].label}：" if f in exc_or_form.fields else "") + m
+            for f, ms in exc_or_form.errors.items()
+            for m in ms
+        )
+    messages.error(request, "未保存：" + text)
+
+
+def may_do(user, procedure):
+    """The steps of this procedure the user may record now, by role."""
+    stage = procedure.stage
+    out = set()
+    if user.has_perm("civaffairs.add_request") and not is_assistance_chief(user):
+        out |= {
+            Stage.INCOMPLETE: {"materials"},
+            Stage.VERIFICATION: {"verification", "extend_town"},
+            Stage.VISIT: {"visit", "extend_town", "recheck"},
+            Stage.APPRAISAL: {"appraisal", "extend_town", "recheck"},
+            Stage.TOWN_REVIEW: {"extend_town", "recheck"},
+            Stage.NOTICE: {"objection"},
+            Stage.PAPERS: {"papers"},
+        }.get(stage, set())
+        out.add("scan")
+    if user.has_perm("assistance.review_procedure") and stage == Stage.TOWN_REVIEW:
+        out |= {"town_review", "extend_town"}
+    if is_assistance_chief(user):
+        if stage == Stage.DISTRICT:
+            out |= {"notice", "extend_district"}
+            if procedure.sampled:
+                out.add("district_visit")
+        if stage == Stage.NOTICE:
+            out |= {"objection", "extend_district"}
+    return out
+
+
+STEP_FORMS = {
+    "materials": (F.MaterialsForm, "补齐材料，正式受理"),
+    "scan": (None, "上传扫描件"),
+    "verification": (F.VerificationForm, "家庭经济状况核对"),
+    "recheck": (F.VerificationForm, "复查（申请人对核对结果有异议）"),
+    "visit": (F.HomeVisitForm, "入户调查（家庭经济状况核查表）"),
+    "district_visit": (F.HomeVisitForm, "区级抽查入户核查"),
+    "appraisal": (F.AppraisalForm, "民主评议"),
+    "extend_town": (F.ReasonForm, "延长镇审核期限（15个工作日，限一次）"),
+    "town_review": (F.TownReviewForm, "镇审核意见"),
+    "notice": (F.NoticeStartForm, "发布公示（不少于7天）"),
+    "objection": (F.ObjectionForm, "登记公示异议"),
+    "extend_district": (F.ReasonForm, "延长区审批期限（10个工作日，限一次）"),
+    "papers": (F.MaterialsForm, "补齐临时救助手续"),
+}
+
+
+def _call(step, request, procedure, form):
+    user, d, case = request.user, form.cleaned_data if form else {}, procedure.case
+    if step == "materials":
+        proc.complete_materials(
+            actor=user,
+            procedure=procedure,
+            on=d["on"],
+            materials=dict.fromkeys(d["materials"], True),
+            scans=form.scans(),
+        )
+    elif step == "papers":
+        proc.complete_papers(
+            actor=user,
+            procedure=procedure,
+            on=d["on"],
+            materials=dict.fromkeys(d["materials"], True),
+            scans=form.scans(),
+        )
+    elif step in ("verification", "recheck"):
+        proc.record_verification(
+            actor=user, case=case, checks=form.checks(), recheck=step == "recheck" or d["recheck"]
+        )
+    elif step in ("visit", "district_visit"):
+        proc.record_home_visit(
+            actor=user,
+            case=case,
+            visited_on=d["visited_on"],
+            investigators=form.investigators(),
+            income=form.income(),
+            property=d["property"],
+            living=d["living"],
+            applicant_signed=d["applicant_signed"],
+            signature=d.get("signature"),
+            district=step == "district_visit",
+        )
+    elif step == "appraisal":
+        proc.record_appraisal(actor=user, case=case, **d)
+    elif step == "extend_town":
+        proc.extend_town_review(actor=user, procedure=procedure, reason=d["reason"])
+    elif step == "extend_district":
+        proc.extend_district(actor=user, procedure=procedure, reason=d["reason"])
+    elif step == "town_review":
+        proc.town_review(
+            actor=user, procedure=procedure, opinion=d["opinion"], recommends=d["recommends"] == "yes"
+        )
+    elif step == "notice":
+        proc.start_notice(actor=user, procedure=procedure, **d)
+    elif step == "objection":
+        proc.record_objection(actor=user, procedure=procedure, **d)
+
+
+@login_required
+@permission_required("civaffairs.view_case", raise_exception=True)
+def procedure_list(request):
+    qs = procedures_for(request.user).select_related(
+        "case__program", "case__household__head", "case__person", "case__town"
+    )
+    stage, due = request.GET.get("stage", ""), request.GET.get("due", "")
+    today = proc.today()
+    if stage in Stage.values:
+        qs = qs.filter(stage=stage)
+    mine = proc.owner_filter(request.user)
+    if due in ("overdue", "soon") and mine is not None:
+        qs = qs.filter(mine)
+        if due == "overdue":
+            qs = qs.filter(due_on__lt=today)
+        else:
+            qs = qs.filter(due_on__gte=today, due_on__lte=proc.add_workdays(today, proc.DUE_SOON_WORKDAYS))
+    return render(
+        request,
+        "assistance/procedure_list.html",
+        {"rows": qs[:500], "stages": Stage.choices, "stage": stage, "today": today, "due": due},
+    )
+
+
+@login_required
+@permission_required("civaffairs.add_request", raise_exception=True)
+def procedure_accept(request, program, pk):
+    if program == P.DIBAO:
+        subject = get_object_or_404(households_for(request.user), pk=pk)
+        kwargs = {"household": subject}
+    elif program == P.TEKUN:
+        subject = get_object_or_404(persons_for(request.user), pk=pk)
+        kwargs = {"person": subject}
+    else:
+        raise Http404
+    form = F.AcceptForm(
+        request.POST or None, request.FILES or None, program=program, household=kwargs.get("household")
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        extra = {"category": d["category"], "reason": d["reason"]}
+        if program == P.DIBAO:
+            extra["covered"] = list(persons_for(request.user).filter(pk__in=d["covered"]))
+            extra["income"] = d["income"]
+        else:
+            extra["care_level"] = d["care_level"]
+            extra["institution"] = d["institution"]
+        try:
+            procedure = proc.accept_application(
+                actor=request.user,
+                program=program,
+                received_on=d["received_on"],
+                materials=dict.fromkeys(d["materials"], True),
+                scans=form.scans(),
+                **kwargs,
+                **extra,
+            )
+        except ValidationError as exc:
+            from civaffairs.forms import apply_errors
+
+            apply_errors(form, exc)
+        else:
+            if procedure.stage == Stage.INCOMPLETE:
+                messages.warning(request, "已登记，材料不全：" + procedure.missing_notice)
+            else:
+                messages.success(request, "已受理，办理时限自受理之日起计算。")
+            return redirect("assistance:procedure_detail", procedure.pk)
+    title = f"受理{'低保' if program == P.DIBAO else '特困人员供养'}申请：{subject}"
+    return render(request, "civaffairs/form.html", {"form": form, "title": title})
+
+
+@login_required
+@permission_required("civaffairs.view_case", raise_exception=True)
+def procedure_detail(request, pk):
+    procedure = get_object_or_404(
+        procedures_for(request.user).select_related("case__program", "request"), pk=pk
+    )
+    case = procedure.case
+    allowed = may_do(request.user, procedure)
+    today = proc.today()
+    forms = [
+        (step, label, cls(initial=_initial(step, procedure, today)))
+        for step, (cls, label) in STEP_FORMS.items()
+        if step in allowed and cls is not None
+    ]
+    return render(
+        request,
+        "assistance/procedure_detail.html",
+        {
+            "p": procedure,
+            "case": case,
+            "timeline": proc.timeline(procedure, today),
+            "missing": proc.missing_steps(procedure, today) if procedure.stage in proc.OPEN_STAGES else [],
+            "forms": forms,
+            "may_scan": "scan" in allowed,
+            "scan_kinds": Attachment.Kind.choices,
+            "checks": case.verification_checks.filter(review__isnull=True),
+            "visits": case.home_visits.filter(review__isnull=True),
+            "appraisals": case.appraisals.all(),
+            "notices": case.notices.prefetch_related("objections"),
+            "attachments": case.attachments.defer("data"),
+            "materials": [(label, procedure.materials.get(key)) for key, label in proc.MATERIALS],
+            "town_due": proc.town_due(procedure),
+            "district_due": proc.district_due(procedure),
+            "is_chief": is_assistance_chief(request.user),
+        },
+    )
+
+
+def _initial(step, procedure, today):
+    if step in ("verification", "recheck"):
+        return {"checked_on": today}
+    if step in ("visit", "district_visit"):
+        return {"visited_on": today}
+    if step == "appraisal":
+        return {"held_on": today}
+    if step in ("materials", "papers"):
+        return {"on": today}
+    if step == "notice":
+        return {"starts_on": today, "ends_on": today + datetime.timedelta(days=proc.NOTICE_MIN_DAYS - 1)}
+    if step == "objection":
+        return {"received_on": today, "reopens": True}
+    return {}
+
+
+@login_required
+@permission_required("civaffairs.view_case", raise_exception=True)
+@require_POST
+def procedure_step(request, pk, step):
+    procedure = get_object_or_404(procedures_for(request.user), pk=pk)
+    if step not in STEP_FORMS:
+        raise Http404
+    if step not in may_do(request.user, procedure):
+        raise PermissionDenied("您的角色不能办理该环节，或该申请当前不在该环节。")
+    cls, label = STEP_FORMS[step]
+    try:
+        if step == "scan":
+            kind, file = request.POST.get("kind", ""), request.FILES.get("file")
+            if file is None:
+                raise ValidationError("请选择要上传的文件")
+            proc.upload_scan(actor=request.user, case=procedure.case, kind=kind, file=file)
+        else:
+            form = cls(request.POST, request.FILES)
+            if not form.is_valid():
+                _errors(request, form)
+                return redirect("assistance:procedure_detail", procedure.pk)
+            _call(step, request, procedure, form)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, f"已保存：{label}")
+    return redirect("assistance:procedure_detail", procedure.pk)
+
+
+@login_required
+@permission_required("civaffairs.view_case", raise_exception=True)
+def attachment_download(request, pk):
+    attachment = get_object_or_404(
+        Attachment.objects.filter(case__in=procedures_for(request.user).values("case")), pk=pk
+    )
+    audit.record(
+        request.user,
+        "procedure.download",
+        attachment.case,
+        {"attachment": attachment.pk, "name": attachment.name},
+    )
+    response = HttpResponse(bytes(attachment.data), content_type=attachment.content_type)
+    response["Content-Disposition"] = "attachment; filename*=UTF-8''" + _quote(attachment.name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _quote(name):
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+def _notice_context(procedure):
+    case = procedure.case
+    notice = case.notices.order_by("-starts_on").first()
+    if notice is None:
+        raise Http404
+    persons = case.coverages.count()
+    head = case.household.head.name if case.household_id else case.person.name
+    income = case.household.income_per_capita if case.household_id else None
+    raw = procedure.request.data.get("income")
+    return {
+        "title": f"{notice.village.full_name}{case.program.name}拟批准对象公示",
+        "notice": notice,
+        "head": mask_name(head),
+        "persons": persons,
+        "income": raw if raw is not None else income,
+        "amount": notice.amount,
+        "program": case.program.name,
+    }
+
+
+@login_required
+@permission_required("civaffairs.view_case", raise_exception=True)
+def procedure_notice_pdf(request, pk):
+    procedure = get_object_or_404(
+        procedures_for(request.user).select_related("case__program", "request"), pk=pk
+    )
+    context = _notice_context(procedure)
+    audit.record(
+        request.user,
+        "export",
+        None,
+        {"what": context["title"], "rows": 1},
+        object_type="export",
+        object_repr=context["title"],
+    )
+    return _pdf(render_to_string("assistance/procedure_notice_print.html", context), "notice.pdf")
+
+
+@login_required
+@permission_required("civaffairs.view_case", raise_exception=True)
+def procedure_refusal_pdf(request, pk):
+    procedure = get_object_or_404(
+        procedures_for(request.user).select_related("case__program", "request"), pk=pk
+    )
+    if procedure.stage != Stage.REFUSED:
+        raise Http404
+    case = procedure.case
+    title = "不予批准通知书"
+    context = {
+        "title": title,
+        "name": case.subject_name,
+        "program": case.program.name,
+        "received_on": procedure.received_on,
+        "decided_on": procedure.decided_on,
+        "reasons": procedure.refusal_reasons,
+        "number": f"云安民救〔{procedure.decided_on:%Y}〕{procedure.pk}号",
+    }
+    audit.record(
+        request.user,
+        "export",
+        None,
+        {"what": f"{title}（{case}）", "rows": 1},
+        object_type="export",
+        object_repr=title,
+    )
+    return _pdf(render_to_string("assistance/procedure_refusal_print.html", context), "refusal.pdf")
+
+
+def chief_required(view):
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not is_assistance_chief(request.user):
+            raise PermissionDenied("只有社会救助股股长可以办理区级抽查。")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@login_required
+@permission_required("civaffairs.view_case", raise_exception=True)
+def spot_checks(request):
+    form = F.SpotCheckForm(request.POST or None, initial={"month": f"{proc.today():%Y-%m}"})
+    if request.method == "POST":
+        if not is_assistance_chief(request.user):
+            raise PermissionDenied("只有社会救助股股长可以抽取抽查样本。")
+        if form.is_valid():
+            try:
+                check = proc.draw_spot_check(
+                    actor=request.user, month=form.cleaned_data["month"], seed=form.cleaned_data["seed"]
+                )
+            except ValidationError as exc:
+                _errors(request, exc)
+            else:
+                messages.success(
+                    request,
+                    f"已抽取：{len(check.population)}件中随机抽中{len(check.drawn)}件，近亲属备案{len(check.relatives)}件（种子 {check.seed}）",
+                )
+                return redirect("assistance:spot_checks")
+    checks = SpotCheck.objects.all()[:50]
+    rows = [
+        {
+            "check": c,
+            "sampled": len(set(c.drawn) | set(c.relatives)),
+            "rate": f"{len(set(c.drawn) | set(c.relatives)) / len(c.population):.0%}"
+            if c.population
+            else "—",
+            "reproduced": proc.redraw(c) == c.drawn,
+        }
+        for c in checks
+    ]
+    return render(
+        request,
+        "assistance/spot_checks.html",
+        {"form": form if is_assistance_chief(request.user) else None, "rows": rows},
+    )
+
+
+@login_required
+@permission_required("civaffairs.view_case", raise_exception=True)
+def relatives(request):
+    may_add = request.user.has_perm("civaffairs.add_request") or is_assistance_chief(request.user)
+    form = F.RelativeForm(request.POST or None)
+    if request.method == "POST":
+        if not may_add:
+            raise PermissionDenied
+        if form.is_valid():
+            d = form.cleaned_data
+            person = persons_for(request.user).filter(id_number=d["id_number"].strip().upper()).first()
+            if person is None:
+                form.add_error("id_number", "在您的范围内没有该身份证号的人员，请先登记人员")
+            else:
+                try:
+                    proc.register_relative(
+                        actor=request.user,
+                        person=person,
+                        official_name=d["official_name"],
+                        official_role=d["official_role"],
+                        relation=d["relation"],
+                    )
+                except ValidationError as exc:
+                    _errors(request, exc)
+                else:
+                    messages.success(request, f"已备案：{person.name}")
+                    return redirect("assistance:relatives")
+    rows = RelativeRecord.objects.filter(person__in=persons_for(request.user)).select_related("person")[:500]
+    return render(request, "assistance/relatives.html", {"form": form if may_add else None, "rows": rows})
+
+
+@register_panel
+def procedure_panels(user):
+    counts = proc.due_counts(user)
+    if counts is None:
+        return []
+    url = reverse("assistance:procedure_list")
+    return [
+        {"label": "审核确认：逾期环节", "count": counts["overdue"], "url": f"{url}?due=overdue"},
+        {"label": "审核确认：3个工作日内到期", "count": counts["soon"], "url": f"{url}?due=soon"},
+    ]

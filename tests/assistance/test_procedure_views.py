@@ -1,0 +1,162 @@
+"""The procedure's pages (issue 11): acceptance form, timeline, step forms by role, scoping, the
+audited download, notice and refusal PDFs, due steps on the owners' home pages."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from assistance import programs as P
+from assistance.models import Attachment, Procedure, Stage
+from assistance.services import procedure as proc
+from civaffairs.models import AuditEvent
+from civaffairs.roles import CASEWORKER, TOWN_REVIEWER
+from tests.factories import make_user
+
+from .test_procedure import PDF, Town, _visit, at
+
+D = datetime.date
+
+
+@pytest.fixture
+def town(db):
+    return Town()
+
+
+def _step(client, p, step, data):
+    return client.post(reverse("assistance:procedure_step", args=[p.pk, step]), data)
+
+
+def test_caseworker_accepts_with_scans_and_the_timeline_shows_due_dates(town, login):
+    w = town.w
+    household = town.household()
+    url = reverse("assistance:procedure_accept", args=["dibao", household.pk])
+    with at(D(2019, 3, 4)):
+        client = login(w.town_worker)
+        assert client.get(url).status_code == 200
+        members = [str(m.person_id) for m in household.members.all()]
+        response = client.post(
+            url,
+            {
+                "received_on": "2019-03-04",
+                "materials": ["application", "identity", "consent", "proof"],
+                "income": "100",
+                "covered": members,
+                "category": "A",
+                "scan_application": SimpleUploadedFile("申请书.pdf", PDF),
+            },
+        )
+        p = Procedure.objects.get()
+        assert response.status_code == 302
+        page = client.get(reverse("assistance:procedure_detail", args=[p.pk])).content.decode()
+        attachment = Attachment.objects.get()
+        response = client.get(reverse("assistance:attachment_download", args=[attachment.pk]))
+    assert "家庭经济状况核对" in page and "2019年3月25日" in page  # 15 working days after 4 March
+    assert "form-verification" in page and "form-town_review" not in page
+    assert response.status_code == 200 and bytes(response.content) == PDF
+    assert AuditEvent.objects.filter(action="procedure.download").exists()
+
+
+def test_bad_upload_refused_on_the_page_nothing_saved(town, login):
+    w = town.w
+    household = town.household()
+    with at(D(2019, 3, 4)):
+        client = login(w.town_worker)
+        response = client.post(
+            reverse("assistance:procedure_accept", args=["dibao", household.pk]),
+            {
+                "received_on": "2019-03-04",
+                "materials": ["application"],
+                "income": "100",
+                "covered": [str(household.head_id)],
+                "category": "A",
+                "scan_application": SimpleUploadedFile("申请书.exe", b"MZ"),
+            },
+        )
+    assert response.status_code == 200
+    assert "不是 PDF、JPG 或 PNG" in response.content.decode()
+    assert not Procedure.objects.exists()
+
+
+def test_step_forms_by_role_and_scope(town, login):
+    w = town.w
+    p = town.accept()
+    with at(D(2019, 3, 5)):
+        cw = login(w.town_worker)
+        data = {"checked_on": "2019-03-05", "source": "核对中心"}
+        for item in ("deposits", "vehicles"):
+            data[f"{item}_verdict"] = "pass"
+            data[f"{item}_amount"] = "0"
+        _step(cw, p, "verification", data)
+        p.refresh_from_db()
+        assert p.stage == Stage.VISIT
+        response = _step(
+            cw,
+            p,
+            "visit",
+            {"visited_on": "2019-03-05", "investigator_1": "张三", "applicant_signed": "on"},
+        )
+        page = cw.get(response["Location"]).content.decode()
+        assert "至少两名调查人员" in page
+        p.refresh_from_db()
+        assert p.stage == Stage.VISIT
+        # The town reviewer may not record the visit; another town sees nothing.
+        reviewer = login(town.reviewer)
+        assert _step(reviewer, p, "visit", {}).status_code == 403
+        other = login(make_user(CASEWORKER, town="六都镇"))
+        assert other.get(reverse("assistance:procedure_detail", args=[p.pk])).status_code == 404
+        other_reviewer = login(make_user(TOWN_REVIEWER, town="六都镇"))
+        assert other_reviewer.get(reverse("assistance:procedure_detail", args=[p.pk])).status_code == 404
+
+
+def test_due_steps_on_the_owners_home_pages(town, login):
+    w = town.w
+    p = town.accept()
+    with at(D(2019, 3, 5)):
+        proc.record_verification(actor=w.town_worker, case=p.case, checks=town.checks(D(2019, 3, 5)))
+        _visit(w.town_worker, p.case, D(2019, 3, 5), district=False)
+        proc.record_appraisal(
+            actor=w.town_worker,
+            case=p.case,
+            held_on=D(2019, 3, 5),
+            due=3,
+            attended=3,
+            agreed=2,
+            minutes="通过",
+        )
+    with at(D(2019, 3, 27)):  # town review due 25 March: overdue, on the reviewer's home page
+        page = login(town.reviewer).get("/").content.decode()
+        assert "审核确认：逾期环节" in page
+        assert proc.due_counts(town.reviewer) == {"overdue": 1, "soon": 0}
+        assert proc.due_counts(w.town_worker) == {"overdue": 0, "soon": 0}
+        assert proc.due_counts(w.chief) == {"overdue": 0, "soon": 0}
+        listing = (
+            login(town.reviewer).get(reverse("assistance:procedure_list") + "?due=overdue").content.decode()
+        )
+        assert p.case.subject_name in listing
+
+
+def test_notice_pdf_and_refusal_pdf(town, login):
+    w = town.w
+    p = town.through_town(town.accept())
+    with at(D(2019, 3, 6)):
+        chief = login(w.chief)
+        proc.draw_spot_check(actor=w.chief, month=D(2019, 3, 1), seed="pdf")
+        _visit(w.chief, p.case, D(2019, 3, 6))
+        _step(chief, p, "notice", {"starts_on": "2019-03-07", "ends_on": "2019-03-13", "amount": "600"})
+        p.refresh_from_db()
+        assert p.stage == Stage.NOTICE
+        response = chief.get(reverse("assistance:procedure_notice_pdf", args=[p.pk]))
+        assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
+    with at(D(2019, 3, 8)):
+        chief = login(w.chief)
+        decide = reverse("assistance:request_decide", args=[p.request_id])
+        chief.post(decide, {"decision": "reject", "comment": "家庭有机动车辆"})
+        response = chief.get(reverse("assistance:procedure_refusal_pdf", args=[p.pk]))
+    p.refresh_from_db()
+    assert p.stage == Stage.REFUSED
+    assert response.content.startswith(b"%PDF")
+    assert Decimal("600") == p.case.notices.get().amount
+    assert P.DIBAO == p.case.program.code
