@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 
 from civaffairs.models import Region, Section
+from civaffairs.periods import period_name
 
 
 class Summary(models.Model):
@@ -64,8 +65,12 @@ class Summary(models.Model):
             ),
         ]
 
+    @property
+    def period_name(self):
+        return period_name(self.period)
+
     def __str__(self):
-        return f"{self.period}{self.region.name if self.region_id else '全区'}工作总结"
+        return f"{self.period_name}{self.region.name if self.region_id else '全区'}工作总结"
 
     @property
     def is_final(self):
@@ -153,6 +158,10 @@ class PlanItem(models.Model):
         verbose_name = "工作计划事项"
         verbose_name_plural = "工作计划事项"
         ordering = ["deadline", "id"]
+
+    @property
+    def period_name(self):
+        return period_name(self.period)
 
     def __str__(self):
         return self.text

@@ -402,7 +402,7 @@ def export(request, pk, fmt):
     summary = _summary(request, pk)
     if not _may_export(request.user, summary):
         raise PermissionDenied("已定稿的工作总结由局长导出")
-    name = f"{summary.period}{summary.region.name if summary.region_id else '云安区'}工作总结"
+    name = f"{summary.period_name}{summary.region.name if summary.region_id else '云安区'}工作总结"
     try:
         if fmt == "xlsx":
             data = exports.xlsx_bytes(summary.period, summary.region)
@@ -503,8 +503,8 @@ def figures_page(request):
         if request.GET.get("format") == "xlsx":
             place = region.name if region else "全区"
             data = exports.xlsx_bytes(period, region)
-            core_services.record_export(actor=request.user, what=f"{period.label}{place}统计数据", rows=0)
-            return xlsx_response(data, f"{period.label}{place}统计数据.xlsx", fallback="figures.xlsx")
+            core_services.record_export(actor=request.user, what=f"{period.name}{place}统计数据", rows=0)
+            return xlsx_response(data, f"{period.name}{place}统计数据.xlsx", fallback="figures.xlsx")
         rows, previous, year_ago = exports.figure_rows(period, region)
         for row in rows:
             row.update(_figure_display(row))
