@@ -148,7 +148,7 @@ def home_panels(user):
 @login_required
 @permission_required("civaffairs.view_case", raise_exception=True)
 def case_list(request):
-    f = CaseFilter(request.GET, queryset=assistance_cases_for(request.user))
+    f = CaseFilter(request.GET, request=request, queryset=assistance_cases_for(request.user))
     table = _table(request, CaseTable(f.qs))
     return render(request, "civaffairs/list.html", {"filter": f, "table": table, "title": "救助对象"})
 
@@ -391,7 +391,7 @@ def apply_person(request, person_pk):
 @login_required
 @permission_required("civaffairs.view_request", raise_exception=True)
 def request_list(request):
-    f = RequestFilter(request.GET, queryset=assistance_requests_for(request.user))
+    f = RequestFilter(request.GET, request=request, queryset=assistance_requests_for(request.user))
     table = _table(request, RequestTable(f.qs))
     return render(request, "civaffairs/list.html", {"filter": f, "table": table, "title": "业务申请"})
 

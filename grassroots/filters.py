@@ -1,5 +1,6 @@
 import django_filters
 
+from civaffairs.filters import FilterSet
 from civaffairs.models import Project, Region
 
 from .labels import PROJECT_KINDS
@@ -8,7 +9,7 @@ from .models import OrgKind, SocialOrganization, SupervisorMember, VillageRule
 TOWNS = Region.objects.filter(level=Region.Level.TOWN).order_by("code")
 
 
-class MemberFilter(django_filters.FilterSet):
+class MemberFilter(FilterSet):
     town = django_filters.ModelChoiceFilter(label="所属镇", queryset=TOWNS)
     name = django_filters.CharFilter(label="姓名", field_name="person__name", lookup_expr="contains")
     role = django_filters.ChoiceFilter(label="职务", choices=SupervisorMember.Role.choices)
@@ -18,7 +19,7 @@ class MemberFilter(django_filters.FilterSet):
         fields = ["town", "name", "role"]
 
 
-class ProjectFilter(django_filters.FilterSet):
+class ProjectFilter(FilterSet):
     kind = django_filters.ChoiceFilter(label="项目类别", choices=list(PROJECT_KINDS.items()))
     status = django_filters.ChoiceFilter(label="状态", choices=Project.Status.choices)
 
@@ -27,7 +28,7 @@ class ProjectFilter(django_filters.FilterSet):
         fields = ["kind", "status"]
 
 
-class VillageRuleFilter(django_filters.FilterSet):
+class VillageRuleFilter(FilterSet):
     town = django_filters.ModelChoiceFilter(label="所属镇", queryset=TOWNS)
     level = django_filters.ChoiceFilter(
         label="层级",
@@ -41,7 +42,7 @@ class VillageRuleFilter(django_filters.FilterSet):
         fields = ["town", "level", "status"]
 
 
-class OrganizationFilter(django_filters.FilterSet):
+class OrganizationFilter(FilterSet):
     name = django_filters.CharFilter(label="名称", lookup_expr="contains")
     kind = django_filters.ChoiceFilter(label="类型", choices=OrgKind.choices)
     status = django_filters.ChoiceFilter(label="状态", choices=SocialOrganization.Status.choices)

@@ -172,7 +172,7 @@ def index(request):
 
 @reader_required
 def member_list(request):
-    f = MemberFilter(request.GET, queryset=members_for(request.user))
+    f = MemberFilter(request.GET, request=request, queryset=members_for(request.user))
     return _list(
         request,
         "村（居）务监督委员会成员",
@@ -532,7 +532,7 @@ def worker_create(request):
 
 @reader_required
 def project_list(request):
-    f = ProjectFilter(request.GET, queryset=projects_for(request.user).order_by("kind", "started_on", "id"))
+    f = ProjectFilter(request.GET, request=request, queryset=projects_for(request.user).order_by("kind", "started_on", "id"))
     totals = f.qs.aggregate(total=Sum("funds_secured"))
     return _list(
         request,
@@ -588,7 +588,7 @@ def project_detail(request, pk):
 
 @reader_required
 def village_rule_list(request):
-    f = VillageRuleFilter(request.GET, queryset=village_rules_for(request.user).order_by("region__code"))
+    f = VillageRuleFilter(request.GET, request=request, queryset=village_rules_for(request.user).order_by("region__code"))
     return _list(
         request,
         "村规民约",
@@ -635,7 +635,7 @@ def guidance_create(request):
 
 @reader_required
 def org_list(request):
-    f = OrganizationFilter(request.GET, queryset=organizations_for(request.user))
+    f = OrganizationFilter(request.GET, request=request, queryset=organizations_for(request.user))
     return _list(request, "社会组织", OrganizationTable(f.qs), new_url="grassroots:org_create", filterset=f)
 
 

@@ -65,12 +65,12 @@ class Summary(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.period_name}{self.region.name if self.region_id else '全区'}工作总结"
+
     @property
     def period_name(self):
         return period_name(self.period)
-
-    def __str__(self):
-        return f"{self.period_name}{self.region.name if self.region_id else '全区'}工作总结"
 
     @property
     def is_final(self):
@@ -159,9 +159,9 @@ class PlanItem(models.Model):
         verbose_name_plural = "工作计划事项"
         ordering = ["deadline", "id"]
 
+    def __str__(self):
+        return self.text
+
     @property
     def period_name(self):
         return period_name(self.period)
-
-    def __str__(self):
-        return self.text
