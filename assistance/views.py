@@ -183,7 +183,9 @@ def case_detail(request, pk):
             if can_submit and case.program.cadence == "monthly"
             else None,
             "member_form": MemberChangeForm(case=case) if can_submit and case.household_id else None,
-            "review_form": ReviewForm() if can_submit and case.program.code in (P.DIBAO, P.TEKUN) else None,
+            "review_form": ReviewForm(household=case.household)
+            if can_submit and case.program.code in (P.DIBAO, P.TEKUN)
+            else None,
             "correction_form": CorrectionForm(items=engine.items_of(case))
             if is_assistance_staff(request.user)
             and request.user.has_perm("civaffairs.add_payroll")
@@ -223,7 +225,7 @@ def case_change(request, pk, what):
                     case=case,
                     outcome=d["outcome"],
                     effective_month=d["effective_month"],
-                    income=d.get("income"),
+                    income_total=d.get("income_total"),
                     reason=d.get("reason", ""),
                 )
             else:
@@ -413,6 +415,15 @@ def request_detail(request, pk):
         pays = engine.preview_month(req.case, income=income, persons=len(covered) or 1)
         above = income is not None and any(std and income >= std.amount for _l, std, _n, _a in pays)
     member_income = _member_change_income(req)
+    review_income = None
+    if req.kind == Request.Kind.REVIEW and req.data.get("income_total") is not None and req.case.household_id:
+        persons = core_services.household_persons(req.case.household)
+        total = Decimal(req.data["income_total"])
+        review_income = {
+            "total": total,
+            "persons": persons,
+            "per_capita": core_services.per_capita(total, persons),
+        }
     return render(
         request,
         "assistance/request_detail.html",
@@ -427,6 +438,7 @@ def request_detail(request, pk):
             "form": DecisionForm() if can_decide else None,
             "own": req.submitted_by_id == request.user.pk,
             "member_income": member_income,
+            "review_income": review_income,
         },
     )
 

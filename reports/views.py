@@ -114,7 +114,7 @@ def summary_detail(request, pk):
 
 
 def _comparison_notes(summary, values):
-    """{key: "上期 2018H2：…；上年同期 2018H1：…"} for the preview's figures (their tooltips)."""
+    """{key: "上期 2018年下半年：…；上年同期 2018年上半年：…"} for the preview's figures (their tooltips)."""
     from civaffairs import figures as registry
 
     from .comparison import compare_periods
@@ -128,7 +128,7 @@ def _comparison_notes(summary, values):
         for label, (p, computed) in zip(("上期", "上年同期"), others, strict=True):
             if key in computed:
                 parts.append(
-                    f"{label} {p.label}：{format_figure(registry.to_json_value(key, computed[key]), unit)}"
+                    f"{label} {p.name}：{format_figure(registry.to_json_value(key, computed[key]), unit)}"
                 )
         notes[key] = "；".join(parts)
     return notes
