@@ -15,6 +15,7 @@ from django_tables2 import RequestConfig
 
 from civaffairs import payments as engine
 from civaffairs import services as core_services
+from civaffairs.context_processors import sees_assistance
 from civaffairs.forms import apply_errors
 from civaffairs.home import register_panel
 from civaffairs.models import ApprovalStatus, Payroll, Person, Region, Request
@@ -107,7 +108,8 @@ def home_panels(user):
             {"label": "待审批发放名册", "count": c["monthly"], "url": url},
             {"label": "待审批提标补发", "count": c["backpay"], "url": url},
         ]
-    elif user.has_perm("civaffairs.add_request"):
+    elif user.has_perm("civaffairs.add_request") and sees_assistance(user):
+        # A caseworker of 社会救助股 or of a town; the other sections' staff have to-dos of their own.
         due = reviews_due(user)
         today = datetime.date.today()
         cases = reverse("assistance:case_list")

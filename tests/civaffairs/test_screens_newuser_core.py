@@ -101,3 +101,10 @@ def test_lists_write_dates_as_offices_do():
 
     assert formats.date_format(datetime.date(2019, 6, 30), "SHORT_DATE_FORMAT") == "2019年6月30日"
     assert formats.date_format(datetime.date(2019, 6, 30), "DATE_FORMAT") == "2019年6月30日"
+
+
+def test_the_audit_log_reads_a_recorded_date_as_a_date():
+    from civaffairs.audit_labels import value_label
+
+    assert value_label("reports.PlanItem", "deadline", "2019-12-31") == "2019年12月31日"
+    assert value_label("reports.PlanItem", "text", "2019-12-31 前完成") == "2019-12-31 前完成"
