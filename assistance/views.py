@@ -181,14 +181,16 @@ def case_detail(request, pk):
             "requests": case.requests.select_related("submitted_by", "decided_by"),
             "category_label": dict(P.CASE_CATEGORIES.get(case.program.code, [])).get(case.category, ""),
             "care_label": dict(P.CARE_LEVELS).get(case.care_level, ""),
-            "termination_form": TerminationForm()
+            "termination_form": TerminationForm(auto_id="terminate_%s")
             if can_submit and case.program.cadence == "monthly"
             else None,
-            "member_form": MemberChangeForm(case=case) if can_submit and case.household_id else None,
-            "review_form": ReviewForm(household=case.household)
+            "member_form": MemberChangeForm(case=case, auto_id="member_%s")
+            if can_submit and case.household_id
+            else None,
+            "review_form": ReviewForm(household=case.household, auto_id="review_%s")
             if can_submit and case.program.code in (P.DIBAO, P.TEKUN)
             else None,
-            "correction_form": CorrectionForm(items=engine.items_of(case))
+            "correction_form": CorrectionForm(items=engine.items_of(case), auto_id="correction_%s")
             if is_assistance_staff(request.user)
             and request.user.has_perm("civaffairs.add_payroll")
             and case.status != case.Status.PENDING
