@@ -1,10 +1,11 @@
 import django_filters
+from django.db.models import Q
 
 from civaffairs.filters import FilterSet
 from civaffairs.models import Project, Region
 
 from .labels import PROJECT_KINDS
-from .models import OrgKind, SocialOrganization, SupervisorMember, VillageRule
+from .models import OrgKind, SocialOrganization, SupervisorMember, VillageRule, XiangxianCouncil
 
 TOWNS = Region.objects.filter(level=Region.Level.TOWN).order_by("code")
 
@@ -51,3 +52,27 @@ class OrganizationFilter(FilterSet):
     class Meta:
         model = SocialOrganization
         fields = ["name", "kind", "status", "town"]
+
+
+class CouncilFilter(FilterSet):
+    name = django_filters.CharFilter(label="名称或村名", method="search")
+    town = django_filters.ModelChoiceFilter(label="所属镇", queryset=TOWNS)
+    status = django_filters.ChoiceFilter(
+        label="办理事项", choices=[("registered", "核名登记"), ("filed", "备案")], method="by_status"
+    )
+
+    class Meta:
+        model = XiangxianCouncil
+        fields = ["name", "town", "status"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__contains=value) | Q(village__name__contains=value))
+
+    def by_status(self, queryset, name, value):
+        # Name-registered councils carry a credit code; filed-only ones do not.
+        if value == "registered":
+            return queryset.filter(registered_on__isnull=False)
+        return queryset.filter(registered_on__isnull=True)

@@ -26,7 +26,7 @@ from civaffairs.spreadsheets import xlsx_response
 
 from . import services
 from .access import can_read, can_read_clues, is_grassroots_chief, is_grassroots_staff
-from .filters import MemberFilter, OrganizationFilter, ProjectFilter, VillageRuleFilter
+from .filters import CouncilFilter, MemberFilter, OrganizationFilter, ProjectFilter, VillageRuleFilter
 from .forms import (
     CancelForm,
     ClueFormForm,
@@ -532,7 +532,9 @@ def worker_create(request):
 
 @reader_required
 def project_list(request):
-    f = ProjectFilter(request.GET, request=request, queryset=projects_for(request.user).order_by("kind", "started_on", "id"))
+    f = ProjectFilter(
+        request.GET, request=request, queryset=projects_for(request.user).order_by("kind", "started_on", "id")
+    )
     totals = f.qs.aggregate(total=Sum("funds_secured"))
     return _list(
         request,
@@ -588,7 +590,9 @@ def project_detail(request, pk):
 
 @reader_required
 def village_rule_list(request):
-    f = VillageRuleFilter(request.GET, request=request, queryset=village_rules_for(request.user).order_by("region__code"))
+    f = VillageRuleFilter(
+        request.GET, request=request, queryset=village_rules_for(request.user).order_by("region__code")
+    )
     return _list(
         request,
         "村规民约",
@@ -674,8 +678,10 @@ def org_detail(request, pk):
 
 @reader_required
 def council_list(request):
-    qs = councils_for(request.user).order_by("town__code", "name")
-    return _list(request, "乡贤理事会", CouncilTable(qs), new_url="grassroots:council_create")
+    f = CouncilFilter(
+        request.GET, request=request, queryset=councils_for(request.user).order_by("town__code", "name")
+    )
+    return _list(request, "乡贤理事会", CouncilTable(f.qs), new_url="grassroots:council_create", filterset=f)
 
 
 @staff_required
