@@ -1,20 +1,12 @@
 import django_filters
-from django import forms
 from django.db.models import Q
 
+from civaffairs.filters import AnyYesNo, FilterSet
 from civaffairs.idnumber import normalize
 from civaffairs.models import ApprovalStatus, Area, Case, Program, Region, Request
 
 
-class AnyYesNo(forms.NullBooleanSelect):
-    """Django's yes/no select reads 未知 for "no filter"; a filter offers 全部."""
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs)
-        self.choices = [("unknown", "全部"), ("true", "是"), ("false", "否")]
-
-
-class CaseFilter(django_filters.FilterSet):
+class CaseFilter(FilterSet):
     q = django_filters.CharFilter(label="姓名或身份证号", method="search")
     program = django_filters.ModelChoiceFilter(
         label="项目", queryset=Program.objects.filter(section="assistance")
@@ -55,7 +47,7 @@ class CaseFilter(django_filters.FilterSet):
         ).distinct()
 
 
-class RequestFilter(django_filters.FilterSet):
+class RequestFilter(FilterSet):
     kind = django_filters.ChoiceFilter(label="类型", choices=Request.Kind.choices)
     status = django_filters.ChoiceFilter(label="状态", choices=ApprovalStatus.choices)
     program = django_filters.ModelChoiceFilter(

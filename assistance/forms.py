@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 
 from civaffairs.forms import HouseholdRegistrationForm, income_field
 from civaffairs.models import Institution, Program
+from civaffairs.money import format_money
 from civaffairs.periods import InvalidPeriod, parse_month
 
 from . import programs as P
@@ -116,14 +117,23 @@ class MemberChangeForm(forms.Form):
 class ReviewForm(forms.Form):
     outcome = forms.ChoiceField(label="复核结论", choices=REVIEW_OUTCOMES)
     effective_month = MonthField(label="生效年月")
-    income = forms.DecimalField(
-        label="新的家庭月人均收入（调整金额时填写）",
+    income_total = forms.DecimalField(
+        label="复核后家庭月总收入（元，调整金额时填写）",
         required=False,
         min_value=0,
-        max_digits=10,
+        max_digits=12,
         decimal_places=2,
+        help_text="填写核实的全家月总收入；月人均收入由系统按保障人数计算",
     )
     reason = forms.CharField(label="复核情况", max_length=200, required=False)
+
+    def __init__(self, *args, household=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if household is not None:
+            self.fields["income_total"].help_text = (
+                f"现登记家庭月总收入 {format_money(household.income_total)} 元；"
+                "填写核实的全家月总收入，月人均收入由系统按保障人数计算"
+            )
 
 
 class CorrectionForm(forms.Form):

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from civaffairs import jobs
 from civaffairs import payments as engine
 from civaffairs import services as core_services
+from civaffairs.context_processors import sees_assistance
 from civaffairs.forms import apply_errors
 from civaffairs.home import register_panel
 from civaffairs.job_views import refused
@@ -111,7 +112,8 @@ def home_panels(user):
             {"label": "待审批发放名册", "count": c["monthly"], "url": url},
             {"label": "待审批提标补发", "count": c["backpay"], "url": url},
         ]
-    elif user.has_perm("civaffairs.add_request"):
+    elif user.has_perm("civaffairs.add_request") and sees_assistance(user):
+        # A caseworker of 社会救助股 or of a town; the other sections' staff have to-dos of their own.
         due = reviews_due(user)
         today = datetime.date.today()
         cases = reverse("assistance:case_list")
@@ -152,7 +154,7 @@ def home_panels(user):
 @login_required
 @permission_required("civaffairs.view_case", raise_exception=True)
 def case_list(request):
-    f = CaseFilter(request.GET, queryset=assistance_cases_for(request.user))
+    f = CaseFilter(request.GET, request=request, queryset=assistance_cases_for(request.user))
     table = _table(request, CaseTable(f.qs))
     return render(request, "civaffairs/list.html", {"filter": f, "table": table, "title": "救助对象"})
 
@@ -183,12 +185,16 @@ def case_detail(request, pk):
             "requests": case.requests.select_related("submitted_by", "decided_by"),
             "category_label": dict(P.CASE_CATEGORIES.get(case.program.code, [])).get(case.category, ""),
             "care_label": dict(P.CARE_LEVELS).get(case.care_level, ""),
-            "termination_form": TerminationForm()
+            "termination_form": TerminationForm(auto_id="terminate_%s")
             if can_submit and case.program.cadence == "monthly"
             else None,
-            "member_form": MemberChangeForm(case=case) if can_submit and case.household_id else None,
-            "review_form": ReviewForm() if can_submit and case.program.code in (P.DIBAO, P.TEKUN) else None,
-            "correction_form": CorrectionForm(items=engine.items_of(case))
+            "member_form": MemberChangeForm(case=case, auto_id="member_%s")
+            if can_submit and case.household_id
+            else None,
+            "review_form": ReviewForm(household=case.household, auto_id="review_%s")
+            if can_submit and case.program.code in (P.DIBAO, P.TEKUN)
+            else None,
+            "correction_form": CorrectionForm(items=engine.items_of(case), auto_id="correction_%s")
             if is_assistance_staff(request.user)
             and request.user.has_perm("civaffairs.add_payroll")
             and case.status != case.Status.PENDING
@@ -228,7 +234,7 @@ def case_change(request, pk, what):
                     case=case,
                     outcome=d["outcome"],
                     effective_month=d["effective_month"],
-                    income=d.get("income"),
+                    income_total=d.get("income_total"),
                     reason=d.get("reason", ""),
                 )
             else:
@@ -396,7 +402,7 @@ def apply_person(request, person_pk):
 @login_required
 @permission_required("civaffairs.view_request", raise_exception=True)
 def request_list(request):
-    f = RequestFilter(request.GET, queryset=assistance_requests_for(request.user))
+    f = RequestFilter(request.GET, request=request, queryset=assistance_requests_for(request.user))
     table = _table(request, RequestTable(f.qs))
     return render(request, "civaffairs/list.html", {"filter": f, "table": table, "title": "业务申请"})
 
@@ -419,6 +425,15 @@ def request_detail(request, pk):
         above = income is not None and any(std and income >= std.amount for _l, std, _n, _a in pays)
     member_income = _member_change_income(req)
     procedure = Procedure.objects.filter(request=req).first()
+    review_income = None
+    if req.kind == Request.Kind.REVIEW and req.data.get("income_total") is not None and req.case.household_id:
+        persons = core_services.household_persons(req.case.household)
+        total = Decimal(req.data["income_total"])
+        review_income = {
+            "total": total,
+            "persons": persons,
+            "per_capita": core_services.per_capita(total, persons),
+        }
     return render(
         request,
         "assistance/request_detail.html",
@@ -437,6 +452,7 @@ def request_detail(request, pk):
             "procedure_missing": procedure_services.missing_steps(procedure)
             if procedure is not None and req.status == ApprovalStatus.PENDING
             else [],
+            "review_income": review_income,
         },
     )
 

@@ -11,6 +11,7 @@ rows a value refers to (所在村（居）：949, 项目：dibao, a module code)
 a whole page of events at once, one query per kind of row (References), never one per event.
 """
 
+import re
 from collections import defaultdict
 
 from django.apps import apps
@@ -387,7 +388,14 @@ def value_label(object_type, key, value, action="", references=None):
     field = _field(object_type, key)
     if field is not None and not field.is_relation and field.flatchoices:
         return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        # Dates are recorded as 2019-12-31 and read as every other date does: 2019年12月31日.
+        year, month, day = (int(part) for part in value[:10].split("-"))
+        return f"{year}年{month}月{day}日{value[10:]}"
     return value
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def describe_changes(action, object_type, changes, references=None):

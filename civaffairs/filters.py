@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 from django.db.models import Q
 
 from .audit_labels import ACTION_CHOICES
@@ -6,7 +7,33 @@ from .idnumber import normalize
 from .models import Area, AuditEvent, Household, Person, Region
 
 
-class PersonFilter(django_filters.FilterSet):
+class AnyYesNo(forms.NullBooleanSelect):
+    """Django's yes/no select reads 未知 for "no filter"; a filter offers 全部."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("unknown", "全部"), ("true", "是"), ("false", "否")]
+
+
+class FilterSet(django_filters.FilterSet):
+    """Every list's filter: yes/no questions offer 全部/是/否, and a choice of towns offers a town
+    caseworker only the own town (the records are scoped by the selectors anyway; the filter
+    must not offer what the user cannot see). Views pass `request=request`."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .selectors import user_town
+
+        town = user_town(self.request.user) if self.request is not None else None
+        for f in self.filters.values():
+            if isinstance(f, django_filters.BooleanFilter) and "widget" not in f.extra:
+                f.extra["widget"] = AnyYesNo
+            queryset = getattr(f, "queryset", None)
+            if town is not None and getattr(queryset, "model", None) is Region:
+                f.queryset = queryset.filter(pk=town.pk)
+
+
+class PersonFilter(FilterSet):
     q = django_filters.CharFilter(label="姓名或身份证号", method="search")
     town = django_filters.ModelChoiceFilter(
         label="所属镇", queryset=Region.objects.filter(level=Region.Level.TOWN)
@@ -26,7 +53,7 @@ class PersonFilter(django_filters.FilterSet):
         return queryset.filter(Q(name__contains=value) | Q(id_number__endswith=number))
 
 
-class HouseholdFilter(django_filters.FilterSet):
+class HouseholdFilter(FilterSet):
     q = django_filters.CharFilter(label="户主姓名或身份证号", method="search")
     town = django_filters.ModelChoiceFilter(
         label="所属镇", queryset=Region.objects.filter(level=Region.Level.TOWN)
@@ -47,9 +74,20 @@ class HouseholdFilter(django_filters.FilterSet):
         )
 
 
-class AuditFilter(django_filters.FilterSet):
-    actor_name = django_filters.CharFilter(label="操作人账号", lookup_expr="exact")
-    action = django_filters.ChoiceFilter(label="操作", choices=ACTION_CHOICES)
+def _actor_choices():
+    """Every account, by name as screens show it (陈志明（shicheng）), so the auditor picks a person
+    rather than recalling a username."""
+    from django.contrib.auth import get_user_model
+
+    from .names import person_name
+
+    users = get_user_model().objects.order_by("username")
+    return [(u.get_username(), f"{person_name(u)}（{u.get_username()}）") for u in users]
+
+
+class AuditFilter(FilterSet):
+    actor_name = django_filters.ChoiceFilter(label="操作人", choices=_actor_choices, empty_label="全部")
+    action = django_filters.ChoiceFilter(label="操作", choices=ACTION_CHOICES, empty_label="全部")
     since = django_filters.DateFilter(label="起始日期", field_name="at", lookup_expr="date__gte")
     until = django_filters.DateFilter(label="截止日期", field_name="at", lookup_expr="date__lte")
     object_repr = django_filters.CharFilter(label="对象", lookup_expr="contains")

@@ -168,5 +168,29 @@ class Period:
     def months(self):
         return months_between(self.start, self.end)
 
+    @property
+    def name(self):
+        """The period as the bureau writes it: 2019年上半年, 2019年, 2019年第二季度, 2019年3月,
+        2019年1月1日至2019年6月30日. Pages and exports show this; `label` (2019H1) is the key."""
+        start, end, year = self.start, self.end, self.end.year
+        whole_months = start.day == 1 and end == month_end(end) and start.year == year
+        if whole_months and start.month in (1, 7) and end.month - start.month == 5:
+            return f"{year}年{'上半年' if start.month == 1 else '下半年'}"
+        if whole_months and start.month == 1 and end.month == 12:
+            return f"{year}年"
+        if whole_months and start.month == end.month:
+            return f"{year}年{end.month}月"
+        if whole_months and end.month - start.month == 2 and start.month % 3 == 1:
+            return f"{year}年第{'一二三四'[end.month // 3 - 1]}季度"
+        return f"{start.year}年{start.month}月{start.day}日至{end.year}年{end.month}月{end.day}日"
+
     def __str__(self):
         return self.label
+
+
+def period_name(label):
+    """2019H1 → 2019年上半年; a label that does not parse is shown as it is."""
+    try:
+        return Period.parse(label).name
+    except InvalidPeriod:
+        return label

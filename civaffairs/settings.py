@@ -179,6 +179,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
 FORMAT_MODULE_PATH = ["civaffairs.formats"]
+# A list filter's "no choice" reads 全部, not Django's "---------".
+FILTERS_EMPTY_CHOICE_LABEL = "全部"
 # Ids, years and counts are never grouped; amounts are, explicitly, by civaffairs/money.py
 # (1,996,160.00), which does not depend on this setting.
 USE_THOUSAND_SEPARATOR = False

@@ -68,7 +68,7 @@ def home(request):
 @login_required
 @permission_required("civaffairs.view_person", raise_exception=True)
 def person_list(request):
-    f = PersonFilter(request.GET, queryset=persons_for(request.user))
+    f = PersonFilter(request.GET, request=request, queryset=persons_for(request.user))
     table = _paginate(request, PersonTable(f.qs))
     return render(
         request,
@@ -170,7 +170,7 @@ def household_list(request):
     qs = households_for(request.user).annotate(
         member_count=Count("members", filter=Q(members__left_on__isnull=True))
     )
-    f = HouseholdFilter(request.GET, queryset=qs)
+    f = HouseholdFilter(request.GET, request=request, queryset=qs)
     table = _paginate(request, HouseholdTable(f.qs))
     return render(
         request,
@@ -345,7 +345,7 @@ village_autocomplete = login_required(
 @login_required
 @permission_required("civaffairs.view_auditevent", raise_exception=True)
 def audit_log(request):
-    f = AuditFilter(request.GET, queryset=audit_events_for(request.user))
+    f = AuditFilter(request.GET, request=request, queryset=audit_events_for(request.user))
     table = _paginate(request, AuditTable(f.qs))
     return render(request, "civaffairs/list.html", {"filter": f, "table": table, "title": "审计日志"})
 

@@ -1,14 +1,16 @@
 import django_filters
+from django.db.models import Q
 
+from civaffairs.filters import FilterSet
 from civaffairs.models import Project, Region
 
 from .labels import PROJECT_KINDS
-from .models import OrgKind, SocialOrganization, SupervisorMember, VillageRule
+from .models import OrgKind, SocialOrganization, SupervisorMember, VillageRule, XiangxianCouncil
 
 TOWNS = Region.objects.filter(level=Region.Level.TOWN).order_by("code")
 
 
-class MemberFilter(django_filters.FilterSet):
+class MemberFilter(FilterSet):
     town = django_filters.ModelChoiceFilter(label="所属镇", queryset=TOWNS)
     name = django_filters.CharFilter(label="姓名", field_name="person__name", lookup_expr="contains")
     role = django_filters.ChoiceFilter(label="职务", choices=SupervisorMember.Role.choices)
@@ -18,7 +20,7 @@ class MemberFilter(django_filters.FilterSet):
         fields = ["town", "name", "role"]
 
 
-class ProjectFilter(django_filters.FilterSet):
+class ProjectFilter(FilterSet):
     kind = django_filters.ChoiceFilter(label="项目类别", choices=list(PROJECT_KINDS.items()))
     status = django_filters.ChoiceFilter(label="状态", choices=Project.Status.choices)
 
@@ -27,7 +29,7 @@ class ProjectFilter(django_filters.FilterSet):
         fields = ["kind", "status"]
 
 
-class VillageRuleFilter(django_filters.FilterSet):
+class VillageRuleFilter(FilterSet):
     town = django_filters.ModelChoiceFilter(label="所属镇", queryset=TOWNS)
     level = django_filters.ChoiceFilter(
         label="层级",
@@ -41,7 +43,7 @@ class VillageRuleFilter(django_filters.FilterSet):
         fields = ["town", "level", "status"]
 
 
-class OrganizationFilter(django_filters.FilterSet):
+class OrganizationFilter(FilterSet):
     name = django_filters.CharFilter(label="名称", lookup_expr="contains")
     kind = django_filters.ChoiceFilter(label="类型", choices=OrgKind.choices)
     status = django_filters.ChoiceFilter(label="状态", choices=SocialOrganization.Status.choices)
@@ -50,3 +52,27 @@ class OrganizationFilter(django_filters.FilterSet):
     class Meta:
         model = SocialOrganization
         fields = ["name", "kind", "status", "town"]
+
+
+class CouncilFilter(FilterSet):
+    name = django_filters.CharFilter(label="名称或村名", method="search")
+    town = django_filters.ModelChoiceFilter(label="所属镇", queryset=TOWNS)
+    status = django_filters.ChoiceFilter(
+        label="办理事项", choices=[("registered", "核名登记"), ("filed", "备案")], method="by_status"
+    )
+
+    class Meta:
+        model = XiangxianCouncil
+        fields = ["name", "town", "status"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__contains=value) | Q(village__name__contains=value))
+
+    def by_status(self, queryset, name, value):
+        # Name-registered councils carry a credit code; filed-only ones do not.
+        if value == "registered":
+            return queryset.filter(registered_on__isnull=False)
+        return queryset.filter(registered_on__isnull=True)

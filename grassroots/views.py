@@ -28,7 +28,7 @@ from civaffairs.tables import paginate
 
 from . import services
 from .access import can_read, can_read_clues, is_grassroots_chief, is_grassroots_staff
-from .filters import MemberFilter, OrganizationFilter, ProjectFilter, VillageRuleFilter
+from .filters import CouncilFilter, MemberFilter, OrganizationFilter, ProjectFilter, VillageRuleFilter
 from .forms import (
     CancelForm,
     ClueFormForm,
@@ -174,7 +174,7 @@ def index(request):
 
 @reader_required
 def member_list(request):
-    f = MemberFilter(request.GET, queryset=members_for(request.user))
+    f = MemberFilter(request.GET, request=request, queryset=members_for(request.user))
     return _list(
         request,
         "村（居）务监督委员会成员",
@@ -542,7 +542,9 @@ def worker_create(request):
 
 @reader_required
 def project_list(request):
-    f = ProjectFilter(request.GET, queryset=projects_for(request.user).order_by("kind", "started_on", "id"))
+    f = ProjectFilter(
+        request.GET, request=request, queryset=projects_for(request.user).order_by("kind", "started_on", "id")
+    )
     totals = f.qs.aggregate(total=Sum("funds_secured"))
     return _list(
         request,
@@ -598,7 +600,9 @@ def project_detail(request, pk):
 
 @reader_required
 def village_rule_list(request):
-    f = VillageRuleFilter(request.GET, queryset=village_rules_for(request.user).order_by("region__code"))
+    f = VillageRuleFilter(
+        request.GET, request=request, queryset=village_rules_for(request.user).order_by("region__code")
+    )
     return _list(
         request,
         "村规民约",
@@ -645,7 +649,7 @@ def guidance_create(request):
 
 @reader_required
 def org_list(request):
-    f = OrganizationFilter(request.GET, queryset=organizations_for(request.user))
+    f = OrganizationFilter(request.GET, request=request, queryset=organizations_for(request.user))
     return _list(request, "社会组织", OrganizationTable(f.qs), new_url="grassroots:org_create", filterset=f)
 
 
@@ -684,8 +688,10 @@ def org_detail(request, pk):
 
 @reader_required
 def council_list(request):
-    qs = councils_for(request.user).order_by("town__code", "name")
-    return _list(request, "乡贤理事会", CouncilTable(qs), new_url="grassroots:council_create")
+    f = CouncilFilter(
+        request.GET, request=request, queryset=councils_for(request.user).order_by("town__code", "name")
+    )
+    return _list(request, "乡贤理事会", CouncilTable(f.qs), new_url="grassroots:council_create", filterset=f)
 
 
 @staff_required

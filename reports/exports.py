@@ -305,10 +305,10 @@ def xlsx_bytes(period, region=None):
         Column("分组", 26),
         Column("指标", 30),
         Column("单位", 10),
-        Column(f"{period.label}", 16),
-        Column(f"上期 {previous.label}", 16),
+        Column(period.name, 16),
+        Column(f"上期 {previous.name}", 16),
         Column("较上期增减", 14),
-        Column(f"上年同期 {year_ago.label}", 16),
+        Column(f"上年同期 {year_ago.name}", 16),
         Column("较上年同期增减", 14),
         Column("指标代码", 36, text=True),
     ]
@@ -336,7 +336,7 @@ def xlsx_bytes(period, region=None):
                 row["key"],
             ]
 
-    sheet = Sheet(title=sheet_title(f"{period.label}{place}统计数据"), columns=columns, rows=lines())
+    sheet = Sheet(title=sheet_title(f"{period.name}{place}统计数据"), columns=columns, rows=lines())
     return _money_formats(write_workbook(sheet), [r["is_money"] for r in rows])
 
 

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 
 from civaffairs.models import Region, Section
+from civaffairs.periods import period_name
 
 
 class Summary(models.Model):
@@ -65,7 +66,11 @@ class Summary(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.period}{self.region.name if self.region_id else '全区'}工作总结"
+        return f"{self.period_name}{self.region.name if self.region_id else '全区'}工作总结"
+
+    @property
+    def period_name(self):
+        return period_name(self.period)
 
     @property
     def is_final(self):
@@ -156,3 +161,7 @@ class PlanItem(models.Model):
 
     def __str__(self):
         return self.text
+
+    @property
+    def period_name(self):
+        return period_name(self.period)

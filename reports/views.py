@@ -114,7 +114,7 @@ def summary_detail(request, pk):
 
 
 def _comparison_notes(summary, values):
-    """{key: "上期 2018H2：…；上年同期 2018H1：…"} for the preview's figures (their tooltips)."""
+    """{key: "上期 2018年下半年：…；上年同期 2018年上半年：…"} for the preview's figures (their tooltips)."""
     from civaffairs import figures as registry
 
     from .comparison import compare_periods
@@ -128,7 +128,7 @@ def _comparison_notes(summary, values):
         for label, (p, computed) in zip(("上期", "上年同期"), others, strict=True):
             if key in computed:
                 parts.append(
-                    f"{label} {p.label}：{format_figure(registry.to_json_value(key, computed[key]), unit)}"
+                    f"{label} {p.name}：{format_figure(registry.to_json_value(key, computed[key]), unit)}"
                 )
         notes[key] = "；".join(parts)
     return notes
@@ -402,7 +402,7 @@ def export(request, pk, fmt):
     summary = _summary(request, pk)
     if not _may_export(request.user, summary):
         raise PermissionDenied("已定稿的工作总结由局长导出")
-    name = f"{summary.period}{summary.region.name if summary.region_id else '云安区'}工作总结"
+    name = f"{summary.period_name}{summary.region.name if summary.region_id else '云安区'}工作总结"
     try:
         if fmt == "xlsx":
             data = exports.xlsx_bytes(summary.period, summary.region)
@@ -503,8 +503,8 @@ def figures_page(request):
         if request.GET.get("format") == "xlsx":
             place = region.name if region else "全区"
             data = exports.xlsx_bytes(period, region)
-            core_services.record_export(actor=request.user, what=f"{period.label}{place}统计数据", rows=0)
-            return xlsx_response(data, f"{period.label}{place}统计数据.xlsx", fallback="figures.xlsx")
+            core_services.record_export(actor=request.user, what=f"{period.name}{place}统计数据", rows=0)
+            return xlsx_response(data, f"{period.name}{place}统计数据.xlsx", fallback="figures.xlsx")
         rows, previous, year_ago = exports.figure_rows(period, region)
         for row in rows:
             row.update(_figure_display(row))

@@ -1,6 +1,7 @@
 import django_filters
 from django.db.models import Q
 
+from civaffairs.filters import FilterSet
 from civaffairs.idnumber import normalize
 from civaffairs.models import Institution, Region
 
@@ -12,12 +13,12 @@ def _towns():
     return Region.objects.filter(level=Region.Level.TOWN).order_by("code")
 
 
-class DateRange(django_filters.FilterSet):
+class DateRange(FilterSet):
     since = django_filters.DateFilter(label="日期自", field_name="date", lookup_expr="gte")
     until = django_filters.DateFilter(label="日期至", field_name="date", lookup_expr="lte")
 
 
-class InstitutionFilter(django_filters.FilterSet):
+class InstitutionFilter(FilterSet):
     kind = django_filters.ChoiceFilter(label="类型", choices=Institution.Kind.choices)
     town = django_filters.ModelChoiceFilter(label="所在镇", field_name="region__town", queryset=_towns())
 
@@ -27,7 +28,7 @@ class InspectionFilter(DateRange):
     kind = django_filters.ChoiceFilter(label="检查类别", choices=Inspection.Kind.choices)
 
 
-class HazardFilter(django_filters.FilterSet):
+class HazardFilter(FilterSet):
     institution = django_filters.ModelChoiceFilter(label="机构", queryset=Institution.objects.all())
     status = django_filters.ChoiceFilter(label="状态", choices=Hazard.Status.choices)
     overdue = django_filters.BooleanFilter(label="逾期未整改", method="filter_overdue")
@@ -41,7 +42,7 @@ class HazardFilter(django_filters.FilterSet):
         return queryset.filter(late) if value else queryset.exclude(late)
 
 
-class ProjectFilter(django_filters.FilterSet):
+class ProjectFilter(FilterSet):
     kind = django_filters.ChoiceFilter(label="项目类别", choices=PROJECT_KINDS)
     town = django_filters.ModelChoiceFilter(label="所在镇", field_name="region__town", queryset=_towns())
 
@@ -93,7 +94,7 @@ class PublicityFilter(DateRange):
     town = django_filters.ModelChoiceFilter(label="所在镇", field_name="region__town", queryset=_towns())
 
 
-class RetrofitFilter(django_filters.FilterSet):
+class RetrofitFilter(FilterSet):
     institution = django_filters.ModelChoiceFilter(label="机构", queryset=Institution.objects.all())
     accepted = django_filters.BooleanFilter(
         label="已验收", field_name="accepted_on", lookup_expr="isnull", exclude=True

@@ -101,7 +101,7 @@ def home_panels(user):
 
 
 def _list(request, title, queryset, filter_class, table_class, new_url=None, extra=None):
-    f = filter_class(request.GET, queryset=queryset)
+    f = filter_class(request.GET, request=request, queryset=queryset)
     table = table_class(f.qs)
     paginate(request, table, PAGE_SIZE)
     context = {

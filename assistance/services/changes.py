@@ -205,15 +205,25 @@ REVIEW_OUTCOMES = [
 
 
 @transaction.atomic
-def submit_review(*, actor, case, outcome, effective_month, income=None, reason=""):
-    """动态管理复核: outcome unchanged / amount_changed (new per-capita income) / terminated."""
+def submit_review(*, actor, case, outcome, effective_month, income=None, income_total=None, reason=""):
+    """动态管理复核: outcome unchanged / amount_changed / terminated. An amount change states the
+    household's new monthly total income (income_total, what the caseworker checked); the
+    per-capita income follows from it at approval (set_household_income). `income`, a per-capita
+    figure, is still taken from the older callers."""
     effective_month = month_start(effective_month)
     _check_submitter(actor, case)
     case = _lock_for_change(case)
     if outcome not in dict(REVIEW_OUTCOMES):
         raise ValidationError({"outcome": "请选择复核结论"})
-    if outcome == "amount_changed" and (case.household_id is None or income is None or Decimal(income) < 0):
-        raise ValidationError({"income": "调整金额须填写新的家庭月人均收入"})
+    stated, field = (income, "income") if income is not None else (income_total, "income_total")
+    if outcome == "amount_changed" and case.household_id is None:
+        raise ValidationError({field: "该对象不是按家庭保障的，没有家庭收入可调整"})
+    if outcome == "amount_changed" and stated is None:
+        raise ValidationError({field: "调整金额须填写复核后的家庭月总收入"})
+    if outcome == "amount_changed" and Decimal(stated) < 0:
+        raise ValidationError({field: "家庭收入不能为负数"})
+    if outcome != "amount_changed":
+        income = income_total = None
     if outcome == "terminated" and effective_month <= case.start_month:
         raise ValidationError({"effective_month": "停发年月须晚于起始年月"})
     _check_change_month(case, effective_month, income_change=outcome == "amount_changed")
@@ -221,7 +231,11 @@ def submit_review(*, actor, case, outcome, effective_month, income=None, reason=
         kind=Request.Kind.REVIEW,
         case=case,
         effective_month=effective_month,
-        data={"outcome": outcome, "income": str(income) if income is not None else None},
+        data={
+            "outcome": outcome,
+            "income": str(income) if income is not None else None,
+            "income_total": str(income_total) if income_total is not None and income is None else None,
+        },
         reason=reason,
         submitted_by=actor,
     )
@@ -391,7 +405,14 @@ def _apply(request, case, actor):
         if outcome == "terminated":
             _end_case(case, request.effective_month)
         else:
-            if outcome == "amount_changed":
+            if outcome == "amount_changed" and request.data.get("income_total") is not None:
+                set_household_income(
+                    case.household,
+                    actor=actor,
+                    reason="复核调整",
+                    total=Decimal(request.data["income_total"]),
+                )
+            elif outcome == "amount_changed":
                 _set_income(case.household, Decimal(request.data["income"]), actor=actor, reason="复核调整")
             case.next_review = P.next_review(case.program.code, case.category, request.effective_month)
             case.save(update_fields=["next_review"])

@@ -62,7 +62,7 @@ def submit_correction(*, actor, case, month, amount, reason, item=PaymentLine.It
         if case.person_id and case.person.death_date and month > month_start(case.person.death_date):
             raise ValidationError(
                 {
-                    "month": f"{case.person.name}已于{case.person.death_date:%Y年%m月%d日}死亡，此后的月份不能补发"
+                    "month": f"{case.person.name}已于{case.person.death_date.year}年{case.person.death_date.month}月{case.person.death_date.day}日死亡，此后的月份不能补发"
                 }
             )
         if case.household_id and not covered_persons(Case.objects.filter(pk=case.pk), [month]):

@@ -1,6 +1,7 @@
 // Every page's behaviour, from a file (Content-Security-Policy: no inline script).
 document.addEventListener("submit", function (e) {
-  var msg = e.target.getAttribute("data-confirm");
+  // A button may ask its own question (批准 and 驳回 of one form), else the form asks.
+  var msg = (e.submitter && e.submitter.getAttribute("data-confirm")) || e.target.getAttribute("data-confirm");
   if (msg && !window.confirm(msg)) { e.preventDefault(); return; }
   // Show progress and prevent a second click; disable only after the browser has taken the
   // form data, or the clicked button's name/value (批准/驳回) would be left out.

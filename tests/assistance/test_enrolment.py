@@ -682,7 +682,7 @@ def test_a_rejected_review_changes_nothing(caseworker, chief):
 @pytest.mark.parametrize(
     ("outcome", "month", "income", "field"),
     [
-        ("amount_changed", JUN, None, "income"),
+        ("amount_changed", JUN, None, "income_total"),
         ("amount_changed", JUN, Decimal("-1"), "income"),
         ("terminated", MAR, None, "effective_month"),
         ("nonsense", JUN, None, "outcome"),

@@ -327,3 +327,46 @@ def test_the_payroll_page_says_when_it_was_approved(w, household_in_payroll, log
     decided = re.search(r'id="decided">(.*?)</td>', page).group(1)
     assert decided.startswith("救助股股长（") and decided.endswith("）/ 同意")
     assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}", decided)
+
+
+# ------------------------------------------------------------------ 复核: the total income checked
+
+
+def test_the_review_form_asks_for_the_households_total_income(w, household_in_payroll, login):
+    case, _ = household_in_payroll
+    form = login(w.town_worker).get(reverse("assistance:case_detail", args=[case.pk])).context["review_form"]
+    assert list(form.fields) == ["outcome", "effective_month", "income_total", "reason"]
+    assert form.fields["income_total"].label == "复核后家庭月总收入（元，调整金额时填写）"
+    assert "现登记家庭月总收入 400.00 元" in form.fields["income_total"].help_text
+
+
+def test_a_review_states_the_total_and_the_per_capita_income_is_derived(w, household_in_payroll, login):
+    case, _ = household_in_payroll
+    response = login(w.town_worker).post(
+        reverse("assistance:case_change", args=[case.pk, "review"]),
+        {
+            "outcome": "amount_changed",
+            "effective_month": "2019-02",
+            "income_total": "500",
+            "reason": "务工收入增加",
+        },
+    )
+    assert response.status_code == 302
+    request = Request.objects.get(case=case, kind=Request.Kind.REVIEW)
+    page = login(w.chief).get(reverse("assistance:request_detail", args=[request.pk])).content.decode()
+    assert '复核后家庭月总收入 <span id="review-income">500.00 元（按 2 人计，月人均收入 250.00 元）</span>' in page
+    services.decide_request(actor=w.chief, request=request, approve=True, comment="同意")
+    case.household.refresh_from_db()
+    assert (case.household.income_total, case.household.income_per_capita) == (500, 250)
+
+
+def test_an_amount_change_without_the_total_names_the_field(w, household_in_payroll, login):
+    case, _ = household_in_payroll
+    response = login(w.town_worker).post(
+        reverse("assistance:case_change", args=[case.pk, "review"]),
+        {"outcome": "amount_changed", "effective_month": "2019-02"},
+    )
+    assert messages_of(response) == [
+        "提交失败：复核后家庭月总收入（元，调整金额时填写）：调整金额须填写复核后的家庭月总收入"
+    ]
+    assert not Request.objects.filter(case=case, kind=Request.Kind.REVIEW).exists()

@@ -976,20 +976,20 @@ def test_a_caseworker_submits_a_review(caseworker, login, active_case):
         {
             "outcome": "amount_changed",
             "effective_month": "2019-03",  # no payroll yet: from the start month
-            "income": "300",
+            "income_total": "300",  # the household's total; the per-capita income follows
             "reason": "务工收入增加",
         },
     )
     assert messages_of(response) == ["已提交复核结论，等待社会救助股股长审批。"]
     request = active_case.requests.get(kind="review")
-    assert request.data == {"outcome": "amount_changed", "income": "300"}
+    assert request.data == {"outcome": "amount_changed", "income": None, "income_total": "300"}
 
 
 def test_an_invalid_review_is_refused_with_a_message(caseworker, login, active_case):
     response = _change(
         login(caseworker), active_case, "review", {"outcome": "amount_changed", "effective_month": "2019-06"}
     )
-    assert "新的家庭月人均收入" in messages_of(response)[0]
+    assert "复核后家庭月总收入" in messages_of(response)[0]
     assert not active_case.requests.filter(kind="review").exists()
 
 

@@ -9,10 +9,10 @@ from reports.home import plan_counts
 def test_the_directors_home_is_a_dashboard(login, director, summary):
     page = login(director).get(reverse("home")).content.decode()
     assert 'id="dashboard"' in page
-    assert "2019H1 主要指标（与上年同期 2018H1比较）" in page
+    assert "2019年上半年 主要指标（与上年同期 2018年上半年比较）" in page
     assert "低保户数（期末）" in page
     assert "社会救助股待审批：0" in page
-    assert "2019H1全区工作总结</a>：草稿" in page
+    assert "2019年上半年全区工作总结</a>：草稿" in page
     assert page.count("<svg") == 2 and "低保户数和人数（各月末）" in page
 
 

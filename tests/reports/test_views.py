@@ -44,7 +44,7 @@ def test_a_bad_period_is_explained(login, director):
 def test_the_preview_links_each_figure_to_the_figures_page(login, director, summary):
     page = login(director).get(reverse("reports:detail", args=[summary.pk])).content.decode()
     assert (
-        'href="/figures/?period=2019H1#fig-dibao.households" title="dibao.households：上期 2018H2：0；上年同期 2018H1：0"'
+        'href="/figures/?period=2019H1#fig-dibao.households" title="dibao.households：上期 2018年下半年：0；上年同期 2018年上半年：0"'
         in page
     )
 

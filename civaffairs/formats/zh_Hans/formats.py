@@ -1,8 +1,8 @@
 # Dates as Chinese offices write them.
 DATE_FORMAT = "Y年n月j日"
-SHORT_DATE_FORMAT = "Y-m-d"
+SHORT_DATE_FORMAT = "Y年n月j日"  # lists (django-tables2) write dates as the office does too
 DATETIME_FORMAT = "Y年n月j日 H:i"
-SHORT_DATETIME_FORMAT = "Y-m-d H:i"
+SHORT_DATETIME_FORMAT = "Y年n月j日 H:i"
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d"]
 DECIMAL_SEPARATOR = "."
 THOUSAND_SEPARATOR = ","

@@ -1,0 +1,36 @@
+"""What a new user met on the grassroots screens of the demo district: 113 乡贤理事会 in a list
+with no filter at all. The worlds are built through grassroots' services."""
+
+import datetime
+
+import pytest
+
+from grassroots import services
+from grassroots.creditcode import make_credit_code
+
+D = datetime.date
+pytestmark = pytest.mark.django_db
+
+
+def test_the_council_list_filters_by_town_status_and_name(gr_staff, login, committee, other_committee):
+    services.file_council(actor=gr_staff, name="上洞乡贤理事会", village=committee, filed_on=D(2019, 3, 1))
+    services.register_council(
+        actor=gr_staff,
+        credit_code=make_credit_code("1", 11),
+        registered_on=D(2019, 4, 1),
+        name="大河乡贤理事会",
+        village=other_committee,
+    )
+    client = login(gr_staff)
+
+    def names(query):
+        table = client.get("/grassroots/councils/", query).context["table"]
+        return sorted(c.name for c in table.data)
+
+    assert names({}) == ["上洞乡贤理事会", "大河乡贤理事会"]
+    assert names({"town": committee.town_id}) == ["上洞乡贤理事会"]
+    assert names({"status": "registered"}) == ["大河乡贤理事会"]
+    assert names({"status": "filed"}) == ["上洞乡贤理事会"]
+    assert names({"name": "大河"}) == ["大河乡贤理事会"]
+    html = client.get("/grassroots/councils/").content.decode()
+    assert 'id="id_town"' in html and 'id="id_status"' in html

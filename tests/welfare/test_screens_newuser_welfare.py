@@ -1,0 +1,35 @@
+"""What a new user met on the welfare and grassroots screens of the demo district: the section's
+staff offered social assistance's to-dos (死亡未核减, 逾期未复核) on their home page, and lists
+with 未知 and ISO dates. The worlds are built through the services."""
+
+import datetime
+
+import pytest
+
+from civaffairs.models import Section
+from civaffairs.roles import CASEWORKER
+from tests.factories import make_user
+
+D = datetime.date
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("section", [Section.WELFARE, Section.GRASSROOTS])
+def test_other_sections_staff_are_not_given_social_assistance_to_dos(section, login):
+    staff = make_user(CASEWORKER, section=section, username=f"staff_{section}")
+    page = login(staff).get("/").content.decode()
+    for label in ("有已死亡人员未核减", "逾期未复核", "30天内到期复核", "被驳回的申请"):
+        assert label not in page
+
+
+def test_assistance_and_town_caseworkers_keep_their_to_dos(caseworker, login):
+    page = login(caseworker).get("/").content.decode()
+    assert "逾期未复核" in page and "有已死亡人员未核减" in page
+
+
+def test_the_hazard_list_writes_dates_in_chinese_and_offers_all_yes_no(ww, login):
+    home = ww.home()
+    ww.inspect(home, D(2019, 3, 11), hazards=[("消防通道堆放杂物", D(2019, 4, 10))])
+    html = login(ww.chief).get("/welfare/hazards/").content.decode()
+    assert "2019年4月10日" in html and "2019-04-10" not in html
+    assert "未知" not in html and "---------" not in html
