@@ -75,7 +75,9 @@ def _check_payee_scope(actor, *, person=None, household=None):
         Case.objects.filter(person=person).exists() or Coverage.objects.filter(person=person).exists()
     ):
         return
-    raise PermissionDenied("该人员（家庭）不在您的业务范围内，不能变更其收款账户；请由负责其业务的股室或镇办理。")
+    raise PermissionDenied(
+        "该人员（家庭）不在您的业务范围内，不能变更其收款账户；请由负责其业务的股室或镇办理。"
+    )
 
 
 def validate_person_fields(*, name, id_number, region, death_date=None, exclude_pk=None, phone=None):

@@ -7,8 +7,8 @@ from django.db.models import F
 
 from civaffairs import audit
 from civaffairs.idnumber import mask_id_number
-from civaffairs.money import MAX_AMOUNT as MAX_MONEY
 from civaffairs.models import Activity, Person, Region, Section
+from civaffairs.money import MAX_AMOUNT as MAX_MONEY
 from civaffairs.services import end_cover_at_death
 
 from ..access import check_staff
