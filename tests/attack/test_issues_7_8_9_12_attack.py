@@ -8,7 +8,8 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import PermissionDenied
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
@@ -227,3 +228,54 @@ def test_the_grassroots_bank_file_asks_the_one_selector_for_whole_numbers(gr, lo
     monkeypatch.setattr(selectors, "may_see_whole_numbers", lambda user: False)
     got = cells(login(chief).get(url))
     assert "621700001111222233" not in got and person.id_number not in got
+
+
+# --- grassroots: dates of things that happened are not in the future --------------------------
+
+
+def test_grassroots_records_dated_in_the_future_are_refused(gr):
+    """Every welfare record refused a future date; grassroots accepted any (a clue "received" in
+    2030, an organization registered next year) and counted it in that period's figures."""
+    from grassroots import services as grassroots
+    from grassroots.creditcode import make_credit_code
+    from tests.factories import town
+
+    later = D(2019, 7, 1)
+    committee = village("石城镇")
+    attempts = {
+        "received_on": lambda: grassroots.record_clue(
+            actor=gr, village=committee, received_on=later, summary="无"
+        ),
+        "registered_on": lambda: grassroots.register_organization(
+            actor=gr,
+            name="石城镇老年协会",
+            credit_code=make_credit_code("1", 77),
+            kind="1",
+            registered_on=later,
+            legal_representative="陈志明",
+        ),
+        "established_on": lambda: grassroots.create_station(
+            actor=gr, name="石城社工站", town=town("石城镇"), established_on=later
+        ),
+        "started_on": lambda: grassroots.create_project(
+            actor=gr, kind="sanshe", region=committee, funds=100000, started_on=later
+        ),
+        "filed_on": lambda: grassroots.file_council(
+            actor=gr, name="上洞乡贤理事会", village=committee, filed_on=later
+        ),
+        "date": lambda: grassroots.record_publicity(actor=gr, quantity=100, date=later),
+    }
+    with time_machine.travel(datetime.datetime(2019, 6, 30, 10), tick=False):
+        for field, attempt in attempts.items():
+            with pytest.raises(ValidationError) as exc:
+                attempt()
+            assert "不能晚于今天" in str(exc.value.message_dict.get(field)), field
+
+
+@pytest.mark.parametrize("quantity", ["Infinity", "1e20"])
+def test_a_publicity_quantity_the_column_cannot_hold_is_refused(gr, quantity):
+    from grassroots import services as grassroots
+
+    with pytest.raises(ValidationError) as exc:
+        grassroots.record_publicity(actor=gr, quantity=quantity, date=D(2019, 3, 1))
+    assert "quantity" in exc.value.message_dict
