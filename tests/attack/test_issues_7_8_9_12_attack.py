@@ -16,6 +16,7 @@ from openpyxl import Workbook, load_workbook
 from assistance import programs as P
 from civaffairs import payments, roles, selectors
 from civaffairs import services as core
+from civaffairs.idnumber import mask_id_number, mask_name
 from civaffairs.models import ApprovalStatus, Section
 from grassroots.models import SupervisorMember
 from grassroots.programs import SUPERVISOR
@@ -279,3 +280,30 @@ def test_a_publicity_quantity_the_column_cannot_hold_is_refused(gr, quantity):
     with pytest.raises(ValidationError) as exc:
         grassroots.record_publicity(actor=gr, quantity=quantity, date=D(2019, 3, 1))
     assert "quantity" in exc.value.message_dict
+
+
+# --- social assistance's 公示 is not another section's to read --------------------------------
+
+
+@pytest.mark.parametrize("section", [Section.WELFARE, Section.GRASSROOTS])
+@pytest.mark.parametrize("fmt", [None, "xlsx"])
+def test_another_sections_staff_do_not_get_the_dibao_notice_by_url(w, login, section, fmt):
+    """The menu hid 公示 from other sections, but the URL listed every village's new and ended
+    低保 households (names, masked numbers, amounts): its rows did not go through the selector."""
+    w.standard(P.DIBAO, "rural", 450, D(2018, 1, 1))
+    case, people = w.dibao(2, income=100, start=D(2019, 1, 1))
+    head = case.household.head
+    shown = (mask_name(head.name), mask_id_number(head.id_number))
+    query = {"village": w.village.pk, "month": "2019-01", **({"format": fmt} if fmt else {})}
+    own = login(w.town_worker).get(reverse("assistance:notice"), query)
+    assert all(x in (own.content.decode() if not fmt else cells(own)) for x in shown)
+    for role in (roles.CASEWORKER, roles.CHIEF):
+        response = login(make_user(role, section=section)).get(reverse("assistance:notice"), query)
+        assert response.status_code == 200
+        text = response.content.decode() if not fmt else cells(response)
+        assert not any(x in text for x in shown)
+
+
+def cells(response):
+    ws = load_workbook(io.BytesIO(response.content)).active
+    return " ".join(str(c.value) for row in ws.iter_rows() for c in row if c.value is not None)
