@@ -16,6 +16,7 @@ from civaffairs.payments.bankfile import (  # noqa: F401 (re-exported for the vi
     payroll_rows,
 )
 from civaffairs.periods import add_months
+from civaffairs.selectors import requests_for
 from civaffairs.spreadsheets import Column, Sheet, write_workbook
 
 NOTICE_COLUMNS = [
@@ -30,13 +31,15 @@ NOTICE_COLUMNS = [
 NOTICE_HEADERS = [c.header for c in NOTICE_COLUMNS]
 
 
-def notice_rows(village, month):
-    """公示: households of a village approved (新增) or terminated (核减) in a month, masked."""
+def notice_rows(village, month, user):
+    """公示: households of a village approved (新增) or terminated (核减) in a month, masked; of
+    what the user's scope shows (selectors.requests_for: another section's staff see none)."""
     from .programs import DIBAO
 
     villages = Q(case__household__region=village) | Q(case__household__region__parent=village)
     requests = (
-        Request.objects.filter(villages, case__program__code=DIBAO, status="approved", effective_month=month)
+        requests_for(user)
+        .filter(villages, case__program__code=DIBAO, status="approved", effective_month=month)
         .filter(kind__in=[Request.Kind.ENROL, Request.Kind.TERMINATE])
         .select_related("case__household__head")
         .order_by("kind", "case_id")

@@ -787,7 +787,7 @@ def notice(request):
     rows = None
     if form.is_valid():
         village, month = form.cleaned_data["village"], form.cleaned_data["month"]
-        rows = list(exports.notice_rows(village, month))
+        rows = list(exports.notice_rows(village, month, request.user))
         fmt = request.GET.get("format")
         title = f"{village.full_name}{month:%Y年%m月}最低生活保障对象公示"
         if fmt in ("pdf", "xlsx"):

@@ -17,7 +17,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from . import uploads
-from .spreadsheets import Column, Sheet, write_workbook
+from .money import MAX_AMOUNT
+from .spreadsheets import Column, Sheet, is_formula_like, write_workbook
 
 NOT_XLSX = "文件不是有效的 XLSX（如为 .xls 或 .csv，请在 Excel 中另存为 .xlsx 后再导入）"
 HEADER_SEARCH_ROWS = 10  # exports often carry a title line or two above the header
@@ -93,7 +94,12 @@ def text(value):
 
 
 def parse_text(value):
-    return text(value)
+    """A free-text cell. Text a spreadsheet reads as a formula (a leading =, +, -, @: a formula
+    cell reads as its "=…" text here) is refused, so that no export carries it on to Excel."""
+    raw = text(value)
+    if is_formula_like(raw):
+        raise ValueError("不能以 =、+、-、@ 开头（疑似公式）")
+    return raw
 
 
 def parse_date(value):
@@ -111,11 +117,19 @@ def parse_date(value):
     raise ValueError("日期无效，应为如 2019-03-08 的日期")
 
 
+# NaN, infinities and amounts beyond MAX_MONEY are a row's error, never a crash or an overflow.
+MAX_MONEY = MAX_AMOUNT
+
+
 def parse_money(value):
     try:
         amount = Decimal(text(value) or "0")
     except InvalidOperation:
         raise ValueError("金额无效，应为数字") from None
+    if not amount.is_finite():
+        raise ValueError("金额无效，应为数字")
+    if amount > MAX_MONEY:
+        raise ValueError(f"金额过大，不能超过{MAX_MONEY:,}元")
     if amount < 0 or amount != amount.quantize(Decimal("0.01")):
         raise ValueError("金额须为不小于0、最多两位小数的数字")
     return amount

@@ -9,6 +9,9 @@ not grouped), so the grouping here is explicit and the same whatever the setting
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
+# The largest single amount a user may enter (a form field, an import cell): what the narrowest
+# money column stores (10 digits, two places). Beyond it is an input error, never an overflow.
+MAX_AMOUNT = Decimal("99999999.99")
 
 
 def to_decimal(value):

@@ -109,14 +109,20 @@ def _persons_of_sections(user, queryset):
     return queryset.filter(condition)
 
 
+# Sections that pay persons through the bank: their staff and chief need the whole numbers of the
+# persons they see (社会救助股: the registry; 基层政权股: its payees, the committee members).
+PAYING_SECTIONS = {Section.ASSISTANCE, Section.GRASSROOTS}
+
+
 def may_see_whole_numbers(user):
-    """Full ID numbers and bank accounts, on screens and in exports: only the roles whose work
-    needs them, the staff and chief of 社会救助股 and town caseworkers (for their own town, the
-    only persons they see). Everyone else reads them masked."""
+    """Full ID numbers and bank accounts, on screens and in exports (bank files included): only the
+    roles whose work needs them, the staff and chief of a paying section (for the persons their
+    scope shows them) and town caseworkers (for their own town, the only persons they see).
+    Everyone else reads them masked. The one rule: no view asks has_perm for this itself."""
     if not getattr(user, "is_authenticated", False) or not user.has_perm("civaffairs.view_full_id_number"):
         return False
     scope = scope_of(user)
-    return bool(scope and (scope.town_id or scope.section == Section.ASSISTANCE))
+    return bool(scope and (scope.town_id or scope.section in PAYING_SECTIONS))
 
 
 def may_reveal(user):

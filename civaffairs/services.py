@@ -61,6 +61,25 @@ def _check_town(actor, region):
         raise PermissionDenied("只能登记本镇的人员和家庭")
 
 
+def _check_payee_scope(actor, *, person=None, household=None):
+    """A payee's account is changed only by someone who sees the payee (selectors' town and
+    section scope), or for a person no program pays yet: another section's staff never redirect
+    a beneficiary's payments."""
+    from .selectors import households_for, persons_for
+
+    visible = households_for(actor) if household is not None else persons_for(actor)
+    if visible.filter(pk=(household or person).pk).exists():
+        return
+    # A person no program pays or covers (registered, say, by a town): nobody else's payments move.
+    if household is None and not (
+        Case.objects.filter(person=person).exists() or Coverage.objects.filter(person=person).exists()
+    ):
+        return
+    raise PermissionDenied(
+        "该人员（家庭）不在您的业务范围内，不能变更其收款账户；请由负责其业务的股室或镇办理。"
+    )
+
+
 def validate_person_fields(*, name, id_number, region, death_date=None, exclude_pk=None, phone=None):
     """Field errors as {field: message}; nothing raised, so forms and imports report them all."""
     errors = {}
@@ -518,6 +537,7 @@ def change_payee_account(
     if not actor.has_perm(perm):
         raise PermissionDenied("您的角色不能变更收款账户。")
     _check_town(actor, payee.region)
+    _check_payee_scope(actor, person=person, household=household)
     bank_account = "".join((bank_account or "").split())
     errors = {}
     try:

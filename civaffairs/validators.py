@@ -68,3 +68,25 @@ def validate_phone(value):
         raise ValidationError("联系电话应为7至15位", code="phone_length")
     if not any(c.isdigit() for c in value):
         raise ValidationError("联系电话须含有数字", code="phone_digits")
+
+
+def past_date_errors(errors, **dates):
+    """A date of something that has happened (a record's date: received, registered, opened, issued)
+    may not lie in the future; each such date gets its field's Chinese message in errors.
+    dates: field=(value, label)."""
+    import datetime
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    for field, (value, label) in dates.items():
+        if isinstance(value, datetime.date) and value > today and field not in errors:
+            errors[field] = f"{label}不能晚于今天"
+    return errors
+
+
+def refuse_future_dates(**dates):
+    """past_date_errors, raised: ValidationError({field: message}) when any date is in the future."""
+    errors = past_date_errors({}, **dates)
+    if errors:
+        raise ValidationError(errors)

@@ -22,7 +22,7 @@ from civaffairs.models import ApprovalStatus, Payroll, Person
 from civaffairs.money import format_money
 from civaffairs.payments.bankfile import bank_file
 from civaffairs.periods import add_months
-from civaffairs.selectors import payments_for
+from civaffairs.selectors import may_see_whole_numbers, payments_for
 from civaffairs.spreadsheets import xlsx_response
 from civaffairs.tables import paginate
 
@@ -200,7 +200,8 @@ def member_create(request):
                     phone=d["phone"],
                 )
             elif person.name != d["name"].strip():
-                raise ValidationError({"name": f"该身份证号已登记为“{person.name}”，姓名不一致"})
+                # Never the registered name: this form is no look-up of other sections' persons.
+                raise ValidationError({"name": "姓名与人员库中该身份证号登记的姓名不一致，请核对"})
             member = services.register_member(
                 actor=request.user,
                 person=person,
@@ -213,6 +214,8 @@ def member_create(request):
             )
         except ValidationError as exc:
             apply_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error("bank_account", str(exc))
         else:
             messages.success(
                 request,
@@ -467,7 +470,7 @@ def payroll_withdraw(request, pk):
 @reader_required
 def payroll_export(request, pk):
     payroll = get_object_or_404(allowance_payrolls_for(request.user), pk=pk)
-    full = request.user.has_perm("civaffairs.view_full_id_number") and request.GET.get("full") == "1"
+    full = may_see_whole_numbers(request.user) and request.GET.get("full") == "1"
     lines = payments_for(request.user).filter(payroll=payroll)
     data, count, filename = bank_file(payroll, lines, full_ids=full)  # approved ones only
     core_services.record_export(actor=request.user, what=f"{payroll}（银行代发）", rows=count, full_ids=full)

@@ -208,7 +208,9 @@ class CremationForm(forms.Form):
         required=False,
         empty_label="（不填）",
     )
-    funds = money_field("统筹火化资金（元）", required=False)
+    funds = forms.DecimalField(
+        label="统筹火化资金（元）", required=False, min_value=0, max_digits=10, decimal_places=2
+    )
 
 
 class PublicityForm(forms.Form):

@@ -7,10 +7,15 @@ from django.db import transaction
 
 from civaffairs import audit
 from civaffairs.models import Activity, Region, Section
+from civaffairs.validators import past_date_errors, refuse_future_dates
 
 from ..access import can_read_clues, require_chief, require_staff
 from ..labels import ANTIGANG_PUBLICITY
 from ..models import ClueForm
+
+# The most copies one record may state (the column holds 14 digits; no hand-out is near this).
+MAX_QUANTITY = Decimal("100000000")
+
 
 # Follow-up moves of a clue, declared once.
 CLUE_MOVES = {
@@ -32,6 +37,7 @@ def record_clue(*, actor, village, received_on, summary):
         errors["received_on"] = "请填写收回日期"
     if not (summary or "").strip():
         errors["summary"] = "请填写线索摘要（无线索的请填写“无”）"
+    past_date_errors(errors, received_on=(received_on, "收回日期"))
     if errors:
         raise ValidationError(errors)
     clue = ClueForm.objects.create(
@@ -76,12 +82,15 @@ def record_publicity(*, actor, quantity, date, region=None, note=""):
     require_staff(actor)
     try:
         quantity = Decimal(quantity)
-        if quantity <= 0 or quantity != quantity.to_integral_value():
+        if not quantity.is_finite() or quantity <= 0 or quantity != quantity.to_integral_value():
             raise InvalidOperation
     except (InvalidOperation, TypeError):
         raise ValidationError({"quantity": "份数须为正整数"}) from None
+    if quantity > MAX_QUANTITY:
+        raise ValidationError({"quantity": f"份数过大，不能超过{MAX_QUANTITY:,}"})
     if date is None:
         raise ValidationError({"date": "请填写日期"})
+    refuse_future_dates(date=(date, "日期"))
     activity = Activity.objects.create(
         section=Section.GRASSROOTS,
         kind=ANTIGANG_PUBLICITY,

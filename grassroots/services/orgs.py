@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 
 from civaffairs import audit
 from civaffairs.models import Region
-from civaffairs.validators import validate_person_name
+from civaffairs.validators import past_date_errors, refuse_future_dates, validate_person_name
 
 from ..access import require_staff
 from ..creditcode import validate_credit_code
@@ -48,6 +48,7 @@ def register_organization(
             errors["credit_code"] = "该统一社会信用代码已登记"
     if registered_on is None:
         errors["registered_on"] = "请填写登记日期"
+    past_date_errors(errors, registered_on=(registered_on, "登记日期"))
     try:
         validate_person_name(legal_representative)
     except ValidationError as exc:
@@ -89,6 +90,7 @@ def cancel_organization(*, actor, org, cancelled_on):
         raise ValidationError("该社会组织已注销。")
     if cancelled_on is None or cancelled_on < org.registered_on:
         raise ValidationError({"cancelled_on": "注销日期不能早于登记日期"})
+    refuse_future_dates(cancelled_on=(cancelled_on, "注销日期"))
     org.status, org.cancelled_on = SocialOrganization.Status.CANCELLED, cancelled_on
     org.save(update_fields=["status", "cancelled_on"])
     audit.record(
@@ -114,6 +116,7 @@ def file_council(*, actor, name, village, filed_on):
         raise ValidationError({"name": "请填写名称"})
     if filed_on is None:
         raise ValidationError({"filed_on": "请填写备案日期"})
+    refuse_future_dates(filed_on=(filed_on, "备案日期"))
     council = XiangxianCouncil.objects.create(
         name=name.strip(), village=village, town_id=village.town_id, filed_on=filed_on, created_by=actor
     )
@@ -134,6 +137,7 @@ def register_council(*, actor, credit_code, registered_on, council=None, name=""
         raise ValidationError({"credit_code": "该统一社会信用代码已登记"})
     if registered_on is None:
         raise ValidationError({"registered_on": "请填写核名登记日期"})
+    refuse_future_dates(registered_on=(registered_on, "核名登记日期"))
     if council is None:
         _council_village(village)
         if not (name or "").strip():

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from civaffairs import audit
 from civaffairs.models import Project, Section
+from civaffairs.validators import past_date_errors
 
 from ..access import require_staff
 from ..labels import PROJECT_KINDS
@@ -52,6 +53,7 @@ def create_project(
         errors["started_on"] = "请填写资金落实日期"
     elif expected_on is not None and expected_on < started_on:
         errors["expected_on"] = "预计完成日期早于开始日期"
+    past_date_errors(errors, started_on=(started_on, "资金落实日期"))
     if status not in Project.Status.values:
         errors["status"] = "请选择状态"
     if errors:

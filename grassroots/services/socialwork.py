@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 
 from civaffairs import audit
 from civaffairs.models import Region
-from civaffairs.validators import validate_person_name
+from civaffairs.validators import past_date_errors, refuse_future_dates, validate_person_name
 
 from ..access import require_staff
 from ..models import SocialWorker, SocialWorkStation
@@ -21,6 +21,7 @@ def create_station(*, actor, name, town, established_on, address=""):
         errors["town"] = "请选择所属镇"
     if established_on is None:
         errors["established_on"] = "请填写建站日期"
+    past_date_errors(errors, established_on=(established_on, "建站日期"))
     if errors:
         raise ValidationError(errors)
     try:
@@ -43,6 +44,7 @@ def open_station(*, actor, station, opened_on):
         raise ValidationError("该社工站已在运营。")
     if opened_on is None or opened_on < station.established_on:
         raise ValidationError({"opened_on": "投入运营日期不能早于建站日期"})
+    refuse_future_dates(opened_on=(opened_on, "投入运营日期"))
     station.status, station.opened_on = SocialWorkStation.Status.OPERATING, opened_on
     station.save(update_fields=["status", "opened_on"])
     audit.record(
@@ -65,6 +67,8 @@ def recruit_worker(*, actor, station, name, hired_on, starts_on=None, phone=""):
         errors["hired_on"] = "请填写招聘日期"
     elif starts_on is not None and starts_on < hired_on:
         errors["starts_on"] = "上岗日期早于招聘日期"
+    # Hired is past; starting may be ahead (the seed's workers, recruited in June, start in July).
+    past_date_errors(errors, hired_on=(hired_on, "招聘日期"))
     if errors:
         raise ValidationError(errors)
     worker = SocialWorker.objects.create(

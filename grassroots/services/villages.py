@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 
 from civaffairs import audit
 from civaffairs.models import Region
+from civaffairs.validators import past_date_errors
 
 from ..access import require_staff
 from ..models import GuidanceDocument, VillageRule
@@ -20,6 +21,7 @@ def _check(status, date):
         errors["status"] = "请选择状态"
     if date is None:
         errors["status_date"] = "请填写日期"
+    past_date_errors(errors, status_date=(date, "日期"))
     if errors:
         raise ValidationError(errors)
 
@@ -87,6 +89,7 @@ def record_guidance_document(*, actor, title, number, issued_on):
         errors["number"] = "请填写文号"
     if issued_on is None:
         errors["issued_on"] = "请填写印发日期"
+    past_date_errors(errors, issued_on=(issued_on, "印发日期"))
     if errors:
         raise ValidationError(errors)
     try:

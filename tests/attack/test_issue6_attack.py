@@ -174,7 +174,7 @@ def test_the_notice_never_shows_the_amount_of_a_rejected_payroll(w):
     case, _people = w.dibao(2, income=100, start=MAR)
     payroll = payments.generate_payroll(actor=w.worker, program=P.DIBAO, month=MAR)
     payments.decide_payroll(actor=w.chief, payroll=payroll, approve=False, comment="人数有误")
-    [row] = list(exports.notice_rows(w.village, MAR))
+    [row] = list(exports.notice_rows(w.village, MAR, w.town_worker))
     assert row[5] == "按审批后首月名册"
 
 

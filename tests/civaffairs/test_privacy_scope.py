@@ -154,7 +154,10 @@ MATRIX = {
     "assistance chief": ("whole", "reveal"),
     "welfare staff": ("masked", "none"),
     "welfare chief": ("masked", "none"),
-    "grassroots chief": ("masked", "none"),
+    # 基层政权股 pays its committee members through the bank: whole numbers of its payees (the only
+    # persons its scope shows it), as 社会救助股 has for the registry.
+    "grassroots staff": ("whole", "reveal"),
+    "grassroots chief": ("whole", "reveal"),
     "director": ("masked", "reveal"),
     "auditor": ("masked", "reveal"),
     "admin": ("masked", "none"),
@@ -170,6 +173,7 @@ def matrix_users(shicheng):
         "assistance chief": make_user(CHIEF, section=Section.ASSISTANCE),
         "welfare staff": make_user(CASEWORKER, section=Section.WELFARE),
         "welfare chief": make_user(CHIEF, section=Section.WELFARE),
+        "grassroots staff": make_user(CASEWORKER, section=Section.GRASSROOTS),
         "grassroots chief": make_user(CHIEF, section=Section.GRASSROOTS),
         "director": make_user(DIRECTOR),
         "auditor": make_user(AUDITOR),

@@ -8,6 +8,7 @@ from django.db.models import F
 from civaffairs import audit
 from civaffairs.idnumber import mask_id_number
 from civaffairs.models import Activity, Person, Region, Section
+from civaffairs.money import MAX_AMOUNT as MAX_MONEY
 from civaffairs.services import end_cover_at_death
 
 from ..access import check_staff
@@ -31,12 +32,20 @@ def cremation_errors(*, deceased_name, id_number, death_date, date, local, town,
         earlier = Cremation.objects.filter(id_number=number).first()
         if earlier:
             errors["id_number"] = f"该逝者已于{earlier.date.year}年{earlier.date.month}月{earlier.date.day}日登记火化，不能重复登记"
+        registered = Person.objects.filter(id_number=number).values_list("name", flat=True).first()
+        if registered is not None and "deceased_name" not in errors and registered != name:
+            # A registered person's death stops their benefits in every section: a number typed
+            # wrong must not end someone else's cover. The registered name is not shown.
+            errors["deceased_name"] = "逝者姓名与人员库中该身份证号登记的姓名不一致，请核对姓名和身份证号"
     if town is None or town.level != Region.Level.TOWN:
         errors["town"] = "请选择所属镇（户籍所在镇；非本区户籍的，选择死亡地所在镇）"
     elif village is not None and (village.level != Region.Level.VILLAGE or village.town_id != town.pk):
         errors["village"] = f"{village.name}不是{town.name}的村（居）委"
     funds = Decimal(funds or 0)
-    if funds < 0:
+    if not funds.is_finite() or funds > MAX_MONEY:
+        errors["funds"] = f"统筹火化资金无效，应为不超过{MAX_MONEY:,}元的金额"
+        funds = Decimal(0)
+    elif funds < 0:
         errors["funds"] = "统筹火化资金不能为负数"
     elif funds and not local:
         errors["funds"] = "统筹火化资金只用于云安区户籍居民"
