@@ -128,20 +128,17 @@ class World:
 
     # --- the oracle's view of what is known at a slot --------------------------------------------
 
-    def in_force(self, m, slot):
-        """Amount of the standard in force for month m with the standards approved by that slot."""
-        best = (-99, BASE)
-        for s in self.standards:
-            if s.approved <= slot and s.effective <= m and s.effective > best[0]:
-                best = (s.effective, s.amount)
-        return best[1]
-
-    def standard_in_force(self, m, slot):
+    def standard_in_force(self, m):
+        """The standard in force for month m among those approved so far (None: the 2018 one)."""
         best = None
-        for s in self.standards:
-            if s.approved <= slot and s.effective <= m and (best is None or s.effective > best.effective):
+        for s in self.approved:
+            if s.effective <= m and (best is None or s.effective > best.effective):
                 best = s
         return best
+
+    def in_force(self, m):
+        best = self.standard_in_force(m)
+        return BASE if best is None else best.amount
 
     def payable(self, plan, m, slot):
         """The term and the death as recorded by that slot allow month m."""
@@ -165,7 +162,7 @@ class World:
             self.approve(batch)
         assert payments.generate_backpay(actor=self.staff, standard=standard) is None  # idempotent
         for (i, m), amount in list(self.expected.items()):
-            if self.standard_in_force(m, slot) is plan and self.payable(self.plans[i], m, slot):
+            if self.standard_in_force(m) is plan and self.payable(self.plans[i], m, slot):
                 self.expected[(i, m)] = max(amount, plan.amount)
 
     def payroll(self, month, op):
@@ -197,6 +194,7 @@ class World:
             )
             for s in self.standards
         }
+        self.approved = []  # standards approved so far, in order
         self.expected = {}  # (member index, month index) → amount the oracle says is paid
         members = {}
         for slot in range(SLOTS):
@@ -232,6 +230,7 @@ class World:
                     with pytest.raises(PermissionDenied):
                         payments.decide_standard(actor=staff, standard=drafted[id(s)], approve=True)
                     payments.decide_standard(actor=chief, standard=drafted[id(s)], approve=True)
+                    self.approved.append(s)
                     if s.at_once:
                         self.backpay(s, drafted[id(s)], slot)
             if slot < 6:
@@ -244,7 +243,7 @@ class World:
                     earlier = range(0, slot) if plan.registered == slot else ()
                     for m in [*earlier, slot]:
                         if self.payable(plan, m, slot):
-                            self.expected[(i, m)] = self.in_force(m, slot)
+                            self.expected[(i, m)] = self.in_force(m)
         for s in sorted(self.standards, key=lambda s: s.approved):
             self.backpay(s, drafted[id(s)], SLOTS)
         self.check(members)
