@@ -15,7 +15,7 @@ registered once, town scope, 低保 and 特困 exclude each other, nobody approv
 import datetime
 import itertools
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -34,6 +34,7 @@ from civaffairs.models import (
     Region,
     Relation,
 )
+from civaffairs.money import to_cent
 from civaffairs.payments.approval import check_approver
 from civaffairs.periods import InvalidPeriod, add_months, month_start, parse_month
 from civaffairs.selectors import is_unbound_caseworker, user_town
@@ -243,7 +244,7 @@ def _parse_income(value):
         raise ValueError("不能为负数")
     if amount > MAX_INCOME:
         raise ValueError("数额过大")
-    return amount.quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return to_cent(amount)  # the one rounding rule
 
 
 def _parse_month(value):

@@ -7,12 +7,12 @@ rates, str for statuses.
 """
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import Count, DecimalField, Q, Value
 
 from .models import ApprovalStatus, Region
-from .money import format_money
+from .money import format_money, to_cent, wan_yuan  # noqa: F401  (wan_yuan: the reports read it here)
 
 MONEY = "money"
 COUNT = "count"
@@ -101,7 +101,7 @@ def compute(period, region=None, keys=None):
 def to_json_value(key, value):
     unit = _REGISTRY[key].unit
     if unit == MONEY:
-        return str(Decimal(value).quantize(Decimal("0.01"), ROUND_HALF_UP))
+        return str(to_cent(value))
     if unit in (RATE, PERCENT) and isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else str(value)
     return value
@@ -118,15 +118,6 @@ def display_value(key, value):
     if unit == STATUS:
         return dict(ApprovalStatus.choices).get(value, value)
     return to_json_value(key, value)
-
-
-def wan_yuan(amount):
-    """12054200 → '1205.42'; 2185950 → '218.6'; 108000 → '10.8' (万元, two places, zeros dropped)."""
-    value = (Decimal(amount) / Decimal(10000)).quantize(Decimal("0.01"), ROUND_HALF_UP)
-    text = f"{value:f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
 
 
 def region_filter(region, field="town"):

@@ -1,4 +1,6 @@
-"""Money as every screen shows it: 1,996,160.00 — thousands separators, two decimals, -1,234.50.
+"""Money as every screen shows it: 1,996,160.00 — thousands separators, two decimals, -1,234.50;
+and the one rounding rule of money (to the fen, half up: to_cent), which the payments engine, the
+welfare records, the figures and the reports' 万元 all use.
 
 One function, used by the `money` template filter (civaffairs/templatetags/display.py), the
 tables' MoneyColumn (civaffairs/tables.py), the audit log and the views' messages. It does not
@@ -32,9 +34,22 @@ def to_decimal(value):
     return amount
 
 
+def to_cent(value):
+    """The one rounding rule for money: to the fen, half up (2.345 → 2.35, -2.345 → -2.35)."""
+    return to_decimal(value).quantize(CENT, ROUND_HALF_UP)
+
+
+def wan_yuan(value):
+    """An amount in 万元 as the seed writes it: the one rule at 0.01万元 (100 元), trailing zeros
+    dropped. 12054200 → '1205.42'; 2185950 → '218.6'; 108000 → '10.8'; 37500 → '3.75'."""
+    text = f"{to_cent(to_decimal(value) / 10000):f}"
+    text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
 def format_money(value):
     """1996160.000000000000 → '1,996,160.00'; -1234.5 → '-1,234.50'; 0.005 → '0.01' (half up)."""
-    amount = to_decimal(value).quantize(CENT, ROUND_HALF_UP)
+    amount = to_cent(value)
     if amount.is_zero():
         amount = abs(amount)  # -0.001 rounds to 0.00, not -0.00
     return f"{amount:,.2f}"

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from civaffairs import figures as registry
+from civaffairs.money import to_cent
 from civaffairs.periods import Period
 from civaffairs.spreadsheets import MONEY_FORMAT, Column, Sheet, sheet_title, write_workbook
 
@@ -317,7 +318,7 @@ def xlsx_bytes(period, region=None):
         if value is None:
             return ""
         if row["is_money"]:
-            return Decimal(str(value)).quantize(Decimal("0.01"))
+            return to_cent(value)
         if not row["is_number"]:
             return registry.display_value(row["key"], value)
         return value

@@ -22,8 +22,9 @@ import re
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 
-from civaffairs.figures import COUNT, MONEY, PERCENT, RATE, STATUS, wan_yuan
+from civaffairs.figures import COUNT, MONEY, PERCENT, RATE, STATUS
 from civaffairs.models import ApprovalStatus
+from civaffairs.money import to_cent, to_decimal, wan_yuan
 
 from .numbering import chinese_number
 
@@ -188,11 +189,11 @@ def format_figure(value, unit, fmt=""):
             return STATUS_SENTENCES.get(value, str(value))
         return dict(ApprovalStatus.choices).get(value, str(value))
     if fmt == "元":
-        return f"{_number(Decimal(str(value)).quantize(Decimal('0.01')))}元"
+        return f"{_number(to_cent(value))}元"
     if fmt == "万元" or (fmt == "" and unit == MONEY):
         return f"{wan_yuan(value)}万元"
     if fmt == "多万元":
-        return f"{approximate(Decimal(str(value)) / 10000)}多万元"
+        return f"{approximate(to_decimal(value) / 10000)}多万元"
     if fmt == "多":
         return f"{approximate(value)}多"
     if unit in (COUNT, RATE, PERCENT, MONEY):

@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 
 from civaffairs.figures import COUNT, MONEY, PERCENT, DecimalZero, figure, record_list, region_filter
 from civaffairs.models import Activity, Institution, Project, Section
+from civaffairs.money import wan_yuan
 
 from .labels import MILESTONES, PROJECT_KIND_LABELS, PUBLICITY_KINDS
 from .models import AdoptionRegistration, Cremation, FireRetrofit, Inspection, MarriageRegistration
@@ -128,9 +129,7 @@ def publicity(period, region):
 
 
 def _wan(amount):
-    value = (Decimal(amount) / Decimal(10000)).quantize(Decimal("0.01"), ROUND_HALF_UP)
-    text = f"{value:f}".rstrip("0").rstrip(".")
-    return f"{text}万元"
+    return f"{wan_yuan(amount)}万元"  # the one rule (civaffairs/money.py)
 
 
 def _area(value):

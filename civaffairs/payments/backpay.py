@@ -4,8 +4,10 @@ and month paid under the older standard is owed the new entitlement − everythi
 Entitlement is recomputed from today's facts for that month: the persons covered in it (the
 deceased left out), the case in payment in it, never a month after a death. What was paid counts
 the system's live lines and, for a ledger migrated from before the system, the monthly amount it
-records up to its paid-through month. A month the system did not pay and the ledger says nothing
-of is not back-paid: it is listed for the caseworker to settle by a correction (更正).
+records up to its paid-through month, and the corrections (更正) that today's facts explain (an
+overpayment for a member who has died since, recovered): a correction made for a reason outside
+the system's facts is neither counted nor undone. A month the system did not pay and the ledger
+says nothing of is not back-paid: it is listed for the caseworker to settle by a correction.
 """
 
 from collections import defaultdict
@@ -13,7 +15,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 
 from civaffairs import audit
@@ -157,6 +159,26 @@ def _before_the_system(standard, rules, item, paid_months):
     return out, unsettled
 
 
+def _due(rules, standard, income, persons):
+    """A month's amount of one item under a standard, for the persons covered (none: nothing)."""
+    if persons <= 0:
+        return Decimal(0)
+    return rules.amount(standard_amount=standard.amount, basis=standard.basis, income=income, persons=persons)
+
+
+def _explained(corrections, *, paid, right):
+    """The part of a month's corrections that today's facts explain: what they recovered of an
+    overpayment (paid above what is right now, e.g. for a member who has died since), or made up
+    of an underpayment. Back-pay counts that part as paid; the rest — a correction for a reason
+    outside the system's facts (an income reported late …) — it neither counts nor undoes."""
+    over = paid - right
+    if over > 0 and corrections < 0:
+        return max(corrections, -over)
+    if over < 0 and corrections > 0:
+        return min(corrections, -over)
+    return Decimal(0)
+
+
 def compute_backpay(standard, progress=None):
     """[(row, month, persons, income, amount)] owed under an approved standard. Pure of writes.
     progress(done, total, stage), when given, hears it month by month."""
@@ -169,18 +191,24 @@ def compute_backpay(standard, progress=None):
     case_ids = {row[0] for row, *_ in considered}
     months = sorted({m for _r, m, *_ in considered})
     persons = covered_persons(Case.objects.filter(pk__in=case_ids), months) if rules.per_household else {}
-    # Corrections settle something else (an error, an overpayment recovered): not counted as paid.
+    # What was paid for each month: the system's lines (regular, arrears, back-pay), the standard
+    # of the latest of them (what the system last held right), and the corrections (更正).
     paid = defaultdict(Decimal)
-    for case_id, month, total in (
+    corrected = defaultdict(Decimal)
+    last_standard = {}
+    for case_id, month, kind, amount, standard_id in (
         PaymentLine.objects.live()
         .filter(_range(standard), program=program, item=item, case_id__in=case_ids)
-        .exclude(kind=PaymentLine.Kind.CORRECTION)
-        .values("case_id", "month")
-        .annotate(total=Sum("amount"))
-        .order_by()
-        .values_list("case_id", "month", "total")
+        .order_by("id")
+        .values_list("case_id", "month", "kind", "amount", "standard_id")
     ):
-        paid[(case_id, month)] += total
+        if kind == PaymentLine.Kind.CORRECTION:
+            corrected[(case_id, month)] += amount
+        else:
+            paid[(case_id, month)] += amount
+            if standard_id is not None:
+                last_standard[(case_id, month)] = standard_id
+    standards = {s.pk: s for s in Standard.objects.filter(pk__in=set(last_standard.values()))}
     migrated = dict(
         Case.objects.filter(pk__in=case_ids, approved_at__isnull=True).values_list("id", "migrated_monthly")
     )
@@ -188,15 +216,17 @@ def compute_backpay(standard, progress=None):
     for row, month, income, from_ledger in considered:
         case_id = row[0]
         n = persons.get((case_id, month), 0) if rules.per_household else 1
-        due = (
-            rules.amount(standard_amount=standard.amount, basis=standard.basis, income=income, persons=n)
-            if n > 0
-            else Decimal(0)
-        )
+        due = _due(rules, standard, income, n)
         before = paid[(case_id, month)]
         if from_ledger:
             # What the ledger says was paid, on top of any back-pay the system has paid since.
             before += migrated.get(case_id) or Decimal(0)
+        elif (case_id, month) in last_standard and corrected[(case_id, month)]:
+            before += _explained(
+                corrected[(case_id, month)],
+                paid=before,
+                right=_due(rules, standards[last_standard[(case_id, month)]], income, n),
+            )
         diff = due - before
         if diff > 0:  # a lower standard or a death recovers nothing automatically: 更正 does
             owed.append((row, month, n, income if rules.per_household else None, diff))

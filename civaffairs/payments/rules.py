@@ -8,16 +8,11 @@ registered rules is refused, never paid an empty payroll.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 
-CENT = Decimal("0.01")
-
-
-def to_cent(value):
-    """The one rounding rule for money: to the fen, half up."""
-    return Decimal(value).quantize(CENT, ROUND_HALF_UP)
+from civaffairs.money import CENT, to_cent  # noqa: F401  (the one rounding rule, re-exported)
 
 
 def monthly_rate(amount, basis):

@@ -695,13 +695,13 @@ def test_KNOWN_DEFECT_4_months_after_a_death_use_the_per_capita_income_of_the_li
 
 
 @pytest.mark.django_db
-@known_defect("back-pay does not count a correction that recovered an overpayment after a death")
-def test_KNOWN_DEFECT_5_a_death_overpayment_recovered_before_a_raise_is_not_back_paid_the_rise():
-    """Two covered, 200 each; one dies in January, recorded after February was paid (500). The
-    correction recovers 250: February nets 250 = (450 − 200) × 1. A standard of 490 effective
-    January then owes February (490 − 200) × 1 = 290, i.e. 40 more — but back-pay ignores
-    corrections (so as not to undo one made for a reason outside the system), sees 500 paid and
-    pays nothing. Done the other way round (back-pay, then the correction) February nets 290."""
+def test_a_death_overpayment_recovered_before_a_raise_is_back_paid_the_rise():
+    """Found by the audit (known defect 5, fixed). Two covered, 200 each; one dies in January,
+    recorded after February was paid (500). The correction recovers 250: February nets 250 =
+    (450 − 200) × 1. A standard of 490 effective January then owes February (490 − 200) × 1 = 290,
+    i.e. 40 more. Back-pay ignored corrections (so as not to undo one made for a reason outside
+    the system), saw 500 paid and paid nothing; it now counts the part of a correction today's
+    facts explain (the deceased's share) and still leaves one made for another reason alone."""
     w, case, people = dibao_world(2, 200)
     pay(w, P.DIBAO, JAN, FEB)
     w.die(people[1], D(2019, 1, 20))
@@ -714,7 +714,8 @@ def test_KNOWN_DEFECT_5_a_death_overpayment_recovered_before_a_raise_is_not_back
     raised = w.approve_standard(w.draft(P.DIBAO, "rural", 490, JAN))
     batch = payments.generate_backpay(actor=w.worker, standard=raised)
     approved(w, batch)
-    assert paid_for(case, FEB) == Decimal("290.00")  # actual 250.00
+    assert paid_for(case, FEB) == Decimal("290.00")
+    assert payments.generate_backpay(actor=w.worker, standard=raised) is None
 
 
 @pytest.mark.django_db

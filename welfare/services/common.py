@@ -1,9 +1,11 @@
 import datetime
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from civaffairs.idnumber import InvalidIdNumber, parse_id_number
 from civaffairs.models import ApprovalStatus
+from civaffairs.money import MAX_AMOUNT, to_cent
 from civaffairs.payments.approval import check_move, record_decision
 
 from ..access import check_chief
@@ -55,3 +57,25 @@ def person_name(errors, field, value, label):
     except ValidationError as exc:
         errors[field] = f"{label}：{exc.messages[0]}"
     return (value or "").strip()
+
+
+def money(errors, field, value, label, *, blank=None):
+    """An amount of money from a form or an import: a number of yuan (Decimal, int or text; a
+    float by its shortest repr), never negative, rounded by the one rule (civaffairs/money.py: to
+    the fen, half up). Blank → `blank` (None: required)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if blank is None:
+            errors[field] = f"请填写{label}"
+            return Decimal("0.00")
+        return to_cent(blank)
+    try:
+        amount = to_cent(value)
+    except ValueError:
+        errors[field] = f"{label}须为金额（元）"
+        return Decimal("0.00")
+    if amount < 0:
+        errors[field] = f"{label}不能为负数"
+    elif amount > MAX_AMOUNT:
+        errors[field] = f"{label}无效，应为不超过{MAX_AMOUNT:,}元的金额"
+        return Decimal("0.00")
+    return amount

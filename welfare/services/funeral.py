@@ -8,13 +8,12 @@ from django.db.models import F
 from civaffairs import audit
 from civaffairs.idnumber import mask_id_number
 from civaffairs.models import Activity, Person, Region, Section
-from civaffairs.money import MAX_AMOUNT as MAX_MONEY
 from civaffairs.services import end_cover_at_death
 
 from ..access import check_staff
 from ..labels import PER_SESSION, PUBLICITY_KINDS
 from ..models import Cremation
-from .common import id_card, not_in_future, person_name, raise_if, required
+from .common import id_card, money, not_in_future, person_name, raise_if, required
 
 
 def cremation_errors(*, deceased_name, id_number, death_date, date, local, town, funds, village=None):
@@ -41,15 +40,10 @@ def cremation_errors(*, deceased_name, id_number, death_date, date, local, town,
         errors["town"] = "请选择所属镇（户籍所在镇；非本区户籍的，选择死亡地所在镇）"
     elif village is not None and (village.level != Region.Level.VILLAGE or village.town_id != town.pk):
         errors["village"] = f"{village.name}不是{town.name}的村（居）委"
-    funds = Decimal(funds or 0)
-    if not funds.is_finite() or funds > MAX_MONEY:
-        errors["funds"] = f"统筹火化资金无效，应为不超过{MAX_MONEY:,}元的金额"
-        funds = Decimal(0)
-    elif funds < 0:
-        errors["funds"] = "统筹火化资金不能为负数"
-    elif funds and not local:
+    funds = money(errors, "funds", funds, "统筹火化资金", blank=0)
+    if funds and not local and "funds" not in errors:
         errors["funds"] = "统筹火化资金只用于云安区户籍居民"
-    return errors, name, number, funds.quantize(Decimal("0.01"))
+    return errors, name, number, funds
 
 
 @transaction.atomic

@@ -1,6 +1,5 @@
 """Institutions, inspections, hazards and their closure, fire-safety retrofits."""
 
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,7 +17,7 @@ from ..models import (
     Inspection,
     InstitutionProfile,
 )
-from .common import decide, not_in_future, raise_if, required
+from .common import decide, money, not_in_future, raise_if, required
 
 PROFILE_FIELDS = [
     "address",
@@ -213,8 +212,7 @@ def record_retrofit(*, actor, institution, name, funds_spent, paid_on, accepted_
     check_staff(actor)
     errors = {}
     required(errors, "name", name, "改造内容")
-    if funds_spent is None or Decimal(funds_spent) < 0:
-        errors["funds_spent"] = "投入资金须为不小于0的金额"
+    funds_spent = money(errors, "funds_spent", funds_spent, "投入资金")
     if paid_on is None:
         errors["paid_on"] = "请填写资金投入日期"
     not_in_future(errors, "paid_on", paid_on, "资金投入日期")
@@ -227,7 +225,7 @@ def record_retrofit(*, actor, institution, name, funds_spent, paid_on, accepted_
     retrofit = FireRetrofit.objects.create(
         institution=institution,
         name=name.strip(),
-        funds_spent=Decimal(funds_spent).quantize(Decimal("0.01")),
+        funds_spent=funds_spent,
         paid_on=paid_on,
         accepted_on=accepted_on,
         authority=(authority or "").strip(),

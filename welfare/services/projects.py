@@ -1,7 +1,6 @@
 """Facility projects (core Project, section welfare) and their milestones, each reached when the
 section chief approves the staff's report."""
 
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,7 +11,7 @@ from civaffairs.models import ApprovalStatus, Milestone, Project, Section
 from ..access import check_staff
 from ..labels import MILESTONES, PROJECT_KIND_LABELS
 from ..models import MilestoneReport
-from .common import decide, not_in_future, raise_if, required
+from .common import decide, money, not_in_future, raise_if, required
 
 # What a reached milestone says of the project's status (the furthest one counts).
 STATUS_AFTER = {
@@ -24,12 +23,7 @@ STATUS_AFTER = {
 
 
 def _money(errors, field, value, label):
-    if value is None:
-        return Decimal("0.00")
-    value = Decimal(value)
-    if value < 0:
-        errors[field] = f"{label}不能为负数"
-    return value.quantize(Decimal("0.01"))
+    return money(errors, field, value, label, blank=0)
 
 
 @transaction.atomic
