@@ -43,6 +43,14 @@ PROGRESS_ALIAS = "jobs"
 PROGRESS_EVERY = 0.5  # seconds between progress writes
 
 
+class JobFailed(ValidationError):
+    """A refusal that comes with details for the job's page (`data`, e.g. an import's errors)."""
+
+    def __init__(self, message, data=None):
+        super().__init__(message)
+        self.data = data or {}
+
+
 class JobBusy(ValidationError):
     """A job for the same object is queued or running: `job` is that job."""
 
@@ -96,7 +104,7 @@ def reap(target):
     )
 
 
-def start(*, kind, target, label, actor, program=None, standard=None, params=None):
+def start(*, kind, target, label, actor, program=None, standard=None, params=None, payload=None):
     """Queue a job for an object and return it; JobBusy when one is queued or running for it."""
     reap(target)
     try:
@@ -108,6 +116,7 @@ def start(*, kind, target, label, actor, program=None, standard=None, params=Non
                 program=program,
                 standard=standard,
                 params=params or {},
+                payload=payload,
                 created_by=actor,
             )
     except IntegrityError:
@@ -153,7 +162,7 @@ def execute(job_id):
         outcome = HANDLERS[job.kind](job, progress)
     except (ValidationError, PermissionDenied) as exc:
         words = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-        _finish(job.pk, Job.Status.FAILED, error=words or "不能办理。")
+        _finish(job.pk, Job.Status.FAILED, error=words or "不能办理。", result=getattr(exc, "data", {}))
     except Exception:
         log.exception("job %s (%s) failed", job.pk, job.kind)
         _finish(
@@ -176,7 +185,7 @@ def execute(job_id):
 def _finish(job_id, status, **fields):
     now = timezone.now()
     Job.objects.filter(pk=job_id, status__in=Job.LIVE).update(
-        status=status, finished_at=now, heartbeat=now, **fields
+        status=status, finished_at=now, heartbeat=now, payload=None, **fields
     )
 
 
@@ -322,6 +331,7 @@ def _backpay_preview(job, progress):
 __all__ = [
     "Job",
     "JobBusy",
+    "JobFailed",
     "Outcome",
     "analyze",
     "execute",

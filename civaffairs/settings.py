@@ -219,6 +219,8 @@ UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(20 * 1024 * 1024))
 UPLOAD_MAX_ROWS = int(os.environ.get("UPLOAD_MAX_ROWS", "50000"))
 UPLOAD_MAX_CELL_CHARS = int(os.environ.get("UPLOAD_MAX_CELL_CHARS", "1000"))
 UPLOAD_MAX_ERRORS_SHOWN = 200
+# A roster larger than this (about 2,000 rows) is imported by a background job.
+ROSTER_BACKGROUND_BYTES = int(os.environ.get("ROSTER_BACKGROUND_BYTES", str(100 * 1024)))
 
 if not DEBUG and not LOCAL:
     # Behind a TLS-terminating proxy (README: gunicorn behind nginx).

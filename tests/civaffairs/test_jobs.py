@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -299,3 +300,14 @@ def test_a_job_that_cannot_be_queued_is_failed_with_a_message(w, monkeypatch):
     assert payroll_state() == ([], 0)
     monkeypatch.undo()
     assert start_payroll(w).status == "succeeded"  # the object is free again
+
+
+def test_a_payroll_job_refreshes_the_planner_statistics_of_the_payment_tables(w):
+    with CaptureQueriesContext(connection) as queries:
+        assert start_payroll(w).status == "succeeded"
+    analyzed = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]
+    if connection.vendor == "postgresql":
+        # So the payroll's page and the figures plan with the new lines, not wait for autovacuum.
+        assert analyzed == ['ANALYZE "civaffairs_payroll"', 'ANALYZE "civaffairs_paymentline"']
+    else:
+        assert analyzed == []  # SQLite plans without such statistics
