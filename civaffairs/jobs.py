@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, connections, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
@@ -276,6 +277,20 @@ def start_backpay_preview(*, actor, standard, back):
     )
 
 
+def recent(user, **filters):
+    """The jobs a page lists for the user (those it may see): live ones, and those finished in the
+    last day, newest first — so whoever left a job's page finds it again."""
+    from .selectors import jobs_for
+
+    since = timezone.now() - datetime.timedelta(days=1)
+    return (
+        jobs_for(user)
+        .filter(**filters)
+        .filter(Q(status__in=Job.LIVE) | Q(finished_at__gte=since))
+        .order_by("-created_at", "-id")[:5]
+    )
+
+
 def latest_preview(standard):
     """The newest finished preview of a standard's back-pay, or None."""
     return (
@@ -338,6 +353,7 @@ __all__ = [
     "handler",
     "latest_preview",
     "reap",
+    "recent",
     "run_job",
     "start",
     "start_backpay",
