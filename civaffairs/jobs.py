@@ -106,7 +106,9 @@ def reap(target):
 
 
 def start(*, kind, target, label, actor, program=None, standard=None, params=None, payload=None):
-    """Queue a job for an object and return it; JobBusy when one is queued or running for it."""
+    """Queue a job for an object and return it; JobBusy when one is queued or running for it.
+    Called outside a transaction (a view, a command), so the job's row is committed before a
+    worker can look for it."""
     reap(target)
     try:
         with transaction.atomic():
