@@ -7,6 +7,8 @@ export PATH := $(HOME)/.local/bin:$(PATH)
 PY := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The background jobs' worker (civaffairs/jobs.py): the database queue, or RQ when REDIS_URL is set.
+WORKER := $(if $(REDIS_URL),rqworker default,db_worker --no-startup-delay)
 
 .PHONY: setup run test migrate demo lint bench clean
 
@@ -32,7 +34,10 @@ run: demo
 	@echo "  chief_assist 社会救助股股长 | chief_welfare 福利股股长 | chief_grassroots 基层股股长"
 	@echo "  director 局长 | auditor 审计员 | admin 系统管理员"
 	@echo ""
-	@$(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "后台任务（生成名册、补发）由与网站一同启动的工作进程执行；停止网站时它一并停止。"
+	@$(PY) manage.py $(WORKER) & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup
 	@DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest $(PYTEST_ARGS)

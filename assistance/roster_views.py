@@ -3,12 +3,15 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
+from civaffairs.job_views import refused
 from civaffairs.spreadsheets import XLSX_CONTENT_TYPE, xlsx_response
-from civaffairs.uploads import error_report
+from civaffairs.uploads import UploadRefused, error_report
 
-from . import roster
+from . import jobs, roster
 
 TEMPLATE_NAME = "低保花名册导入模板.xlsx"
 
@@ -30,6 +33,13 @@ def roster_import(request):
     errors, more = [], 0
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        if jobs.is_large(upload):
+            # Thousands of rows: a background job, the request answers with the job's page.
+            try:
+                job = jobs.start_import(actor=request.user, upload=upload)
+            except (ValidationError, UploadRefused) as exc:
+                return refused(request, exc, "导入失败：", reverse("assistance:roster_import"))
+            return redirect("job_detail", job.pk)
         try:
             result = roster.import_roster(upload, actor=request.user, filename=upload.name)
         except roster.RosterError as exc:

@@ -19,7 +19,7 @@ from civaffairs.context_processors import sees_assistance
 from civaffairs.forms import apply_errors
 from civaffairs.home import register_panel
 from civaffairs.job_views import refused
-from civaffairs.models import ApprovalStatus, Payroll, Person, Region, Request
+from civaffairs.models import ApprovalStatus, Payroll, Person, Region, Request, Section
 from civaffairs.money import format_money
 from civaffairs.selectors import (
     account_changes_for,
@@ -598,6 +598,7 @@ def standard_detail(request, pk):
             "preview": preview,
             "form": DecisionForm() if can_decide else None,
             "own": s.drafted_by_id == request.user.pk,
+            "recent_jobs": jobs.recent(request.user, standard=s),
         },
     )
 
@@ -673,7 +674,12 @@ def payroll_list(request):
     return render(
         request,
         "assistance/payroll_list.html",
-        {"table": table, "title": "发放名册", "form": PayrollGenerateForm() if can_generate else None},
+        {
+            "table": table,
+            "title": "发放名册",
+            "form": PayrollGenerateForm() if can_generate else None,
+            "recent_jobs": jobs.recent(request.user, kind="payroll", program__section=Section.ASSISTANCE),
+        },
     )
 
 

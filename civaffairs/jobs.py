@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, connections, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
@@ -41,6 +42,14 @@ log = logging.getLogger(__name__)
 
 PROGRESS_ALIAS = "jobs"
 PROGRESS_EVERY = 0.5  # seconds between progress writes
+
+
+class JobFailed(ValidationError):
+    """A refusal that comes with details for the job's page (`data`, e.g. an import's errors)."""
+
+    def __init__(self, message, data=None):
+        super().__init__(message)
+        self.data = data or {}
 
 
 class JobBusy(ValidationError):
@@ -96,8 +105,10 @@ def reap(target):
     )
 
 
-def start(*, kind, target, label, actor, program=None, standard=None, params=None):
-    """Queue a job for an object and return it; JobBusy when one is queued or running for it."""
+def start(*, kind, target, label, actor, program=None, standard=None, params=None, payload=None):
+    """Queue a job for an object and return it; JobBusy when one is queued or running for it.
+    Called outside a transaction (a view, a command), so the job's row is committed before a
+    worker can look for it."""
     reap(target)
     try:
         with transaction.atomic():
@@ -108,6 +119,7 @@ def start(*, kind, target, label, actor, program=None, standard=None, params=Non
                 program=program,
                 standard=standard,
                 params=params or {},
+                payload=payload,
                 created_by=actor,
             )
     except IntegrityError:
@@ -153,7 +165,7 @@ def execute(job_id):
         outcome = HANDLERS[job.kind](job, progress)
     except (ValidationError, PermissionDenied) as exc:
         words = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-        _finish(job.pk, Job.Status.FAILED, error=words or "不能办理。")
+        _finish(job.pk, Job.Status.FAILED, error=words or "不能办理。", result=getattr(exc, "data", {}))
     except Exception:
         log.exception("job %s (%s) failed", job.pk, job.kind)
         _finish(
@@ -176,7 +188,7 @@ def execute(job_id):
 def _finish(job_id, status, **fields):
     now = timezone.now()
     Job.objects.filter(pk=job_id, status__in=Job.LIVE).update(
-        status=status, finished_at=now, heartbeat=now, **fields
+        status=status, finished_at=now, heartbeat=now, payload=None, **fields
     )
 
 
@@ -267,6 +279,20 @@ def start_backpay_preview(*, actor, standard, back):
     )
 
 
+def recent(user, **filters):
+    """The jobs a page lists for the user (those it may see): live ones, and those finished in the
+    last day, newest first — so whoever left a job's page finds it again."""
+    from .selectors import jobs_for
+
+    since = timezone.now() - datetime.timedelta(days=1)
+    return (
+        jobs_for(user)
+        .filter(**filters)
+        .filter(Q(status__in=Job.LIVE) | Q(finished_at__gte=since))
+        .order_by("-created_at", "-id")[:5]
+    )
+
+
 def latest_preview(standard):
     """The newest finished preview of a standard's back-pay, or None."""
     return (
@@ -322,12 +348,14 @@ def _backpay_preview(job, progress):
 __all__ = [
     "Job",
     "JobBusy",
+    "JobFailed",
     "Outcome",
     "analyze",
     "execute",
     "handler",
     "latest_preview",
     "reap",
+    "recent",
     "run_job",
     "start",
     "start_backpay",

@@ -953,6 +953,9 @@ class Job(models.Model):
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
     finished_at = models.DateTimeField("结束时间", null=True, blank=True)
     heartbeat = models.DateTimeField("最近进展", null=True, blank=True)
+    # The uploaded file an import job reads (in the database, so a worker on another machine has
+    # it); emptied when the job ends.
+    payload = models.BinaryField("上传文件", null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "后台任务"

@@ -127,6 +127,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     INSTALLED_APPS.append("django_rq")
     RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+    RQ = {"JOB_CLASS": "django_tasks_rq.backend.Job"}  # the worker runs django_tasks' tasks
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -222,6 +223,8 @@ SCAN_MAX_BYTES = int(os.environ.get("SCAN_MAX_BYTES", str(10 * 1024 * 1024)))  #
 UPLOAD_MAX_ROWS = int(os.environ.get("UPLOAD_MAX_ROWS", "50000"))
 UPLOAD_MAX_CELL_CHARS = int(os.environ.get("UPLOAD_MAX_CELL_CHARS", "1000"))
 UPLOAD_MAX_ERRORS_SHOWN = 200
+# A roster larger than this (about 2,000 rows) is imported by a background job.
+ROSTER_BACKGROUND_BYTES = int(os.environ.get("ROSTER_BACKGROUND_BYTES", str(100 * 1024)))
 
 if not DEBUG and not LOCAL:
     # Behind a TLS-terminating proxy (README: gunicorn behind nginx).

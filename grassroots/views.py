@@ -316,6 +316,7 @@ def standard_detail(request, pk):
             "versions": versions,
             "batches": batches,
             "preview": preview,
+            "recent_jobs": jobs.recent(request.user, standard=s),
             "can_backpay": can_backpay,
             "form": DecisionForm() if can_decide else None,
             "own": s.drafted_by_id == request.user.pk,
@@ -394,7 +395,12 @@ def payroll_list(request):
     return render(
         request,
         "grassroots/payroll_list.html",
-        {"title": "成员补贴发放名册", "table": _table(request, PayrollTable(qs)), "form": form},
+        {
+            "title": "成员补贴发放名册",
+            "table": _table(request, PayrollTable(qs)),
+            "form": form,
+            "recent_jobs": jobs.recent(request.user, kind="payroll", program__code=SUPERVISOR),
+        },
     )
 
 

@@ -582,7 +582,10 @@ def test_the_chief_approves_a_standard_the_staff_generate_its_back_pay_and_the_c
     assert (backpay.created_by, backpay.line_count) == (district_worker, 3)
     job = Job.objects.get(kind="backpay")
     assert response["Location"] == reverse("job_detail", args=[job.pk])
-    assert (job.status, job.result_url) == ("succeeded", reverse("assistance:payroll_detail", args=[backpay.pk]))
+    assert (job.status, job.result_url) == (
+        "succeeded",
+        reverse("assistance:payroll_detail", args=[backpay.pk]),
+    )
     page = login(chief).get(job.result_url)
     assert page.status_code == 200
     assert "240.00" in page.content.decode()

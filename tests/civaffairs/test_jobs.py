@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -299,3 +300,32 @@ def test_a_job_that_cannot_be_queued_is_failed_with_a_message(w, monkeypatch):
     assert payroll_state() == ([], 0)
     monkeypatch.undo()
     assert start_payroll(w).status == "succeeded"  # the object is free again
+
+
+def test_a_payroll_job_refreshes_the_planner_statistics_of_the_payment_tables(w):
+    with CaptureQueriesContext(connection) as queries:
+        assert start_payroll(w).status == "succeeded"
+    analyzed = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]
+    if connection.vendor == "postgresql":
+        # So the payroll's page and the figures plan with the new lines, not wait for autovacuum.
+        assert analyzed == ['ANALYZE "civaffairs_payroll"', 'ANALYZE "civaffairs_paymentline"']
+    else:
+        assert analyzed == []  # SQLite plans without such statistics
+
+
+def test_the_payroll_list_and_the_standard_page_lead_back_to_their_jobs(w, login, settings):
+    settings.TASKS = QUEUE_ONLY
+    job = start_payroll(w)
+    link = f'<a href="{reverse("job_detail", args=[job.pk])}">生成最低生活保障（低保）2019年01月发放名册</a>：排队中'
+    assert link in login(w.chief).get(reverse("assistance:payroll_list")).content.decode()
+    other_section = make_user(CHIEF, section=Section.WELFARE)
+    assert (
+        'id="recent-jobs"'
+        not in login(other_section).get(reverse("assistance:payroll_list")).content.decode()
+    )
+    pending = payments.draft_standard(
+        actor=w.worker, program=P.DIBAO, category="rural", amount=Decimal(490), effective_from=JAN
+    )
+    preview = jobs.start_backpay_preview(actor=w.chief, standard=pending, back="assistance:standard_detail")
+    page = login(w.chief).get(reverse("assistance:standard_detail", args=[pending.pk])).content.decode()
+    assert f'<a href="{reverse("job_detail", args=[preview.pk])}">计算应补发金额' in page
