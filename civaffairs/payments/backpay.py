@@ -21,7 +21,16 @@ from civaffairs.models import ApprovalStatus, Case, PaymentLine, Payroll, Standa
 from civaffairs.periods import add_months, month_start, months_between
 
 from .approval import check_section_staff
-from .payroll import CASE_FIELDS, IN_PAYMENT, _payee, alive_in, covered_persons, in_payment_in, refresh_totals
+from .payroll import (
+    CASE_FIELDS,
+    IN_PAYMENT,
+    _payee,
+    alive_in,
+    covered_persons,
+    in_payment_in,
+    insert_lines,
+    refresh_totals,
+)
 from .rules import CaseFacts, rules_for
 
 
@@ -226,7 +235,7 @@ def generate_backpay(*, actor, standard):
             created_by=actor,
         )
     item = rules.item_of(standard.category)
-    PaymentLine.objects.bulk_create(
+    insert_lines(
         [
             PaymentLine(
                 payroll=payroll,
@@ -245,7 +254,6 @@ def generate_backpay(*, actor, standard):
             )
             for row, month, persons, income, amount in owed
         ],
-        batch_size=2000,
     )
     refresh_totals(payroll)
     audit.record(actor, "backpay.generate", payroll, {"standard": standard.pk, "lines": len(owed)})

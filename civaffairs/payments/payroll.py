@@ -6,7 +6,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Max, Q, Sum
 
 from civaffairs import audit
@@ -122,6 +122,27 @@ def _payee(row):
         "bank_name": person_bank or "",
         "bank_account": person_account or "",
     }
+
+
+_LINE_FIELDS = [f for f in PaymentLine._meta.concrete_fields if not f.primary_key]
+
+
+def insert_lines(lines, batch_size=2000):
+    """Write payment lines (unsaved PaymentLine objects) in batches of one INSERT each, as
+    bulk_create does, without its per-value compilation: 22,187 back-pay lines took 25 s of
+    bulk_create under a profiler, most of it building the SQL value by value."""
+    if not lines:
+        return
+    table = connection.ops.quote_name(PaymentLine._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in _LINE_FIELDS)
+    attnames = [f.attname for f in _LINE_FIELDS]
+    row = "(" + ", ".join(["%s"] * len(attnames)) + ")"
+    batch_size = min(batch_size, connection.ops.bulk_batch_size(_LINE_FIELDS, lines))
+    with connection.cursor() as cursor:
+        for start in range(0, len(lines), batch_size):
+            chunk = lines[start : start + batch_size]
+            values = [getattr(line, name) for line in chunk for name in attnames]
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(chunk))}", values)
 
 
 def lines_for(*, program, rules, rows, targets, persons, standards, payroll, kind, paid_month):
@@ -253,7 +274,7 @@ def generate_payroll(*, actor, program, month):
         kind=PaymentLine.Kind.REGULAR,
         paid_month=month,
     )
-    PaymentLine.objects.bulk_create(lines, batch_size=2000)
+    insert_lines(lines)
     refresh_totals(payroll)
     audit.record(
         actor, "payroll.generate", payroll, {"lines": payroll.line_count, "total": str(payroll.total)}
