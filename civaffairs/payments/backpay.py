@@ -30,8 +30,8 @@ from .payroll import (
     alive_in,
     covered_persons,
     in_payment_in,
+    insert_lines,
     refresh_totals,
-    write_lines,
 )
 from .rules import CaseFacts, rules_for
 
@@ -282,7 +282,7 @@ def generate_backpay(*, actor, standard, progress=None):
             created_by=actor,
         )
     item = rules.item_of(standard.category)
-    write_lines(
+    insert_lines(
         [
             PaymentLine(
                 payroll=payroll,
