@@ -330,8 +330,23 @@ def _clean_checks(checks):
     return out
 
 
+def _verified(procedure):
+    if procedure.stage == Stage.VERIFICATION:
+        if procedure.reopened_on:
+            _set_stage(procedure, Stage.NOTICE)  # re-checked after the objection: back to the decision
+        else:
+            _set_stage(procedure, _next_stage(procedure, Stage.VERIFICATION))
+        _save(procedure)
+
+
 @transaction.atomic
-def record_verification(*, actor, case, checks, recheck=False, review=None):
+def verified(procedure):
+    """The verification of an application is complete (after an import of several rows)."""
+    _verified(_lock(procedure))
+
+
+@transaction.atomic
+def record_verification(*, actor, case, checks, recheck=False, review=None, advance=True):
     """家庭经济状况核对 of an application (or of a review, review=the 复核 Request): the checks
     made. recheck: the applicant contested a result and it was checked again."""
     case = Case.objects.select_related("program").get(pk=case.pk)
@@ -351,12 +366,8 @@ def record_verification(*, actor, case, checks, recheck=False, review=None):
             for check in _clean_checks(checks)
         ]
     )
-    if procedure is not None and procedure.stage == Stage.VERIFICATION:
-        if procedure.reopened_on:
-            _set_stage(procedure, Stage.NOTICE)  # re-checked after the objection: back to the decision
-        else:
-            _set_stage(procedure, _next_stage(procedure, Stage.VERIFICATION))
-        _save(procedure)
+    if procedure is not None and advance:
+        _verified(procedure)
     audit.record(
         actor,
         "procedure.verification",

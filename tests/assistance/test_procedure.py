@@ -554,3 +554,55 @@ def test_register_figures_for_a_period(town):
     assert values["procedure.overdue"] == 1 and late.due_on < D(2019, 6, 30)
     assert values["procedure.spot_check_rate"] == Decimal("50.0")  # ceil(2 × 30%) = 1 of 2
     assert len(check.drawn) == 1
+
+
+def _xlsx(rows):
+    import io
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["身份证号", "核对项目", "数据来源", "核对日期", "核对金额", "核对结论"])
+    for row in rows:
+        ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return SimpleUploadedFile("核对.xlsx", out.getvalue())
+
+
+def test_verification_centre_reply_imported_all_or_nothing(town):
+    from assistance.models import VerificationCheck
+    from assistance.verification_import import import_verification
+    from civaffairs.imports import ImportFailed
+    from civaffairs.models import AuditEvent
+
+    w = town.w
+    a, b = town.accept(), town.accept()
+    ida, idb = a.case.household.head.id_number, b.case.household.head.id_number
+    with at(D(2019, 3, 6)):
+        bad = _xlsx(
+            [
+                [ida, "银行存款", "核对中心", "2019-03-05", "1200", "符合"],
+                [idb, "飞机", "核对中心", "2019-03-05", "", "符合"],
+                ["445303195001010016", "车辆", "核对中心", "2019-03-05", "", "符合"],
+            ]
+        )
+        with pytest.raises(ImportFailed) as failed:
+            import_verification(actor=w.town_worker, file=bad)
+        messages = [str(e) for e in failed.value.errors]
+        assert any("第3行 核对项目：核对项目应为" in m for m in messages)
+        assert any(m.startswith("第4行 身份证号：在您的范围内没有") for m in messages)
+        assert not VerificationCheck.objects.exists()
+        good = _xlsx(
+            [
+                [ida, "银行存款", "核对中心", "2019-03-05", "1200", "符合"],
+                [ida, "车辆", "核对中心", "2019-03-05", "", "符合"],
+                [idb, "不动产", "核对中心", "2019-03-05", "", "需说明"],
+            ]
+        )
+        moved = import_verification(actor=w.town_worker, file=good)
+    assert {p.pk for p in moved} == {a.pk, b.pk}
+    assert all(p.stage == Stage.VISIT for p in moved)
+    assert VerificationCheck.objects.filter(case=a.case).count() == 2
+    assert AuditEvent.objects.filter(action="procedure.verification_import").exists()
