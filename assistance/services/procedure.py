@@ -772,9 +772,12 @@ def _certificate_no(case, on):
     return f"{prefix}{n:04d}"
 
 
-def payment_start(decided_on):
-    """The month payment starts from: the month of the decision (57号: 自审核确认的当月起)."""
-    return month_start(decided_on)
+def payment_start(procedure):
+    """The month payment starts from, once approved: the month the application was accepted
+    (its clock started, materials complete), never earlier than the month applied for. A
+    decision after that month's payroll pays the months before as arrears, as the engine does
+    for every late approval."""
+    return month_start(procedure.accepted_on)
 
 
 def on_decided(request, *, approve, comment, actor):
@@ -807,9 +810,13 @@ def on_decided(request, *, approve, comment, actor):
 def start_month_for(request):
     """The start month approval sets for an application in the procedure, or None to keep it."""
     procedure = Procedure.objects.filter(request=request).first()
-    if procedure is None or procedure.stage in (Stage.PAPERS, Stage.PAPERS_DONE):
+    if (
+        procedure is None
+        or procedure.accepted_on is None
+        or procedure.stage in (Stage.PAPERS, Stage.PAPERS_DONE)
+    ):
         return None
-    return payment_start(today())
+    return payment_start(procedure)
 
 
 # ------------------------------------------------------------------ 临时救助（急难型）
