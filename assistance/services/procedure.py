@@ -581,8 +581,9 @@ def sample(population, seed, rate=SAMPLE_RATE):
 
 @transaction.atomic
 def draw_spot_check(*, actor, month, seed=None):
-    """This month's draw over the applications the towns have sent up and no draw has covered
-    yet: at least 30% at random from a recorded seed, and every registered relative."""
+    """This month's draw over the applications the towns have sent up (reviewed by today) and no
+    draw has covered yet: at least 30% at random from a recorded seed, and every registered
+    relative."""
     _check_chief(actor)
     month = month_start(month)
     nxt = month_start(month + datetime.timedelta(days=32))
@@ -593,6 +594,7 @@ def draw_spot_check(*, actor, month, seed=None):
             spot_check__isnull=True,
             town_reviewed_on__gte=month,
             town_reviewed_on__lt=nxt,
+            town_reviewed_on__lte=today(),
         )
         .select_related("case")
     )
