@@ -1091,7 +1091,7 @@ def _temp_relief(b):
     people = Person.objects.in_bulk(rng.sample(ordinary, 139) + rng.sample(mental, 12))
     ordinary_ids = [i for i in people if i in set(ordinary)]
     mental_ids = [i for i in people if i not in set(ordinary)]
-    for amount, is_mental in amounts:
+    for n, (amount, is_mental) in enumerate(amounts):
         person = people[mental_ids.pop() if is_mental else ordinary_ids.pop()]
         worker = b.town_worker[person.town_id]
         event = D(2019, rng.randint(1, 6), rng.randint(1, 28))
@@ -1105,7 +1105,17 @@ def _temp_relief(b):
                 reason="因病致困" if is_mental else rng.choice(["因灾", "因病", "意外事故", "突发困难"]),
                 flags=["mental"] if is_mental else [],
             )
+            # Every tenth is 急难型: paid first (先行救助), its papers completed within 5 working
+            # days, tracked as a step (those of the last days of June still open on 30 June).
+            urgent = n % 10 == 0 and worker.scope.town_id is not None
+            if urgent:
+                procedure = proc.start_urgent_relief(actor=worker, request=request, event_date=event)
         _decide(b, request, event + datetime.timedelta(days=2))
+        if urgent and procedure.due_on < D(2019, 6, 28):
+            with at(procedure.due_on):
+                proc.complete_papers(
+                    actor=worker, procedure=procedure, on=procedure.due_on, materials=ALL_MATERIALS
+                )
 
 
 # The applications of 石城镇 open on 30 June 2019 (all for July), at each step of the procedure:
