@@ -401,6 +401,11 @@ def chief_required(view):
 @login_required
 @permission_required("civaffairs.view_case", raise_exception=True)
 def spot_checks(request):
+    from civaffairs.selectors import user_town
+
+    if user_town(request.user) is not None:
+        # The district's draws list applications of every town: district-wide readers only.
+        raise PermissionDenied("区级抽查由区民政局办理，镇级账号不能查看。")
     form = F.SpotCheckForm(request.POST or None, initial={"month": f"{proc.today():%Y-%m}"})
     if request.method == "POST":
         if not is_assistance_chief(request.user):

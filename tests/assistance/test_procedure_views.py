@@ -107,6 +107,7 @@ def test_step_forms_by_role_and_scope(town, login):
         assert _step(reviewer, p, "visit", {}).status_code == 403
         other = login(make_user(CASEWORKER, town="六都镇"))
         assert other.get(reverse("assistance:procedure_detail", args=[p.pk])).status_code == 404
+        assert cw.get(reverse("assistance:spot_checks")).status_code == 403  # the district's draws
         other_reviewer = login(make_user(TOWN_REVIEWER, town="六都镇"))
         assert other_reviewer.get(reverse("assistance:procedure_detail", args=[p.pk])).status_code == 404
 
