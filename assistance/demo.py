@@ -33,7 +33,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import User
-from django.db import transaction
 
 from civaffairs import audit, payments
 from civaffairs.demo import register_loader
@@ -53,10 +52,18 @@ from civaffairs.models import (
 )
 from civaffairs.payments.rules import rules_for
 from civaffairs.periods import add_months
-from civaffairs.services import add_member, change_payee_account, create_person, update_person
+from civaffairs.services import (
+    add_member,
+    change_payee_account,
+    create_person,
+    register_household,
+    update_person,
+)
 
 from . import programs as P
 from . import services
+from .models import Stage
+from .services import procedure as proc
 
 D = datetime.date
 TZ = ZoneInfo("Asia/Shanghai")
@@ -262,6 +269,123 @@ def at(day, hour=10):
     return time_machine.travel(datetime.datetime(day.year, day.month, day.day, hour, tzinfo=TZ), tick=False)
 
 
+ALL_MATERIALS = {key: True for key, _label in proc.MATERIALS}
+CHECK_ITEMS = ["deposits", "vehicles", "real_estate", "business", "pension", "insurance"]
+
+
+class Procedures:
+    """The statutory procedure of the demo's new 低保 and 特困 applications (issue 11): accepted
+    with complete materials, verified and visited the next day, appraised (低保) and reviewed by
+    the town's 镇民政办负责人 the day after; the chief's monthly spot check, the district's visit
+    of those sampled and a 7-day notice; the decision on the day it always was."""
+
+    def __init__(self, b):
+        self.b = b
+        self.reviewers = {
+            u.scope.town_id: u
+            for u in User.objects.filter(username__endswith="_review").select_related("scope")
+        }
+        self.waiting = []  # town-reviewed, waiting for the district's part
+        self.decisions = []  # (request, day)
+
+    def accept(self, worker, day, **application):
+        with at(day):
+            p = proc.accept_application(actor=worker, received_on=day, materials=ALL_MATERIALS, **application)
+        self.town_steps(p, worker, day)
+        return p.request
+
+    def town_steps(self, p, worker, day, until=Stage.DISTRICT):
+        dibao = p.case.program.code == P.DIBAO
+        next_day, third = day + datetime.timedelta(days=1), day + datetime.timedelta(days=2)
+        case = p.case
+        with at(next_day):
+            if until == Stage.VERIFICATION:
+                return p
+            if dibao:
+                checks = [
+                    {
+                        "item": item,
+                        "source": "云安区居民家庭经济状况核对中心",
+                        "checked_on": next_day,
+                        "verdict": "pass",
+                    }
+                    for item in CHECK_ITEMS
+                ]
+                proc.record_verification(actor=worker, case=case, checks=checks)
+            if until == Stage.VISIT:
+                return p
+            proc.record_home_visit(
+                actor=worker,
+                case=case,
+                visited_on=next_day,
+                investigators=[worker.last_name + worker.first_name, "村委会干部"],
+                property="无车辆、无商品房",
+                living="收入低于当地低保标准",
+                applicant_signed=True,
+            )
+        with at(third):
+            if until == Stage.APPRAISAL:
+                return p
+            if dibao:
+                proc.record_appraisal(
+                    actor=worker,
+                    case=case,
+                    held_on=third,
+                    due=9,
+                    attended=8,
+                    agreed=8,
+                    minutes="村民代表评议，同意上报",
+                )
+            if until == Stage.TOWN_REVIEW:
+                return p
+            proc.town_review(
+                actor=self.reviewers[case.town_id],
+                procedure=p,
+                opinion="经入户调查和民主评议，情况属实，建议批准",
+                recommends=True,
+                on=third,
+            )
+        p.refresh_from_db()
+        self.waiting.append(p)
+        return p
+
+    def district(self, day, notice=True):
+        """The chief on `day`: the month's spot check over those reviewed before it, the visits
+        of those sampled, and (notice=True) their 7-day notices from that day."""
+        batch = [p for p in self.waiting if p.town_reviewed_on < day]
+        if not batch:
+            return
+        self.waiting = [p for p in self.waiting if p not in batch]
+        chief = self.b.chief
+        with at(day):
+            proc.draw_spot_check(actor=chief, month=day, seed=f"yunan-{day:%Y%m%d}")
+            for p in batch:
+                p.refresh_from_db()
+                if p.sampled:
+                    proc.record_home_visit(
+                        actor=chief,
+                        case=p.case,
+                        visited_on=day,
+                        investigators=["张强", "黄伟"],
+                        living="抽查入户，情况属实",
+                        applicant_signed=True,
+                        district=True,
+                    )
+                if notice:
+                    proc.start_notice(
+                        actor=chief, procedure=p, starts_on=day, ends_on=day + datetime.timedelta(days=6)
+                    )
+
+    def decide_on(self, request, day):
+        self.decisions.append((request, day))
+
+    def decide(self, month):
+        due = [(r, day) for r, day in self.decisions if day.month == month.month]
+        self.decisions = [x for x in self.decisions if x not in due]
+        for request, day in due:
+            _decide(self.b, request, day)
+
+
 class Builder:
     def __init__(self):
         self.rng = random.Random(2019)
@@ -294,6 +418,7 @@ class Builder:
             for t in self.towns
         }
         self.programs = {p.code: p for p in Program.objects.all()}
+        self.procedures = Procedures(self)
         self.persons = []
         self.standards_2018 = {}
 
@@ -391,6 +516,10 @@ def load_assistance(stdout=None):
                 _standard(b, *row)
         d.month(month)
         persons.month(month)
+        # The district's part of the month's applications, then the decisions.
+        b.procedures.district(month.replace(day=4))
+        b.procedures.district(month.replace(day=24))  # those accepted after the payroll
+        b.procedures.decide(month)
         _payrolls(b, month)
         d.after_payroll(month)
         persons.after_payroll(month)
@@ -576,27 +705,35 @@ class Dibao:
         town = b.town()
         region = b.village(town, area)
         worker = b.worker_of(town.pk)
-        day = month.replace(day=25 if late else 6)
+        # Accepted on the 1st (the late ones after the month's payroll, on the 21st); the town's
+        # steps, the district's and the 7-day notice follow (Procedures), the decision on the 12th.
+        day = month.replace(day=21 if late else 1)
         with at(day):
             people = [b.identity(18, 80)] + [b.identity(1, 90) for _ in range(size - 1)]
             relations = [Relation.SPOUSE, Relation.CHILD, Relation.CHILD]
-            request = services.apply_new_household(
+            household = register_household(
                 actor=worker,
                 region=region,
                 area=area,
                 income_per_capita=income,
                 head=people[0],
                 members=[dict(p, relation=relations[j]) for j, p in enumerate(people[1:])],
-                start_month=month,
-                category="B",
-                reason="家庭收入低于当地低保标准",
                 bank_name="云浮农商银行",
                 bank_account=f"6230{b.rng.randrange(10**14):014d}",
             )
+        request = b.procedures.accept(
+            worker,
+            day,
+            program=b.programs[P.DIBAO],
+            household=household,
+            start_month=month,
+            category="B",
+            reason="家庭收入低于当地低保标准",
+        )
         if late:
             self.late.append(request)
         else:
-            _decide(b, request, month.replace(day=12))
+            b.procedures.decide_on(request, month.replace(day=12))
 
     def _member_changes(self, month):
         b, i = self.b, month.month - 2  # February … June
@@ -853,7 +990,9 @@ class PersonPrograms:
                     continue
                 town = b.town()
                 worker = b.worker_of(town.pk)
-                with at(month.replace(day=7)):
+                # 特困 goes through the procedure from the 1st; the others apply on the 7th.
+                tekun = code == P.TEKUN
+                with at(month.replace(day=1 if tekun else 7)):
                     person = create_person(
                         actor=worker, region=b.village(town, Area.RURAL), **person_extra, **b.identity(lo, hi)
                     )
@@ -863,8 +1002,7 @@ class PersonPrograms:
                         reason="登记收款账户",
                         **b.account(guardian=code == P.ORPHAN),
                     )
-                    r = services.submit_enrolment(
-                        actor=worker,
+                    application = dict(
                         program=b.programs[code],
                         person=person,
                         start_month=month,
@@ -872,7 +1010,13 @@ class PersonPrograms:
                         reason="经审核符合条件",
                         **extra,
                     )
-                _decide(b, r, month.replace(day=14))
+                    if not tekun:
+                        r = services.submit_enrolment(actor=worker, **application)
+                if tekun:
+                    r = b.procedures.accept(worker, month.replace(day=1), **application)
+                    b.procedures.decide_on(r, month.replace(day=14))
+                else:
+                    _decide(b, r, month.replace(day=14))
         for case, died in self.tekun_dying:
             if died == month.month:
                 _record_death(b, case.person, month.replace(day=4))
@@ -948,7 +1092,7 @@ def _temp_relief(b):
     people = Person.objects.in_bulk(rng.sample(ordinary, 139) + rng.sample(mental, 12))
     ordinary_ids = [i for i in people if i in set(ordinary)]
     mental_ids = [i for i in people if i not in set(ordinary)]
-    for amount, is_mental in amounts:
+    for n, (amount, is_mental) in enumerate(amounts):
         person = people[mental_ids.pop() if is_mental else ordinary_ids.pop()]
         worker = b.town_worker[person.town_id]
         event = D(2019, rng.randint(1, 6), rng.randint(1, 28))
@@ -962,41 +1106,94 @@ def _temp_relief(b):
                 reason="因病致困" if is_mental else rng.choice(["因灾", "因病", "意外事故", "突发困难"]),
                 flags=["mental"] if is_mental else [],
             )
+            # Every tenth is 急难型: paid first (先行救助), its papers completed within 5 working
+            # days, tracked as a step (those of the last days of June still open on 30 June).
+            urgent = n % 10 == 0 and worker.scope.town_id is not None
+            if urgent:
+                procedure = proc.start_urgent_relief(actor=worker, request=request, event_date=event)
         _decide(b, request, event + datetime.timedelta(days=2))
+        if urgent and procedure.due_on < D(2019, 6, 28):
+            with at(procedure.due_on):
+                proc.complete_papers(
+                    actor=worker, procedure=procedure, on=procedure.due_on, materials=ALL_MATERIALS
+                )
+
+
+# The applications of 石城镇 open on 30 June 2019 (all for July), at each step of the procedure:
+# (accepted on, materials complete, the step it stops before, the district's day, notice started).
+PENDING = [
+    (D(2019, 6, 26), True, Stage.VERIFICATION, None, False),
+    (D(2019, 6, 26), True, Stage.VISIT, None, False),
+    (D(2019, 6, 26), True, Stage.APPRAISAL, None, False),
+    (D(2019, 6, 28), False, None, None, False),  # materials incomplete: told at once
+    (D(2019, 6, 24), True, Stage.TOWN_REVIEW, None, False),
+    (D(2019, 6, 17), True, None, D(2019, 6, 20), False),  # with the district, spot-checked
+    (D(2019, 6, 18), True, None, D(2019, 6, 21), True),  # notice ran 21–27 June: to decide
+    (D(2019, 6, 3), True, Stage.VISIT, None, False),  # overdue: town steps due 25 June
+    (D(2019, 6, 5), True, Stage.TOWN_REVIEW, None, False),  # overdue: town review due 27 June
+    (D(2019, 6, 3), True, None, D(2019, 6, 6), False),  # overdue: district decision due 19 June
+]
 
 
 def _pending_examples(b):
-    """A few applications of 石城镇 waiting in the chief's inbox (from 2019-07, outside H1),
-    submitted at the end of June 2019 as the caseworker would have."""
+    """Applications of 石城镇 open on 30 June 2019 (for July), accepted at the end of June as the
+    caseworker would have and left at each step of the procedure, a few of them overdue; one
+    more, accepted in May, refused after the town's review."""
     rng = b.rng
     worker = User.objects.get(username="shicheng")
     town = next(t for t in b.towns if t.name == "石城镇")
-    import time_machine
+    from civaffairs.services import create_household
 
-    with (
-        time_machine.travel(datetime.datetime(2019, 6, 26, 10, tzinfo=ZoneInfo("Asia/Shanghai"))),
-        transaction.atomic(),
-    ):
-        for _ in range(3):
+    def household(day):
+        with at(day):
             region = b.village(town, Area.RURAL)
             people = [b.person(region, 25, 70), b.person(region, 1, 17), b.person(region, 60, 85)]
             b.flush_persons()
-            from civaffairs.services import create_household
-
-            household = create_household(
+            return create_household(
                 actor=worker,
                 head=people[0],
                 region=region,
                 area=Area.RURAL,
                 income_per_capita=Decimal(rng.randint(150, 300)),
                 members=[(people[1], Relation.CHILD), (people[2], Relation.PARENT)],
-                joined_on=D(2019, 6, 20),
+                joined_on=day - datetime.timedelta(days=6),
             )
-            services.submit_enrolment(
+
+    for day, complete, until, district_day, notice in PENDING:
+        h = household(day)
+        with at(day):
+            p = proc.accept_application(
                 actor=worker,
                 program=b.programs[P.DIBAO],
-                household=household,
+                received_on=day,
+                materials=ALL_MATERIALS if complete else {"application": True, "identity": True},
+                household=h,
                 start_month=D(2019, 7, 1),
                 category="B",
                 reason="家庭成员患病，收入低于低保标准",
             )
+        if complete:
+            b.procedures.town_steps(p, worker, day, until=until or Stage.DISTRICT)
+        if district_day:
+            b.procedures.district(district_day, notice=notice)
+    h = household(D(2019, 5, 6))
+    with at(D(2019, 5, 6)):
+        p = proc.accept_application(
+            actor=worker,
+            program=b.programs[P.DIBAO],
+            received_on=D(2019, 5, 6),
+            materials=ALL_MATERIALS,
+            household=h,
+            start_month=D(2019, 6, 1),
+            category="B",
+            reason="务工收入不稳定",
+        )
+    b.procedures.town_steps(p, worker, D(2019, 5, 6))
+    b.procedures.waiting.remove(p)
+    with at(D(2019, 5, 14), 15):
+        services.decide_request(
+            actor=b.chief,
+            request=p.request,
+            approve=False,
+            comment="核对发现家庭有机动车辆一辆，家庭财产状况不符合条件",
+        )

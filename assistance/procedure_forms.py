@@ -198,3 +198,7 @@ class RelativeForm(forms.Form):
     official_name = forms.CharField(label="工作人员/干部姓名", max_length=50)
     official_role = forms.ChoiceField(label="职务类别", choices=RelativeRecord.Role.choices)
     relation = forms.CharField(label="亲属关系", max_length=20)
+
+
+class VerificationImportForm(forms.Form):
+    file = forms.FileField(label="核对中心反馈（XLSX）")

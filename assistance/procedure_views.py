@@ -401,6 +401,11 @@ def chief_required(view):
 @login_required
 @permission_required("civaffairs.view_case", raise_exception=True)
 def spot_checks(request):
+    from civaffairs.selectors import user_town
+
+    if user_town(request.user) is not None:
+        # The district's draws list applications of every town: district-wide readers only.
+        raise PermissionDenied("区级抽查由区民政局办理，镇级账号不能查看。")
     form = F.SpotCheckForm(request.POST or None, initial={"month": f"{proc.today():%Y-%m}"})
     if request.method == "POST":
         if not is_assistance_chief(request.user):
@@ -478,3 +483,30 @@ def procedure_panels(user):
         {"label": "审核确认：逾期环节", "count": counts["overdue"], "url": f"{url}?due=overdue"},
         {"label": "审核确认：3个工作日内到期", "count": counts["soon"], "url": f"{url}?due=soon"},
     ]
+
+
+@login_required
+@permission_required("civaffairs.add_request", raise_exception=True)
+def verification_import(request):
+    """导入核对中心反馈 (XLSX through the one import pipeline); ?template=1 gives the template."""
+    from civaffairs import imports
+    from civaffairs.spreadsheets import xlsx_response
+
+    from .verification_import import import_verification, importer
+
+    if request.GET.get("template"):
+        spec, _ = importer(request.user)
+        return xlsx_response(
+            imports.template(spec), "家庭经济状况核对报告模板.xlsx", fallback="verification.xlsx"
+        )
+    form = F.VerificationImportForm(request.POST or None, request.FILES or None)
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            moved = import_verification(actor=request.user, file=form.cleaned_data["file"])
+        except imports.ImportFailed as exc:
+            errors = [str(e) for e in exc.errors]
+        else:
+            messages.success(request, f"已导入核对结果，{len(moved)}件申请进入入户调查。")
+            return redirect("assistance:procedure_list")
+    return render(request, "assistance/verification_import.html", {"form": form, "errors": errors})

@@ -29,6 +29,7 @@ urlpatterns = [
     path("payrolls/<int:pk>/export/", views.payroll_export, name="payroll_export"),
     path("notice/", views.notice, name="notice"),
     path("procedures/", procedure_views.procedure_list, name="procedure_list"),
+    path("procedures/verification-import/", procedure_views.verification_import, name="verification_import"),
     path(
         "procedures/accept/<str:program>/<int:pk>/", procedure_views.procedure_accept, name="procedure_accept"
     ),

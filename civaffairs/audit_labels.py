@@ -150,6 +150,7 @@ OBJECT_TYPE_LABELS = {
     "export": "导出",
     "roster": "花名册",
     "demo": "演示数据",
+    "verification_import": "核对中心反馈",
 }
 
 # Keys of `changes` that are not fields of the event's object model.

@@ -53,7 +53,14 @@ USERS = [
     # username, family name, given name, role, town name or None, section or ""
     ("shicheng", "李", "明", "经办人", "石城镇", ""),
     ("liudu", "陈", "芳", "经办人", "六都镇", ""),
+    # 镇民政办负责人 of each town: the town's review (镇审核) of 低保 and 特困 applications.
     ("shicheng_review", "罗", "志坚", "镇民政办负责人", "石城镇", ""),
+    ("liudu_review", "冯", "国华", "镇民政办负责人", "六都镇", ""),
+    ("gaocun_review", "谭", "永红", "镇民政办负责人", "高村镇", ""),
+    ("baishi_review", "苏", "建平", "镇民政办负责人", "白石镇", ""),
+    ("zhenan_review", "邹", "丽娟", "镇民政办负责人", "镇安镇", ""),
+    ("fulin_review", "钟", "海燕", "镇民政办负责人", "富林镇", ""),
+    ("duyang_review", "曾", "志明", "镇民政办负责人", "都杨镇", ""),
     ("jiuzhu", "黄", "伟", "经办人", None, Section.ASSISTANCE),
     ("fuli", "何", "静", "经办人", None, Section.WELFARE),
     ("chief_assist", "张", "强", "股长", None, Section.ASSISTANCE),

@@ -304,8 +304,8 @@ def decide_request(*, actor, request, approve, comment=""):
 
 
 def _start_from_decision(request, case):
-    """Payment of an application in the procedure starts from the month the rules set (the
-    month of the decision), never earlier than the month applied for."""
+    """Payment of an application in the procedure starts from the month the rules set
+    (procedure.payment_start: the month of acceptance), never earlier than the month applied for."""
     start = procedure.start_month_for(request)
     if start is None or start <= case.start_month:
         return

@@ -330,8 +330,23 @@ def _clean_checks(checks):
     return out
 
 
+def _verified(procedure):
+    if procedure.stage == Stage.VERIFICATION:
+        if procedure.reopened_on:
+            _set_stage(procedure, Stage.NOTICE)  # re-checked after the objection: back to the decision
+        else:
+            _set_stage(procedure, _next_stage(procedure, Stage.VERIFICATION))
+        _save(procedure)
+
+
 @transaction.atomic
-def record_verification(*, actor, case, checks, recheck=False, review=None):
+def verified(procedure):
+    """The verification of an application is complete (after an import of several rows)."""
+    _verified(_lock(procedure))
+
+
+@transaction.atomic
+def record_verification(*, actor, case, checks, recheck=False, review=None, advance=True):
     """家庭经济状况核对 of an application (or of a review, review=the 复核 Request): the checks
     made. recheck: the applicant contested a result and it was checked again."""
     case = Case.objects.select_related("program").get(pk=case.pk)
@@ -351,12 +366,8 @@ def record_verification(*, actor, case, checks, recheck=False, review=None):
             for check in _clean_checks(checks)
         ]
     )
-    if procedure is not None and procedure.stage == Stage.VERIFICATION:
-        if procedure.reopened_on:
-            _set_stage(procedure, Stage.NOTICE)  # re-checked after the objection: back to the decision
-        else:
-            _set_stage(procedure, _next_stage(procedure, Stage.VERIFICATION))
-        _save(procedure)
+    if procedure is not None and advance:
+        _verified(procedure)
     audit.record(
         actor,
         "procedure.verification",
@@ -570,8 +581,9 @@ def sample(population, seed, rate=SAMPLE_RATE):
 
 @transaction.atomic
 def draw_spot_check(*, actor, month, seed=None):
-    """This month's draw over the applications the towns have sent up and no draw has covered
-    yet: at least 30% at random from a recorded seed, and every registered relative."""
+    """This month's draw over the applications the towns have sent up (reviewed by today) and no
+    draw has covered yet: at least 30% at random from a recorded seed, and every registered
+    relative."""
     _check_chief(actor)
     month = month_start(month)
     nxt = month_start(month + datetime.timedelta(days=32))
@@ -582,6 +594,7 @@ def draw_spot_check(*, actor, month, seed=None):
             spot_check__isnull=True,
             town_reviewed_on__gte=month,
             town_reviewed_on__lt=nxt,
+            town_reviewed_on__lte=today(),
         )
         .select_related("case")
     )
@@ -761,9 +774,12 @@ def _certificate_no(case, on):
     return f"{prefix}{n:04d}"
 
 
-def payment_start(decided_on):
-    """The month payment starts from: the month of the decision (57号: 自审核确认的当月起)."""
-    return month_start(decided_on)
+def payment_start(procedure):
+    """The month payment starts from, once approved: the month the application was accepted
+    (its clock started, materials complete), never earlier than the month applied for. A
+    decision after that month's payroll pays the months before as arrears, as the engine does
+    for every late approval."""
+    return month_start(procedure.accepted_on)
 
 
 def on_decided(request, *, approve, comment, actor):
@@ -796,9 +812,13 @@ def on_decided(request, *, approve, comment, actor):
 def start_month_for(request):
     """The start month approval sets for an application in the procedure, or None to keep it."""
     procedure = Procedure.objects.filter(request=request).first()
-    if procedure is None or procedure.stage in (Stage.PAPERS, Stage.PAPERS_DONE):
+    if (
+        procedure is None
+        or procedure.accepted_on is None
+        or procedure.stage in (Stage.PAPERS, Stage.PAPERS_DONE)
+    ):
         return None
-    return payment_start(today())
+    return payment_start(procedure)
 
 
 # ------------------------------------------------------------------ 临时救助（急难型）

@@ -201,18 +201,37 @@ def test_the_whole_procedure_then_approval_by_the_existing_service(town):
         services.decide_request(actor=w.chief, request=p.request, approve=True, comment="同意")
     with at(D(2019, 3, 13)), pytest.raises(ValidationError, match="公示须满7天"):  # day 7
         services.decide_request(actor=w.chief, request=p.request, approve=True, comment="同意")
-    with at(D(2019, 4, 2)):  # the decision in April: payment from April
+    w.dibao(2, "100", start=D(2019, 3, 1))  # another household, so that March has a payroll
+    with at(D(2019, 3, 20)):
+        w.pay(P.DIBAO, D(2019, 3, 1))
+    with at(D(2019, 4, 2)):  # decided in April, after March's payroll: March is paid as arrears
         services.decide_request(actor=w.chief, request=p.request, approve=True, comment="同意")
     p.refresh_from_db()
     case = Case.objects.get(pk=p.case_id)
     assert p.stage == Stage.APPROVED and p.decided_on == D(2019, 4, 2)
     assert p.certificate_no.startswith("DB445303105")
-    assert case.status == Case.Status.ACTIVE and case.start_month == D(2019, 4, 1)
-    assert set(case.coverages.values_list("start_month", flat=True)) == {D(2019, 4, 1)}
-    # Money as before: paid from the month of the decision, never March.
+    assert case.status == Case.Status.ACTIVE and case.start_month == D(2019, 3, 1)
     (payroll,) = w.pay(P.DIBAO, D(2019, 4, 1))
-    line = payroll.lines.get(case=case)
-    assert line.month == D(2019, 4, 1) and line.amount == Decimal("600.00")
+    lines = sorted(payroll.lines.filter(case=case).values_list("month", "amount"))
+    assert lines == [(D(2019, 3, 1), Decimal("600.00")), (D(2019, 4, 1), Decimal("600.00"))]
+
+
+def test_payment_starts_from_the_month_the_materials_were_complete(town):
+    w = town.w
+    p = town.accept(on=D(2019, 2, 27), materials={"application": True})
+    with at(D(2019, 3, 4)):
+        proc.complete_materials(actor=w.town_worker, procedure=p, on=D(2019, 3, 4), materials=ALL_MATERIALS)
+    p.refresh_from_db()
+    p = town.through_town(p)
+    with at(D(2019, 3, 6)):
+        proc.draw_spot_check(actor=w.chief, month=D(2019, 3, 1), seed="m")
+        _visit(w.chief, p.case, D(2019, 3, 6))
+        proc.start_notice(actor=w.chief, procedure=p, starts_on=D(2019, 3, 6), ends_on=D(2019, 3, 12))
+    with at(D(2019, 3, 13)):
+        services.decide_request(actor=w.chief, request=p.request, approve=True, comment="同意")
+    case = Case.objects.get(pk=p.case_id)
+    assert case.start_month == D(2019, 3, 1)  # applied in February, accepted (complete) in March
+    assert set(case.coverages.values_list("start_month", flat=True)) == {D(2019, 3, 1)}
 
 
 def test_approval_on_day_8_of_the_notice(town):
@@ -554,3 +573,55 @@ def test_register_figures_for_a_period(town):
     assert values["procedure.overdue"] == 1 and late.due_on < D(2019, 6, 30)
     assert values["procedure.spot_check_rate"] == Decimal("50.0")  # ceil(2 × 30%) = 1 of 2
     assert len(check.drawn) == 1
+
+
+def _xlsx(rows):
+    import io
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["身份证号", "核对项目", "数据来源", "核对日期", "核对金额", "核对结论"])
+    for row in rows:
+        ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return SimpleUploadedFile("核对.xlsx", out.getvalue())
+
+
+def test_verification_centre_reply_imported_all_or_nothing(town):
+    from assistance.models import VerificationCheck
+    from assistance.verification_import import import_verification
+    from civaffairs.imports import ImportFailed
+    from civaffairs.models import AuditEvent
+
+    w = town.w
+    a, b = town.accept(), town.accept()
+    ida, idb = a.case.household.head.id_number, b.case.household.head.id_number
+    with at(D(2019, 3, 6)):
+        bad = _xlsx(
+            [
+                [ida, "银行存款", "核对中心", "2019-03-05", "1200", "符合"],
+                [idb, "飞机", "核对中心", "2019-03-05", "", "符合"],
+                ["445303195001010016", "车辆", "核对中心", "2019-03-05", "", "符合"],
+            ]
+        )
+        with pytest.raises(ImportFailed) as failed:
+            import_verification(actor=w.town_worker, file=bad)
+        messages = [str(e) for e in failed.value.errors]
+        assert any("第3行 核对项目：核对项目应为" in m for m in messages)
+        assert any(m.startswith("第4行 身份证号：在您的范围内没有") for m in messages)
+        assert not VerificationCheck.objects.exists()
+        good = _xlsx(
+            [
+                [ida, "银行存款", "核对中心", "2019-03-05", "1200", "符合"],
+                [ida, "车辆", "核对中心", "2019-03-05", "", "符合"],
+                [idb, "不动产", "核对中心", "2019-03-05", "", "需说明"],
+            ]
+        )
+        moved = import_verification(actor=w.town_worker, file=good)
+    assert {p.pk for p in moved} == {a.pk, b.pk}
+    assert all(p.stage == Stage.VISIT for p in moved)
+    assert VerificationCheck.objects.filter(case=a.case).count() == 2
+    assert AuditEvent.objects.filter(action="procedure.verification_import").exists()

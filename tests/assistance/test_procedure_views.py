@@ -107,6 +107,7 @@ def test_step_forms_by_role_and_scope(town, login):
         assert _step(reviewer, p, "visit", {}).status_code == 403
         other = login(make_user(CASEWORKER, town="六都镇"))
         assert other.get(reverse("assistance:procedure_detail", args=[p.pk])).status_code == 404
+        assert cw.get(reverse("assistance:spot_checks")).status_code == 403  # the district's draws
         other_reviewer = login(make_user(TOWN_REVIEWER, town="六都镇"))
         assert other_reviewer.get(reverse("assistance:procedure_detail", args=[p.pk])).status_code == 404
 
@@ -160,3 +161,23 @@ def test_notice_pdf_and_refusal_pdf(town, login):
     assert response.content.startswith(b"%PDF")
     assert Decimal("600") == p.case.notices.get().amount
     assert P.DIBAO == p.case.program.code
+
+
+def test_verification_import_page(town, login):
+    from .test_procedure import _xlsx
+
+    w = town.w
+    p = town.accept()
+    with at(D(2019, 3, 5)):
+        client = login(w.town_worker)
+        url = reverse("assistance:verification_import")
+        template = client.get(url + "?template=1")
+        assert template["Content-Type"].startswith("application/vnd.openxmlformats")
+        head = p.case.household.head.id_number
+        response = client.post(url, {"file": _xlsx([[head, "车辆", "车管所", "2019-03-05", "", "符合"]])})
+        assert response.status_code == 302
+        page = client.post(url, {"file": _xlsx([[head, "车辆", "车管所", "2019-03-05", "", "符合"]])})
+    assert "没有该身份证号的待核对申请" in page.content.decode()  # already moved on
+    p.refresh_from_db()
+    assert p.stage == Stage.VISIT
+    assert login(town.reviewer).get(reverse("assistance:verification_import")).status_code == 403
