@@ -6,6 +6,7 @@ import functools
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -188,27 +189,30 @@ def member_create(request):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            person = Person.objects.filter(id_number=d["id_number"].strip().upper()).first()
-            if person is None:
-                person = core_services.create_person(
+            # The person and the membership together, or neither: a refused membership (a term
+            # that ends before it starts) leaves no person behind in the registry.
+            with transaction.atomic():
+                person = Person.objects.filter(id_number=d["id_number"].strip().upper()).first()
+                if person is None:
+                    person = core_services.create_person(
+                        actor=request.user,
+                        name=d["name"],
+                        id_number=d["id_number"],
+                        region=d["committee"],
+                        phone=d["phone"],
+                    )
+                elif person.name != d["name"].strip():
+                    raise ValidationError({"name": f"该身份证号已登记为“{person.name}”，姓名不一致"})
+                member = services.register_member(
                     actor=request.user,
-                    name=d["name"],
-                    id_number=d["id_number"],
-                    region=d["committee"],
-                    phone=d["phone"],
+                    person=person,
+                    committee=d["committee"],
+                    role=d["role"],
+                    term_start=d["term_start"],
+                    term_end=d["term_end"],
+                    bank_name=d["bank_name"],
+                    bank_account=d["bank_account"],
                 )
-            elif person.name != d["name"].strip():
-                raise ValidationError({"name": f"该身份证号已登记为“{person.name}”，姓名不一致"})
-            member = services.register_member(
-                actor=request.user,
-                person=person,
-                committee=d["committee"],
-                role=d["role"],
-                term_start=d["term_start"],
-                term_end=d["term_end"],
-                bank_name=d["bank_name"],
-                bank_account=d["bank_account"],
-            )
         except ValidationError as exc:
             apply_errors(form, exc)
         else:

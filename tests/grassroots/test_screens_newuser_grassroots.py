@@ -34,3 +34,27 @@ def test_the_council_list_filters_by_town_status_and_name(gr_staff, login, commi
     assert names({"name": "大河"}) == ["大河乡贤理事会"]
     html = client.get("/grassroots/councils/").content.decode()
     assert 'id="id_town"' in html and 'id="id_status"' in html
+
+
+def test_a_refused_member_leaves_no_person_behind(gr_staff, login, committee):
+    from civaffairs.idnumber import make_id_number
+    from civaffairs.models import AuditEvent, Person
+
+    number = make_id_number("445303", D(1970, 5, 5), 777)
+    response = login(gr_staff).post(
+        "/grassroots/members/new/",
+        {
+            "name": "黄志明",
+            "id_number": number,
+            "committee": committee.pk,
+            "role": "member",
+            "term_start": "2019-06-01",
+            "term_end": "2019-01-01",  # before it starts
+            "bank_name": "云浮农商银行",
+            "bank_account": "6217000011112222",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["term_end"]
+    assert not Person.objects.filter(id_number=number).exists()
+    assert not AuditEvent.objects.filter(action="person.create").exists()
