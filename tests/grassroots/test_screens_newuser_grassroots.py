@@ -58,3 +58,10 @@ def test_a_refused_member_leaves_no_person_behind(gr_staff, login, committee):
     assert response.context["form"].errors["term_end"]
     assert not Person.objects.filter(id_number=number).exists()
     assert not AuditEvent.objects.filter(action="person.create").exists()
+
+
+@pytest.mark.parametrize("url", ["members", "stations", "workers", "orgs", "projects", "clues"])
+def test_a_form_asks_to_choose_rather_than_showing_dashes(gr_staff, login, committee, url):
+    html = login(gr_staff).get(f"/grassroots/{url}/new/").content.decode()
+    assert "---------" not in html
+    assert "（请选择）" in html or "（不填）" in html
