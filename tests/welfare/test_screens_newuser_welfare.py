@@ -33,3 +33,27 @@ def test_the_hazard_list_writes_dates_in_chinese_and_offers_all_yes_no(ww, login
     html = login(ww.chief).get("/welfare/hazards/").content.decode()
     assert "2019年4月10日" in html and "2019-04-10" not in html
     assert "未知" not in html and "---------" not in html
+
+
+def test_the_welfare_section_sees_who_lives_in_its_institutions(ww, login):
+    """特困 集中供养 cases are 社会救助股's, but the section that runs the homes sees the residents
+    (names and masked numbers) and may open their pages."""
+    from assistance import programs as P
+    from tests.factories import World
+
+    home = ww.home()
+    w = World()
+    w.standard(P.TEKUN, "rural", 784, D(2018, 1, 1))
+    case = w.person_case(P.TEKUN, start=D(2019, 1, 1), category=P.CENTRALIZED, institution=home)
+    for user in (ww.staff, ww.chief):
+        client = login(user)
+        page = client.get(f"/welfare/institutions/{home.pk}/", {"on": "2019-06-30"})
+        assert [c.pk for c in page.context["residents"]] == [case.pk]
+        html = page.content.decode()
+        assert case.person.name in html and case.person.masked_id in html
+        assert case.person.id_number not in html
+        assert client.get(f"/persons/{case.person_id}/").status_code == 200
+    # The case itself stays 社会救助股's.
+    from civaffairs.selectors import cases_for
+
+    assert not cases_for(ww.chief).filter(pk=case.pk).exists()
