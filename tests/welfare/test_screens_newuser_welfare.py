@@ -57,3 +57,17 @@ def test_the_welfare_section_sees_who_lives_in_its_institutions(ww, login):
     from civaffairs.selectors import cases_for
 
     assert not cases_for(ww.chief).filter(pk=case.pk).exists()
+
+
+def test_the_directors_desk_counts_welfares_approvals_and_open_hazards(ww, director, login):
+    from welfare import services
+
+    home = ww.home()
+    inspection = ww.inspect(
+        home, D(2019, 3, 11), hazards=[("消防通道堆放杂物", D(2019, 4, 10)), ("灭火器过期", D(2099, 1, 1))]
+    )
+    first = inspection.hazards.order_by("pk").first()
+    services.submit_hazard_closure(actor=ww.staff, hazard=first, rectified_on=D(2019, 4, 1), note="已清理")
+    page = login(director).get("/").content.decode()
+    assert "社会福利和社会事务股待审批：1" in page
+    assert "未销号安全隐患：2" in page and "其中逾期未整改：1" in page
