@@ -71,3 +71,13 @@ def test_the_directors_desk_counts_welfares_approvals_and_open_hazards(ww, direc
     page = login(director).get("/").content.decode()
     assert "社会福利和社会事务股待审批：1" in page
     assert "未销号安全隐患：2" in page and "其中逾期未整改：1" in page
+
+
+def test_every_welfare_list_leads_to_hazards_and_retrofits(ww, director, login):
+    for user in (ww.staff, ww.chief, director):
+        client = login(user)
+        for url in ("/welfare/institutions/", "/welfare/inspections/", "/welfare/marriages/"):
+            html = client.get(url).content.decode()
+            assert 'href="/welfare/hazards/">安全隐患</a>' in html, (user, url)
+            assert 'href="/welfare/retrofits/">消防改造</a>' in html
+    assert 'href="/welfare/inbox/">福利审批</a>' in login(ww.chief).get("/welfare/hazards/").content.decode()
