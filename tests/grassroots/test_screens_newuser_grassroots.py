@@ -65,3 +65,28 @@ def test_a_form_asks_to_choose_rather_than_showing_dashes(gr_staff, login, commi
     html = login(gr_staff).get(f"/grassroots/{url}/new/").content.decode()
     assert "---------" not in html
     assert "（请选择）" in html or "（不填）" in html
+
+
+def test_the_village_rules_page_shows_the_completion_counted_from_the_records(
+    gr_staff, login, committee, other_committee
+):
+    from civaffairs.models import Region
+    from tests.factories import natural_village
+
+    natural = [natural_village(committee), natural_village(committee)]
+    services.set_village_rule(actor=gr_staff, region=committee, status="filed", status_date=D(2019, 5, 13))
+    services.set_village_rule(
+        actor=gr_staff, region=other_committee, status="drafting", status_date=D(2019, 3, 1)
+    )
+    services.set_village_rule(actor=gr_staff, region=natural[0], status="adopted", status_date=D(2019, 4, 8))
+    response = login(gr_staff).get("/grassroots/village-rules/")
+    committees, naturals = response.context["completion"]
+    total_committees = Region.objects.filter(level=Region.Level.VILLAGE).count()
+    assert (committees["total"], committees["done"], committees["filed"], committees["drafting"]) == (
+        total_committees,
+        1,
+        1,
+        1,
+    )
+    assert (naturals["total"], naturals["done"], naturals["rate"]) == (2, 1, "50.0%")
+    assert 'id="completion"' in response.content.decode()
