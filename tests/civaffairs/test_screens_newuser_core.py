@@ -119,3 +119,9 @@ def test_list_filters_pick_dates_from_a_calendar_and_take_chinese_dates(chief, l
     response = client.get("/assistance/cases/", {"review_due": "2019年6月30日"})
     assert response.context["filter"].is_valid()
     assert forms.DateField().clean("2019年6月1日") == datetime.date(2019, 6, 1)
+
+
+def test_the_audit_log_reads_a_recorded_month_as_a_month():
+    from civaffairs.audit_labels import value_label
+
+    assert value_label("civaffairs.Payroll", "month", "2019-03-01", "payroll.correction") == "2019年3月"
