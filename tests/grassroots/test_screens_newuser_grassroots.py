@@ -90,3 +90,10 @@ def test_the_village_rules_page_shows_the_completion_counted_from_the_records(
     )
     assert (naturals["total"], naturals["done"], naturals["rate"]) == (2, 1, "50.0%")
     assert 'id="completion"' in response.content.decode()
+
+
+def test_a_missing_field_is_named_under_it(gr_staff, login):
+    html = login(gr_staff).post("/grassroots/orgs/new/", {"address": ""}).content.decode()
+    assert "请填写名称" in html and "请填写法定代表人" in html
+    assert "请选择类型" in html
+    assert "这个字段是必填项" not in html
