@@ -2,7 +2,6 @@
 where it read as the previous field's (登记合格 seemed required when 户籍所在镇 was missing), and
 nothing typed lost on bad input. The worlds are built through welfare's services."""
 
-
 import pytest
 from playwright.sync_api import expect
 

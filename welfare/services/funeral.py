@@ -30,7 +30,9 @@ def cremation_errors(*, deceased_name, id_number, death_date, date, local, town,
     if "id_number" not in errors:
         earlier = Cremation.objects.filter(id_number=number).first()
         if earlier:
-            errors["id_number"] = f"该逝者已于{earlier.date.year}年{earlier.date.month}月{earlier.date.day}日登记火化，不能重复登记"
+            errors["id_number"] = (
+                f"该逝者已于{earlier.date.year}年{earlier.date.month}月{earlier.date.day}日登记火化，不能重复登记"
+            )
     if town is None or town.level != Region.Level.TOWN:
         errors["town"] = "请选择所属镇（户籍所在镇；非本区户籍的，选择死亡地所在镇）"
     elif village is not None and (village.level != Region.Level.VILLAGE or village.town_id != town.pk):
