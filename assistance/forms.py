@@ -58,7 +58,9 @@ class ExistingHouseholdApplicationForm(forms.Form):
 
 class PersonApplicationForm(forms.Form):
     program = forms.ModelChoiceField(
-        label="救助项目", queryset=Program.objects.filter(section="assistance", unit="person")
+        label="救助项目",
+        queryset=Program.objects.filter(section="assistance", unit="person"),
+        empty_label="（请选择）",
     )
     category = forms.ChoiceField(
         label="供养方式",
@@ -67,7 +69,10 @@ class PersonApplicationForm(forms.Form):
     )
     care_level = forms.ChoiceField(label="自理能力（特困）", required=False, choices=_choices(P.CARE_LEVELS))
     institution = forms.ModelChoiceField(
-        label="供养机构（集中供养）", queryset=Institution.objects.all(), required=False
+        label="供养机构（集中供养）",
+        queryset=Institution.objects.all(),
+        required=False,
+        empty_label="（不填）",
     )
     start_month = MonthField(label="起始年月（按月发放的项目）", required=False)
     event_date = forms.DateField(
@@ -175,13 +180,15 @@ class StandardForm(forms.Form):
 
 class PayrollGenerateForm(forms.Form):
     program = forms.ModelChoiceField(
-        label="项目", queryset=Program.objects.filter(section="assistance", cadence="monthly")
+        label="项目",
+        queryset=Program.objects.filter(section="assistance", cadence="monthly"),
+        empty_label="（请选择）",
     )
     month = MonthField(label="发放年月")
 
 
 class NoticeForm(forms.Form):
-    village = forms.ModelChoiceField(label="村（居）委", queryset=None)
+    village = forms.ModelChoiceField(label="村（居）委", queryset=None, empty_label="（请选择）")
     month = MonthField(label="年月")
 
     def __init__(self, *args, villages, **kwargs):

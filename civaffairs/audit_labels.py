@@ -391,8 +391,10 @@ def value_label(object_type, key, value, action="", references=None):
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, str) and _ISO_DATE.match(value):
         # Dates are recorded as 2019-12-31 and read as every other date does: 2019年12月31日.
-        year, month, day = (int(part) for part in value[:10].split("-"))
-        return f"{year}年{month}月{day}日{value[10:]}"
+        year, month, day = (int(part) for part in value.split("-"))
+        if day == 1 and key_label(object_type, key, action).endswith("年月"):
+            return f"{year}年{month}月"  # a month (所属年月, 生效年月) recorded as its first day
+        return f"{year}年{month}月{day}日"
     return value
 
 

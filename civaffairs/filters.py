@@ -16,7 +16,8 @@ class AnyYesNo(forms.NullBooleanSelect):
 
 
 class FilterSet(django_filters.FilterSet):
-    """Every list's filter: yes/no questions offer 全部/是/否, and a choice of towns offers a town
+    """Every list's filter: yes/no questions offer 全部/是/否, dates are picked from a calendar,
+    and a choice of towns offers a town
     caseworker only the own town (the records are scoped by the selectors anyway; the filter
     must not offer what the user cannot see). Views pass `request=request`."""
 
@@ -28,6 +29,8 @@ class FilterSet(django_filters.FilterSet):
         for f in self.filters.values():
             if isinstance(f, django_filters.BooleanFilter) and "widget" not in f.extra:
                 f.extra["widget"] = AnyYesNo
+            if isinstance(f, django_filters.DateFilter) and "widget" not in f.extra:
+                f.extra["widget"] = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
             queryset = getattr(f, "queryset", None)
             if town is not None and getattr(queryset, "model", None) is Region:
                 f.queryset = queryset.filter(pk=town.pk)

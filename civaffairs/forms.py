@@ -41,6 +41,10 @@ def region_label(region):
 
 
 class RegionChoiceField(forms.ModelChoiceField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("empty_label", "（请选择）" if kwargs.get("required", True) else "（不填）")
+        super().__init__(*args, **kwargs)
+
     def label_from_instance(self, obj):
         return region_label(obj)
 

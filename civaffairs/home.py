@@ -24,3 +24,22 @@ def register_widget(function):
 
 def widgets_for(request):
     return [html for html in (function(request) for function in _WIDGETS) if html]
+
+
+# The director's desk lists the bureau's to-dos by section. The core counts the approvals of its
+# own kinds (requests, standards, payrolls); a domain app adds those of its own records here.
+_BUREAU_TODOS = []
+
+
+def register_bureau_todo(function):
+    """function(user, today) -> list of {"section", "pending" (approvals waiting), or "label",
+    "count", "url" (another to-do of that section, such as open hazards)}."""
+    _BUREAU_TODOS.append(function)
+    return function
+
+
+def bureau_todos(user, today):
+    items = []
+    for function in _BUREAU_TODOS:
+        items.extend(function(user, today))
+    return items

@@ -94,7 +94,10 @@ class DecisionForm(forms.Form):
 class StationForm(forms.Form):
     name = forms.CharField(label="名称", max_length=100)
     town = forms.ModelChoiceField(
-        label="所属镇", queryset=towns(), error_messages={"required": "请选择所属镇"}
+        label="所属镇",
+        queryset=towns(),
+        empty_label="（请选择）",
+        error_messages={"required": "请选择所属镇"},
     )
     address = forms.CharField(label="地址", max_length=200, required=False)
     established_on = date_field("建站日期")
@@ -106,14 +109,16 @@ class OpenStationForm(forms.Form):
 
 class WorkerForm(forms.Form):
     name = forms.CharField(label="姓名", max_length=50)
-    station = forms.ModelChoiceField(label="所属社工站", queryset=SocialWorkStation.objects.all())
+    station = forms.ModelChoiceField(
+        label="所属社工站", queryset=SocialWorkStation.objects.all(), empty_label="（请选择）"
+    )
     hired_on = date_field("招聘日期")
     starts_on = date_field("上岗日期", required=False)
     phone = forms.CharField(label="联系电话", max_length=20, required=False)
 
 
 class ProjectForm(forms.Form):
-    kind = forms.ChoiceField(label="项目类别", choices=[("", "请选择")] + list(PROJECT_KINDS.items()))
+    kind = forms.ChoiceField(label="项目类别", choices=[("", "（请选择）")] + list(PROJECT_KINDS.items()))
     region = RegionChoiceField(
         label="地点（镇或村）",
         queryset=Region.objects.filter(level__in=[Region.Level.TOWN, Region.Level.VILLAGE])
@@ -147,10 +152,10 @@ class GuidanceForm(forms.Form):
 class OrganizationForm(forms.Form):
     name = forms.CharField(label="名称", max_length=100)
     credit_code = forms.CharField(label="统一社会信用代码", max_length=30)
-    kind = forms.ChoiceField(label="类型", choices=[("", "请选择")] + list(OrgKind.choices))
+    kind = forms.ChoiceField(label="类型", choices=[("", "（请选择）")] + list(OrgKind.choices))
     registered_on = date_field("登记日期")
     legal_representative = forms.CharField(label="法定代表人", max_length=50)
-    town = forms.ModelChoiceField(label="所在镇", queryset=towns(), required=False)
+    town = forms.ModelChoiceField(label="所在镇", queryset=towns(), required=False, empty_label="（不填）")
     address = forms.CharField(label="住所", max_length=200, required=False)
     is_elder_association = forms.BooleanField(label="老年协会", required=False)
 

@@ -6,7 +6,8 @@ import functools
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Sum
+from django.db import transaction
+from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -18,7 +19,7 @@ from civaffairs.forms import apply_errors
 from civaffairs.home import register_panel
 from civaffairs.idnumber import mask_account
 from civaffairs.job_views import refused
-from civaffairs.models import ApprovalStatus, Payroll, Person
+from civaffairs.models import ApprovalStatus, Payroll, Person, Region
 from civaffairs.money import format_money
 from civaffairs.payments.bankfile import bank_file
 from civaffairs.periods import add_months
@@ -50,6 +51,7 @@ from .forms import (
     WorkerForm,
 )
 from .labels import PROJECT_KINDS
+from .models import VillageRule
 from .programs import SUPERVISOR, SUPERVISOR_CATEGORY
 from .selectors import (
     allowance_payrolls_for,
@@ -190,28 +192,31 @@ def member_create(request):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            person = Person.objects.filter(id_number=d["id_number"].strip().upper()).first()
-            if person is None:
-                person = core_services.create_person(
+            # The person and the membership together, or neither: a refused membership (a term
+            # that ends before it starts) leaves no person behind in the registry.
+            with transaction.atomic():
+                person = Person.objects.filter(id_number=d["id_number"].strip().upper()).first()
+                if person is None:
+                    person = core_services.create_person(
+                        actor=request.user,
+                        name=d["name"],
+                        id_number=d["id_number"],
+                        region=d["committee"],
+                        phone=d["phone"],
+                    )
+                elif person.name != d["name"].strip():
+                    # Never the registered name: this form is no look-up of other sections' persons.
+                    raise ValidationError({"name": "姓名与人员库中该身份证号登记的姓名不一致，请核对"})
+                member = services.register_member(
                     actor=request.user,
-                    name=d["name"],
-                    id_number=d["id_number"],
-                    region=d["committee"],
-                    phone=d["phone"],
+                    person=person,
+                    committee=d["committee"],
+                    role=d["role"],
+                    term_start=d["term_start"],
+                    term_end=d["term_end"],
+                    bank_name=d["bank_name"],
+                    bank_account=d["bank_account"],
                 )
-            elif person.name != d["name"].strip():
-                # Never the registered name: this form is no look-up of other sections' persons.
-                raise ValidationError({"name": "姓名与人员库中该身份证号登记的姓名不一致，请核对"})
-            member = services.register_member(
-                actor=request.user,
-                person=person,
-                committee=d["committee"],
-                role=d["role"],
-                term_start=d["term_start"],
-                term_end=d["term_end"],
-                bank_name=d["bank_name"],
-                bank_account=d["bank_account"],
-            )
         except ValidationError as exc:
             apply_errors(form, exc)
         except PermissionDenied as exc:
@@ -607,6 +612,41 @@ def project_detail(request, pk):
 # ------------------------------------------------------------------ village rules
 
 
+def _rule_completion(rules):
+    """村规民约 completion over every village committee and natural village of the district, as
+    of today: counted from the records, never typed. Two queries."""
+    totals = dict(
+        Region.objects.filter(level__in=[Region.Level.VILLAGE, Region.Level.NATURAL])
+        .values_list("level")
+        .annotate(n=Count("id"))
+    )
+    S = VillageRule.Status
+    by_level = {
+        row["region__level"]: row
+        for row in rules.values("region__level").annotate(
+            done=Count("id", filter=Q(status__in=[S.ADOPTED, S.FILED])),
+            filed=Count("id", filter=Q(status=S.FILED)),
+            drafting=Count("id", filter=Q(status=S.DRAFTING)),
+        )
+    }
+    out = []
+    for level, label in ((Region.Level.VILLAGE, "村（居）委"), (Region.Level.NATURAL, "自然村")):
+        total, row = totals.get(level, 0), by_level.get(level, {})
+        done = row.get("done", 0)
+        rate = f"{done * 100 / total:.1f}%" if total else "—"
+        out.append(
+            {
+                "label": label,
+                "total": total,
+                "done": done,
+                "filed": row.get("filed", 0),
+                "drafting": row.get("drafting", 0),
+                "rate": rate,
+            }
+        )
+    return out
+
+
 @reader_required
 def village_rule_list(request):
     f = VillageRuleFilter(
@@ -621,6 +661,7 @@ def village_rule_list(request):
         extra={
             "guidance": GuidanceTable(guidance_for(request.user)),
             "guidance_new": is_grassroots_staff(request.user),
+            "completion": _rule_completion(village_rules_for(request.user)),
         },
     )
 

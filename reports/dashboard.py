@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from civaffairs import figures as registry
-from civaffairs.home import register_widget
+from civaffairs.home import bureau_todos, register_widget
 from civaffairs.models import ApprovalStatus, Case, Payroll, Request, Section, Standard
 from civaffairs.periods import Period, month_end
 
@@ -77,9 +77,10 @@ def key_figures(period):
     return rows, year_ago
 
 
-def pending_by_section(today=None):
-    """Per section: pending approvals (requests, standards, payrolls and back-pay) and cases in
-    cover whose review (复核) date has passed. A fixed number of queries."""
+def pending_by_section(today=None, user=None):
+    """Per section: pending approvals (requests, standards, payrolls and back-pay, and those the
+    domain apps register: hazard closures, milestones …), cases in cover whose review (复核) date
+    has passed, and the sections' other to-dos (open hazards). A fixed number of queries."""
     today = today or timezone.localdate()
     pending = ApprovalStatus.PENDING
     counts = {s: 0 for s in Section.values}
@@ -96,7 +97,21 @@ def pending_by_section(today=None):
         .annotate(n=Count("id"))
         .values_list("program__section", "n")
     )
-    return [(label, counts.get(value, 0), overdue.get(value, 0)) for value, label in Section.choices]
+    others = {s: [] for s in Section.values}
+    for item in bureau_todos(user, today) if user is not None else []:
+        if "pending" in item:
+            counts[item["section"]] = counts.get(item["section"], 0) + item["pending"]
+        else:
+            others.setdefault(item["section"], []).append(item)
+    return [
+        {
+            "label": label,
+            "pending": counts.get(value, 0),
+            "late": overdue.get(value, 0),
+            "others": others[value],
+        }
+        for value, label in Section.choices
+    ]
 
 
 def monthly_charts(period, region=None):
@@ -144,7 +159,7 @@ def director_dashboard(request):
             "period": period,
             "year_ago": year_ago,
             "figures": figures_rows,
-            "pending": pending_by_section(),
+            "pending": pending_by_section(user=user),
             "overdue_plans": plans["overdue"],
             "summaries": summaries,
             "charts": monthly_charts(period),

@@ -3,10 +3,10 @@ records are district-wide); everyone else sees nothing (fail closed)."""
 
 import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from civaffairs.models import Activity, ApprovalStatus, Case, Institution, Milestone, Project, Section
-from civaffairs.selectors import cases_for
+from civaffairs.selectors import register_person_link
 
 from .access import can_read_welfare
 from .labels import PROJECT_KIND_LABELS, PUBLICITY_KINDS
@@ -20,6 +20,14 @@ from .models import (
     MarriageRegistration,
     MilestoneReport,
 )
+
+
+@register_person_link
+def _institution_residents(sections):
+    """Welfare's staff see the persons living in an institution (its residents' pages)."""
+    if Section.WELFARE not in sections:
+        return Q(pk__in=[])
+    return Q(Exists(Case.objects.filter(person=OuterRef("pk"), institution__isnull=False)))
 
 
 def _visible(user, queryset):
@@ -111,9 +119,10 @@ def residents_on(user, institution, date):
     month = date.replace(day=1)
     if not can_read_welfare(user):
         return Case.objects.none()
+    # The section that runs the institutions sees who lives in them, whichever section's program
+    # pays them (特困 and 孤儿 are 社会救助股's): names, masked numbers, program and month only.
     return (
-        cases_for(user)
-        .filter(institution=institution, status__in=[Case.Status.ACTIVE, Case.Status.ENDED])
+        Case.objects.filter(institution=institution, status__in=[Case.Status.ACTIVE, Case.Status.ENDED])
         .filter(start_month__lte=month)
         .filter(Q(end_month__isnull=True) | Q(end_month__gt=month))
         .select_related("person", "program")

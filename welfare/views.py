@@ -13,14 +13,21 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from civaffairs.forms import apply_errors
-from civaffairs.home import register_panel
+from civaffairs.home import register_bureau_todo, register_panel
 from civaffairs.imports import ImportFailed
-from civaffairs.models import ApprovalStatus
+from civaffairs.models import ApprovalStatus, Section
 from civaffairs.spreadsheets import XLSX_CONTENT_TYPE, xlsx_response
 from civaffairs.tables import paginate
 
 from . import imports, services
-from .access import chief_required, is_welfare_chief, is_welfare_staff, reader_required, staff_required
+from .access import (
+    can_read_welfare,
+    chief_required,
+    is_welfare_chief,
+    is_welfare_staff,
+    reader_required,
+    staff_required,
+)
 from .filters import (
     AdoptionFilter,
     CremationFilter,
@@ -48,7 +55,7 @@ from .forms import (
     RetrofitForm,
 )
 from .labels import PROJECT_KIND_LABELS
-from .models import InstitutionProfile
+from .models import Hazard, InstitutionProfile
 from .selectors import (
     adoptions_for,
     closures_for,
@@ -98,6 +105,31 @@ def home_panels(user):
             {"label": "待审批项目节点", "count": c["milestones"], "url": reverse("welfare:inbox")},
         ]
     return items
+
+
+@register_bureau_todo
+def bureau_todos(user, today):
+    """The director's desk: the section's approvals waiting and its hazards not yet closed."""
+    if not can_read_welfare(user):
+        return []
+    c = pending_counts(user)
+    open_hazards = hazards_for(user).exclude(status=Hazard.Status.CLOSED)
+    url = reverse("welfare:hazard_list")
+    return [
+        {"section": Section.WELFARE, "pending": c["closures"] + c["milestones"]},
+        {
+            "section": Section.WELFARE,
+            "label": "未销号安全隐患",
+            "count": open_hazards.count(),
+            "url": url,
+        },
+        {
+            "section": Section.WELFARE,
+            "label": "其中逾期未整改",
+            "count": overdue_hazards(user, today).count(),
+            "url": url + "?overdue=true",
+        },
+    ]
 
 
 def _list(request, title, queryset, filter_class, table_class, new_url=None, extra=None):

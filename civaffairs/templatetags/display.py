@@ -23,3 +23,18 @@ def money(value):
 @register.filter
 def person_name(user):
     return _person_name(user)
+
+
+@register.simple_tag
+def field_error(field, message):
+    """A field's error as it reads under the field: Django's bare 这个字段是必填项。 names the field
+    (请填写姓名 / 请选择户籍所在镇); every other message is shown as written."""
+    if str(message) != "这个字段是必填项。":
+        return message
+    label = str(field.label or "").rstrip("：:")
+    choose = (
+        getattr(field.field.widget, "input_type", None) in ("select", "checkbox", "radio")
+        or hasattr(field.field, "queryset")
+        or hasattr(field.field, "choices")
+    )
+    return f"请{'选择' if choose else '填写'}{label}"

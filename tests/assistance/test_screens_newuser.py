@@ -354,7 +354,10 @@ def test_a_review_states_the_total_and_the_per_capita_income_is_derived(w, house
     assert response.status_code == 302
     request = Request.objects.get(case=case, kind=Request.Kind.REVIEW)
     page = login(w.chief).get(reverse("assistance:request_detail", args=[request.pk])).content.decode()
-    assert '复核后家庭月总收入 <span id="review-income">500.00 元（按 2 人计，月人均收入 250.00 元）</span>' in page
+    assert (
+        '复核后家庭月总收入 <span id="review-income">500.00 元（按 2 人计，月人均收入 250.00 元）</span>'
+        in page
+    )
     services.decide_request(actor=w.chief, request=request, approve=True, comment="同意")
     case.household.refresh_from_db()
     assert (case.household.income_total, case.household.income_per_capita) == (500, 250)

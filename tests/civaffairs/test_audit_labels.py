@@ -210,7 +210,7 @@ def test_the_page_filters_by_a_chosen_action(auditor, login, logged):
     response = client.get(reverse("audit_log"), {"action": "payroll.correction"})
     rows = [row.record for row in response.context["table"].rows]
     assert [r.action for r in rows] == ["payroll.correction"]
-    assert "更正所属年月：2019-03-01" in response.content.decode()
+    assert "更正所属年月：2019年3月" in response.content.decode()
 
 
 def test_an_action_not_offered_is_refused_by_the_form(auditor, login, logged):

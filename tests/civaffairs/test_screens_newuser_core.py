@@ -108,3 +108,20 @@ def test_the_audit_log_reads_a_recorded_date_as_a_date():
 
     assert value_label("reports.PlanItem", "deadline", "2019-12-31") == "2019年12月31日"
     assert value_label("reports.PlanItem", "text", "2019-12-31 前完成") == "2019-12-31 前完成"
+
+
+def test_list_filters_pick_dates_from_a_calendar_and_take_chinese_dates(chief, login):
+    from django import forms
+
+    client = login(chief)
+    html = client.get("/assistance/cases/", {"review_due": "2019-06-30"}).content.decode()
+    assert re.search(r'<input type="date" name="review_due" value="2019-06-30"', html)
+    response = client.get("/assistance/cases/", {"review_due": "2019年6月30日"})
+    assert response.context["filter"].is_valid()
+    assert forms.DateField().clean("2019年6月1日") == datetime.date(2019, 6, 1)
+
+
+def test_the_audit_log_reads_a_recorded_month_as_a_month():
+    from civaffairs.audit_labels import value_label
+
+    assert value_label("civaffairs.Payroll", "month", "2019-03-01", "payroll.correction") == "2019年3月"

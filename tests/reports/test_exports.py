@@ -73,7 +73,11 @@ def test_the_xlsx_has_every_figure_with_label_unit_and_comparison(small):
     ws = wb.active
     assert "2019年上半年" in ws.title
     header = [c.value for c in ws[1]]
-    assert header[3] == "2019年上半年" and header[4] == "上期 2018年下半年" and header[6] == "上年同期 2018年上半年"
+    assert (
+        header[3] == "2019年上半年"
+        and header[4] == "上期 2018年下半年"
+        and header[6] == "上年同期 2018年上半年"
+    )
     rows = {r[8]: r for r in ws.iter_rows(min_row=2, values_only=True)}
     assert set(rows) == set(figures.specs())
     committees = rows["villages.committees"]

@@ -2,7 +2,6 @@
 where it read as the previous field's (登记合格 seemed required when 户籍所在镇 was missing), and
 nothing typed lost on bad input. The worlds are built through welfare's services."""
 
-
 import pytest
 from playwright.sync_api import expect
 
@@ -42,7 +41,7 @@ def test_a_marriage_form_error_sits_under_its_own_field_and_nothing_typed_is_los
         page.fill("#id_certificate_no", "J445303-2019-009999")
         page.locator("main").get_by_role("button", name="保存").click()
 
-        expect(error_under(page, "id_town")).to_have_text("这个字段是必填项。")
+        expect(error_under(page, "id_town")).to_have_text("请选择户籍所在镇")
         expect(page.locator("p:has(#id_town)")).to_have_class("field invalid")
         expect(error_under(page, "id_qualified")).to_have_count(0)  # the field before it is fine
         expect(page.locator("#id_party_a_name")).to_have_value("陈大文")

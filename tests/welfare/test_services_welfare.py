@@ -52,7 +52,7 @@ def test_a_person_already_cremated_cannot_be_cremated_again(ww):
     ww.cremation(D(2019, 2, 1), id_number=number)
     with pytest.raises(ValidationError) as exc:
         ww.cremation(D(2019, 2, 5), id_number=number)
-    assert "已于2019年02月01日登记火化" in field_errors(exc)["id_number"][0]
+    assert "已于2019年2月1日登记火化" in field_errors(exc)["id_number"][0]
     assert Cremation.objects.count() == 1
 
 

@@ -30,7 +30,9 @@ def cremation_errors(*, deceased_name, id_number, death_date, date, local, town,
     if "id_number" not in errors:
         earlier = Cremation.objects.filter(id_number=number).first()
         if earlier:
-            errors["id_number"] = f"该逝者已于{earlier.date.year}年{earlier.date.month}月{earlier.date.day}日登记火化，不能重复登记"
+            errors["id_number"] = (
+                f"该逝者已于{earlier.date.year}年{earlier.date.month}月{earlier.date.day}日登记火化，不能重复登记"
+            )
         registered = Person.objects.filter(id_number=number).values_list("name", flat=True).first()
         if registered is not None and "deceased_name" not in errors and registered != name:
             # A registered person's death stops their benefits in every section: a number typed

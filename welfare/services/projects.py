@@ -106,7 +106,9 @@ def submit_milestone(*, actor, milestone, reached_on, note=""):
         errors["reached_on"] = "请填写完成日期"
     not_in_future(errors, "reached_on", reached_on, "完成日期")
     if milestone.done_on:
-        errors["reached_on"] = f"节点“{milestone.name}”已于{milestone.done_on.year}年{milestone.done_on.month}月{milestone.done_on.day}日完成"
+        errors["reached_on"] = (
+            f"节点“{milestone.name}”已于{milestone.done_on.year}年{milestone.done_on.month}月{milestone.done_on.day}日完成"
+        )
     elif MilestoneReport.objects.filter(milestone=milestone, status=ApprovalStatus.PENDING).exists():
         errors["reached_on"] = f"节点“{milestone.name}”已有待审批的报告"
     raise_if(errors)

@@ -83,7 +83,9 @@ def marriage_errors(
             .first()
         )
         if married:
-            errors["date"] = f"离婚登记日期早于双方在系统中的结婚登记日期（{married.date.year}年{married.date.month}月{married.date.day}日）"
+            errors["date"] = (
+                f"离婚登记日期早于双方在系统中的结婚登记日期（{married.date.year}年{married.date.month}月{married.date.day}日）"
+            )
     return errors, {
         "party_a_name": a_name,
         "party_a_id": a_id,
