@@ -307,3 +307,58 @@ def test_another_sections_staff_do_not_get_the_dibao_notice_by_url(w, login, sec
 def cells(response):
     ws = load_workbook(io.BytesIO(response.content)).active
     return " ".join(str(c.value) for row in ws.iter_rows() for c in row if c.value is not None)
+
+
+# --- grassroots: one person, one allowance a month ---------------------------------------------
+
+
+@pytest.fixture
+def allowance(gr):
+    from grassroots import services as grassroots
+
+    chief = make_user(roles.CHIEF, section=Section.GRASSROOTS)
+    standard = payments.draft_standard(
+        actor=gr, program=SUPERVISOR, category="default", amount=Decimal(625), effective_from=D(2018, 1, 1)
+    )
+    payments.decide_standard(actor=chief, standard=standard, approve=True, comment="同意")
+    committee = village("石城镇")
+    person = core.create_person(actor=gr, name="陈志明", id_number=id_number_for(9101), region=committee)
+
+    def register(start, end=None, role="member"):
+        return grassroots.register_member(
+            actor=gr,
+            person=person,
+            committee=committee,
+            role=role,
+            term_start=start,
+            term_end=end,
+            bank_name="云浮农商银行",
+            bank_account="621700001111222233",
+        )
+
+    return person, register
+
+
+def test_a_second_membership_overlapping_the_first_is_refused_not_paid_twice(gr, allowance):
+    """A member whose term runs to December registered again from June (as 主任): July's payroll
+    paid the person twice, 1,250 for one month."""
+    person, register = allowance
+    register(D(2019, 1, 1), D(2019, 12, 31))
+    with pytest.raises(ValidationError) as exc:
+        register(D(2019, 6, 1), role="chair")
+    assert "term_start" in exc.value.message_dict
+    payroll = payments.generate_payroll(actor=gr, program=SUPERVISOR, month=D(2019, 7, 1))
+    assert payroll.total == Decimal("625.00")
+
+
+def test_ending_a_term_later_cannot_stretch_it_over_the_next_membership(gr, allowance):
+    from grassroots import services as grassroots
+
+    person, register = allowance
+    first = register(D(2019, 1, 1), D(2019, 3, 31))
+    register(D(2019, 6, 1))
+    with pytest.raises(ValidationError) as exc:
+        grassroots.end_term(actor=gr, member=first, term_end=D(2019, 12, 31))
+    assert "term_end" in exc.value.message_dict
+    payroll = payments.generate_payroll(actor=gr, program=SUPERVISOR, month=D(2019, 7, 1))
+    assert payroll.total == Decimal("625.00")
