@@ -362,3 +362,25 @@ def test_ending_a_term_later_cannot_stretch_it_over_the_next_membership(gr, allo
     assert "term_end" in exc.value.message_dict
     payroll = payments.generate_payroll(actor=gr, program=SUPERVISOR, month=D(2019, 7, 1))
     assert payroll.total == Decimal("625.00")
+
+
+# --- periods: no year without a neighbour ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "period", ["0001年", "0001-01-01..0001-01-31", "1900-01-01至9999-12-31", "9999年下半年"]
+)
+def test_a_period_out_of_any_calendar_is_a_message_not_a_server_error(director, period):
+    """0001年 asked the figures page (and its XLSX, and a new summary) for year 0 to compare with:
+    HTTP 500."""
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    client.force_login(director)
+    for query in ({"period": period}, {"period": period, "format": "xlsx"}):
+        response = client.get(reverse("figures"), query)
+        assert response.status_code == 200
+        assert "年份应在1900年至2100年之间" in response.content.decode()
+    response = client.post(reverse("reports:list"), {"period": period})
+    assert response.status_code == 200
+    assert "年份应在1900年至2100年之间" in response.content.decode()
