@@ -384,3 +384,21 @@ def test_a_period_out_of_any_calendar_is_a_message_not_a_server_error(director, 
     response = client.post(reverse("reports:list"), {"period": period})
     assert response.status_code == 200
     assert "年份应在1900年至2100年之间" in response.content.decode()
+
+
+def test_a_cremation_cannot_date_the_death_before_the_birth_in_the_id_number():
+    from welfare import services as welfare
+
+    ww = WelfareWorld()
+    with pytest.raises(ValidationError) as exc:
+        welfare.record_cremation(
+            actor=ww.staff,
+            deceased_name="梁老伯",
+            id_number=ww.id(1990),
+            death_date=D(1980, 1, 1),
+            date=D(2019, 3, 5),
+            local=True,
+            town=ww.shicheng,
+        )
+    assert "death_date" in exc.value.message_dict
+    assert not Cremation.objects.exists()
