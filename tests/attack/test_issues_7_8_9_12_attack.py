@@ -402,3 +402,19 @@ def test_a_cremation_cannot_date_the_death_before_the_birth_in_the_id_number():
         )
     assert "death_date" in exc.value.message_dict
     assert not Cremation.objects.exists()
+
+
+def test_the_welfare_import_error_page_lists_the_first_errors_then_a_count(login, settings):
+    """The roster's error page stopped at 200; the welfare imports listed every error (50,000 bad
+    rows: a page of hundreds of thousands of table rows)."""
+    settings.UPLOAD_MAX_ERRORS_SHOWN = 20
+    ww = WelfareWorld()
+    headers = [c.header for c in welfare_imports.cremation_columns()]
+    rows = [["梁老伯", ww.id(1935), "2019-03-06", "2019-03-08", "", "是", "某某镇", "", 0] for _ in range(25)]
+    response = login(ww.staff).post(
+        reverse("welfare:import", args=["cremations"]), {"file": xlsx(headers, *rows)}
+    )
+    html = response.content.decode()
+    assert html.count("未知的镇") == 20
+    assert "发现 25 处错误" in html and "另有 5 处错误未列出" in html
+    assert not Cremation.objects.exists()
