@@ -56,6 +56,9 @@ def describe_months(months):
     return "、".join(parts)
 
 
+MIN_YEAR, MAX_YEAR = 1900, 2100  # the years a month or a period may name
+
+
 def parse_month(value):
     """'2019-03' or '2019-03-01' or '201903' → date(2019, 3, 1)."""
     value = (str(value) if value is not None else "").strip()
@@ -68,7 +71,7 @@ def parse_month(value):
         m = re.match(pattern, value)
         if m:
             year, month = int(m.group(1)), int(m.group(2))
-            if 1 <= month <= 12 and 1900 <= year <= 2100:
+            if 1 <= month <= 12 and MIN_YEAR <= year <= MAX_YEAR:
                 return datetime.date(year, month, 1)
     raise InvalidPeriod(f"无法识别的年月“{value}”，应写作 2019-03")
 
@@ -114,7 +117,15 @@ class Period:
     def parse(cls, text):
         """A period as the command and the pages take it; the Chinese forms the summary writes
         (2019年上半年, 2019年, 2019年第二季度, 2019年3月, 2019年1月1日至2019年6月30日) read as their
-        canonical label (2019H1 …)."""
+        canonical label (2019H1 …). Years run from 1900 to 2100, as parse_month's do: year 1 or
+        9999 have no previous period or year to compare with."""
+        period = cls._parse(text)
+        if period.start.year < MIN_YEAR or period.end.year > MAX_YEAR:
+            raise InvalidPeriod(f"年份应在{MIN_YEAR}年至{MAX_YEAR}年之间：{period.label}")
+        return period
+
+    @classmethod
+    def _parse(cls, text):
         text = _canonical((text or "").strip())
         m = re.match(r"^(\d{4})$", text)
         if m:

@@ -18,6 +18,7 @@ from civaffairs.imports import ImportFailed
 from civaffairs.models import ApprovalStatus, Section
 from civaffairs.spreadsheets import XLSX_CONTENT_TYPE, xlsx_response
 from civaffairs.tables import paginate
+from civaffairs.uploads import error_report
 
 from . import imports, services
 from .access import (
@@ -639,12 +640,14 @@ def import_upload(request, kind):
         raise Http404
     title, _template, back, noun = IMPORTS[kind]
     form = ImportForm(*(request.POST, request.FILES) if request.method == "POST" else ())
-    errors = []
+    errors, more, total = [], 0, 0
     if request.method == "POST" and form.is_valid():
         try:
             saved = imports.import_file(kind, form.cleaned_data["file"], actor=request.user)
         except ImportFailed as exc:
-            errors = exc.errors
+            # The first errors and a count: a page that stays readable whatever the file.
+            errors, more = error_report(exc.errors)
+            total = len(errors) + more
         else:
             messages.success(request, f"已导入 {len(saved)} {noun}。")
             return redirect(back)
@@ -652,7 +655,16 @@ def import_upload(request, kind):
     return render(
         request,
         "welfare/import.html",
-        {"form": form, "errors": errors, "title": title, "kind": kind, "back": back, "columns": columns},
+        {
+            "form": form,
+            "errors": errors,
+            "more_errors": more,
+            "total_errors": total,
+            "title": title,
+            "kind": kind,
+            "back": back,
+            "columns": columns,
+        },
     )
 
 

@@ -4,7 +4,7 @@ month the term ends in (no allowance after the term)."""
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from civaffairs import audit
@@ -22,6 +22,18 @@ from ..programs import SUPERVISOR
 def _end_month(term_end):
     """The first month not paid: the month after the one the term ends in."""
     return add_months(month_start(term_end), 1) if term_end else None
+
+
+def _overlapping_term(person, start, end, exclude_case=None):
+    """Another membership of the person whose paid months meet [start, end) (end None: open):
+    two memberships of one month would pay that month twice."""
+    qs = Coverage.objects.filter(person=person, program__code=SUPERVISOR)
+    qs = qs.filter(Q(end_month__isnull=True) | Q(end_month__gt=start))
+    if end is not None:
+        qs = qs.filter(start_month__lt=end)
+    if exclude_case is not None:
+        qs = qs.exclude(case=exclude_case)
+    return qs.select_related("case").first()
 
 
 def _audit_data(member):
@@ -61,7 +73,13 @@ def register_member(
     if errors:
         raise ValidationError(errors)
     program = Program.objects.get(code=SUPERVISOR)
+    # The person's row, locked: two registrations submitted at once are taken one after the other.
     person = Person.objects.select_for_update().get(pk=person.pk)
+    start, end = month_start(term_start), _end_month(term_end)
+    if _overlapping_term(person, start, end) is not None:
+        raise ValidationError(
+            {"term_start": "该人员已是在任的村（居）务监督委员会成员（任期重叠），同一月份不能重复计发补贴"}
+        )
     if not person.bank_account:
         Person.objects.filter(pk=person.pk).update(
             bank_name=bank_name.strip(), bank_account=bank_account, version=F("version") + 1
@@ -78,7 +96,6 @@ def register_member(
             reason="登记为村（居）务监督委员会成员",
         )
     person.refresh_from_db()
-    start, end = month_start(term_start), _end_month(term_end)
     case = Case.objects.create(
         program=program,
         person=person,
@@ -130,6 +147,11 @@ def end_term(*, actor, member, term_end):
         raise ValidationError({"term_end": "任期结束日期早于任期开始日期"})
     before = _audit_data(member)
     end = _end_month(term_end)
+    if (
+        _overlapping_term(member.person, month_start(member.term_start), end, exclude_case=member.case)
+        is not None
+    ):
+        raise ValidationError({"term_end": "延长后的任期与该人员的另一任期重叠，同一月份不能重复计发补贴"})
     member.term_end = term_end
     member.save(update_fields=["term_end"])
     Case.objects.filter(pk=member.case_id).update(

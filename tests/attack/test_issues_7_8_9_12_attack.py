@@ -307,3 +307,114 @@ def test_another_sections_staff_do_not_get_the_dibao_notice_by_url(w, login, sec
 def cells(response):
     ws = load_workbook(io.BytesIO(response.content)).active
     return " ".join(str(c.value) for row in ws.iter_rows() for c in row if c.value is not None)
+
+
+# --- grassroots: one person, one allowance a month ---------------------------------------------
+
+
+@pytest.fixture
+def allowance(gr):
+    from grassroots import services as grassroots
+
+    chief = make_user(roles.CHIEF, section=Section.GRASSROOTS)
+    standard = payments.draft_standard(
+        actor=gr, program=SUPERVISOR, category="default", amount=Decimal(625), effective_from=D(2018, 1, 1)
+    )
+    payments.decide_standard(actor=chief, standard=standard, approve=True, comment="同意")
+    committee = village("石城镇")
+    person = core.create_person(actor=gr, name="陈志明", id_number=id_number_for(9101), region=committee)
+
+    def register(start, end=None, role="member"):
+        return grassroots.register_member(
+            actor=gr,
+            person=person,
+            committee=committee,
+            role=role,
+            term_start=start,
+            term_end=end,
+            bank_name="云浮农商银行",
+            bank_account="621700001111222233",
+        )
+
+    return person, register
+
+
+def test_a_second_membership_overlapping_the_first_is_refused_not_paid_twice(gr, allowance):
+    """A member whose term runs to December registered again from June (as 主任): July's payroll
+    paid the person twice, 1,250 for one month."""
+    person, register = allowance
+    register(D(2019, 1, 1), D(2019, 12, 31))
+    with pytest.raises(ValidationError) as exc:
+        register(D(2019, 6, 1), role="chair")
+    assert "term_start" in exc.value.message_dict
+    payroll = payments.generate_payroll(actor=gr, program=SUPERVISOR, month=D(2019, 7, 1))
+    assert payroll.total == Decimal("625.00")
+
+
+def test_ending_a_term_later_cannot_stretch_it_over_the_next_membership(gr, allowance):
+    from grassroots import services as grassroots
+
+    person, register = allowance
+    first = register(D(2019, 1, 1), D(2019, 3, 31))
+    register(D(2019, 6, 1))
+    with pytest.raises(ValidationError) as exc:
+        grassroots.end_term(actor=gr, member=first, term_end=D(2019, 12, 31))
+    assert "term_end" in exc.value.message_dict
+    payroll = payments.generate_payroll(actor=gr, program=SUPERVISOR, month=D(2019, 7, 1))
+    assert payroll.total == Decimal("625.00")
+
+
+# --- periods: no year without a neighbour ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "period", ["0001年", "0001-01-01..0001-01-31", "1900-01-01至9999-12-31", "9999年下半年"]
+)
+def test_a_period_out_of_any_calendar_is_a_message_not_a_server_error(director, period):
+    """0001年 asked the figures page (and its XLSX, and a new summary) for year 0 to compare with:
+    HTTP 500."""
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    client.force_login(director)
+    for query in ({"period": period}, {"period": period, "format": "xlsx"}):
+        response = client.get(reverse("figures"), query)
+        assert response.status_code == 200
+        assert "年份应在1900年至2100年之间" in response.content.decode()
+    response = client.post(reverse("reports:list"), {"period": period})
+    assert response.status_code == 200
+    assert "年份应在1900年至2100年之间" in response.content.decode()
+
+
+def test_a_cremation_cannot_date_the_death_before_the_birth_in_the_id_number():
+    from welfare import services as welfare
+
+    ww = WelfareWorld()
+    with pytest.raises(ValidationError) as exc:
+        welfare.record_cremation(
+            actor=ww.staff,
+            deceased_name="梁老伯",
+            id_number=ww.id(1990),
+            death_date=D(1980, 1, 1),
+            date=D(2019, 3, 5),
+            local=True,
+            town=ww.shicheng,
+        )
+    assert "death_date" in exc.value.message_dict
+    assert not Cremation.objects.exists()
+
+
+def test_the_welfare_import_error_page_lists_the_first_errors_then_a_count(login, settings):
+    """The roster's error page stopped at 200; the welfare imports listed every error (50,000 bad
+    rows: a page of hundreds of thousands of table rows)."""
+    settings.UPLOAD_MAX_ERRORS_SHOWN = 20
+    ww = WelfareWorld()
+    headers = [c.header for c in welfare_imports.cremation_columns()]
+    rows = [["梁老伯", ww.id(1935), "2019-03-06", "2019-03-08", "", "是", "某某镇", "", 0] for _ in range(25)]
+    response = login(ww.staff).post(
+        reverse("welfare:import", args=["cremations"]), {"file": xlsx(headers, *rows)}
+    )
+    html = response.content.decode()
+    assert html.count("未知的镇") == 20
+    assert "发现 25 处错误" in html and "另有 5 处错误未列出" in html
+    assert not Cremation.objects.exists()

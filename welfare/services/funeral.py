@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from civaffairs import audit
-from civaffairs.idnumber import mask_id_number
+from civaffairs.idnumber import mask_id_number, parse_id_number
 from civaffairs.models import Activity, Person, Region, Section
 from civaffairs.services import end_cover_at_death
 
@@ -27,6 +27,8 @@ def cremation_errors(*, deceased_name, id_number, death_date, date, local, town,
     not_in_future(errors, "date", date, "火化日期")
     if death_date and date and date < death_date:
         errors["date"] = "火化日期不能早于死亡日期"
+    if "id_number" not in errors and death_date is not None and death_date < parse_id_number(number)[1]:
+        errors["death_date"] = "死亡日期早于身份证号中的出生日期"
     if "id_number" not in errors:
         earlier = Cremation.objects.filter(id_number=number).first()
         if earlier:
