@@ -282,10 +282,13 @@ def decide_request(*, actor, request, approve, comment=""):
     return request
 
 
-def _set_income(household, income, *, actor, reason):
+def _set_income(household, income, *, actor, reason, effective_month):
     """The household's per-capita income changes only here: on an approved application or review,
-    with a version bump and an audit row (the total follows for the persons it is shared by)."""
-    set_household_income(household, actor=actor, reason=reason, per_capita_income=income)
+    with a version bump and an audit row (the total follows for the persons it is shared by), in
+    force from the month the decision takes effect."""
+    set_household_income(
+        household, actor=actor, reason=reason, per_capita_income=income, effective_month=effective_month
+    )
 
 
 def _apply(request, case, actor):
@@ -320,7 +323,13 @@ def _apply(request, case, actor):
         income = request.data.get("income")
         if income is not None and case.household_id:
             # The income an application states takes effect only when it is approved.
-            _set_income(case.household, Decimal(income), actor=actor, reason="新申请批准")
+            _set_income(
+                case.household,
+                Decimal(income),
+                actor=actor,
+                reason="新申请批准",
+                effective_month=case.start_month,
+            )
         if case.program.cadence == Program.Cadence.ONE_OFF:
             case.status = Case.Status.ENDED  # paid once, nothing more to come
             case.save(update_fields=["status"])
@@ -352,6 +361,7 @@ def _apply(request, case, actor):
             actor=actor,
             reason="增人后重新计算人均收入",
             total=request.data.get("income_total"),
+            effective_month=request.effective_month,
         )
     elif kind == Request.Kind.REMOVE_MEMBER:
         case.coverages.filter(
@@ -365,6 +375,7 @@ def _apply(request, case, actor):
             actor=actor,
             reason="减人后重新计算人均收入",
             total=request.data.get("income_total"),
+            effective_month=request.effective_month,
         )
     elif kind == Request.Kind.REVIEW:
         outcome = request.data.get("outcome")
@@ -372,6 +383,12 @@ def _apply(request, case, actor):
             _end_case(case, request.effective_month)
         else:
             if outcome == "amount_changed":
-                _set_income(case.household, Decimal(request.data["income"]), actor=actor, reason="复核调整")
+                _set_income(
+                    case.household,
+                    Decimal(request.data["income"]),
+                    actor=actor,
+                    reason="复核调整",
+                    effective_month=request.effective_month,
+                )
             case.next_review = P.next_review(case.program.code, case.category, request.effective_month)
             case.save(update_fields=["next_review"])

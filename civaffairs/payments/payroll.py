@@ -22,6 +22,7 @@ from civaffairs.models import (
 from civaffairs.periods import month_start
 
 from .approval import check_decision, check_move, check_section_staff, record_decision
+from .income import monthly_incomes
 from .rules import CaseFacts, rules_for, to_cent
 
 IN_PAYMENT = [Case.Status.ACTIVE, Case.Status.ENDED]
@@ -124,9 +125,11 @@ def _payee(row):
     }
 
 
-def lines_for(*, program, rules, rows, targets, persons, standards, payroll, kind, paid_month):
+def lines_for(*, program, rules, rows, targets, persons, standards, payroll, kind, paid_month, incomes=None):
     """Payment lines of the given case rows for their target months, priced by the rules.
-    targets: {case_id: [months]}; persons: {(case_id, month): n} for household programs."""
+    targets: {case_id: [months]}; persons: {(case_id, month): n} and incomes: {(case_id, month):
+    per-capita income of that month} (income.monthly_incomes) for household programs."""
+    incomes = incomes or {}
     lines = []
     for row in rows:
         case_id, town_id, area, category, care_level, income = row[:6]
@@ -142,7 +145,10 @@ def lines_for(*, program, rules, rows, targets, persons, standards, payroll, kin
                 n = persons.get((case_id, m), 0) if rules.per_household else 1
                 if n <= 0:
                     continue
-                amount = rules.amount(standard_amount=std.amount, basis=std.basis, income=income, persons=n)
+                month_income = incomes.get((case_id, m), income) if rules.per_household else income
+                amount = rules.amount(
+                    standard_amount=std.amount, basis=std.basis, income=month_income, persons=n
+                )
                 if amount <= 0:
                     continue
                 lines.append(
@@ -158,7 +164,7 @@ def lines_for(*, program, rules, rows, targets, persons, standards, payroll, kin
                         amount=amount,
                         standard=std,
                         persons=n,
-                        income=income if rules.per_household else None,
+                        income=month_income if rules.per_household else None,
                         **payee,
                     )
                 )
@@ -231,9 +237,13 @@ def generate_payroll(*, actor, program, month):
     rows = list(Case.objects.filter(pk__in=list(targets)).values_list(*CASE_FIELDS)) if targets else []
     all_months = sorted({m for months in targets.values() for m in months})
     standards = standards_by_month(program, all_months)
-    persons = {}
+    persons, incomes = {}, {}
     if rules.per_household and targets:
         persons = covered_persons(Case.objects.filter(pk__in=list(targets)), all_months)
+        incomes = monthly_incomes(
+            [(case_id, m) for case_id, months in targets.items() for m in months],
+            {row[0]: row[5] for row in rows},
+        )
     try:
         with transaction.atomic():
             payroll = Payroll.objects.create(
@@ -252,6 +262,7 @@ def generate_payroll(*, actor, program, month):
         payroll=payroll,
         kind=PaymentLine.Kind.REGULAR,
         paid_month=month,
+        incomes=incomes,
     )
     PaymentLine.objects.bulk_create(lines, batch_size=2000)
     refresh_totals(payroll)
