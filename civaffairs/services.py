@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max, Min, Q
 from django.utils import timezone
 
 from . import audit
@@ -190,13 +190,16 @@ def end_cover_at_death(*, actor, person):
     # The deceased's share of the household's income leaves with them: the per-capita income of
     # the living stays, and the total is theirs — so the 减人 paperwork, with no total stated,
     # derives the same per-capita income again (not the total ÷ fewer persons).
+    # (When no one covered is left, the household leaves payment: its record stays as it was.)
     for household in Household.objects.filter(pk__in=households).order_by("pk"):
-        set_household_income(
-            household,
-            actor=actor,
-            reason="成员死亡，其收入份额随之减除",
-            total=household.income_per_capita * _covered_count(household),
-        )
+        living = _covered_count(household)
+        if living:
+            set_household_income(
+                household,
+                actor=actor,
+                reason="成员死亡，其收入份额随之减除",
+                total=household.income_per_capita * living,
+            )
     if ended:
         audit.record(
             actor,
@@ -640,6 +643,19 @@ def set_household_income(
         total = Decimal(total) if total is not None else current.income_total
         derived = per_capita(total, persons)
     if effective_month is not None:
+        effective_month = month_start(effective_month)
+        if not HouseholdIncome.objects.filter(household=current).exists():
+            # The first change recorded: the months before it keep the income they were paid at.
+            first = Case.objects.filter(household=current).aggregate(m=Min("start_month"))["m"]
+            if first is not None and first < effective_month:
+                HouseholdIncome.objects.create(
+                    household=current,
+                    effective_month=first,
+                    income_total=current.income_total,
+                    income_per_capita=current.income_per_capita,
+                    persons=persons,
+                    reason="变更前的收入",
+                )
         HouseholdIncome.objects.update_or_create(
             household=current,
             effective_month=month_start(effective_month),

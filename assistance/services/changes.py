@@ -282,6 +282,13 @@ def decide_request(*, actor, request, approve, comment=""):
     return request
 
 
+def _income_month(case, effective_month):
+    """The month a change's income is priced from: its own, or — for the paperwork of a death
+    recorded after later months were paid — the next payroll month (paid months stay as paid)."""
+    last = last_paid_month(case.program)
+    return max(effective_month, add_months(last, 1)) if last else effective_month
+
+
 def _set_income(household, income, *, actor, reason, effective_month):
     """The household's per-capita income changes only here: on an approved application or review,
     with a version bump and an audit row (the total follows for the persons it is shared by), in
@@ -361,7 +368,7 @@ def _apply(request, case, actor):
             actor=actor,
             reason="增人后重新计算人均收入",
             total=request.data.get("income_total"),
-            effective_month=request.effective_month,
+            effective_month=_income_month(case, request.effective_month),
         )
     elif kind == Request.Kind.REMOVE_MEMBER:
         case.coverages.filter(
@@ -375,7 +382,7 @@ def _apply(request, case, actor):
             actor=actor,
             reason="减人后重新计算人均收入",
             total=request.data.get("income_total"),
-            effective_month=request.effective_month,
+            effective_month=_income_month(case, request.effective_month),
         )
     elif kind == Request.Kind.REVIEW:
         outcome = request.data.get("outcome")
@@ -388,7 +395,7 @@ def _apply(request, case, actor):
                     Decimal(request.data["income"]),
                     actor=actor,
                     reason="复核调整",
-                    effective_month=request.effective_month,
+                    effective_month=_income_month(case, request.effective_month),
                 )
             case.next_review = P.next_review(case.program.code, case.category, request.effective_month)
             case.save(update_fields=["next_review"])

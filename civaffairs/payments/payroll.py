@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, F, Max, Q, Sum
 
 from civaffairs import audit
 from civaffairs.models import (
@@ -300,6 +300,12 @@ def decide_payroll(*, actor, payroll, approve, comment=""):
                 f"该名册生成后登记了死亡，有{len(stale)}笔按死亡后的月份计发（{'；'.join(stale[:5])}"
                 f"{'等' if len(stale) > 5 else ''}），请退回后重新生成。"
             )
+        ended = paid_after_end(payroll)
+        if ended:
+            raise ValidationError(
+                f"该名册生成后登记了停发或任期结束，有{len(ended)}笔按停发后的月份计发（{'；'.join(ended[:5])}"
+                f"{'等' if len(ended) > 5 else ''}），请退回后重新生成。"
+            )
         unpayable = list(
             payroll.lines.filter(bank_account="")
             .order_by("payee")
@@ -321,6 +327,17 @@ def decide_payroll(*, actor, payroll, approve, comment=""):
         {"status": ["pending", payroll.status], "total": str(payroll.total), "comment": comment},
     )
     return payroll
+
+
+def paid_after_end(payroll):
+    """Lines of a waiting batch for a month its case no longer pays: a stop (a term ended, 停发)
+    recorded since it was generated. ["姓名 2019年04月", …]"""
+    lines = payroll.lines.filter(
+        kind__in=[PaymentLine.Kind.REGULAR, PaymentLine.Kind.BACKPAY],
+        case__end_month__isnull=False,
+        month__gte=F("case__end_month"),
+    ).order_by("month", "case_id")
+    return [f"{payee} {month:%Y年%m月}" for payee, month in lines.values_list("payee", "month")]
 
 
 def paid_after_death(payroll):

@@ -13,7 +13,9 @@ from django.apps import apps
 from assistance import programs as P
 from assistance import services
 from civaffairs import payments
-from civaffairs.models import HouseholdIncome
+from civaffairs import services as core
+from civaffairs.models import Area, Case, HouseholdIncome
+from tests.assistance.test_payment_properties import World
 from tests.assistance.test_payment_properties_more import approved, change_member, dibao_world, paid_for, pay
 
 D = datetime.date
@@ -93,3 +95,43 @@ def test_the_migration_rebuilds_the_history_the_payrolls_used():
         (FEB, Decimal("80.00")),
     ]
     assert paid_for(case, MAR) == Decimal("240.00")
+
+
+@pytest.mark.django_db
+def test_a_household_enrolled_on_its_recorded_income_keeps_it_for_the_months_before_a_change():
+    """An application that states no income is paid on the household's recorded one (the demo's
+    ledgers and new households): a review from March then records the earlier income from the
+    case's start, so a raise back-pays January and February at 460, not at March's 300."""
+    w = World()
+    w.approve_standard(w.draft(P.DIBAO, "rural", 450, D(2018, 1, 1)))
+    head = w.person()
+    household = core.create_household(
+        actor=w.town_worker,
+        head=head,
+        region=w.village,
+        area=Area.RURAL,
+        income_per_capita=Decimal(460),
+        members=[],
+        joined_on=D(2018, 1, 1),
+        bank_name="云浮农商银行",
+        bank_account="6230000000000001",
+    )
+    request = services.submit_enrolment(
+        actor=w.town_worker, program=P.DIBAO, household=household, start_month=JAN, category="A"
+    )
+    services.decide_request(actor=w.chief, request=request, approve=True, comment="同意")
+    case = Case.objects.get(pk=request.case_id)
+    pay(w, P.DIBAO, JAN, FEB)
+    review(w, case, MAR, 300)
+    pay(w, P.DIBAO, MAR)
+    assert [row[:3] for row in history(case)] == [
+        (JAN, Decimal("460.00"), Decimal("460.00")),
+        (MAR, Decimal("300.00"), Decimal("300.00")),
+    ]
+    raised = w.approve_standard(w.draft(P.DIBAO, "rural", 490, JAN))
+    approved(w, payments.generate_backpay(actor=w.worker, standard=raised))
+    assert [paid_for(case, m) for m in (JAN, FEB, MAR)] == [
+        Decimal("30.00"),
+        Decimal("30.00"),
+        Decimal("190.00"),
+    ]

@@ -326,14 +326,13 @@ def run(program, scenario):
                 ):
                     continue  # never covered, or removed by the month after the death: no paperwork
                 mem.recorded_dead = True
-                if program == P.DIBAO:
-                    # The deceased's share leaves: the total is the living's at the same per-capita.
+                if program == P.DIBAO and persons_open(plan):
+                    # The deceased's share leaves: the total is the living's at the same per-capita
+                    # (with no one covered left, the record stays as it was).
                     pc = plan.pc_from[-1][1]
                     plan.total_from.append((slot, pc * persons_open(plan)))
                     household = Household.objects.get(pk=cases[i].household_id)
-                    assert household.income_total == pc * persons_open(plan)
-                    if persons_open(plan):
-                        assert household.income_per_capita == pc
+                    assert (household.income_total, household.income_per_capita) == (pc * persons_open(plan), pc)
                 if program == P.DIBAO and slot < SLOTS - 1 and mem.paperwork:
                     # The paperwork (减人 of the deceased) in the same slot, perhaps stating a total.
                     stated = mem.stated_total
