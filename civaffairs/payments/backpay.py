@@ -77,9 +77,10 @@ def _considered(standard):
         cases = Case.objects.filter(in_payment_in(month), program=program, status__in=IN_PAYMENT).filter(
             Q(person__isnull=True) | alive_in(month)
         )
-        fields = (*CASE_FIELDS, "approved_at", "migrated_paid_through")
+        fields = (*CASE_FIELDS, "approved_at", "migrated_paid_through", "created_at")
         for row in cases.values_list(*fields):
-            case_id, approved_at, paid_through = row[0], row[-2], row[-1]
+            case_id, approved_at, paid_through, created_at = row[0], row[-3], row[-2], row[-1]
+            row = row[:-1]
             facts = CaseFacts(row[2], row[3], row[4])
             if (item, standard.category) not in rules.items(facts):
                 continue
@@ -90,6 +91,10 @@ def _considered(standard):
                 # monthly amount is that of the basic item; other items' months stay unsettled.
                 if paid_through is not None and month <= paid_through and item == "basic":
                     out.append((row, month, row[5], True))
+                elif (paid_through is None or month > paid_through) and created_at < generated:
+                    # After the ledger: the system's payroll considered it and paid nothing
+                    # (income at or above the old standard), as for any case.
+                    out.append((row, month, row[5], False))
                 else:
                     unsettled.append((case_id, month))
             elif approved_at < generated or any(t > approved_at for t in generated_at):
