@@ -196,6 +196,37 @@ class Household(models.Model):
         return mask_account(self.bank_account)
 
 
+class HouseholdIncome(models.Model):
+    """The household's income in force from a month on (effective-dated): written by every change
+    of it that the payments engine prices (an application or review approved, 增人/减人), so that a
+    month is always priced with the per-capita income of that month — a payroll's arrears, a
+    back-pay of months long paid — never with today's (payments/income.py)."""
+
+    household = models.ForeignKey(Household, models.CASCADE, related_name="incomes", verbose_name="家庭")
+    effective_month = models.DateField("起始月份")
+    income_total = models.DecimalField("家庭月总收入（元）", max_digits=12, decimal_places=2)
+    income_per_capita = models.DecimalField("家庭月人均收入（元）", max_digits=10, decimal_places=2)
+    persons = models.PositiveIntegerField("共享人数")
+    reason = models.CharField("原因", max_length=100, blank=True)
+    recorded_at = models.DateTimeField("登记时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "家庭收入记录"
+        verbose_name_plural = "家庭收入记录"
+        ordering = ["household", "effective_month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "effective_month"], name="one_income_per_household_month"
+            ),
+            models.CheckConstraint(
+                condition=Q(income_total__gte=0), name="household_income_total_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.household}自{self.effective_month:%Y年%m月}起月收入{self.income_total}元"
+
+
 class Relation(models.TextChoices):
     HEAD = "head", "户主"
     SPOUSE = "spouse", "配偶"

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max, Min, Q
 from django.utils import timezone
 
 from . import audit
@@ -15,6 +15,7 @@ from .models import (
     Case,
     Coverage,
     Household,
+    HouseholdIncome,
     HouseholdMember,
     PaymentLine,
     Payroll,
@@ -24,7 +25,7 @@ from .models import (
     Section,
 )
 from .payments.approval import check_decision, record_decision
-from .payments.rules import to_cent
+from .payments.income import per_capita  # total ÷ persons, to the cent (the one rule)
 from .periods import add_months, month_start
 from .selectors import is_unbound_caseworker, may_reveal, user_town
 from .validators import validate_bank_account, validate_person_name, validate_phone
@@ -194,8 +195,10 @@ def end_cover_at_death(*, actor, person):
         .filter(person=person)
         .filter(Q(end_month__isnull=True) | Q(end_month__gt=stop))
     )
-    ended = []
+    ended, households = [], set()
     for cover in covers.select_related("case__program"):
+        if cover.case.household_id and cover.case.status == Case.Status.ACTIVE:
+            households.add(cover.case.household_id)
         if cover.start_month >= stop:
             ended.append((cover.case_id, cover.case.program.name, str(cover.start_month), None))
             cover.delete()
@@ -203,6 +206,19 @@ def end_cover_at_death(*, actor, person):
         ended.append((cover.case_id, cover.case.program.name, str(cover.end_month or ""), str(stop)))
         cover.end_month, cover.ended_by_death = stop, True
         cover.save(update_fields=["end_month", "ended_by_death"])
+    # The deceased's share of the household's income leaves with them: the per-capita income of
+    # the living stays, and the total is theirs — so the 减人 paperwork, with no total stated,
+    # derives the same per-capita income again (not the total ÷ fewer persons).
+    # (When no one covered is left, the household leaves payment: its record stays as it was.)
+    for household in Household.objects.filter(pk__in=households).order_by("pk"):
+        living = _covered_count(household)
+        if living:
+            set_household_income(
+                household,
+                actor=actor,
+                reason="成员死亡，其收入份额随之减除",
+                total=household.income_per_capita * living,
+            )
     if ended:
         audit.record(
             actor,
@@ -613,28 +629,32 @@ def decide_account_change(*, actor, change, approve, comment=""):
 # ---------------------------------------------------------------- household income
 
 
-def household_persons(household):
-    """Persons the household's income is shared by: those covered by its case in payment (or
-    pending), else its current members."""
-    covered = (
+def _covered_count(household):
+    """Persons covered, open-ended, by the household's case in payment (or pending)."""
+    return (
         Coverage.objects.filter(case__household=household, end_month__isnull=True)
         .exclude(case__status__in=[Case.Status.REJECTED, Case.Status.ENDED])
         .values("person")
         .distinct()
         .count()
     )
-    return covered or household.members.filter(left_on__isnull=True).count() or 1
 
 
-def per_capita(total, persons):
-    return to_cent(Decimal(total) / max(persons, 1))  # the engine's one rounding rule
+def household_persons(household):
+    """Persons the household's income is shared by: those covered by its case in payment (or
+    pending), else its current members."""
+    return _covered_count(household) or household.members.filter(left_on__isnull=True).count() or 1
 
 
-def set_household_income(household, *, actor, reason, per_capita_income=None, total=None):
+def set_household_income(
+    household, *, actor, reason, per_capita_income=None, total=None, effective_month=None
+):
     """The one way a household's income changes once it applies for assistance: a stated
     per-capita income (application, review) sets the total for the persons it is shared by; with
     none, the per-capita figure is derived again from the total — the recorded one, or a new
-    total stated with the change (增人/减人 approved). Audited."""
+    total stated with the change (增人/减人 approved). With an effective month, the total is also
+    recorded in force from that month (HouseholdIncome): the payments engine prices every month
+    with the total of that month (payments/income.py). Audited."""
     current = Household.objects.select_for_update().get(pk=household.pk)
     persons = household_persons(current)
     if per_capita_income is not None:
@@ -642,6 +662,30 @@ def set_household_income(household, *, actor, reason, per_capita_income=None, to
     else:
         total = Decimal(total) if total is not None else current.income_total
         derived = per_capita(total, persons)
+    if effective_month is not None:
+        effective_month = month_start(effective_month)
+        if not HouseholdIncome.objects.filter(household=current).exists():
+            # The first change recorded: the months before it keep the income they were paid at.
+            first = Case.objects.filter(household=current).aggregate(m=Min("start_month"))["m"]
+            if first is not None and first < effective_month:
+                HouseholdIncome.objects.create(
+                    household=current,
+                    effective_month=first,
+                    income_total=current.income_total,
+                    income_per_capita=current.income_per_capita,
+                    persons=persons,
+                    reason="变更前的收入",
+                )
+        HouseholdIncome.objects.update_or_create(
+            household=current,
+            effective_month=month_start(effective_month),
+            defaults={
+                "income_total": total,
+                "income_per_capita": derived,
+                "persons": persons,
+                "reason": reason[:100],
+            },
+        )
     if (total, derived) == (current.income_total, current.income_per_capita):
         return current
     Household.objects.filter(pk=current.pk).update(

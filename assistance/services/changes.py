@@ -316,10 +316,20 @@ def _start_from_decision(request, case):
     request.save(update_fields=["effective_month"])
 
 
-def _set_income(household, income, *, actor, reason):
+def _income_month(case, effective_month):
+    """The month a change's income is priced from: its own, or — for the paperwork of a death
+    recorded after later months were paid — the next payroll month (paid months stay as paid)."""
+    last = last_paid_month(case.program)
+    return max(effective_month, add_months(last, 1)) if last else effective_month
+
+
+def _set_income(household, income, *, actor, reason, effective_month):
     """The household's per-capita income changes only here: on an approved application or review,
-    with a version bump and an audit row (the total follows for the persons it is shared by)."""
-    set_household_income(household, actor=actor, reason=reason, per_capita_income=income)
+    with a version bump and an audit row (the total follows for the persons it is shared by), in
+    force from the month the decision takes effect."""
+    set_household_income(
+        household, actor=actor, reason=reason, per_capita_income=income, effective_month=effective_month
+    )
 
 
 def _apply(request, case, actor):
@@ -354,7 +364,13 @@ def _apply(request, case, actor):
         income = request.data.get("income")
         if income is not None and case.household_id:
             # The income an application states takes effect only when it is approved.
-            _set_income(case.household, Decimal(income), actor=actor, reason="新申请批准")
+            _set_income(
+                case.household,
+                Decimal(income),
+                actor=actor,
+                reason="新申请批准",
+                effective_month=case.start_month,
+            )
         if case.program.cadence == Program.Cadence.ONE_OFF:
             case.status = Case.Status.ENDED  # paid once, nothing more to come
             case.save(update_fields=["status"])
@@ -386,6 +402,7 @@ def _apply(request, case, actor):
             actor=actor,
             reason="增人后重新计算人均收入",
             total=request.data.get("income_total"),
+            effective_month=_income_month(case, request.effective_month),
         )
     elif kind == Request.Kind.REMOVE_MEMBER:
         case.coverages.filter(
@@ -399,6 +416,7 @@ def _apply(request, case, actor):
             actor=actor,
             reason="减人后重新计算人均收入",
             total=request.data.get("income_total"),
+            effective_month=_income_month(case, request.effective_month),
         )
     elif kind == Request.Kind.REVIEW:
         outcome = request.data.get("outcome")
@@ -411,8 +429,15 @@ def _apply(request, case, actor):
                     actor=actor,
                     reason="复核调整",
                     total=Decimal(request.data["income_total"]),
+                    effective_month=_income_month(case, request.effective_month),
                 )
             elif outcome == "amount_changed":
-                _set_income(case.household, Decimal(request.data["income"]), actor=actor, reason="复核调整")
+                _set_income(
+                    case.household,
+                    Decimal(request.data["income"]),
+                    actor=actor,
+                    reason="复核调整",
+                    effective_month=_income_month(case, request.effective_month),
+                )
             case.next_review = P.next_review(case.program.code, case.category, request.effective_month)
             case.save(update_fields=["next_review"])

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from civaffairs import audit
 from civaffairs.models import ApprovalStatus, Area, Case, Coverage, Household, Program, Request
+from civaffairs.money import to_cent
 from civaffairs.payments.approval import check_approver
 from civaffairs.payments.approval import check_scope as _check_scope
 from civaffairs.payments.payroll import program_of
@@ -154,7 +155,11 @@ def _prepare(
     if program.code == P.TEKUN and category == P.CENTRALIZED and institution is None:
         errors["institution"] = "集中供养须选择供养机构"
     if program.code == P.TEMP_RELIEF:
-        if amount is None or Decimal(amount) <= 0:
+        try:
+            amount = to_cent(amount)  # the one rounding rule, whatever the database would do
+        except ValueError:
+            amount = None
+        if amount is None or amount <= 0:
             errors["amount"] = "请填写救助金额"
         if event_date is None:
             errors["event_date"] = "请填写救助日期"
@@ -179,7 +184,7 @@ def _prepare(
             )
     if income is not None:
         try:
-            income = Decimal(income)
+            income = to_cent(income)
         except (ArithmeticError, TypeError, ValueError):
             raise ValidationError({"income": "请填写家庭月人均收入"}) from None
         if income < 0:
@@ -360,13 +365,17 @@ def enrol_many(*, actor, approver, program, applications, migrated=False, paid_t
     )
     # The incomes the applications state take effect on approval, as in decide_request.
     incomes = [
-        (case.household_id, income)
+        (case.household_id, income, case.start_month)
         for case, (*_, income, _m) in zip(cases, prepared, strict=True)
         if income is not None and case.household_id and approver is not None
     ]
-    for household_id, income in incomes:
+    for household_id, income, start in incomes:
         set_household_income(
-            Household(pk=household_id), actor=approver, reason="批量办理批准", per_capita_income=income
+            Household(pk=household_id),
+            actor=approver,
+            reason="批量办理批准",
+            per_capita_income=income,
+            effective_month=start,
         )
     audit.record(
         actor,

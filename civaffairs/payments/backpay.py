@@ -2,7 +2,8 @@
 and month paid under the older standard is owed the new entitlement − everything paid for it.
 
 Entitlement is recomputed from today's facts for that month: the persons covered in it (the
-deceased left out), the case in payment in it, never a month after a death. What was paid counts
+deceased left out), the household's per-capita income of that month (payments.income, effective-
+dated), the case in payment in it, never a month after a death. What was paid counts
 the system's live lines and, for a ledger migrated from before the system, the monthly amount it
 records up to its paid-through month, and the corrections (更正) that today's facts explain (an
 overpayment for a member who has died since, recovered): a correction made for a reason outside
@@ -23,6 +24,7 @@ from civaffairs.models import ApprovalStatus, Case, PaymentLine, Payroll, Standa
 from civaffairs.periods import add_months, month_start, months_between
 
 from .approval import check_section_staff
+from .income import monthly_incomes
 from .payroll import (
     CASE_FIELDS,
     IN_PAYMENT,
@@ -87,9 +89,10 @@ def _considered(standard, progress=None):
         cases = Case.objects.filter(in_payment_in(month), program=program, status__in=IN_PAYMENT).filter(
             Q(person__isnull=True) | alive_in(month)
         )
-        fields = (*CASE_FIELDS, "approved_at", "migrated_paid_through")
+        fields = (*CASE_FIELDS, "approved_at", "migrated_paid_through", "created_at")
         for row in cases.values_list(*fields):
-            case_id, approved_at, paid_through = row[0], row[-2], row[-1]
+            case_id, approved_at, paid_through, created_at = row[0], row[-3], row[-2], row[-1]
+            row = row[:-1]
             facts = CaseFacts(row[2], row[3], row[4])
             if (item, standard.category) not in rules.items(facts):
                 continue
@@ -100,6 +103,10 @@ def _considered(standard, progress=None):
                 # monthly amount is that of the basic item; other items' months stay unsettled.
                 if paid_through is not None and month <= paid_through and item == "basic":
                     out.append((row, month, row[5], True))
+                elif (paid_through is None or month > paid_through) and created_at < generated:
+                    # After the ledger: the system's payroll considered it and paid nothing
+                    # (income at or above the old standard), as for any case.
+                    out.append((row, month, row[5], False))
                 else:
                     unsettled.append((case_id, month))
             elif approved_at < generated or any(t > approved_at for t in generated_at):
@@ -191,6 +198,12 @@ def compute_backpay(standard, progress=None):
     case_ids = {row[0] for row, *_ in considered}
     months = sorted({m for _r, m, *_ in considered})
     persons = covered_persons(Case.objects.filter(pk__in=case_ids), months) if rules.per_household else {}
+    # Each month at its own per-capita income (the history), not today's.
+    incomes = (
+        monthly_incomes([(r[0], m) for r, m, *_ in considered], {r[0]: r[5] for r, *_ in considered})
+        if rules.per_household
+        else {}
+    )
     # What was paid for each month: the system's lines (regular, arrears, back-pay), the standard
     # of the latest of them (what the system last held right), and the corrections (更正).
     paid = defaultdict(Decimal)
@@ -215,6 +228,7 @@ def compute_backpay(standard, progress=None):
     owed = []
     for row, month, income, from_ledger in considered:
         case_id = row[0]
+        income = incomes.get((case_id, month), income)
         n = persons.get((case_id, month), 0) if rules.per_household else 1
         due = _due(rules, standard, income, n)
         before = paid[(case_id, month)]

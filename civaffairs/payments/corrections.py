@@ -2,8 +2,6 @@
 护理补贴 …), negative to recover an overpayment, in a batch approved like a payroll. The locked
 payroll of that month stays as it was."""
 
-from decimal import Decimal, InvalidOperation
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Sum
@@ -33,8 +31,8 @@ def submit_correction(*, actor, case, month, amount, reason, item=PaymentLine.It
     case = Case.objects.select_related("program", "person", "household__head").get(pk=case.pk)
     check_section_staff(actor, "civaffairs.add_payroll", case.program.section)
     try:
-        amount = Decimal(amount)
-    except (InvalidOperation, TypeError):
+        amount = to_cent(amount)  # the one rounding rule, whatever the database would do
+    except ValueError:
         raise ValidationError({"amount": "请填写更正金额"}) from None
     if amount == 0:
         raise ValidationError({"amount": "更正金额不能为零"})

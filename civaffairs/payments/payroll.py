@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, F, Max, Q, Sum
 
 from civaffairs import audit
 from civaffairs.models import (
@@ -22,6 +22,7 @@ from civaffairs.models import (
 from civaffairs.periods import month_start
 
 from .approval import check_decision, check_move, check_section_staff, record_decision
+from .income import monthly_incomes
 from .rules import CaseFacts, rules_for, to_cent
 
 IN_PAYMENT = [Case.Status.ACTIVE, Case.Status.ENDED]
@@ -152,9 +153,11 @@ def insert_lines(lines, progress=None, stage="写入发放明细"):
                 progress(min(start + batch_size, total), total, stage)
 
 
-def lines_for(*, program, rules, rows, targets, persons, standards, payroll, kind, paid_month):
+def lines_for(*, program, rules, rows, targets, persons, standards, payroll, kind, paid_month, incomes=None):
     """Payment lines of the given case rows for their target months, priced by the rules.
-    targets: {case_id: [months]}; persons: {(case_id, month): n} for household programs."""
+    targets: {case_id: [months]}; persons: {(case_id, month): n} and incomes: {(case_id, month):
+    per-capita income of that month} (income.monthly_incomes) for household programs."""
+    incomes = incomes or {}
     lines = []
     for row in rows:
         case_id, town_id, area, category, care_level, income = row[:6]
@@ -170,7 +173,10 @@ def lines_for(*, program, rules, rows, targets, persons, standards, payroll, kin
                 n = persons.get((case_id, m), 0) if rules.per_household else 1
                 if n <= 0:
                     continue
-                amount = rules.amount(standard_amount=std.amount, basis=std.basis, income=income, persons=n)
+                month_income = incomes.get((case_id, m), income) if rules.per_household else income
+                amount = rules.amount(
+                    standard_amount=std.amount, basis=std.basis, income=month_income, persons=n
+                )
                 if amount <= 0:
                     continue
                 lines.append(
@@ -186,7 +192,7 @@ def lines_for(*, program, rules, rows, targets, persons, standards, payroll, kin
                         amount=amount,
                         standard=std,
                         persons=n,
-                        income=income if rules.per_household else None,
+                        income=month_income if rules.per_household else None,
                         **payee,
                     )
                 )
@@ -270,9 +276,13 @@ def generate_payroll(*, actor, program, month, progress=None):
     rows = list(Case.objects.filter(pk__in=list(targets)).values_list(*CASE_FIELDS)) if targets else []
     all_months = sorted({m for months in targets.values() for m in months})
     standards = standards_by_month(program, all_months)
-    persons = {}
+    persons, incomes = {}, {}
     if rules.per_household and targets:
         persons = covered_persons(Case.objects.filter(pk__in=list(targets)), all_months)
+        incomes = monthly_incomes(
+            [(case_id, m) for case_id, months in targets.items() for m in months],
+            {row[0]: row[5] for row in rows},
+        )
     try:
         with transaction.atomic():
             payroll = Payroll.objects.create(
@@ -291,6 +301,7 @@ def generate_payroll(*, actor, program, month, progress=None):
         payroll=payroll,
         kind=PaymentLine.Kind.REGULAR,
         paid_month=month,
+        incomes=incomes,
     )
     insert_lines(lines, progress)
     refresh_totals(payroll)
@@ -328,6 +339,12 @@ def decide_payroll(*, actor, payroll, approve, comment=""):
                 f"该名册生成后登记了死亡，有{len(stale)}笔按死亡后的月份计发（{'；'.join(stale[:5])}"
                 f"{'等' if len(stale) > 5 else ''}），请退回后重新生成。"
             )
+        ended = paid_after_end(payroll)
+        if ended:
+            raise ValidationError(
+                f"该名册生成后登记了停发或任期结束，有{len(ended)}笔按停发后的月份计发（{'；'.join(ended[:5])}"
+                f"{'等' if len(ended) > 5 else ''}），请退回后重新生成。"
+            )
         unpayable = list(
             payroll.lines.filter(bank_account="")
             .order_by("payee")
@@ -349,6 +366,17 @@ def decide_payroll(*, actor, payroll, approve, comment=""):
         {"status": ["pending", payroll.status], "total": str(payroll.total), "comment": comment},
     )
     return payroll
+
+
+def paid_after_end(payroll):
+    """Lines of a waiting batch for a month its case no longer pays: a stop (a term ended, 停发)
+    recorded since it was generated. ["姓名 2019年04月", …]"""
+    lines = payroll.lines.filter(
+        kind__in=[PaymentLine.Kind.REGULAR, PaymentLine.Kind.BACKPAY],
+        case__end_month__isnull=False,
+        month__gte=F("case__end_month"),
+    ).order_by("month", "case_id")
+    return [f"{payee} {month:%Y年%m月}" for payee, month in lines.values_list("payee", "month")]
 
 
 def paid_after_death(payroll):

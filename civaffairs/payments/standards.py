@@ -3,13 +3,12 @@ A standard takes effect from the first day of a month, so that payroll and back-
 same way. Approving one whose month is already paid makes back-pay due; section staff generate
 the batch (backpay.generate_backpay) and the chief approves it: nobody approves their own work."""
 
-from decimal import Decimal, InvalidOperation
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from civaffairs import audit
 from civaffairs.models import ApprovalStatus, Payroll, Standard
+from civaffairs.money import to_cent
 
 from .approval import check_decision, check_section_staff, record_decision
 from .payroll import program_of
@@ -25,8 +24,8 @@ def draft_standard(
     rules = rules_for(program)
     cat = rules.category(category)
     try:
-        amount = Decimal(amount)
-    except (InvalidOperation, TypeError):
+        amount = to_cent(amount)  # the one rounding rule, whatever the database would do
+    except ValueError:
         raise ValidationError({"amount": "标准须为非负数"}) from None
     if amount < 0:
         raise ValidationError({"amount": "标准须为非负数"})

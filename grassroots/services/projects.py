@@ -1,13 +1,12 @@
 """Funded projects of the section, as the core's Project rows: 三社联动, 精神障碍社区康复购买服务,
 幸福计划, 社区综合服务场所, 老年协会示范点. Funds are those secured (落实/安排) for the project."""
 
-from decimal import Decimal, InvalidOperation
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from civaffairs import audit
 from civaffairs.models import Project, Section
+from civaffairs.money import to_cent
 from civaffairs.validators import past_date_errors
 
 from ..access import require_staff
@@ -44,10 +43,10 @@ def create_project(
     if region is None:
         errors["region"] = "请选择地点"
     try:
-        funds = Decimal(funds)
+        funds = to_cent(funds)  # the one rounding rule (civaffairs/money.py)
         if funds < 0:
-            raise InvalidOperation
-    except (InvalidOperation, TypeError):
+            raise ValueError
+    except ValueError:
         errors["funds"] = "资金须为非负金额"
     if started_on is None:
         errors["started_on"] = "请填写资金落实日期"

@@ -45,8 +45,8 @@ def test_back_pay_counts_what_corrections_explain_and_keeps_the_rest(
     size, income, dies, recover, outside, raise_to, twice
 ):
     """February of a household of `size` at `income` per capita, paid at 450 for everyone; one
-    member perhaps dies in January, recorded after February was paid; a correction recovers the
-    deceased's share (or not) plus an `outside` amount for another reason; a raise effective
+    member perhaps dies in January, recorded after February was paid (their share of the income
+    leaves with them); a correction recovers the overpayment (or not) plus an `outside` amount for another reason; a raise effective
     January is approved and back-paid (perhaps the correction comes only after a first back-pay).
     February ends at the new entitlement of the living + the outside amount, or — if the share was
     never recovered — at what was paid, never less; a second generation owes nothing."""
@@ -57,12 +57,15 @@ def test_back_pay_counts_what_corrections_explain_and_keeps_the_rest(
         living = size - 1 if dies and size > 1 else size
         if living < size:
             w.die(people[-1], D(2019, 1, 20))
-        share = paid_feb - to_cent((450 - Decimal(income)) * living)
+        # The deceased's share of the income leaves with them: the living keep their per-capita.
+        pc = Decimal(income)
+        old = to_cent((450 - pc) * living)
+        share = paid_feb - old
         correction = (-share if recover else Decimal(0)) + outside
         if correction and paid_feb + correction < 0:
             correction = -paid_feb
         raised = w.approve_standard(w.draft(P.DIBAO, "rural", raise_to, JAN))
-        new = to_cent((raise_to - Decimal(income)) * living)
+        new = to_cent((raise_to - pc) * living)
         if twice:
             batch = payments.generate_backpay(actor=w.worker, standard=raised)
             if batch is not None:
@@ -77,7 +80,7 @@ def test_back_pay_counts_what_corrections_explain_and_keeps_the_rest(
         # Oracle. What today's facts explain of the correction: recovering up to the deceased's
         # share still held (after any back-pay), or making up a shortfall below the entitlement.
         held = paid_feb + (max(Decimal(0), new - paid_feb) if twice else 0)
-        right = new if twice and held > paid_feb else to_cent((450 - Decimal(income)) * living)
+        right = new if twice and held > paid_feb else old
         over = held - right
         explained = (
             max(correction, -over)

@@ -9,10 +9,10 @@ alive and covered that month, the per-capita income in force that month (total �
 to the cent, half up: the one rounding rule), and the standard in force. Never the engine's own
 functions.
 
-The known defects found by this audit have tests of their own below, named test_KNOWN_DEFECT_…
-and marked xfail(strict=True): each fails today and will report XPASS (failing the run) once
-fixed, so its marker must then be removed. The random histories avoid exactly those paths (see
-`scenarios`), so that the property test guards everything else.
+The known defects found by this audit have tests of their own below (4, 5 and 6 are fixed: a
+death's share of the income leaves with the deceased, back-pay counts the corrections today's
+facts explain, incomes are effective-dated); the random histories avoid the paths still refused
+(see `scenarios`), so that the property test guards everything else.
 """
 
 import datetime
@@ -67,6 +67,7 @@ class Member:
     added: int | None = None  # slot of its 增人 (a member outside the cover at enrolment)
     removal: int | None = None  # slot of its 减人
     stated_total: Decimal | None = None  # income_total stated with its 增人/减人/death paperwork
+    paperwork: bool = True  # a recorded death followed by its 减人 in the same slot
     # filled in while the world is built:
     covered_from: int | None = None
     covered_until: int | None = None  # first month index not covered (减人)
@@ -85,6 +86,8 @@ class Plan:
     monthly_paid: Decimal | None = None
     # [(first month index it applies to, household total income)]: from the next payroll month
     total_from: list = field(default_factory=list)
+    # [(first month index it applies to, per-capita income)]: total ÷ persons sharing it when set
+    pc_from: list = field(default_factory=list)
 
 
 @st.composite
@@ -101,8 +104,9 @@ def plans(draw, program):
     for _ in range(size):
         m = Member()
         # Deaths from January, recorded after the approval (and its arrears payroll) and after the
-        # payroll of the month of death, so that the 减人 paperwork (same slot) takes effect from
-        # the next payroll month: known defects 1 and 4 otherwise. A ledger's months precede deaths.
+        # payroll of the month of death, so that the 减人 paperwork (same slot, or never) takes
+        # effect from the next payroll month: known defect 1 otherwise. A ledger's months precede
+        # deaths.
         earliest = max(start, 0, (paid_through + 1) if paid_through is not None else 0)
         if approve < SLOTS - 1 and earliest <= 5 and draw(st.booleans()):
             month = draw(st.integers(earliest, 5))
@@ -111,6 +115,7 @@ def plans(draw, program):
                 draw(st.integers(1, 28)),
                 draw(st.integers(max(approve + 1, month + 1), SLOTS - 1)),
             )
+            m.paperwork = draw(st.booleans())
         members.append(m)
     # 增人/减人 take effect from the next payroll month, after the case's arrears were paid (known
     # defect 1 otherwise), and after its start month.
@@ -123,11 +128,10 @@ def plans(draw, program):
     if dibao and not migrated:
         for m in members:
             if draw(st.booleans()):
-                m.stated_total = Decimal(draw(st.integers(0, 439))) + Decimal(draw(st.integers(0, 99))) / 100
-    # Incomes stay below the 450 standard whatever the persons sharing them (a total of at most
-    # 3 × 140.67, stated totals at most 440), so that every month of a case pays something: a
-    # month paid nothing is back-paid at today's income (known defect 6).
-    income = Decimal(draw(st.integers(0, 140))) + Decimal(draw(st.sampled_from([0, 33, 50, 67]))) / 100
+                m.stated_total = Decimal(draw(st.integers(0, 1000))) + Decimal(draw(st.integers(0, 99))) / 100
+    # Incomes around the 450 standard: some months pay nothing, and a raise owes them the rise at
+    # the income of that month (known defect 6, fixed).
+    income = Decimal(draw(st.integers(0, 520))) + Decimal(draw(st.sampled_from([0, 33, 50, 67]))) / 100
     return Plan(
         migrated=migrated,
         start=start,
@@ -166,13 +170,14 @@ def covered_alive(member, m):
 
 
 def per_capita_in(plan, m, n):
-    """The household's total income in force in month m ÷ the n persons covered that month, to
-    the cent (half up): the one rounding rule."""
-    total = None
-    for first, value in plan.total_from:
+    """The household's per-capita income in force in month m: the total ÷ the persons sharing it
+    when it was set, to the cent (half up: the one rounding rule). A death changes it not: the
+    deceased's share of the total leaves with them."""
+    pc = None
+    for first, value in plan.pc_from:
         if first <= m:
-            total = value
-    return to_cent(total / n)
+            pc = value
+    return pc
 
 
 def entitlement(program, plan, m, standard):
@@ -255,6 +260,7 @@ def recompute(plan, case, stated, slot):
     total = stated if stated is not None else plan.total_from[-1][1]
     plan.total_from.append((slot, total))
     if persons_open(plan):
+        plan.pc_from.append((slot, to_cent(total / persons_open(plan))))
         assert household.income_per_capita == to_cent(total / persons_open(plan))
     assert household.income_total == total
 
@@ -308,6 +314,7 @@ def run(program, scenario):
             if plan.approve == slot:
                 cases[i], people[i] = enrol(w, program, plan, base)
                 plan.total_from.append((-99, plan.income * persons_open(plan)))
+                plan.pc_from.append((-99, plan.income))
         for i, plan in enumerate(plans_):
             for j, mem in enumerate(plan.members):
                 if mem.death is None or mem.death[2] != slot:
@@ -319,11 +326,17 @@ def run(program, scenario):
                 ):
                     continue  # never covered, or removed by the month after the death: no paperwork
                 mem.recorded_dead = True
-                if program == P.DIBAO and slot < SLOTS - 1:
-                    # The paperwork (减人 of the deceased) in the same slot: the per-capita income is
-                    # derived again before the next payroll (known defect 4 otherwise).
+                if program == P.DIBAO and persons_open(plan):
+                    # The deceased's share leaves: the total is the living's at the same per-capita
+                    # (with no one covered left, the record stays as it was).
+                    pc = plan.pc_from[-1][1]
+                    plan.total_from.append((slot, pc * persons_open(plan)))
+                    household = Household.objects.get(pk=cases[i].household_id)
+                    assert (household.income_total, household.income_per_capita) == (pc * persons_open(plan), pc)
+                if program == P.DIBAO and slot < SLOTS - 1 and mem.paperwork:
+                    # The paperwork (减人 of the deceased) in the same slot, perhaps stating a total.
                     stated = mem.stated_total
-                    if plan.migrated:  # the ledger's per-capita stays (known defect 6 otherwise)
+                    if plan.migrated:  # the ledger's per-capita stays
                         if not persons_open(plan):
                             continue  # nobody left to share it: the paperwork would re-derive it
                         stated = plan.income * persons_open(plan)
@@ -618,11 +631,7 @@ def test_money_figures_count_approved_lines_only():
     check_money_figures()
 
 
-# --- known defects: each fails today (xfail strict: remove the marker once fixed) ---------------
-
-
-def known_defect(reason):
-    return pytest.mark.xfail(strict=True, reason=reason)
+# --- defects found by the audit, and the changes refused --------------------------------------------
 
 
 @pytest.mark.django_db
@@ -677,21 +686,21 @@ def test_a_member_change_waits_until_a_late_approvals_arrears_are_paid():
 
 
 @pytest.mark.django_db
-@known_defect("a recorded death does not re-derive the per-capita income until the 减人 paperwork")
-def test_KNOWN_DEFECT_4_months_after_a_death_use_the_per_capita_income_of_the_living_and_dead():
-    """Three covered, total 300 (100 each). One dies in January, recorded before February's
-    payroll: February pays two persons at 100 per capita (700), March — after the 减人 paperwork
-    re-derives 300 ÷ 2 = 150 — pays 600. The facts of February and March are the same: two
-    persons alive and covered, total 300. (Either the death re-derives the per-capita income, or
-    the rule is that the deceased's share leaves with them and the paperwork must state the total:
-    a policy the section must decide; the demo states the total.)"""
+def test_months_after_a_death_are_priced_alike_before_and_after_the_paperwork():
+    """Found by the audit (known defect 4, fixed). Three covered, total 300 (100 each). One dies
+    in January, recorded before February's payroll: February paid two persons at 100 per capita
+    (700), March — after the 减人 paperwork, stating no total, re-derived 300 ÷ 2 = 150 — 600,
+    though the facts of February and March are the same. The rule is now the one the demo's
+    paperwork states and the death already applied to February: the deceased's share of the income
+    leaves with them (the recorded death lowers the total to 200), so the paperwork derives 100."""
     w, case, people = dibao_world(3, 100)
     pay(w, P.DIBAO, JAN)
     w.die(people[2], D(2019, 1, 20))
     pay(w, P.DIBAO, FEB)
     change_member(w, case, people[2], add=False, month=MAR)
     pay(w, P.DIBAO, MAR)
-    assert paid_for(case, FEB) == paid_for(case, MAR)  # actual 700.00 and 600.00
+    assert paid_for(case, FEB) == paid_for(case, MAR) == Decimal("700.00")
+    assert Household.objects.get(pk=case.household_id).income_total == Decimal("200.00")
 
 
 @pytest.mark.django_db
@@ -701,7 +710,8 @@ def test_a_death_overpayment_recovered_before_a_raise_is_back_paid_the_rise():
     (450 − 200) × 1. A standard of 490 effective January then owes February (490 − 200) × 1 = 290,
     i.e. 40 more. Back-pay ignored corrections (so as not to undo one made for a reason outside
     the system), saw 500 paid and paid nothing; it now counts the part of a correction today's
-    facts explain (the deceased's share) and still leaves one made for another reason alone."""
+    facts explain (the overpayment after the death) and still leaves one made for another reason
+    alone (test_money_backpay_corrections.py)."""
     w, case, people = dibao_world(2, 200)
     pay(w, P.DIBAO, JAN, FEB)
     w.die(people[1], D(2019, 1, 20))
@@ -719,13 +729,12 @@ def test_a_death_overpayment_recovered_before_a_raise_is_back_paid_the_rise():
 
 
 @pytest.mark.django_db
-@known_defect("a month paid nothing is back-paid at today's per-capita income, not that month's")
-def test_KNOWN_DEFECT_6_a_month_paid_nothing_is_back_paid_at_the_income_of_that_month():
-    """One person, 460 per capita: January and February at the 450 standard pay nothing (no
-    line). A review lowers the income to 300 from March. A standard of 490 effective January is
-    then approved: January and February are owed (490 − 460) = 30 each, but back-pay prices a
-    month without a line at the household's current income, 300, and pays 190 each. The same holds
-    for a migrated ledger's months (priced at today's per-capita income, not the ledger's)."""
+def test_a_month_paid_nothing_is_back_paid_at_the_income_of_that_month():
+    """Found by the audit (known defect 6, fixed). One person, 460 per capita: January and
+    February at the 450 standard pay nothing (no line). A review lowers the income to 300 from
+    March. A standard of 490 effective January is then approved: January and February are owed
+    (490 − 460) = 30 each; back-pay priced a month without a line at the household's current
+    income, 300, and paid 190 each. Incomes are now effective-dated (HouseholdIncome)."""
     w, case, _people = dibao_world(1, 460)
     pay(w, P.DIBAO, JAN, FEB)
     request = services.submit_review(
@@ -735,4 +744,5 @@ def test_KNOWN_DEFECT_6_a_month_paid_nothing_is_back_paid_at_the_income_of_that_
     pay(w, P.DIBAO, MAR)
     raised = w.approve_standard(w.draft(P.DIBAO, "rural", 490, JAN))
     approved(w, payments.generate_backpay(actor=w.worker, standard=raised))
-    assert [paid_for(case, JAN), paid_for(case, FEB)] == [Decimal("30.00")] * 2  # actual 190.00 each
+    assert [paid_for(case, JAN), paid_for(case, FEB)] == [Decimal("30.00")] * 2
+    assert paid_for(case, MAR) == Decimal("190.00")

@@ -267,3 +267,31 @@ class World:
             amounts = [row[6] for row in sheet.iter_rows(values_only=True) if isinstance(row[0], int)]
             assert written == len(amounts) and sum(Decimal(str(a)) for a in amounts) == payroll.total
             assert AuditEvent.objects.filter(action="payroll.approve", object_id=str(payroll.pk)).exists()
+
+
+@pytest.mark.django_db
+def test_a_term_ended_while_a_payroll_waits_is_not_paid_after_it(gr_staff, gr_chief, gr_program, committee):
+    """Found by the audit: April's payroll generated (pending), then the term is recorded as ended
+    on 31 March: approving the payroll paid April after the term. It is now refused, naming the
+    member and month; generated again, April is not paid."""
+    old = payments.draft_standard(
+        actor=gr_staff, program=gr_program, category="default", amount=BASE, effective_from=D(2018, 1, 1)
+    )
+    payments.decide_standard(actor=gr_chief, standard=old, approve=True)
+    member = services.register_member(
+        actor=gr_staff,
+        person=PersonFactory(region=committee),
+        committee=committee,
+        role="member",
+        term_start=D(2018, 6, 1),
+        bank_name="云浮农商银行",
+        bank_account="6217000000000000001",
+    )
+    pending = payments.generate_payroll(actor=gr_staff, program=gr_program, month=month_of(3))
+    services.end_term(actor=gr_staff, member=member, term_end=D(2019, 3, 31))
+    with pytest.raises(ValidationError, match="2019年04月"):
+        payments.decide_payroll(actor=gr_chief, payroll=pending, approve=True)
+    payments.decide_payroll(actor=gr_chief, payroll=pending, approve=False, comment="任期已结束，重新生成")
+    again = payments.generate_payroll(actor=gr_staff, program=gr_program, month=month_of(3))
+    payments.decide_payroll(actor=gr_chief, payroll=again, approve=True)
+    assert not PaymentLine.objects.paid().filter(case_id=member.case_id).exists()

@@ -1,6 +1,5 @@
 """Institutions, inspections, hazards and their closure, fire-safety retrofits."""
 
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 

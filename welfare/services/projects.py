@@ -1,7 +1,6 @@
 """Facility projects (core Project, section welfare) and their milestones, each reached when the
 section chief approves the staff's report."""
 
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
