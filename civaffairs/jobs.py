@@ -101,6 +101,7 @@ def reap(target):
             status=Job.Status.FAILED,
             error="任务中断（后台工作进程已停止），未作任何更改；可以重新提交。",
             finished_at=timezone.now(),
+            payload=None,
         )
     )
 
