@@ -203,6 +203,7 @@ def _social_work(b):
             established_on=D(2018, 6, 15),
             address="富林镇政府大院",
         )
+    with at(D(2018, 7, 20)):
         for _ in range(3):
             services.recruit_worker(
                 actor=b.staff, station=fulin, name=b.name(), hired_on=D(2018, 7, 20), starts_on=D(2018, 9, 1)
