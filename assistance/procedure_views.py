@@ -388,6 +388,16 @@ def procedure_refusal_pdf(request, pk):
     return _pdf(render_to_string("assistance/procedure_refusal_print.html", context), "refusal.pdf")
 
 
+def _check_assistance_reader(user):
+    """社会救助's registers: not for another section's staff."""
+    from civaffairs.models import Section
+    from civaffairs.selectors import user_sections
+
+    sections = user_sections(user)
+    if sections is not None and Section.ASSISTANCE not in sections:
+        raise PermissionDenied("这是社会救助股的业务。")
+
+
 def chief_required(view):
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
@@ -403,6 +413,7 @@ def chief_required(view):
 def spot_checks(request):
     from civaffairs.selectors import user_town
 
+    _check_assistance_reader(request.user)
     if user_town(request.user) is not None:
         # The district's draws list applications of every town: district-wide readers only.
         raise PermissionDenied("区级抽查由区民政局办理，镇级账号不能查看。")
@@ -445,6 +456,7 @@ def spot_checks(request):
 @login_required
 @permission_required("civaffairs.view_case", raise_exception=True)
 def relatives(request):
+    _check_assistance_reader(request.user)
     may_add = request.user.has_perm("civaffairs.add_request") or is_assistance_chief(request.user)
     form = F.RelativeForm(request.POST or None)
     if request.method == "POST":

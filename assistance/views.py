@@ -182,6 +182,9 @@ def case_detail(request, pk):
             # 累计发放: approved lines only; a batch awaiting approval has paid nothing yet.
             "paid_total": engine.paid_total(payments),
             "coverages": coverages,
+            "procedure": Procedure.objects.filter(case=case).first(),
+            # Approved without an approval time: a ledger migrated by enrol_many (roster import).
+            "migrated": case.approved_at is None and case.status in (case.Status.ACTIVE, case.Status.ENDED),
             "requests": case.requests.select_related("submitted_by", "decided_by"),
             "category_label": dict(P.CASE_CATEGORIES.get(case.program.code, [])).get(case.category, ""),
             "care_label": dict(P.CARE_LEVELS).get(case.care_level, ""),

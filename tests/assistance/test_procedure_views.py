@@ -5,14 +5,17 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from assistance import programs as P
+from assistance import services
 from assistance.models import Attachment, Procedure, Stage
 from assistance.services import procedure as proc
 from civaffairs.models import AuditEvent
 from civaffairs.roles import CASEWORKER, TOWN_REVIEWER
+from civaffairs.workdays import add_workdays
 from tests.factories import make_user
 
 from .test_procedure import PDF, Town, _visit, at
@@ -181,3 +184,39 @@ def test_verification_import_page(town, login):
     p.refresh_from_db()
     assert p.stage == Stage.VISIT
     assert login(town.reviewer).get(reverse("assistance:verification_import")).status_code == 403
+
+
+def test_case_page_names_its_procedure_or_says_migrated(town, login):
+    w = town.w
+    migrated = services.enrol_many(
+        actor=w.worker,
+        approver=w.chief,
+        program=P.DIBAO,
+        migrated=True,
+        applications=[{"household": town.household(), "start_month": D(2018, 1, 1), "category": "A"}],
+    )[0]
+    p = town.accept()
+    with at(D(2019, 3, 4)):
+        client = login(w.town_worker)
+        page = client.get(reverse("assistance:case_detail", args=[migrated.pk])).content.decode()
+        assert "存量迁移对象，无需审核确认环节" in page
+        page = client.get(reverse("assistance:case_detail", args=[p.case_id])).content.decode()
+        assert reverse("assistance:procedure_detail", args=[p.pk]) in page
+
+
+def test_district_deadline_excludes_the_notice_and_extends_once(town):
+    w = town.w
+    p = town.through_town(town.accept())  # reviewed 5 March 2019
+    assert proc.district_due(p) == add_workdays(D(2019, 3, 5), 10)
+    with at(D(2019, 3, 6)):
+        proc.draw_spot_check(actor=w.chief, month=D(2019, 3, 1), seed="due")
+        _visit(w.chief, p.case, D(2019, 3, 6))
+        proc.start_notice(actor=w.chief, procedure=p, starts_on=D(2019, 3, 7), ends_on=D(2019, 3, 13))
+        p.refresh_from_db()
+        # 7–13 March holds 5 working days, not counted.
+        assert p.due_on == add_workdays(D(2019, 3, 5), 15)
+        proc.extend_district(actor=w.chief, procedure=p, reason="异议调查")
+        p.refresh_from_db()
+        assert p.due_on == add_workdays(D(2019, 3, 5), 25)
+        with pytest.raises(ValidationError, match="只能延长一次"):
+            proc.extend_district(actor=w.chief, procedure=p, reason="再延")

@@ -100,6 +100,24 @@ EXPECTED = {
     "assistance:payroll_export":             (LOGIN,    200,       200,  200,  200,   403, 404),
     "assistance:payroll_withdraw":           (LOGIN,    405,       403,  403,  403,   403, 403),  # its author, POST only
     "assistance:notice":                     (LOGIN,    200,       200,  200,  200,   403, 200),
+    # 低保、特困审核确认 (issue 11): scoped like cases; steps are POST only; the district's draws
+    # for district-wide readers of 社会救助; PDFs of a notice or refusal that does not exist: 404.
+    "assistance:procedure_list":             (LOGIN,    200,       200,  200,  200,   403, 200),
+    "assistance:procedure_accept":           (LOGIN,    200,       403,  403,  403,   403, 403),
+    "assistance:procedure_accept@六都镇":    (LOGIN,    404,       403,  403,  403,   403, 403),
+    "assistance:procedure_detail":           (LOGIN,    200,       200,  200,  200,   403, 404),
+    "assistance:procedure_detail@六都镇":    (LOGIN,    404,       200,  200,  200,   403, 404),
+    "assistance:procedure_notice_pdf":       (LOGIN,    404,       404,  404,  404,   403, 404),
+    "assistance:procedure_notice_pdf@六都镇": (LOGIN,   404,       404,  404,  404,   403, 404),
+    "assistance:procedure_refusal_pdf":      (LOGIN,    404,       404,  404,  404,   403, 404),
+    "assistance:procedure_refusal_pdf@六都镇": (LOGIN,  404,       404,  404,  404,   403, 404),
+    "assistance:procedure_step":             (LOGIN,    405,       405,  405,  405,   403, 405),  # POST only
+    "assistance:procedure_step@六都镇":      (LOGIN,    405,       405,  405,  405,   403, 405),
+    "assistance:attachment_download":        (LOGIN,    200,       200,  200,  200,   403, 404),
+    "assistance:attachment_download@六都镇": (LOGIN,    404,       200,  200,  200,   403, 404),
+    "assistance:verification_import":        (LOGIN,    200,       403,  403,  403,   403, 403),
+    "assistance:spot_checks":                (LOGIN,    403,       200,  200,  200,   403, 403),
+    "assistance:relatives":                  (LOGIN,    200,       200,  200,  200,   403, 403),
     "assistance:roster_import":              (LOGIN,    200,       403,  403,  403,   403, 403),
     "assistance:roster_template":            (LOGIN,    200,       403,  403,  403,   403, 403),
     "person_account":                        (LOGIN,    200,       403,  403,  403,   403, 403),
@@ -215,6 +233,12 @@ KWARGS = {
     "assistance:apply_person": lambda o: {"person_pk": o.person.pk},
     "assistance:request_detail": lambda o: {"pk": o.request.pk},
     "assistance:request_decide": lambda o: {"pk": o.request.pk},
+    "assistance:procedure_accept": lambda o: {"program": "dibao", "pk": o.household.pk},
+    "assistance:procedure_detail": lambda o: {"pk": o.procedure.pk},
+    "assistance:procedure_notice_pdf": lambda o: {"pk": o.procedure.pk},
+    "assistance:procedure_refusal_pdf": lambda o: {"pk": o.procedure.pk},
+    "assistance:procedure_step": lambda o: {"pk": o.procedure.pk, "step": "verification"},
+    "assistance:attachment_download": lambda o: {"pk": o.attachment.pk},
     "assistance:standard_detail": lambda o: {"pk": o.standard.pk},
     "assistance:standard_decide": lambda o: {"pk": o.standard.pk},
     "assistance:standard_backpay": lambda o: {"pk": o.standard.pk},
@@ -378,7 +402,10 @@ def town_objects(town_name):
     )
     summary = _summary()
     requester = make_user(roles.ADMIN)
+    procedure, attachment = _procedure(case, worker)
     return SimpleNamespace(
+        procedure=procedure,
+        attachment=attachment,
         summary=summary,
         section=summary.sections.get(),
         welfare=welfare_objects(town_name),
@@ -422,6 +449,37 @@ def town_objects(town_name):
         ),
         gr=grassroots_objects(town_name),
     )
+
+
+def _procedure(case, worker):
+    """An application of the case in the statutory procedure, with one scan."""
+    from assistance.models import Attachment, Procedure, Stage
+
+    enrol = Request.objects.create(
+        kind=Request.Kind.ENROL, case=case, effective_month=case.start_month, submitted_by=worker
+    )
+    day = datetime.date(2019, 3, 4)
+    procedure = Procedure.objects.create(
+        case=case,
+        request=enrol,
+        received_on=day,
+        accepted_on=day,
+        stage=Stage.VERIFICATION,
+        due_on=datetime.date(2019, 3, 25),
+        created_by=worker,
+    )
+    data = b"%PDF-1.4\n%%EOF\n"
+    attachment = Attachment.objects.create(
+        case=case,
+        kind=Attachment.Kind.APPLICATION,
+        name="申请书.pdf",
+        content_type="application/pdf",
+        size=len(data),
+        sha256="0" * 64,
+        data=data,
+        uploaded_by=worker,
+    )
+    return procedure, attachment
 
 
 def grassroots_objects(town_name):
