@@ -332,7 +332,10 @@ def run(program, scenario):
                     pc = plan.pc_from[-1][1]
                     plan.total_from.append((slot, pc * persons_open(plan)))
                     household = Household.objects.get(pk=cases[i].household_id)
-                    assert (household.income_total, household.income_per_capita) == (pc * persons_open(plan), pc)
+                    assert (household.income_total, household.income_per_capita) == (
+                        pc * persons_open(plan),
+                        pc,
+                    )
                 if program == P.DIBAO and slot < SLOTS - 1 and mem.paperwork:
                     # The paperwork (减人 of the deceased) in the same slot, perhaps stating a total.
                     stated = mem.stated_total
