@@ -596,7 +596,7 @@ README_COLUMNS = ("town caseworker", "section staff", "section chief", "director
 README_DATA = [
     (
         "| persons, households | own town | registry (社会救助股) or persons of own section's records "
-        "| same as staff | all, read | all, read | none |",
+        "(welfare: also the residents of its institutions) | same as staff | all, read | all, read | none |",
         "person_list",
         None,
     ),
