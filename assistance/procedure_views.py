@@ -522,3 +522,50 @@ def verification_import(request):
             messages.success(request, f"已导入核对结果，{len(moved)}件申请进入入户调查。")
             return redirect("assistance:procedure_list")
     return render(request, "assistance/verification_import.html", {"form": form, "errors": errors})
+
+
+@login_required
+@permission_required("civaffairs.add_request", raise_exception=True)
+@require_POST
+def review_record(request, pk, what):
+    """复核: the home visit and the verification checks of a pending review, recorded in the same
+    tables (and by the same services) as an application's."""
+    from civaffairs.models import ApprovalStatus, Request
+
+    from .selectors import assistance_requests_for
+
+    req = get_object_or_404(
+        assistance_requests_for(request.user).filter(kind=Request.Kind.REVIEW, status=ApprovalStatus.PENDING),
+        pk=pk,
+    )
+    forms = {"verification": F.VerificationForm, "visit": F.HomeVisitForm}
+    if what not in forms:
+        raise Http404
+    form = forms[what](request.POST, request.FILES)
+    if not form.is_valid():
+        _errors(request, form)
+        return redirect("assistance:request_detail", req.pk)
+    d = form.cleaned_data
+    try:
+        if what == "verification":
+            proc.record_verification(actor=request.user, case=req.case, checks=form.checks(), review=req)
+        else:
+            proc.record_home_visit(
+                actor=request.user,
+                case=req.case,
+                review=req,
+                visited_on=d["visited_on"],
+                investigators=form.investigators(),
+                income=form.income(),
+                property=d["property"],
+                living=d["living"],
+                applicant_signed=d["applicant_signed"],
+                signature=d.get("signature"),
+            )
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(
+            request, "已保存复核的" + ("家庭经济状况核对" if what == "verification" else "入户调查")
+        )
+    return redirect("assistance:request_detail", req.pk)

@@ -452,12 +452,30 @@ def request_detail(request, pk):
             "own": req.submitted_by_id == request.user.pk,
             "member_income": member_income,
             "procedure": procedure,
+            "review_checks": req.verification_checks.all() if req.kind == Request.Kind.REVIEW else [],
+            "review_visits": req.home_visits.all() if req.kind == Request.Kind.REVIEW else [],
+            "review_forms": _review_forms(request.user, req),
             "procedure_missing": procedure_services.missing_steps(procedure)
             if procedure is not None and req.status == ApprovalStatus.PENDING
             else [],
             "review_income": review_income,
         },
     )
+
+
+def _review_forms(user, req):
+    """A pending review's home visit and verification, for the town's caseworker to record."""
+    from .procedure_forms import HomeVisitForm, VerificationForm
+
+    if req.kind != Request.Kind.REVIEW or req.status != ApprovalStatus.PENDING:
+        return []
+    if not user.has_perm("civaffairs.add_request") or is_assistance_chief(user):
+        return []
+    today = datetime.date.today()
+    return [
+        ("verification", "复核：家庭经济状况核对", VerificationForm(initial={"checked_on": today})),
+        ("visit", "复核：入户调查", HomeVisitForm(initial={"visited_on": today})),
+    ]
 
 
 def _member_change_income(req):

@@ -278,7 +278,10 @@ def upload_scan(*, actor, case, kind, file):
     _check_town_worker(actor, case)
     (attachment,) = _store_scans(actor, case, [(kind, file)])
     audit.record(
-        actor, "procedure.upload", case, {"kind": kind, "name": attachment.name, "size": attachment.size}
+        actor,
+        "procedure.upload",
+        case,
+        {"material": attachment.get_kind_display(), "name": attachment.name, "size": attachment.size},
     )
     return attachment
 
@@ -884,7 +887,12 @@ def register_relative(*, actor, person, official_name, official_role, relation, 
         recorded_on=recorded_on or today(),
         recorded_by=actor,
     )
-    audit.record(actor, "procedure.relative", person, {"official_role": official_role, "relation": relation})
+    audit.record(
+        actor,
+        "procedure.relative",
+        person,
+        {"official_role": record.get_official_role_display(), "kinship": record.relation},
+    )
     return record
 
 

@@ -220,3 +220,42 @@ def test_district_deadline_excludes_the_notice_and_extends_once(town):
         assert p.due_on == add_workdays(D(2019, 3, 5), 25)
         with pytest.raises(ValidationError, match="只能延长一次"):
             proc.extend_district(actor=w.chief, procedure=p, reason="再延")
+
+
+def test_a_review_records_its_visit_and_verification_on_the_request_page(town, login):
+    w = town.w
+    case, _ = w.dibao(2, "100")
+    with at(D(2019, 5, 6)):
+        review = services.submit_review(
+            actor=w.town_worker, case=case, outcome="unchanged", effective_month=D(2019, 6, 1)
+        )
+        client = login(w.town_worker)
+        page = client.get(reverse("assistance:request_detail", args=[review.pk])).content.decode()
+        assert "review-visit" in page and "review-verification" in page
+        url = reverse("assistance:review_record", args=[review.pk, "visit"])
+        client.post(url, {"visited_on": "2019-05-06", "investigator_1": "张三", "applicant_signed": "on"})
+        assert not review.home_visits.exists()  # one investigator: refused
+        client.post(
+            url,
+            {
+                "visited_on": "2019-05-06",
+                "investigator_1": "张三",
+                "investigator_2": "李四",
+                "applicant_signed": "on",
+            },
+        )
+        client.post(
+            reverse("assistance:review_record", args=[review.pk, "verification"]),
+            {
+                "checked_on": "2019-05-06",
+                "source": "核对中心",
+                "deposits_verdict": "pass",
+                "deposits_amount": "800",
+            },
+        )
+        page = client.get(reverse("assistance:request_detail", args=[review.pk])).content.decode()
+    assert review.home_visits.get().investigators == ["张三", "李四"]
+    assert review.verification_checks.get().amount == Decimal("800.00")
+    assert "review-visits" in page and "review-checks" in page
+    # The chief decides the review as before; a town reviewer cannot record it.
+    assert login(town.reviewer).post(url, {}).status_code == 403

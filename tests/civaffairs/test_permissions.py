@@ -118,6 +118,8 @@ EXPECTED = {
     "assistance:verification_import":        (LOGIN,    200,       403,  403,  403,   403, 403),
     "assistance:spot_checks":                (LOGIN,    403,       200,  200,  200,   403, 403),
     "assistance:relatives":                  (LOGIN,    200,       200,  200,  200,   403, 403),
+    "assistance:review_record":              (LOGIN,    405,       403,  403,  403,   403, 403),  # caseworker, POST only
+    "assistance:review_record@六都镇":       (LOGIN,    405,       403,  403,  403,   403, 403),
     "assistance:roster_import":              (LOGIN,    200,       403,  403,  403,   403, 403),
     "assistance:roster_template":            (LOGIN,    200,       403,  403,  403,   403, 403),
     "person_account":                        (LOGIN,    200,       403,  403,  403,   403, 403),
@@ -239,6 +241,7 @@ KWARGS = {
     "assistance:procedure_refusal_pdf": lambda o: {"pk": o.procedure.pk},
     "assistance:procedure_step": lambda o: {"pk": o.procedure.pk, "step": "verification"},
     "assistance:attachment_download": lambda o: {"pk": o.attachment.pk},
+    "assistance:review_record": lambda o: {"pk": o.request.pk, "what": "visit"},
     "assistance:standard_detail": lambda o: {"pk": o.standard.pk},
     "assistance:standard_decide": lambda o: {"pk": o.standard.pk},
     "assistance:standard_backpay": lambda o: {"pk": o.standard.pk},
