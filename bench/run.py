@@ -323,11 +323,13 @@ def database_label():
         return f"PostgreSQL {c.fetchone()[0]} ({s['NAME']})"
 
 
+LOAD_BEFORE = os.getloadavg()[0]
+
+
 def machine_label():
-    load = os.getloadavg()
     return (
-        f"{platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"load average before the run {load[0]:.1f}"
+        f"{platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}; load average"
+        f" {LOAD_BEFORE:.1f} before the run, {os.getloadavg()[0]:.1f} after (other work shares the cores)"
     )
 
 

@@ -137,6 +137,16 @@ def insert_lines(lines, batch_size=2000):
     columns = ", ".join(connection.ops.quote_name(f.column) for f in _LINE_FIELDS)
     attnames = [f.attname for f in _LINE_FIELDS]
     row = "(" + ", ".join(["%s"] * len(attnames)) + ")"
+    if connection.vendor == "postgresql":
+        # COPY: no SQL text to build or parse (psycopg spent seconds splitting the INSERT's
+        # 30,000 placeholders).
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+        ):
+            for line in lines:
+                copy.write_row([line[name] for name in attnames])
+        return
     batch_size = min(batch_size, connection.ops.bulk_batch_size(_LINE_FIELDS, lines))
     with connection.cursor() as cursor:
         for start in range(0, len(lines), batch_size):
