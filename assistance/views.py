@@ -731,7 +731,10 @@ def payroll_generate(request):
 @permission_required("civaffairs.view_payroll", raise_exception=True)
 def payroll_detail(request, pk):
     payroll = get_object_or_404(assistance_payrolls_for(request.user), pk=pk)
-    lines = payments_for(request.user).filter(payroll=payroll).order_by("town__code", "case_id", "month")
+    # By town, case and month, read from the payroll's own index (towns are numbered in the
+    # order of their codes): sorting by the town's code joined the regions first and took 15 s
+    # for one page of a province's 380,400-line payroll.
+    lines = payments_for(request.user).filter(payroll=payroll).order_by("town_id", "case_id", "month")
     table = _table(request, PaymentLineTable(lines))
     can_decide = (
         payroll.status == ApprovalStatus.PENDING

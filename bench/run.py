@@ -46,9 +46,12 @@ def parse_args():
     )
     parser.add_argument("--quick", action="store_true", help="×1 on SQLite, shorter runs: under a minute")
     parser.add_argument("--reuse", action="store_true", help="measure the loaded database as it is")
+    parser.add_argument("--from-scale", type=int, default=1, help="with --reuse: the scale already loaded")
     parser.add_argument("--seconds", type=int, default=30, help="seconds of page load per run")
     parser.add_argument("--rows", type=int, default=10000, help="rows of the roster import")
-    parser.add_argument("--skip", default="", help="items to leave out, comma-separated: pages,import,pdf")
+    parser.add_argument(
+        "--skip", default="", help="items to leave out, comma-separated: pages,import,pdf,payroll,backpay"
+    )
     return parser.parse_args()
 
 
@@ -303,8 +306,10 @@ def measure(t, x, skip, seconds, rows):
     measure_figures(t, x)
     if "pdf" not in skip:
         measure_pdf(t, x)
-    measure_payroll(t, x)
-    measure_backpay(t, x)
+    if "payroll" not in skip:
+        measure_payroll(t, x)
+    if "backpay" not in skip:
+        measure_backpay(t, x)
     if "import" not in skip:
         measure_import(t, x, rows)
     if "pages" not in skip:
@@ -323,11 +328,13 @@ def database_label():
         return f"PostgreSQL {c.fetchone()[0]} ({s['NAME']})"
 
 
+LOAD_BEFORE = os.getloadavg()[0]
+
+
 def machine_label():
-    load = os.getloadavg()
     return (
-        f"{platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"load average before the run {load[0]:.1f}"
+        f"{platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}; load average"
+        f" {LOAD_BEFORE:.1f} before the run, {os.getloadavg()[0]:.1f} after (other work shares the cores)"
     )
 
 
@@ -383,7 +390,8 @@ def main():
         if connection.vendor == "sqlite":
             connection.close()
             shutil.copyfile(SQLITE, CACHE)  # --quick starts from this copy
-    current = 1
+    current = args.from_scale if args.reuse else 1
+    scales = [x for x in scales if x >= current]
     for x in scales:
         if x > current:
             start = time.perf_counter()
@@ -392,10 +400,12 @@ def main():
             copied = time.perf_counter() - start
             loaded += copied
             t.add(
-                f"×{x} load_demo --scale {x} (×1 load + copies)",
+                f"×{x} load_demo --scale {x} (×1 load + copies)"
+                if loaded > copied
+                else f"×{x} copies of the loaded ×{current} (--reuse: ×1 load not timed)",
                 loaded,
                 None,
-                f"copies ×{current}→×{x}: {fmt(copied)}",
+                f"copies ×{current}→×{x} with ANALYZE: {fmt(copied)}",
             )
             current = x
         measure(t, x, skip, args.seconds, args.rows)

@@ -718,6 +718,8 @@ class PaymentLine(models.Model):
             models.Index(fields=["program", "paid_month"]),
             models.Index(fields=["case", "month"]),
             models.Index(fields=["town", "program", "paid_month"]),
+            # A payroll's page of lines, in the order its page shows them (payroll detail).
+            models.Index(fields=["payroll", "town", "case", "month"], name="paymentline_payroll_page"),
         ]
 
     def __str__(self):

@@ -298,21 +298,21 @@ def generate_backpay(*, actor, standard, progress=None):
     item = rules.item_of(standard.category)
     insert_lines(
         [
-            PaymentLine(
-                payroll=payroll,
-                case_id=row[0],
-                program=standard.program,
-                town_id=row[1],
-                month=month,
-                paid_month=payroll.month,
-                kind=PaymentLine.Kind.BACKPAY,
-                item=item,
-                amount=amount,
-                standard=standard,
-                persons=persons,
-                income=income,
+            {
+                "payroll_id": payroll.pk,
+                "case_id": row[0],
+                "program_id": standard.program_id,
+                "town_id": row[1],
+                "month": month,
+                "paid_month": payroll.month,
+                "kind": PaymentLine.Kind.BACKPAY,
+                "item": item,
+                "amount": amount,
+                "standard_id": standard.pk,
+                "persons": persons,
+                "income": income,
                 **_payee(row[: len(CASE_FIELDS)]),
-            )
+            }
             for row, month, persons, income, amount in owed
         ],
         progress,
