@@ -219,11 +219,21 @@ def procedure_detail(request, pk):
     procedure = get_object_or_404(
         procedures_for(request.user).select_related("case__program", "request"), pk=pk
     )
+    return _detail(request, procedure)
+
+
+def _detail(request, procedure, bound=None, status=200):
+    """The application's page; `bound` is (step, form) of a step refused, shown with what was
+    typed and each error under its field, in place of that step's empty form."""
     case = procedure.case
     allowed = may_do(request.user, procedure)
     today = proc.today()
     forms = [
-        (step, label, cls(initial=_initial(step, procedure, today)))
+        (
+            step,
+            label,
+            bound[1] if bound and bound[0] == step else cls(initial=_initial(step, procedure, today)),
+        )
         for step, (cls, label) in STEP_FORMS.items()
         if step in allowed and cls is not None
     ]
@@ -248,6 +258,7 @@ def procedure_detail(request, pk):
             "district_due": proc.district_due(procedure),
             "is_chief": is_assistance_chief(request.user),
         },
+        status=status,
     )
 
 
@@ -287,8 +298,17 @@ def procedure_step(request, pk, step):
             form = cls(request.POST, request.FILES)
             if not form.is_valid():
                 _errors(request, form)
-                return redirect("assistance:procedure_detail", procedure.pk)
-            _call(step, request, procedure, form)
+                return _detail(request, procedure, (step, form), status=400)
+            try:
+                _call(step, request, procedure, form)
+            except ValidationError as exc:
+                # What was typed stays in the form, each service error under its field.
+                from civaffairs.forms import apply_errors
+
+                _errors(request, exc)
+                apply_errors(form, exc)
+                procedure.refresh_from_db()
+                return _detail(request, procedure, (step, form), status=400)
     except ValidationError as exc:
         _errors(request, exc)
     else:

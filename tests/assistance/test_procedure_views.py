@@ -98,8 +98,12 @@ def test_step_forms_by_role_and_scope(town, login):
             "visit",
             {"visited_on": "2019-03-05", "investigator_1": "张三", "applicant_signed": "on"},
         )
-        page = cw.get(response["Location"]).content.decode()
+        # Refused on the page itself: the error in the visit's form, what was typed still there.
+        assert response.status_code == 400
+        page = response.content.decode()
         assert "至少两名调查人员" in page
+        form = page.split('id="form-visit"')[1].split("</form>")[0]
+        assert "至少两名调查人员" in form and 'value="张三"' in form
         p.refresh_from_db()
         assert p.stage == Stage.VISIT
         # The town reviewer may not record the visit; another town sees nothing.
