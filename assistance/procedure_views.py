@@ -5,6 +5,7 @@ Every read is scoped through assistance/selectors.py; every write is a service c
 
 import datetime
 import functools
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -67,27 +68,28 @@ def may_do(user, procedure):
     if is_assistance_chief(user):
         if stage == Stage.DISTRICT:
             out |= {"notice", "extend_district"}
-            if procedure.sampled:
+            if procedure.sampled and not procedure.case.home_visits.filter(district=True).exists():
                 out.add("district_visit")
         if stage == Stage.NOTICE:
             out |= {"objection", "extend_district"}
     return out
 
 
+# In the order the page shows them: the step owed first, then re-checks and extensions.
 STEP_FORMS = {
     "materials": (F.MaterialsForm, "补齐材料，正式受理"),
     "scan": (None, "上传扫描件"),
     "verification": (F.VerificationForm, "家庭经济状况核对"),
-    "recheck": (F.VerificationForm, "复查（申请人对核对结果有异议）"),
     "visit": (F.HomeVisitForm, "入户调查（家庭经济状况核查表）"),
-    "district_visit": (F.HomeVisitForm, "区级抽查入户核查"),
     "appraisal": (F.AppraisalForm, "民主评议"),
-    "extend_town": (F.ReasonForm, "延长镇审核期限（15个工作日，限一次）"),
     "town_review": (F.TownReviewForm, "镇审核意见"),
+    "district_visit": (F.HomeVisitForm, "区级抽查入户核查"),
     "notice": (F.NoticeStartForm, "发布公示（不少于7天）"),
     "objection": (F.ObjectionForm, "登记公示异议"),
-    "extend_district": (F.ReasonForm, "延长区审批期限（10个工作日，限一次）"),
     "papers": (F.MaterialsForm, "补齐临时救助手续"),
+    "recheck": (F.VerificationForm, "复查（申请人对核对结果有异议）"),
+    "extend_town": (F.ReasonForm, "延长镇审核期限（15个工作日，限一次）"),
+    "extend_district": (F.ReasonForm, "延长区审批期限（10个工作日，限一次）"),
 }
 
 
@@ -270,9 +272,14 @@ def _initial(step, procedure, today):
     if step == "appraisal":
         return {"held_on": today}
     if step in ("materials", "papers"):
-        return {"on": today}
+        # What was received already stays ticked: only what the 一次性告知 asked for is added.
+        return {"on": today, "materials": [k for k, _ in proc.MATERIALS if procedure.materials.get(k)]}
     if step == "notice":
-        return {"starts_on": today, "ends_on": today + datetime.timedelta(days=proc.NOTICE_MIN_DAYS - 1)}
+        return {
+            "starts_on": today,
+            "ends_on": today + datetime.timedelta(days=proc.NOTICE_MIN_DAYS - 1),
+            "amount": _proposed_amount(procedure),
+        }
     if step == "objection":
         return {"received_on": today, "reopens": True}
     return {}
@@ -340,6 +347,21 @@ def _quote(name):
     return quote(name)
 
 
+def _proposed_amount(procedure):
+    """What approval would pay a month (the payments engine's preview), for the notice: None when
+    no standard is in force for it."""
+    from civaffairs import payments as engine
+
+    case, data = procedure.case, procedure.request.data
+    raw = data.get("income")
+    income = Decimal(raw) if raw is not None else None
+    persons = len(data.get("covered") or []) or None
+    amounts = [
+        a for _l, _s, _n, a in engine.preview_month(case, income=income, persons=persons) if a is not None
+    ]
+    return sum(amounts) if amounts else None
+
+
 def _notice_context(procedure):
     case = procedure.case
     notice = case.notices.order_by("-starts_on").first()
@@ -355,7 +377,7 @@ def _notice_context(procedure):
         "head": mask_name(head),
         "persons": persons,
         "income": raw if raw is not None else income,
-        "amount": notice.amount,
+        "amount": notice.amount if notice.amount is not None else _proposed_amount(procedure),
         "program": case.program.name,
     }
 

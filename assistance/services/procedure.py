@@ -722,6 +722,10 @@ def record_objection(*, actor, procedure, received_on, content, reopens=True):
 # ------------------------------------------------------------------ 决定 (the hook of decide_request)
 
 
+def _day(d):
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
 def missing_steps(procedure, on=None):
     """What still stands between the application and its approval (Chinese, one line each)."""
     on = on or today()
@@ -729,7 +733,7 @@ def missing_steps(procedure, on=None):
     if procedure.stage in (Stage.PAPERS, Stage.PAPERS_DONE):
         return out
     if procedure.reopened_on and procedure.stage == Stage.VERIFICATION:
-        out.append(f"公示期间有异议（{procedure.reopened_on:%Y年%m月%d日}），正在重新核对家庭经济状况")
+        out.append(f"公示期间有异议（{_day(procedure.reopened_on)}），正在重新核对家庭经济状况")
         return out
     if procedure.stage in TOWN_STAGES or procedure.stage == Stage.TOWN_REVIEW:
         out.append(f"尚在“{procedure.get_stage_display()}”环节，镇级审核未完成")
@@ -745,8 +749,8 @@ def missing_steps(procedure, on=None):
         allowed = notice.starts_on + datetime.timedelta(days=NOTICE_MIN_DAYS)
         if on < allowed:
             out.append(
-                f"公示须满{NOTICE_MIN_DAYS}天（{notice.starts_on:%Y年%m月%d日}起，今天为第{(on - notice.starts_on).days + 1}天），"
-                f"{allowed:%Y年%m月%d日}起方可批准"
+                f"公示须满{NOTICE_MIN_DAYS}天（{_day(notice.starts_on)}起，今天为第{(on - notice.starts_on).days + 1}天），"
+                f"{_day(allowed)}起方可批准"
             )
     return out
 
@@ -944,7 +948,9 @@ def timeline(procedure, on=None):
     if notice and notice.ends_on >= on:
         for row in out:
             if row["name"].startswith("公示"):
-                row["status"] = f"公示中（{notice.starts_on:%m月%d日}—{notice.ends_on:%m月%d日}）"
+                row["status"] = (
+                    f"公示中（{notice.starts_on.month}月{notice.starts_on.day}日—{notice.ends_on.month}月{notice.ends_on.day}日）"
+                )
     return out
 
 

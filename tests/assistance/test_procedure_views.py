@@ -185,3 +185,42 @@ def test_verification_import_page(town, login):
     p.refresh_from_db()
     assert p.stage == Stage.VISIT
     assert login(town.reviewer).get(reverse("assistance:verification_import")).status_code == 403
+
+
+def test_the_page_offers_what_is_owed_first_and_fills_in_what_is_known(town, login):
+    w = town.w
+    incomplete = town.accept(materials={"application": True, "identity": True})
+    with at(D(2019, 3, 5)):
+        page = login(w.town_worker).get(reverse("assistance:procedure_detail", args=[incomplete.pk]))
+    form = page.content.decode().split('id="form-materials"')[1].split("</form>")[0]
+    # What was received stays ticked; only what the 一次性告知 asked for is left to tick.
+    assert form.count("checked") == 2 and 'value="application"' in form
+    assert 'data-confirm="确定保存补齐材料，正式受理？' in form
+
+    p = town.through_town(town.accept())
+    with at(D(2019, 3, 6)):
+        proc.draw_spot_check(actor=w.chief, month=D(2019, 3, 1), seed="offer")
+        p.refresh_from_db()
+        assert p.sampled
+        chief = login(w.chief)
+        url = reverse("assistance:procedure_detail", args=[p.pk])
+        before = chief.get(url).content.decode()
+        _visit(w.chief, p.case, D(2019, 3, 6))
+        after = chief.get(url).content.decode()
+    # The district's visit is offered until it is recorded, never twice; the step owed comes
+    # before the extension; the notice's amount is what approval would pay (2 × (400 − 100)).
+    assert "form-district_visit" in before and "form-district_visit" not in after
+    assert after.index("form-notice") < after.index("form-extend_district")
+    notice = after.split('id="form-notice"')[1].split("</form>")[0]
+    assert 'value="600.00"' in notice
+    with at(D(2019, 3, 6)):
+        _step(chief, p, "notice", {"starts_on": "2019-03-07", "ends_on": "2019-03-13"})
+        assert proc.missing_steps(p, D(2019, 3, 8)) == [
+            "公示须满7天（2019年3月7日起，今天为第2天），2019年3月14日起方可批准"
+        ]
+        response = chief.get(reverse("assistance:procedure_notice_pdf", args=[p.pk]))
+    assert response.status_code == 200 and p.case.notices.get().amount is None
+    # A notice started without an amount prints what approval would pay, not a dash.
+    from assistance.procedure_views import _notice_context
+
+    assert _notice_context(Procedure.objects.get(pk=p.pk))["amount"] == Decimal("600.00")
