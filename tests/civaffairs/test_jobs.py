@@ -70,6 +70,20 @@ def test_a_second_job_for_the_same_month_is_refused_while_the_first_waits(w, set
     assert Job.objects.count() == 2
 
 
+def test_the_submitter_is_named_family_name_first_as_everywhere_else(w, login, settings):
+    settings.TASKS = QUEUE_ONLY
+    huang = make_user(CASEWORKER, section=Section.ASSISTANCE, first_name="伟", last_name="黄")
+    job = jobs.start_payroll(actor=huang, program=P.DIBAO, month=JAN, result="assistance:payroll_detail")
+    with pytest.raises(jobs.JobBusy) as refused:
+        start_payroll(w)
+    assert "（黄伟于" in refused.value.messages[0]
+    client = login(huang)
+    page = client.get(reverse("job_detail", args=[job.pk])).content.decode()
+    listing = client.get(reverse("assistance:payroll_list")).content.decode()
+    assert "黄伟" in page and "伟 黄" not in page
+    assert "黄伟" in listing and "伟 黄" not in listing
+
+
 def test_the_database_itself_refuses_two_live_jobs_for_one_object(w):
     def job(status):
         return Job.objects.create(
