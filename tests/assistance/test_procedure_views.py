@@ -205,6 +205,9 @@ def test_the_page_offers_what_is_owed_first_and_fills_in_what_is_known(town, log
         chief = login(w.chief)
         url = reverse("assistance:procedure_detail", args=[p.pk])
         before = chief.get(url).content.decode()
+        # The month's draw leads to each application it sampled.
+        draws = chief.get(reverse("assistance:spot_checks")).content.decode()
+        assert f'<a href="{url}">{p.pk}</a>' in draws
         _visit(w.chief, p.case, D(2019, 3, 6))
         after = chief.get(url).content.decode()
     # The district's visit is offered until it is recorded, never twice; the step owed comes
