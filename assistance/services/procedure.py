@@ -939,6 +939,7 @@ def timeline(procedure, on=None):
             status = "—"
         elif special is True:
             status = "材料不全，已一次性告知"
+            open_seen = True  # nothing after acceptance is under way before the materials are in
         elif not open_seen:
             open_seen = True
             status = "逾期" if due and due < on else "办理中"

@@ -192,6 +192,12 @@ def test_the_page_offers_what_is_owed_first_and_fills_in_what_is_known(town, log
     incomplete = town.accept(materials={"application": True, "identity": True})
     with at(D(2019, 3, 5)):
         page = login(w.town_worker).get(reverse("assistance:procedure_detail", args=[incomplete.pk]))
+    # The clock has not started: no step after acceptance is under way.
+    assert [s["status"] for s in proc.timeline(incomplete, D(2019, 3, 5))][:3] == [
+        "材料不全，已一次性告知",
+        "未开始",
+        "未开始",
+    ]
     form = page.content.decode().split('id="form-materials"')[1].split("</form>")[0]
     # What was received stays ticked; only what the 一次性告知 asked for is left to tick.
     assert form.count("checked") == 2 and 'value="application"' in form
