@@ -215,6 +215,7 @@ def test_a_job_refused_by_the_service_says_why_in_chinese_and_changes_nothing(w,
     page = login(w.worker).get(reverse("job_detail", args=[job.pk])).content.decode()
     assert "办理失败：最低生活保障（低保）2019年01月的名册已生成" in page
     assert "失败的任务不改变任何数据" in page
+    assert f'id="job-back" href="{reverse("assistance:payroll_list")}"' in page  # to submit again
 
 
 def _fail_after_first_batch(monkeypatch, exc):
