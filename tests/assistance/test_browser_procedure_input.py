@@ -1,6 +1,7 @@
 """A step refused on the procedure's page, in Chromium: the caseworker is asked to confirm before
 saving, and a home visit with one investigator comes back with the reason inside the visit's form
-and everything typed still there (issue 11, "nothing typed lost on bad input")."""
+and everything typed still there (issue 11, "nothing typed lost on bad input"); a refused entry
+in the relatives register reads in red under its field."""
 
 import datetime
 from zoneinfo import ZoneInfo
@@ -64,3 +65,21 @@ def test_a_refused_visit_keeps_what_was_typed_and_says_why_in_the_form(live_serv
 
     assert asked and asked[0].startswith("确定保存入户调查")
     assert p.case.home_visits.count() == 1
+
+
+def test_a_refused_relative_says_why_in_red_under_the_field(live_server):
+    town = Town()
+    with chromium_page() as page:
+        page.goto(live_server.url + "/login/")
+        page.fill("#id_username", town.w.town_worker.username)
+        page.fill("#id_password", TEST_PASSWORD)
+        page.get_by_role("button", name="登录", exact=True).click()
+        page.goto(f"{live_server.url}/assistance/relatives/")
+        page.fill("#id_id_number", "445303123")
+        page.fill("#id_official_name", "张三")
+        page.fill("#id_relation", "兄弟")
+        page.get_by_role("button", name="备案").click()
+        error = page.locator("small.error")
+        expect(error).to_have_text("在您的范围内没有该身份证号的人员，请先登记人员")
+        expect(error).to_have_css("color", "rgb(176, 0, 32)")
+        expect(page.locator("#id_official_name")).to_have_value("张三")
