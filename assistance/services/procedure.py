@@ -909,9 +909,16 @@ def timeline(procedure, on=None):
     notice = case.notices.order_by("-starts_on").first()
     rows = [("受理", "镇经办人", None, procedure.accepted_on, procedure.stage == Stage.INCOMPLETE)]
     if Stage.VERIFICATION in steps:
-        rows.append(
-            ("家庭经济状况核对", "镇经办人", t_due, last_check.checked_on if last_check else None, False)
-        )
+        checked = last_check.checked_on if last_check else None
+        if procedure.reopened_on:
+            # An objection reopened it: the checks before it no longer count, the new one is owed.
+            if procedure.stage == Stage.VERIFICATION and checked and checked < procedure.reopened_on:
+                checked = None
+            rows.append(
+                ("家庭经济状况核对（异议后重新核对）", "镇经办人", objection_due(procedure), checked, False)
+            )
+        else:
+            rows.append(("家庭经济状况核对", "镇经办人", t_due, checked, False))
     rows.append(("入户调查", "镇经办人", t_due, visit.visited_on if visit else None, False))
     if Stage.APPRAISAL in steps:
         rows.append(("民主评议", "镇经办人", t_due, appraisal.held_on if appraisal else None, False))

@@ -233,3 +233,24 @@ def test_the_page_offers_what_is_owed_first_and_fills_in_what_is_known(town, log
     from assistance.procedure_views import _notice_context
 
     assert _notice_context(Procedure.objects.get(pk=p.pk))["amount"] == Decimal("600.00")
+
+
+def test_an_objection_shows_the_verification_owed_again_on_the_timeline(town):
+    w = town.w
+    p = town.through_town(town.accept())
+    with at(D(2019, 3, 6)):
+        proc.draw_spot_check(actor=w.chief, month=D(2019, 3, 1), seed="objection")
+        _visit(w.chief, p.case, D(2019, 3, 6))
+        proc.start_notice(actor=w.chief, procedure=p, starts_on=D(2019, 3, 7), ends_on=D(2019, 3, 13))
+    with at(D(2019, 3, 8)):
+        proc.record_objection(actor=w.chief, procedure=p, received_on=D(2019, 3, 8), content="邻居反映有车")
+        p.refresh_from_db()
+        row = proc.timeline(p, D(2019, 3, 8))[1]
+    assert p.stage == Stage.VERIFICATION
+    assert (row["name"], row["done"], row["status"]) == ("家庭经济状况核对（异议后重新核对）", None, "办理中")
+    assert row["due"] == proc.objection_due(p)
+    with at(D(2019, 3, 11)):
+        proc.record_verification(actor=w.town_worker, case=p.case, checks=town.checks(D(2019, 3, 11)))
+        p.refresh_from_db()
+        row = proc.timeline(p, D(2019, 3, 11))[1]
+    assert (row["done"], row["status"]) == (D(2019, 3, 11), "已完成")
