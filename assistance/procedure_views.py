@@ -93,6 +93,10 @@ STEP_FORMS = {
 }
 
 
+# A service error's key → the field of the step's form it is shown under.
+FORM_FIELD = {"investigators": "investigator_2"}
+
+
 def _call(step, request, procedure, form):
     user, d, case = request.user, form.cleaned_data if form else {}, procedure.case
     if step == "materials":
@@ -313,6 +317,9 @@ def procedure_step(request, pk, step):
                 from civaffairs.forms import apply_errors
 
                 _errors(request, exc)
+                if hasattr(exc, "error_dict"):
+                    # The service's names for what the form asks in several fields.
+                    exc = ValidationError({FORM_FIELD.get(k, k): v for k, v in exc.error_dict.items()})
                 apply_errors(form, exc)
                 procedure.refresh_from_db()
                 return _detail(request, procedure, (step, form), status=400)

@@ -50,7 +50,8 @@ def test_a_refused_visit_keeps_what_was_typed_and_says_why_in_the_form(live_serv
         form.get_by_role("button", name="保存入户调查（家庭经济状况核查表）").click()
 
         form = page.locator("#form-visit")
-        expect(form.locator(".errorlist")).to_contain_text("至少两名调查人员")
+        # At the field that is missing: the second investigator.
+        expect(form.locator("ul.errorlist:has(+ p #id_investigator_2)")).to_contain_text("至少两名调查人员")
         expect(form.locator("input[name=investigator_1]")).to_have_value("李明")
         expect(form.locator("input[name=income_wage]")).to_have_value("300")
         expect(form.locator("textarea[name=living]")).to_have_value("房屋破旧，户主患病")
