@@ -183,6 +183,7 @@ def case_detail(request, pk):
             "paid_total": engine.paid_total(payments),
             "coverages": coverages,
             "requests": case.requests.select_related("submitted_by", "decided_by"),
+            "procedure": Procedure.objects.filter(case=case).first(),
             "category_label": dict(P.CASE_CATEGORIES.get(case.program.code, [])).get(case.category, ""),
             "care_label": dict(P.CARE_LEVELS).get(case.care_level, ""),
             "termination_form": TerminationForm(auto_id="terminate_%s")

@@ -55,6 +55,10 @@ def test_caseworker_accepts_with_scans_and_the_timeline_shows_due_dates(town, lo
         response = client.get(reverse("assistance:attachment_download", args=[attachment.pk]))
     assert "家庭经济状况核对" in page and "2019年3月25日" in page  # 15 working days after 4 March
     assert "form-verification" in page and "form-town_review" not in page
+    # The case's own page leads to its procedure.
+    with at(D(2019, 3, 4)):
+        case_page = client.get(reverse("assistance:case_detail", args=[p.case_id])).content.decode()
+    assert f'href="{reverse("assistance:procedure_detail", args=[p.pk])}">家庭经济状况核对</a>' in case_page
     assert response.status_code == 200 and bytes(response.content) == PDF
     assert AuditEvent.objects.filter(action="procedure.download").exists()
 
