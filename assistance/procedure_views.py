@@ -184,7 +184,11 @@ def procedure_accept(request, program, pk):
     else:
         raise Http404
     form = F.AcceptForm(
-        request.POST or None, request.FILES or None, program=program, household=kwargs.get("household")
+        request.POST or None,
+        request.FILES or None,
+        program=program,
+        household=kwargs.get("household"),
+        initial={"received_on": proc.today()},
     )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data

@@ -35,7 +35,11 @@ def test_caseworker_accepts_with_scans_and_the_timeline_shows_due_dates(town, lo
     url = reverse("assistance:procedure_accept", args=["dibao", household.pk])
     with at(D(2019, 3, 4)):
         client = login(w.town_worker)
-        assert client.get(url).status_code == 200
+        blank = client.get(url)
+        assert blank.status_code == 200
+        assert (
+            'name="received_on" value="2019-03-04"' in blank.content.decode()
+        )  # today, to change if need be
         members = [str(m.person_id) for m in household.members.all()]
         response = client.post(
             url,
