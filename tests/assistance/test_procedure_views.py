@@ -262,3 +262,29 @@ def test_an_objection_shows_the_verification_owed_again_on_the_timeline(town):
         p.refresh_from_db()
         row = proc.timeline(p, D(2019, 3, 11))[1]
     assert (row["done"], row["status"]) == (D(2019, 3, 11), "已完成")
+
+
+def test_the_town_review_has_no_conclusion_chosen_in_advance(town, login):
+    w = town.w
+    p = town.accept()
+    with at(D(2019, 3, 5)):
+        proc.record_verification(actor=w.town_worker, case=p.case, checks=town.checks(D(2019, 3, 5)))
+        _visit(w.town_worker, p.case, D(2019, 3, 5), district=False)
+        proc.record_appraisal(
+            actor=w.town_worker,
+            case=p.case,
+            held_on=D(2019, 3, 5),
+            due=3,
+            attended=3,
+            agreed=2,
+            minutes="通过",
+        )
+        reviewer = login(town.reviewer)
+        page = reviewer.get(reverse("assistance:procedure_detail", args=[p.pk])).content.decode()
+        response = _step(reviewer, p, "town_review", {"opinion": "情况属实"})
+    form = page.split('id="form-town_review"')[1].split("</form>")[0]
+    assert '<option value="" selected>请选择</option>' in form
+    assert response.status_code == 400 and "请选择审核结论" in response.content.decode()
+    assert "情况属实</textarea>" in response.content.decode()  # what was typed is kept
+    p.refresh_from_db()
+    assert p.stage == Stage.TOWN_REVIEW
