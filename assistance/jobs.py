@@ -29,7 +29,7 @@ def start_import(*, actor, upload):
         target=f"roster:{hashlib.sha256(content).hexdigest()[:40]}",
         label=f"导入低保花名册 {name}".strip(),
         actor=actor,
-        params={"filename": name},
+        params={"filename": name, "back": "assistance:roster_import"},
         payload=content,
     )
 

@@ -168,8 +168,11 @@ class ReasonForm(forms.Form):
 
 
 class TownReviewForm(forms.Form):
+    # No answer chosen in advance: the reviewer picks the conclusion deliberately.
     recommends = forms.ChoiceField(
-        label="审核结论", choices=[("yes", "符合条件，建议批准"), ("no", "不符合条件，建议不予批准")]
+        label="审核结论",
+        choices=[("", "请选择"), ("yes", "符合条件，建议批准"), ("no", "不符合条件，建议不予批准")],
+        error_messages={"required": "请选择审核结论"},
     )
     opinion = forms.CharField(label="审核意见", widget=forms.Textarea(attrs={"rows": 3}))
 

@@ -5,6 +5,7 @@ Every read is scoped through assistance/selectors.py; every write is a service c
 
 import datetime
 import functools
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -67,28 +68,33 @@ def may_do(user, procedure):
     if is_assistance_chief(user):
         if stage == Stage.DISTRICT:
             out |= {"notice", "extend_district"}
-            if procedure.sampled:
+            if procedure.sampled and not procedure.case.home_visits.filter(district=True).exists():
                 out.add("district_visit")
         if stage == Stage.NOTICE:
             out |= {"objection", "extend_district"}
     return out
 
 
+# In the order the page shows them: the step owed first, then re-checks and extensions.
 STEP_FORMS = {
     "materials": (F.MaterialsForm, "补齐材料，正式受理"),
     "scan": (None, "上传扫描件"),
     "verification": (F.VerificationForm, "家庭经济状况核对"),
-    "recheck": (F.VerificationForm, "复查（申请人对核对结果有异议）"),
     "visit": (F.HomeVisitForm, "入户调查（家庭经济状况核查表）"),
-    "district_visit": (F.HomeVisitForm, "区级抽查入户核查"),
     "appraisal": (F.AppraisalForm, "民主评议"),
-    "extend_town": (F.ReasonForm, "延长镇审核期限（15个工作日，限一次）"),
     "town_review": (F.TownReviewForm, "镇审核意见"),
+    "district_visit": (F.HomeVisitForm, "区级抽查入户核查"),
     "notice": (F.NoticeStartForm, "发布公示（不少于7天）"),
     "objection": (F.ObjectionForm, "登记公示异议"),
-    "extend_district": (F.ReasonForm, "延长区审批期限（10个工作日，限一次）"),
     "papers": (F.MaterialsForm, "补齐临时救助手续"),
+    "recheck": (F.VerificationForm, "复查（申请人对核对结果有异议）"),
+    "extend_town": (F.ReasonForm, "延长镇审核期限（15个工作日，限一次）"),
+    "extend_district": (F.ReasonForm, "延长区审批期限（10个工作日，限一次）"),
 }
+
+
+# A service error's key → the field of the step's form it is shown under.
+FORM_FIELD = {"investigators": "investigator_2"}
 
 
 def _call(step, request, procedure, form):
@@ -178,7 +184,11 @@ def procedure_accept(request, program, pk):
     else:
         raise Http404
     form = F.AcceptForm(
-        request.POST or None, request.FILES or None, program=program, household=kwargs.get("household")
+        request.POST or None,
+        request.FILES or None,
+        program=program,
+        household=kwargs.get("household"),
+        initial={"received_on": proc.today()},
     )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -219,11 +229,21 @@ def procedure_detail(request, pk):
     procedure = get_object_or_404(
         procedures_for(request.user).select_related("case__program", "request"), pk=pk
     )
+    return _detail(request, procedure)
+
+
+def _detail(request, procedure, bound=None, status=200):
+    """The application's page; `bound` is (step, form) of a step refused, shown with what was
+    typed and each error under its field, in place of that step's empty form."""
     case = procedure.case
     allowed = may_do(request.user, procedure)
     today = proc.today()
     forms = [
-        (step, label, cls(initial=_initial(step, procedure, today)))
+        (
+            step,
+            label,
+            bound[1] if bound and bound[0] == step else cls(initial=_initial(step, procedure, today)),
+        )
         for step, (cls, label) in STEP_FORMS.items()
         if step in allowed and cls is not None
     ]
@@ -248,6 +268,7 @@ def procedure_detail(request, pk):
             "district_due": proc.district_due(procedure),
             "is_chief": is_assistance_chief(request.user),
         },
+        status=status,
     )
 
 
@@ -259,9 +280,14 @@ def _initial(step, procedure, today):
     if step == "appraisal":
         return {"held_on": today}
     if step in ("materials", "papers"):
-        return {"on": today}
+        # What was received already stays ticked: only what the 一次性告知 asked for is added.
+        return {"on": today, "materials": [k for k, _ in proc.MATERIALS if procedure.materials.get(k)]}
     if step == "notice":
-        return {"starts_on": today, "ends_on": today + datetime.timedelta(days=proc.NOTICE_MIN_DAYS - 1)}
+        return {
+            "starts_on": today,
+            "ends_on": today + datetime.timedelta(days=proc.NOTICE_MIN_DAYS - 1),
+            "amount": _proposed_amount(procedure),
+        }
     if step == "objection":
         return {"received_on": today, "reopens": True}
     return {}
@@ -287,8 +313,20 @@ def procedure_step(request, pk, step):
             form = cls(request.POST, request.FILES)
             if not form.is_valid():
                 _errors(request, form)
-                return redirect("assistance:procedure_detail", procedure.pk)
-            _call(step, request, procedure, form)
+                return _detail(request, procedure, (step, form), status=400)
+            try:
+                _call(step, request, procedure, form)
+            except ValidationError as exc:
+                # What was typed stays in the form, each service error under its field.
+                from civaffairs.forms import apply_errors
+
+                _errors(request, exc)
+                if hasattr(exc, "error_dict"):
+                    # The service's names for what the form asks in several fields.
+                    exc = ValidationError({FORM_FIELD.get(k, k): v for k, v in exc.error_dict.items()})
+                apply_errors(form, exc)
+                procedure.refresh_from_db()
+                return _detail(request, procedure, (step, form), status=400)
     except ValidationError as exc:
         _errors(request, exc)
     else:
@@ -320,6 +358,21 @@ def _quote(name):
     return quote(name)
 
 
+def _proposed_amount(procedure):
+    """What approval would pay a month (the payments engine's preview), for the notice: None when
+    no standard is in force for it."""
+    from civaffairs import payments as engine
+
+    case, data = procedure.case, procedure.request.data
+    raw = data.get("income")
+    income = Decimal(raw) if raw is not None else None
+    persons = len(data.get("covered") or []) or None
+    amounts = [
+        a for _l, _s, _n, a in engine.preview_month(case, income=income, persons=persons) if a is not None
+    ]
+    return sum(amounts) if amounts else None
+
+
 def _notice_context(procedure):
     case = procedure.case
     notice = case.notices.order_by("-starts_on").first()
@@ -335,7 +388,7 @@ def _notice_context(procedure):
         "head": mask_name(head),
         "persons": persons,
         "income": raw if raw is not None else income,
-        "amount": notice.amount,
+        "amount": notice.amount if notice.amount is not None else _proposed_amount(procedure),
         "program": case.program.name,
     }
 

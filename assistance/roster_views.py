@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from civaffairs import jobs as civ_jobs
 from civaffairs.job_views import refused
 from civaffairs.spreadsheets import XLSX_CONTENT_TYPE, xlsx_response
 from civaffairs.uploads import UploadRefused, error_report
@@ -62,6 +63,8 @@ def roster_import(request):
             "title": "低保花名册导入",
             "required": roster.REQUIRED_HEADERS,
             "optional": roster.OPTIONAL_HEADERS,
+            # A large file's import runs as a job: whoever left its page finds it again here.
+            "recent_jobs": civ_jobs.recent(request.user, kind="roster"),
         },
     )
 

@@ -11,7 +11,23 @@ from .selectors import jobs_for
 @login_required
 def job_detail(request, pk):
     job = get_object_or_404(jobs_for(request.user), pk=pk)
-    return render(request, "civaffairs/job.html", {"job": job, "title": job.label})
+    return render(request, "civaffairs/job.html", {"job": job, "title": job.label, "back": back_url(job)})
+
+
+def back_url(job):
+    """The page the job was started from, to submit it again after a failure: `back` of its
+    params (a standard's page, the import page), else for a payroll its section's payroll list."""
+    from django.urls import NoReverseMatch, reverse
+
+    params = job.params or {}
+    try:
+        if params.get("back"):
+            return reverse(params["back"], args=[job.standard_id] if job.standard_id else [])
+        if job.kind == job.Kind.PAYROLL and ":" in params.get("result", ""):
+            return reverse(params["result"].split(":")[0] + ":payroll_list")
+    except NoReverseMatch:
+        pass
+    return ""
 
 
 @login_required

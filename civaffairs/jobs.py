@@ -36,6 +36,7 @@ from django_tasks import task
 from . import payments
 from .models import Job, PaymentLine, Payroll, Standard
 from .money import format_money
+from .names import person_name
 from .periods import month_start
 
 log = logging.getLogger(__name__)
@@ -127,7 +128,7 @@ def start(*, kind, target, label, actor, program=None, standard=None, params=Non
         live = Job.objects.filter(target=target, status__in=Job.LIVE).select_related("created_by").first()
         who = ""
         if live is not None:
-            name = live.created_by.get_full_name() or live.created_by.get_username()
+            name = person_name(live.created_by)
             who = f"（{name}于{timezone.localtime(live.created_at):%H:%M}提交）"
         raise JobBusy(
             f"“{live.label if live else label}”正在进行{who}，同一对象不能同时办理两个任务，请等它完成后再查看结果。",

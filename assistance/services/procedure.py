@@ -725,6 +725,10 @@ def record_objection(*, actor, procedure, received_on, content, reopens=True):
 # ------------------------------------------------------------------ 决定 (the hook of decide_request)
 
 
+def _day(d):
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
 def missing_steps(procedure, on=None):
     """What still stands between the application and its approval (Chinese, one line each)."""
     on = on or today()
@@ -732,7 +736,7 @@ def missing_steps(procedure, on=None):
     if procedure.stage in (Stage.PAPERS, Stage.PAPERS_DONE):
         return out
     if procedure.reopened_on and procedure.stage == Stage.VERIFICATION:
-        out.append(f"公示期间有异议（{procedure.reopened_on:%Y年%m月%d日}），正在重新核对家庭经济状况")
+        out.append(f"公示期间有异议（{_day(procedure.reopened_on)}），正在重新核对家庭经济状况")
         return out
     if procedure.stage in TOWN_STAGES or procedure.stage == Stage.TOWN_REVIEW:
         out.append(f"尚在“{procedure.get_stage_display()}”环节，镇级审核未完成")
@@ -748,8 +752,8 @@ def missing_steps(procedure, on=None):
         allowed = notice.starts_on + datetime.timedelta(days=NOTICE_MIN_DAYS)
         if on < allowed:
             out.append(
-                f"公示须满{NOTICE_MIN_DAYS}天（{notice.starts_on:%Y年%m月%d日}起，今天为第{(on - notice.starts_on).days + 1}天），"
-                f"{allowed:%Y年%m月%d日}起方可批准"
+                f"公示须满{NOTICE_MIN_DAYS}天（{_day(notice.starts_on)}起，今天为第{(on - notice.starts_on).days + 1}天），"
+                f"{_day(allowed)}起方可批准"
             )
     return out
 
@@ -913,9 +917,16 @@ def timeline(procedure, on=None):
     notice = case.notices.order_by("-starts_on").first()
     rows = [("受理", "镇经办人", None, procedure.accepted_on, procedure.stage == Stage.INCOMPLETE)]
     if Stage.VERIFICATION in steps:
-        rows.append(
-            ("家庭经济状况核对", "镇经办人", t_due, last_check.checked_on if last_check else None, False)
-        )
+        checked = last_check.checked_on if last_check else None
+        if procedure.reopened_on:
+            # An objection reopened it: the checks before it no longer count, the new one is owed.
+            if procedure.stage == Stage.VERIFICATION and checked and checked < procedure.reopened_on:
+                checked = None
+            rows.append(
+                ("家庭经济状况核对（异议后重新核对）", "镇经办人", objection_due(procedure), checked, False)
+            )
+        else:
+            rows.append(("家庭经济状况核对", "镇经办人", t_due, checked, False))
     rows.append(("入户调查", "镇经办人", t_due, visit.visited_on if visit else None, False))
     if Stage.APPRAISAL in steps:
         rows.append(("民主评议", "镇经办人", t_due, appraisal.held_on if appraisal else None, False))
@@ -943,6 +954,7 @@ def timeline(procedure, on=None):
             status = "—"
         elif special is True:
             status = "材料不全，已一次性告知"
+            open_seen = True  # nothing after acceptance is under way before the materials are in
         elif not open_seen:
             open_seen = True
             status = "逾期" if due and due < on else "办理中"
@@ -952,7 +964,9 @@ def timeline(procedure, on=None):
     if notice and notice.ends_on >= on:
         for row in out:
             if row["name"].startswith("公示"):
-                row["status"] = f"公示中（{notice.starts_on:%m月%d日}—{notice.ends_on:%m月%d日}）"
+                row["status"] = (
+                    f"公示中（{notice.starts_on.month}月{notice.starts_on.day}日—{notice.ends_on.month}月{notice.ends_on.day}日）"
+                )
     return out
 
 

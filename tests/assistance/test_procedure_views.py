@@ -38,7 +38,11 @@ def test_caseworker_accepts_with_scans_and_the_timeline_shows_due_dates(town, lo
     url = reverse("assistance:procedure_accept", args=["dibao", household.pk])
     with at(D(2019, 3, 4)):
         client = login(w.town_worker)
-        assert client.get(url).status_code == 200
+        blank = client.get(url)
+        assert blank.status_code == 200
+        assert (
+            'name="received_on" value="2019-03-04"' in blank.content.decode()
+        )  # today, to change if need be
         members = [str(m.person_id) for m in household.members.all()]
         response = client.post(
             url,
@@ -58,6 +62,10 @@ def test_caseworker_accepts_with_scans_and_the_timeline_shows_due_dates(town, lo
         response = client.get(reverse("assistance:attachment_download", args=[attachment.pk]))
     assert "家庭经济状况核对" in page and "2019年3月25日" in page  # 15 working days after 4 March
     assert "form-verification" in page and "form-town_review" not in page
+    # The case's own page leads to its procedure.
+    with at(D(2019, 3, 4)):
+        case_page = client.get(reverse("assistance:case_detail", args=[p.case_id])).content.decode()
+    assert f'href="{reverse("assistance:procedure_detail", args=[p.pk])}">家庭经济状况核对</a>' in case_page
     assert response.status_code == 200 and bytes(response.content) == PDF
     assert AuditEvent.objects.filter(action="procedure.download").exists()
 
@@ -101,8 +109,12 @@ def test_step_forms_by_role_and_scope(town, login):
             "visit",
             {"visited_on": "2019-03-05", "investigator_1": "张三", "applicant_signed": "on"},
         )
-        page = cw.get(response["Location"]).content.decode()
+        # Refused on the page itself: the error in the visit's form, what was typed still there.
+        assert response.status_code == 400
+        page = response.content.decode()
         assert "至少两名调查人员" in page
+        form = page.split('id="form-visit"')[1].split("</form>")[0]
+        assert "至少两名调查人员" in form and 'value="张三"' in form
         p.refresh_from_db()
         assert p.stage == Stage.VISIT
         # The town reviewer may not record the visit; another town sees nothing.
@@ -259,3 +271,98 @@ def test_a_review_records_its_visit_and_verification_on_the_request_page(town, l
     assert "review-visits" in page and "review-checks" in page
     # The chief decides the review as before; a town reviewer cannot record it.
     assert login(town.reviewer).post(url, {}).status_code == 403
+
+
+def test_the_page_offers_what_is_owed_first_and_fills_in_what_is_known(town, login):
+    w = town.w
+    incomplete = town.accept(materials={"application": True, "identity": True})
+    with at(D(2019, 3, 5)):
+        page = login(w.town_worker).get(reverse("assistance:procedure_detail", args=[incomplete.pk]))
+    # The clock has not started: no step after acceptance is under way.
+    assert [s["status"] for s in proc.timeline(incomplete, D(2019, 3, 5))][:3] == [
+        "材料不全，已一次性告知",
+        "未开始",
+        "未开始",
+    ]
+    form = page.content.decode().split('id="form-materials"')[1].split("</form>")[0]
+    # What was received stays ticked; only what the 一次性告知 asked for is left to tick.
+    assert form.count("checked") == 2 and 'value="application"' in form
+    assert 'data-confirm="确定保存补齐材料，正式受理？' in form
+
+    p = town.through_town(town.accept())
+    with at(D(2019, 3, 6)):
+        proc.draw_spot_check(actor=w.chief, month=D(2019, 3, 1), seed="offer")
+        p.refresh_from_db()
+        assert p.sampled
+        chief = login(w.chief)
+        url = reverse("assistance:procedure_detail", args=[p.pk])
+        before = chief.get(url).content.decode()
+        # The month's draw leads to each application it sampled.
+        draws = chief.get(reverse("assistance:spot_checks")).content.decode()
+        assert f'<a href="{url}">{p.pk}</a>' in draws
+        _visit(w.chief, p.case, D(2019, 3, 6))
+        after = chief.get(url).content.decode()
+    # The district's visit is offered until it is recorded, never twice; the step owed comes
+    # before the extension; the notice's amount is what approval would pay (2 × (400 − 100)).
+    assert "form-district_visit" in before and "form-district_visit" not in after
+    assert after.index("form-notice") < after.index("form-extend_district")
+    notice = after.split('id="form-notice"')[1].split("</form>")[0]
+    assert 'value="600.00"' in notice
+    with at(D(2019, 3, 6)):
+        _step(chief, p, "notice", {"starts_on": "2019-03-07", "ends_on": "2019-03-13"})
+        assert proc.missing_steps(p, D(2019, 3, 8)) == [
+            "公示须满7天（2019年3月7日起，今天为第2天），2019年3月14日起方可批准"
+        ]
+        response = chief.get(reverse("assistance:procedure_notice_pdf", args=[p.pk]))
+    assert response.status_code == 200 and p.case.notices.get().amount is None
+    # A notice started without an amount prints what approval would pay, not a dash.
+    from assistance.procedure_views import _notice_context
+
+    assert _notice_context(Procedure.objects.get(pk=p.pk))["amount"] == Decimal("600.00")
+
+
+def test_an_objection_shows_the_verification_owed_again_on_the_timeline(town):
+    w = town.w
+    p = town.through_town(town.accept())
+    with at(D(2019, 3, 6)):
+        proc.draw_spot_check(actor=w.chief, month=D(2019, 3, 1), seed="objection")
+        _visit(w.chief, p.case, D(2019, 3, 6))
+        proc.start_notice(actor=w.chief, procedure=p, starts_on=D(2019, 3, 7), ends_on=D(2019, 3, 13))
+    with at(D(2019, 3, 8)):
+        proc.record_objection(actor=w.chief, procedure=p, received_on=D(2019, 3, 8), content="邻居反映有车")
+        p.refresh_from_db()
+        row = proc.timeline(p, D(2019, 3, 8))[1]
+    assert p.stage == Stage.VERIFICATION
+    assert (row["name"], row["done"], row["status"]) == ("家庭经济状况核对（异议后重新核对）", None, "办理中")
+    assert row["due"] == proc.objection_due(p)
+    with at(D(2019, 3, 11)):
+        proc.record_verification(actor=w.town_worker, case=p.case, checks=town.checks(D(2019, 3, 11)))
+        p.refresh_from_db()
+        row = proc.timeline(p, D(2019, 3, 11))[1]
+    assert (row["done"], row["status"]) == (D(2019, 3, 11), "已完成")
+
+
+def test_the_town_review_has_no_conclusion_chosen_in_advance(town, login):
+    w = town.w
+    p = town.accept()
+    with at(D(2019, 3, 5)):
+        proc.record_verification(actor=w.town_worker, case=p.case, checks=town.checks(D(2019, 3, 5)))
+        _visit(w.town_worker, p.case, D(2019, 3, 5), district=False)
+        proc.record_appraisal(
+            actor=w.town_worker,
+            case=p.case,
+            held_on=D(2019, 3, 5),
+            due=3,
+            attended=3,
+            agreed=2,
+            minutes="通过",
+        )
+        reviewer = login(town.reviewer)
+        page = reviewer.get(reverse("assistance:procedure_detail", args=[p.pk])).content.decode()
+        response = _step(reviewer, p, "town_review", {"opinion": "情况属实"})
+    form = page.split('id="form-town_review"')[1].split("</form>")[0]
+    assert '<option value="" selected>请选择</option>' in form
+    assert response.status_code == 400 and "请选择审核结论" in response.content.decode()
+    assert "情况属实</textarea>" in response.content.decode()  # what was typed is kept
+    p.refresh_from_db()
+    assert p.stage == Stage.TOWN_REVIEW

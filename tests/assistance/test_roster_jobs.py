@@ -64,6 +64,10 @@ def test_a_large_roster_with_errors_lists_them_on_the_jobs_page_and_imports_noth
     assert table_counts() == before
     page = client.get(response["Location"]).content.decode()
     assert "<li>第3行 身份证号：校验位错误</li>" in page
+    assert f'id="job-back" href="{reverse("assistance:roster_import")}"' in page
+    # Whoever left the job's page finds it again on the import page.
+    again = client.get(reverse("assistance:roster_import")).content.decode()
+    assert f'href="{reverse("job_detail", args=[job.pk])}"' in again and "：失败" in again
 
 
 def test_the_same_large_roster_twice_at_once_is_imported_once(caseworker, login, shicheng_village, settings):

@@ -70,6 +70,20 @@ def test_a_second_job_for_the_same_month_is_refused_while_the_first_waits(w, set
     assert Job.objects.count() == 2
 
 
+def test_the_submitter_is_named_family_name_first_as_everywhere_else(w, login, settings):
+    settings.TASKS = QUEUE_ONLY
+    huang = make_user(CASEWORKER, section=Section.ASSISTANCE, first_name="伟", last_name="黄")
+    job = jobs.start_payroll(actor=huang, program=P.DIBAO, month=JAN, result="assistance:payroll_detail")
+    with pytest.raises(jobs.JobBusy) as refused:
+        start_payroll(w)
+    assert "（黄伟于" in refused.value.messages[0]
+    client = login(huang)
+    page = client.get(reverse("job_detail", args=[job.pk])).content.decode()
+    listing = client.get(reverse("assistance:payroll_list")).content.decode()
+    assert "黄伟" in page and "伟 黄" not in page
+    assert "黄伟" in listing and "伟 黄" not in listing
+
+
 def test_the_database_itself_refuses_two_live_jobs_for_one_object(w):
     def job(status):
         return Job.objects.create(
@@ -201,6 +215,7 @@ def test_a_job_refused_by_the_service_says_why_in_chinese_and_changes_nothing(w,
     page = login(w.worker).get(reverse("job_detail", args=[job.pk])).content.decode()
     assert "办理失败：最低生活保障（低保）2019年01月的名册已生成" in page
     assert "失败的任务不改变任何数据" in page
+    assert f'id="job-back" href="{reverse("assistance:payroll_list")}"' in page  # to submit again
 
 
 def _fail_after_first_batch(monkeypatch, exc):
