@@ -186,7 +186,6 @@ def case_detail(request, pk):
             # Approved without an approval time: a ledger migrated by enrol_many (roster import).
             "migrated": case.approved_at is None and case.status in (case.Status.ACTIVE, case.Status.ENDED),
             "requests": case.requests.select_related("submitted_by", "decided_by"),
-            "procedure": Procedure.objects.filter(case=case).first(),
             "category_label": dict(P.CASE_CATEGORIES.get(case.program.code, [])).get(case.category, ""),
             "care_label": dict(P.CARE_LEVELS).get(case.care_level, ""),
             "termination_form": TerminationForm(auto_id="terminate_%s")
