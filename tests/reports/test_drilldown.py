@@ -1,0 +1,130 @@
+"""Drill-down (issue 9): each figure of the summary's preview links to the records behind it, in
+the existing scoped list, and that list shows as many rows as the figure counts."""
+
+import datetime
+import re
+from html import unescape
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from assistance import programs as P
+from assistance import services
+from civaffairs import figures as registry
+from civaffairs.periods import Period
+from civaffairs.roles import CASEWORKER
+from reports import services as report_services
+from tests.factories import World, make_user, village
+
+D = datetime.date
+H1 = Period.parse("2019H1")
+
+
+@pytest.fixture
+def world(db):
+    """石城镇: two 低保 households from 2018-11, one more from 2019-03, one of the first ended from
+    2019-05; a 特困 person from 2019-02. 六都镇: one 低保 household from 2019-02."""
+    with time_machine.travel(D(2019, 7, 10), tick=False):
+        w = World()
+        w.stay, _ = w.dibao(2, "100")
+        w.leave, _ = w.dibao(1, "100")
+        w.added, _ = w.dibao(3, "100", start=D(2019, 3, 1))
+        request = services.submit_termination(
+            actor=w.worker, case=w.leave, effective_month=D(2019, 5, 1), reason="收入超标"
+        )
+        services.decide_request(actor=w.chief, request=request, approve=True, comment="同意")
+        w.tekun = w.person_case(P.TEKUN, start=D(2019, 2, 1), category=P.DISPERSED)
+        # 六都镇, with its own caseworker.
+        shicheng_worker, shicheng_village = w.town_worker, w.village
+        w.town_worker = make_user(CASEWORKER, town="六都镇", first_name="六都镇经办人")
+        w.village = village("六都镇")
+        w.liudu, _ = w.dibao(1, "100", start=D(2019, 2, 1))
+        w.liudu_worker, w.town_worker, w.village = w.town_worker, shicheng_worker, shicheng_village
+        return w
+
+
+def _count(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.context["table"].paginator.count
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "dibao.households",
+        "dibao.rural.households",
+        "dibao.opening.households",
+        "dibao.added.households",
+        "dibao.removed.households",
+        "tekun.persons",
+        "tekun.rural.dispersed",
+    ],
+)
+def test_the_list_behind_a_figure_shows_as_many_records_as_it_counts(world, login, director, key):
+    value = registry.compute(H1, None, keys=[key])[key]
+    url = registry.drilldown_url(key, H1, None, director)
+    assert url.startswith("/assistance/cases/?")
+    assert _count(login(director), url) == value
+    town = world.stay.town
+    assert (
+        _count(login(director), registry.drilldown_url(key, H1, town, director))
+        == (registry.compute(H1, town, keys=[key])[key])
+    )
+
+
+def test_the_figures_are_not_all_zero(world):
+    # The counts above compare something: at the end of June 石城 2 (one ended in May) + 六都 1, at
+    # the opening 石城 2; added 石城 1 + 六都 1, removed 1.
+    values = registry.compute(H1, None, keys=["dibao.households", "dibao.opening.households"])
+    assert values == {"dibao.households": 2 + 1, "dibao.opening.households": 2}
+    added = registry.compute(H1, None, keys=["dibao.added.households", "dibao.removed.households"])
+    assert added == {"dibao.added.households": 2, "dibao.removed.households": 1}
+
+
+def _drill_links(page):
+    return {
+        key: unescape(href)
+        for href, key in re.findall(r'class="fig drill" href="([^"]+)" data-key="([^"]+)"', page)
+    }
+
+
+def test_the_summary_preview_links_figures_to_their_records(world, login, director):
+    summary = report_services.create_summary(actor=director, period="2019H1")
+    page = login(director).get(reverse("reports:detail", args=[summary.pk])).content.decode()
+    links = _drill_links(page)
+    assert "dibao.households" in links
+    assert _count(login(director), links["dibao.households"]) == 3
+    # Money has no list of its payment lines: it links to the figures page as before.
+    assert "dibao.paid" not in links and "#fig-dibao.paid" in page
+
+
+def test_a_town_caseworker_following_a_link_sees_only_the_own_town_masked(world, login, director):
+    url = registry.drilldown_url("dibao.households", H1, None, director)
+    c = login(world.liudu_worker)
+    response = c.get(url)
+    assert response.context["table"].paginator.count == 1
+    page = response.content.decode()
+    head = world.liudu.household.head
+    assert head.masked_id in page and head.id_number not in page
+    assert world.stay.household.head.masked_id not in page
+
+
+def test_the_printed_document_carries_no_links(world, director):
+    from reports import exports
+
+    summary = report_services.create_summary(actor=director, period="2019H1")
+    html = exports.html_string(exports.prepare(H1, None, summary))
+    assert "/assistance/cases/" not in html and "drill" not in html
+
+
+def test_the_figures_page_links_counts_to_their_records(world, login, director):
+    page = login(director).get(reverse("figures"), {"period": "2019H1"}).content.decode()
+    assert 'class="drill" href="/assistance/cases/?' in page
+
+
+def test_a_drilldown_names_only_registered_figures():
+    assert registry.drilldown_keys() <= set(registry.specs())
+    with pytest.raises(ValueError):
+        registry.drilldown("no.such.figure", may_open=lambda user: True)(lambda *a: "")
