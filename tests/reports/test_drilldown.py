@@ -128,3 +128,48 @@ def test_a_drilldown_names_only_registered_figures():
     assert registry.drilldown_keys() <= set(registry.specs())
     with pytest.raises(ValueError):
         registry.drilldown("no.such.figure", may_open=lambda user: True)(lambda *a: "")
+
+
+@pytest.fixture
+def welfare_world(db):
+    from tests.welfare.conftest import WelfareWorld
+
+    ww = WelfareWorld()
+    ww.marriage(D(2019, 2, 3))
+    ww.marriage(D(2019, 5, 6), town=ww.liudu)
+    ww.marriage(D(2019, 7, 1))  # the next half-year
+    ww.marriage(D(2019, 3, 3), scope="hmt")
+    ww.marriage(D(2019, 4, 3), scope="foreign")
+    ww.marriage(D(2019, 4, 9), kind="divorce")
+    ww.cremation(D(2019, 1, 20))
+    ww.cremation(D(2019, 6, 30), place=ww.liudu)
+    ww.cremation(D(2019, 6, 2), local=False)
+    ww.cremation(D(2018, 12, 31))
+    return ww
+
+
+@pytest.mark.parametrize(
+    "key, district",
+    [
+        ("marriage.domestic.marriages", 2),
+        ("marriage.foreign.marriages", 2),
+        ("marriage.domestic.divorces", 1),
+        ("funeral.cremations", 3),
+    ],
+)
+def test_the_welfare_list_behind_a_figure_shows_as_many_records(
+    welfare_world, login, director, key, district
+):
+    assert registry.compute(H1, None, keys=[key])[key] == district
+    assert _count(login(director), registry.drilldown_url(key, H1, None, director)) == district
+    town = welfare_world.liudu
+    in_town = registry.compute(H1, town, keys=[key])[key]
+    assert _count(login(director), registry.drilldown_url(key, H1, town, director)) == in_town
+
+
+def test_registrations_link_only_for_those_who_may_read_them(welfare_world, director):
+    town_worker = make_user(CASEWORKER, town="石城镇")
+    assert registry.drilldown_url("marriage.domestic.marriages", H1, None, director)
+    assert registry.drilldown_url("marriage.domestic.marriages", H1, None, town_worker) is None
+    # The same worker may open the case list (scoped to the own town).
+    assert registry.drilldown_url("dibao.households", H1, None, town_worker)
