@@ -20,7 +20,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 
-from civaffairs.figures import COUNT, MONEY, RATE, DecimalZero, figure, record_list
+from civaffairs.figures import COUNT, MONEY, RATE, DecimalZero, drilldown, figure, record_list
 from civaffairs.models import Activity, ApprovalStatus, PaymentLine, Project, Region, Section, Standard
 from civaffairs.payments.rules import to_cent
 
@@ -273,3 +273,46 @@ def village_rules(period, region):
         "village_rules.committees_done": counts["committees"],
         "village_rules.natural_done": counts["natural"],
     }
+
+
+# --- drill-down: the village-rule and organization lists select a figure's records --------------
+
+
+def _may_read(user):
+    from .access import can_read
+
+    return can_read(user)
+
+
+GRASSROOTS_DRILLDOWNS = {
+    "village_rules.committees_done": (
+        "grassroots:village_rule_list",
+        "done_by",
+        {"level": Region.Level.VILLAGE},
+    ),
+    "village_rules.natural_done": (
+        "grassroots:village_rule_list",
+        "done_by",
+        {"level": Region.Level.NATURAL},
+    ),
+    "socialorg.total": ("grassroots:org_list", "on_register", {}),
+    "socialorg.social_groups": ("grassroots:org_list", "on_register", {"kind": OrgKind.SOCIAL_GROUP}),
+    "socialorg.private_non_enterprise": (
+        "grassroots:org_list",
+        "on_register",
+        {"kind": OrgKind.PRIVATE_NON_ENTERPRISE},
+    ),
+    "socialorg.foundations": ("grassroots:org_list", "on_register", {"kind": OrgKind.FOUNDATION}),
+}
+
+
+@drilldown(*GRASSROOTS_DRILLDOWNS, may_open=_may_read)
+def grassroots_drilldown(key, period, region):
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    name, day, query = GRASSROOTS_DRILLDOWNS[key]
+    params = {day: period.end.isoformat(), **query}
+    if region is not None:
+        params["town"] = region.pk
+    return f"{reverse(name)}?{urlencode(params)}"

@@ -37,10 +37,19 @@ class VillageRuleFilter(FilterSet):
         choices=[(Region.Level.VILLAGE, "村（居）委"), (Region.Level.NATURAL, "自然村")],
     )
     status = django_filters.ChoiceFilter(label="状态", choices=VillageRule.Status.choices)
+    # 完成制定 by a day (表决通过 or 备案), as the summary counts them (grassroots/figures.py).
+    done_by = django_filters.DateFilter(label="截至该日已完成制定", method="filter_done_by")
 
     class Meta:
         model = VillageRule
-        fields = ["town", "level", "status"]
+        fields = ["town", "level", "status", "done_by"]
+
+    def filter_done_by(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(
+            status__in=[VillageRule.Status.ADOPTED, VillageRule.Status.FILED], status_date__lte=value
+        )
 
 
 class OrganizationFilter(FilterSet):
@@ -48,10 +57,19 @@ class OrganizationFilter(FilterSet):
     kind = django_filters.ChoiceFilter(label="类型", choices=OrgKind.choices)
     status = django_filters.ChoiceFilter(label="状态", choices=SocialOrganization.Status.choices)
     town = django_filters.ModelChoiceFilter(label="所在镇", queryset=TOWNS)
+    # 登记在册 on a day: registered by then and not cancelled by then (grassroots/figures.py).
+    on_register = django_filters.DateFilter(label="该日登记在册", method="filter_on_register")
 
     class Meta:
         model = SocialOrganization
-        fields = ["name", "kind", "status", "town"]
+        fields = ["name", "kind", "status", "town", "on_register"]
+
+    def filter_on_register(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(registered_on__lte=value) & (Q(cancelled_on__isnull=True) | Q(cancelled_on__gt=value))
+        )
 
 
 class CouncilFilter(FilterSet):

@@ -16,6 +16,7 @@ from civaffairs.periods import Period
 from civaffairs.roles import CASEWORKER
 from reports import services as report_services
 from tests.factories import World, make_user, village
+from tests.grassroots.conftest import committee, gr_chief, gr_program, gr_staff, other_committee  # noqa: F401
 
 D = datetime.date
 H1 = Period.parse("2019H1")
@@ -173,3 +174,56 @@ def test_registrations_link_only_for_those_who_may_read_them(welfare_world, dire
     assert registry.drilldown_url("marriage.domestic.marriages", H1, None, town_worker) is None
     # The same worker may open the case list (scoped to the own town).
     assert registry.drilldown_url("dibao.households", H1, None, town_worker)
+
+
+@pytest.fixture
+def grassroots_world(gr_staff, committee, other_committee):
+    from grassroots import services as gr
+    from grassroots.creditcode import make_credit_code
+    from grassroots.models import OrgKind, VillageRule
+    from tests.factories import natural_village, town
+
+    def org(kind, n, day, t):
+        return gr.register_organization(
+            actor=gr_staff,
+            name=f"组织{n}",
+            credit_code=make_credit_code(kind, n),
+            kind=kind,
+            registered_on=day,
+            legal_representative="张三",
+            town=town(t),
+        )
+
+    org(OrgKind.SOCIAL_GROUP, 1, D(2015, 1, 1), "石城镇")
+    org(OrgKind.SOCIAL_GROUP, 2, D(2019, 3, 1), "六都镇")
+    org(OrgKind.PRIVATE_NON_ENTERPRISE, 3, D(2019, 8, 1), "石城镇")  # after H1
+    gone = org(OrgKind.FOUNDATION, 4, D(2016, 1, 1), "石城镇")
+    gr.cancel_organization(actor=gr_staff, org=gone, cancelled_on=D(2019, 6, 30))
+    S = VillageRule.Status
+    gr.set_village_rule(actor=gr_staff, region=committee, status=S.ADOPTED, status_date=D(2019, 4, 1))
+    gr.set_village_rule(actor=gr_staff, region=other_committee, status=S.FILED, status_date=D(2019, 8, 1))
+    gr.set_village_rule(
+        actor=gr_staff, region=natural_village(committee), status=S.FILED, status_date=D(2019, 5, 1)
+    )
+
+
+@pytest.mark.parametrize(
+    "key, district",
+    [
+        ("socialorg.total", 2),
+        ("socialorg.social_groups", 2),
+        ("socialorg.foundations", 0),
+        ("village_rules.committees_done", 1),
+        ("village_rules.natural_done", 1),
+    ],
+)
+def test_the_grassroots_list_behind_a_figure_shows_as_many_records(
+    grassroots_world, login, director, key, district
+):
+    from tests.factories import town
+
+    assert registry.compute(H1, None, keys=[key])[key] == district
+    assert _count(login(director), registry.drilldown_url(key, H1, None, director)) == district
+    liudu = town("六都镇")
+    in_town = registry.compute(H1, liudu, keys=[key])[key]
+    assert _count(login(director), registry.drilldown_url(key, H1, liudu, director)) == in_town
