@@ -303,6 +303,19 @@ GRASSROOTS_DRILLDOWNS = {
         {"kind": OrgKind.PRIVATE_NON_ENTERPRISE},
     ),
     "socialorg.foundations": ("grassroots:org_list", "on_register", {"kind": OrgKind.FOUNDATION}),
+    "xiangxian.registered": ("grassroots:council_list", "registered_by", {}),
+    "xiangxian.filed": ("grassroots:council_list", "filed_by", {}),
+    # Projects funded in the period (flow) or by its last day (stock); the list totals their funds.
+    "sanshe.villages": ("grassroots:project_list", "flow", {"kind": L.SANSHE}),
+    "sanshe.funds": ("grassroots:project_list", "flow", {"kind": L.SANSHE}),
+    "rehab.funds": ("grassroots:project_list", "flow", {"kind": L.REHAB}),
+    "elder_assoc.demo_sites": ("grassroots:project_list", "stock", {"kind": L.ELDER_ASSOC_DEMO}),
+    "elder_assoc.funds_per_site": ("grassroots:project_list", "stock", {"kind": L.ELDER_ASSOC_DEMO}),
+    "happiness.villages": ("grassroots:project_list", "stock", {"kind": L.HAPPINESS}),
+    "happiness.funds": ("grassroots:project_list", "stock", {"kind": L.HAPPINESS}),
+    "community_center.villages": ("grassroots:project_list", "stock", {"kind": L.COMMUNITY_CENTER}),
+    "community_center.funds": ("grassroots:project_list", "stock", {"kind": L.COMMUNITY_CENTER}),
+    "supervisor.members": ("grassroots:member_list", "month", {}),
 }
 
 
@@ -312,7 +325,15 @@ def grassroots_drilldown(key, period, region):
     from django.utils.http import urlencode
 
     name, day, query = GRASSROOTS_DRILLDOWNS[key]
-    params = {day: period.end.isoformat(), **query}
+    if day == "flow":
+        params = {"started_since": period.start.isoformat(), "started_until": period.end.isoformat()}
+    elif day == "stock":
+        params = {"started_until": period.end.isoformat()}
+    elif day == "month":
+        params = {"paid_in": f"{period.last_month:%Y-%m}"}
+    else:
+        params = {day: period.end.isoformat()}
+    params.update(query)
     if region is not None:
         params["town"] = region.pk
     return f"{reverse(name)}?{urlencode(params)}"

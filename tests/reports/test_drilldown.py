@@ -3,6 +3,7 @@ the existing scoped list, and that list shows as many rows as the figure counts.
 
 import datetime
 import re
+from decimal import Decimal
 from html import unescape
 
 import pytest
@@ -178,6 +179,7 @@ def test_registrations_link_only_for_those_who_may_read_them(welfare_world, dire
 
 @pytest.fixture
 def grassroots_world(gr_staff, committee, other_committee):
+    from grassroots import labels as L
     from grassroots import services as gr
     from grassroots.creditcode import make_credit_code
     from grassroots.models import OrgKind, VillageRule
@@ -205,6 +207,28 @@ def grassroots_world(gr_staff, committee, other_committee):
     gr.set_village_rule(
         actor=gr_staff, region=natural_village(committee), status=S.FILED, status_date=D(2019, 5, 1)
     )
+    nat = natural_village(committee)
+    gr.file_council(actor=gr_staff, name="甲乡贤理事会", village=nat, filed_on=D(2019, 2, 1))
+    filed = gr.file_council(actor=gr_staff, name="乙乡贤理事会", village=nat, filed_on=D(2019, 2, 1))
+    gr.register_council(
+        actor=gr_staff, council=filed, credit_code=make_credit_code("1", 99), registered_on=D(2019, 8, 1)
+    )
+    gr.register_council(
+        actor=gr_staff,
+        credit_code=make_credit_code("1", 98),
+        registered_on=D(2019, 5, 1),
+        name="丙乡贤理事会",
+        village=natural_village(other_committee),
+    )
+    for kind, region, funds, day in [
+        (L.SANSHE, committee, 100000, D(2019, 3, 1)),
+        (L.SANSHE, other_committee, 120000, D(2019, 9, 1)),
+        (L.HAPPINESS, committee, 300000, D(2018, 10, 1)),
+        (L.HAPPINESS, other_committee, 300000, D(2019, 2, 1)),
+        (L.ELDER_ASSOC_DEMO, committee, 30000, D(2019, 5, 1)),
+        (L.ELDER_ASSOC_DEMO, other_committee, 45000, D(2019, 5, 1)),
+    ]:
+        gr.create_project(actor=gr_staff, kind=kind, region=region, funds=Decimal(funds), started_on=day)
 
 
 @pytest.mark.parametrize(
@@ -215,6 +239,11 @@ def grassroots_world(gr_staff, committee, other_committee):
         ("socialorg.foundations", 0),
         ("village_rules.committees_done", 1),
         ("village_rules.natural_done", 1),
+        ("xiangxian.registered", 1),
+        ("xiangxian.filed", 2),
+        ("sanshe.villages", 1),
+        ("happiness.villages", 2),
+        ("elder_assoc.demo_sites", 2),
     ],
 )
 def test_the_grassroots_list_behind_a_figure_shows_as_many_records(
@@ -227,3 +256,9 @@ def test_the_grassroots_list_behind_a_figure_shows_as_many_records(
     liudu = town("六都镇")
     in_town = registry.compute(H1, liudu, keys=[key])[key]
     assert _count(login(director), registry.drilldown_url(key, H1, liudu, director)) == in_town
+
+
+def test_the_project_list_totals_the_funds_a_figure_sums(grassroots_world, login, director):
+    value = registry.compute(H1, None, keys=["happiness.funds"])["happiness.funds"]
+    response = login(director).get(registry.drilldown_url("happiness.funds", H1, None, director))
+    assert value == Decimal("600000") and response.context["summary"] == "资金合计 600,000.00 元"
