@@ -262,3 +262,16 @@ def test_the_project_list_totals_the_funds_a_figure_sums(grassroots_world, login
     value = registry.compute(H1, None, keys=["happiness.funds"])["happiness.funds"]
     response = login(director).get(registry.drilldown_url("happiness.funds", H1, None, director))
     assert value == Decimal("600000") and response.context["summary"] == "资金合计 600,000.00 元"
+
+
+def test_the_procedure_list_behind_a_figure_shows_as_many_applications(db, login, director):
+    from tests.assistance.test_procedure import Town
+
+    t = Town()
+    for day in (D(2019, 3, 4), D(2019, 5, 6), D(2019, 7, 8)):
+        t.accept(on=day)
+    for key in ("procedure.received", "procedure.overdue"):
+        value = registry.compute(H1, None, keys=[key])[key]
+        response = login(director).get(registry.drilldown_url(key, H1, None, director))
+        assert response.context["count"] == value, key
+    assert registry.compute(H1, None, keys=["procedure.received"])["procedure.received"] == 2
