@@ -332,3 +332,37 @@ def case_drilldown(key, period, region):
         "removed": {"end_from": _month_text(period.first_month), "end_to": _month_text(period.last_month)},
     }[what]
     return _case_list(program, region, area=area, category=category, **months)
+
+
+# The versions of a standard (assistance:standard_list by program and category): the current and
+# the previous standard are read from them; the approval status from the program's versions.
+def _may_open_standards(user):
+    return user.has_perm("civaffairs.view_standard")
+
+
+STANDARD_DRILLDOWNS = {
+    **{
+        f"{prefix}.{name}{suffix}": (program, category)
+        for prefix, program, category, annual, _label in STANDARD_FIGURES
+        for name in ["annual_standard" if annual else "standard"]
+        for suffix in ("", "_previous")
+    },
+    "dibao.urban.subsidy_level": (P.DIBAO, "urban"),
+    "dibao.rural.subsidy_level": (P.DIBAO, "rural"),
+    "dibao.standard_status": (P.DIBAO, ""),
+    "tekun.standard_status": (P.TEKUN, ""),
+}
+
+
+@drilldown(*STANDARD_DRILLDOWNS, may_open=_may_open_standards)
+def standard_drilldown(key, period, region):
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    from civaffairs.models import Program
+
+    program, category = STANDARD_DRILLDOWNS[key]
+    params = {"program": Program.objects.filter(code=program).values_list("pk", flat=True).first() or ""}
+    if category:
+        params["category"] = category
+    return f"{reverse('assistance:standard_list')}?{urlencode(params)}"

@@ -4,7 +4,7 @@ from django.db.models import Q
 
 from civaffairs.filters import AnyYesNo, FilterSet
 from civaffairs.idnumber import normalize
-from civaffairs.models import ApprovalStatus, Area, Case, Program, Region, Request
+from civaffairs.models import ApprovalStatus, Area, Case, Program, Region, Request, Standard
 from civaffairs.periods import InvalidPeriod, parse_month
 
 from . import programs as P
@@ -127,3 +127,20 @@ class RequestFilter(FilterSet):
     class Meta:
         model = Request
         fields = ["kind", "status", "program", "town"]
+
+
+class StandardFilter(FilterSet):
+    """The versions of one standard (a program's category), from which the summary's current and
+    previous standard are taken (assistance/figures.py links here)."""
+
+    program = django_filters.ModelChoiceFilter(
+        label="项目", queryset=Program.objects.filter(section="assistance")
+    )
+    category = django_filters.ChoiceFilter(
+        label="类别",
+        choices=sorted({(c, label) for cats in P.STANDARD_CATEGORIES.values() for c, label, _ in cats}),
+    )
+
+    class Meta:
+        model = Standard
+        fields = ["program", "category"]

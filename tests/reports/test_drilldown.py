@@ -275,3 +275,15 @@ def test_the_procedure_list_behind_a_figure_shows_as_many_applications(db, login
         response = login(director).get(registry.drilldown_url(key, H1, None, director))
         assert response.context["count"] == value, key
     assert registry.compute(H1, None, keys=["procedure.received"])["procedure.received"] == 2
+
+
+def test_a_standard_links_to_the_versions_it_is_read_from(world, login, director):
+    with time_machine.travel(D(2019, 7, 10), tick=False):
+        world.standard(P.DIBAO, "rural", "400", D(2018, 1, 1))
+        world.standard(P.DIBAO, "rural", "450", D(2019, 1, 1))
+        world.standard(P.DIBAO, "urban", "500", D(2019, 1, 1))
+    url = registry.drilldown_url("dibao.rural.standard", H1, None, director)
+    response = login(director).get(url)
+    amounts = sorted(s.amount for s in response.context["table"].data)
+    assert amounts == [400, 450]
+    assert registry.compute(H1, None, keys=["dibao.rural.standard"])["dibao.rural.standard"] == 450
