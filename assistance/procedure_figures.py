@@ -79,6 +79,7 @@ def _may_open_procedures(user):
     "procedure.approved",
     "procedure.refused",
     "procedure.overdue",
+    "procedure.median_days",
     may_open=_may_open_procedures,
 )
 def procedure_drilldown(key, period, region):
@@ -91,6 +92,8 @@ def procedure_drilldown(key, period, region):
         "procedure.approved": {"stage": Stage.APPROVED, "decided_from": first, "decided_to": last},
         "procedure.refused": {"stage": Stage.REFUSED, "decided_from": first, "decided_to": last},
         "procedure.overdue": {"overdue_on": last},
+        # The median is taken over the applications decided in the period.
+        "procedure.median_days": {"decided_from": first, "decided_to": last},
     }[key]
     params = {k: (v.isoformat() if isinstance(v, datetime.date) else v) for k, v in params.items()}
     if region is not None:

@@ -287,3 +287,16 @@ def test_a_standard_links_to_the_versions_it_is_read_from(world, login, director
     amounts = sorted(s.amount for s in response.context["table"].data)
     assert amounts == [400, 450]
     assert registry.compute(H1, None, keys=["dibao.rural.standard"])["dibao.rural.standard"] == 450
+
+
+def test_the_readme_names_every_figure_without_a_drilldown():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    text = Path(settings.BASE_DIR, "README.md").read_text(encoding="utf-8")
+    part = re.split(r"Without a\s+drill-down", text, maxsplit=1)[1].split("定稿", 1)[0]
+    named = set(re.findall(r"`([a-z_]+(?:\.[a-z_]+)+)`", part))
+    assert named == set(registry.specs()) - registry.drilldown_keys()
+    counts = f"{len(registry.drilldown_keys())} of the {len(registry.specs())} figures"
+    assert counts in " ".join(text.split())
