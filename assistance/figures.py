@@ -284,9 +284,7 @@ def _case_list(program, region, **query):
     from django.urls import reverse
     from django.utils.http import urlencode
 
-    from civaffairs.models import Program
-
-    params = {"program": Program.objects.filter(code=program).values_list("pk", flat=True).first() or ""}
+    params = {"program": program}
     if region is not None:
         params["town"] = region.pk
     params.update({k: v for k, v in query.items() if v})
@@ -359,10 +357,8 @@ def standard_drilldown(key, period, region):
     from django.urls import reverse
     from django.utils.http import urlencode
 
-    from civaffairs.models import Program
-
     program, category = STANDARD_DRILLDOWNS[key]
-    params = {"program": Program.objects.filter(code=program).values_list("pk", flat=True).first() or ""}
+    params = {"program": program}
     if category:
         params["category"] = category
     return f"{reverse('assistance:standard_list')}?{urlencode(params)}"

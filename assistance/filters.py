@@ -23,7 +23,7 @@ def _month(value):
 class CaseFilter(FilterSet):
     q = django_filters.CharFilter(label="姓名或身份证号", method="search")
     program = django_filters.ModelChoiceFilter(
-        label="项目", queryset=Program.objects.filter(section="assistance")
+        label="项目", queryset=Program.objects.filter(section="assistance"), to_field_name="code"
     )
     town = django_filters.ModelChoiceFilter(
         label="所属镇", queryset=Region.objects.filter(level=Region.Level.TOWN)
@@ -134,7 +134,7 @@ class StandardFilter(FilterSet):
     previous standard are taken (assistance/figures.py links here)."""
 
     program = django_filters.ModelChoiceFilter(
-        label="项目", queryset=Program.objects.filter(section="assistance")
+        label="项目", queryset=Program.objects.filter(section="assistance"), to_field_name="code"
     )
     category = django_filters.ChoiceFilter(
         label="类别",
