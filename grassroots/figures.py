@@ -316,6 +316,9 @@ GRASSROOTS_DRILLDOWNS = {
     "community_center.villages": ("grassroots:project_list", "stock", {"kind": L.COMMUNITY_CENTER}),
     "community_center.funds": ("grassroots:project_list", "stock", {"kind": L.COMMUNITY_CENTER}),
     "supervisor.members": ("grassroots:member_list", "month", {}),
+    # The allowance's versions (one standard only): the current and previous are read from them.
+    "supervisor.allowance.standard": ("grassroots:standard_list", "", {}),
+    "supervisor.allowance.standard_previous": ("grassroots:standard_list", "", {}),
 }
 
 
@@ -331,6 +334,8 @@ def grassroots_drilldown(key, period, region):
         params = {"started_until": period.end.isoformat()}
     elif day == "month":
         params = {"paid_in": f"{period.last_month:%Y-%m}"}
+    elif not day:
+        return reverse(name)
     else:
         params = {day: period.end.isoformat()}
     params.update(query)
