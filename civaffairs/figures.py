@@ -127,9 +127,18 @@ def drilldown_url(key, period, region=None, user=None):
 
 def drilldown_urls(period, region=None, user=None, keys=None):
     """{key: URL} for every figure (or those in keys) that has a drill-down the user may open."""
-    out = {}
+    out, allowed = {}, {}
     for key in sorted(keys if keys is not None else _DRILLDOWNS):
-        url = drilldown_url(key, period, region, user)
+        entry = _DRILLDOWNS.get(key)
+        if entry is None:
+            continue
+        function, may_open = entry
+        if user is not None:
+            if may_open not in allowed:  # asked once per list, not once per figure
+                allowed[may_open] = may_open(user)
+            if not allowed[may_open]:
+                continue
+        url = function(key, period, region)
         if url:
             out[key] = url
     return out

@@ -300,3 +300,11 @@ def test_the_readme_names_every_figure_without_a_drilldown():
     assert named == set(registry.specs()) - registry.drilldown_keys()
     counts = f"{len(registry.drilldown_keys())} of the {len(registry.specs())} figures"
     assert counts in " ".join(text.split())
+
+
+def test_the_links_of_every_figure_cost_a_few_queries(db, director, django_assert_max_num_queries):
+    director = type(director).objects.get(pk=director.pk)  # nothing cached on the user
+    # The user's permissions and scope, asked once per list (five lists), not once per figure (79).
+    with django_assert_max_num_queries(10):
+        links = registry.drilldown_urls(H1, None, director)
+    assert set(links) == registry.drilldown_keys()
