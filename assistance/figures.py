@@ -7,7 +7,7 @@ or was paid in the period's months. Money counts lines of approved payrolls and 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 
-from civaffairs.figures import COUNT, MONEY, RATE, STATUS, DecimalZero, figure, region_filter
+from civaffairs.figures import COUNT, MONEY, RATE, STATUS, DecimalZero, drilldown, figure, region_filter
 from civaffairs.models import ApprovalStatus, Area, Case, Coverage, PaymentLine, Standard
 from civaffairs.periods import add_months
 
@@ -271,3 +271,94 @@ def standards(period, region):
             else (ApprovalStatus.APPROVED.value if found else None)
         )
     return out
+
+
+# --- drill-down: the case list (assistance:case_list) selects the cases behind a figure ----------
+
+
+def _may_open_cases(user):
+    return user.has_perm("civaffairs.view_case")
+
+
+def _case_list(program, region, **query):
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    params = {"program": program}
+    if region is not None:
+        params["town"] = region.pk
+    params.update({k: v for k, v in query.items() if v})
+    return f"{reverse('assistance:case_list')}?{urlencode(params)}"
+
+
+def _month_text(month):
+    return f"{month:%Y-%m}"
+
+
+# key → (program, what: stock|opening|added|removed, area, category). Household figures count cases;
+# the person stocks of 特困, 孤儿 and 困境儿童 count covered persons of one-person cases, so the list
+# shows as many rows as the figure. 低保人数 is shown by its households (a case covers a household).
+CASE_DRILLDOWNS = {
+    "dibao.households": (P.DIBAO, "stock", "", ""),
+    "dibao.urban.households": (P.DIBAO, "stock", Area.URBAN, ""),
+    "dibao.rural.households": (P.DIBAO, "stock", Area.RURAL, ""),
+    "dibao.opening.households": (P.DIBAO, "opening", "", ""),
+    "dibao.added.households": (P.DIBAO, "added", "", ""),
+    "dibao.removed.households": (P.DIBAO, "removed", "", ""),
+    "dibao.persons": (P.DIBAO, "stock", "", ""),
+    "dibao.urban.persons": (P.DIBAO, "stock", Area.URBAN, ""),
+    "dibao.rural.persons": (P.DIBAO, "stock", Area.RURAL, ""),
+    "dibao.opening.persons": (P.DIBAO, "opening", "", ""),
+    "tekun.persons": (P.TEKUN, "stock", "", ""),
+    "tekun.rural.persons": (P.TEKUN, "stock", Area.RURAL, ""),
+    "tekun.rural.dispersed": (P.TEKUN, "stock", Area.RURAL, P.DISPERSED),
+    "tekun.rural.centralized": (P.TEKUN, "stock", Area.RURAL, P.CENTRALIZED),
+    "orphan.persons": (P.ORPHAN, "stock", "", ""),
+    "orphan.centralized": (P.ORPHAN, "stock", "", P.CENTRALIZED),
+    "orphan.dispersed": (P.ORPHAN, "stock", "", P.DISPERSED),
+    "child_in_difficulty.persons": (P.CHILD, "stock", "", ""),
+}
+
+
+@drilldown(*CASE_DRILLDOWNS, may_open=_may_open_cases)
+def case_drilldown(key, period, region):
+    program, what, area, category = CASE_DRILLDOWNS[key]
+    months = {
+        "stock": {"paid_in": _month_text(period.last_month)},
+        "opening": {"paid_in": _month_text(add_months(period.first_month, -1))},
+        "added": {"start_from": _month_text(period.first_month), "start_to": _month_text(period.last_month)},
+        "removed": {"end_from": _month_text(period.first_month), "end_to": _month_text(period.last_month)},
+    }[what]
+    return _case_list(program, region, area=area, category=category, **months)
+
+
+# The versions of a standard (assistance:standard_list by program and category): the current and
+# the previous standard are read from them; the approval status from the program's versions.
+def _may_open_standards(user):
+    return user.has_perm("civaffairs.view_standard")
+
+
+STANDARD_DRILLDOWNS = {
+    **{
+        f"{prefix}.{name}{suffix}": (program, category)
+        for prefix, program, category, annual, _label in STANDARD_FIGURES
+        for name in ["annual_standard" if annual else "standard"]
+        for suffix in ("", "_previous")
+    },
+    "dibao.urban.subsidy_level": (P.DIBAO, "urban"),
+    "dibao.rural.subsidy_level": (P.DIBAO, "rural"),
+    "dibao.standard_status": (P.DIBAO, ""),
+    "tekun.standard_status": (P.TEKUN, ""),
+}
+
+
+@drilldown(*STANDARD_DRILLDOWNS, may_open=_may_open_standards)
+def standard_drilldown(key, period, region):
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    program, category = STANDARD_DRILLDOWNS[key]
+    params = {"program": program}
+    if category:
+        params["category"] = category
+    return f"{reverse('assistance:standard_list')}?{urlencode(params)}"

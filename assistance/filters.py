@@ -1,15 +1,29 @@
 import django_filters
+from django import forms
 from django.db.models import Q
 
 from civaffairs.filters import AnyYesNo, FilterSet
 from civaffairs.idnumber import normalize
-from civaffairs.models import ApprovalStatus, Area, Case, Program, Region, Request
+from civaffairs.models import ApprovalStatus, Area, Case, Program, Region, Request, Standard
+from civaffairs.periods import InvalidPeriod, parse_month
+
+from . import programs as P
+
+IN_PAYMENT = [Case.Status.ACTIVE, Case.Status.ENDED]
+MONTH_INPUT = {"placeholder": "2019-06", "size": 8}
+
+
+def _month(value):
+    try:
+        return parse_month(value)
+    except InvalidPeriod:
+        return None
 
 
 class CaseFilter(FilterSet):
     q = django_filters.CharFilter(label="姓名或身份证号", method="search")
     program = django_filters.ModelChoiceFilter(
-        label="项目", queryset=Program.objects.filter(section="assistance")
+        label="项目", queryset=Program.objects.filter(section="assistance"), to_field_name="code"
     )
     town = django_filters.ModelChoiceFilter(
         label="所属镇", queryset=Region.objects.filter(level=Region.Level.TOWN)
@@ -22,10 +36,63 @@ class CaseFilter(FilterSet):
     deceased = django_filters.BooleanFilter(
         label="有已死亡的保障人员", method="with_deceased", widget=AnyYesNo
     )
+    category = django_filters.ChoiceFilter(
+        label="供养方式",
+        choices=[(P.DISPERSED, "分散供养（散居）"), (P.CENTRALIZED, "集中供养")],
+    )
+    # The months a figure counts (civaffairs/figures.py drill-downs link here with them): cases in
+    # payment in a month (期末、期初存量), and cases whose payment started or stopped in a range of
+    # months (新增、核减). Only approved cases (在保 or 已终止) were ever in payment.
+    paid_in = django_filters.CharFilter(
+        label="在保年月", method="filter_paid_in", widget=forms.TextInput(attrs=MONTH_INPUT)
+    )
+    start_from = django_filters.CharFilter(
+        label="起始年月（从）", method="filter_months", widget=forms.TextInput(attrs=MONTH_INPUT)
+    )
+    start_to = django_filters.CharFilter(
+        label="起始年月（至）", method="filter_months", widget=forms.TextInput(attrs=MONTH_INPUT)
+    )
+    end_from = django_filters.CharFilter(
+        label="停发年月（从）", method="filter_months", widget=forms.TextInput(attrs=MONTH_INPUT)
+    )
+    end_to = django_filters.CharFilter(
+        label="停发年月（至）", method="filter_months", widget=forms.TextInput(attrs=MONTH_INPUT)
+    )
 
     class Meta:
         model = Case
-        fields = ["q", "program", "town", "area", "status", "review_due", "deceased"]
+        fields = [
+            "q",
+            "program",
+            "town",
+            "area",
+            "status",
+            "category",
+            "review_due",
+            "deceased",
+            "paid_in",
+            "start_from",
+            "start_to",
+            "end_from",
+            "end_to",
+        ]
+
+    def filter_paid_in(self, queryset, name, value):
+        month = _month(value)
+        if month is None:
+            return queryset
+        return queryset.filter(
+            Q(status__in=IN_PAYMENT, start_month__lte=month)
+            & (Q(end_month__isnull=True) | Q(end_month__gt=month))
+        )
+
+    def filter_months(self, queryset, name, value):
+        month = _month(value)
+        if month is None:
+            return queryset
+        field, bound = name.split("_")
+        lookup = "gte" if bound == "from" else "lte"
+        return queryset.filter(status__in=IN_PAYMENT, **{f"{field}_month__{lookup}": month})
 
     def with_deceased(self, queryset, name, value):
         if value is None:
@@ -60,3 +127,20 @@ class RequestFilter(FilterSet):
     class Meta:
         model = Request
         fields = ["kind", "status", "program", "town"]
+
+
+class StandardFilter(FilterSet):
+    """The versions of one standard (a program's category), from which the summary's current and
+    previous standard are taken (assistance/figures.py links here)."""
+
+    program = django_filters.ModelChoiceFilter(
+        label="项目", queryset=Program.objects.filter(section="assistance"), to_field_name="code"
+    )
+    category = django_filters.ChoiceFilter(
+        label="类别",
+        choices=sorted({(c, label) for cats in P.STANDARD_CATEGORIES.values() for c, label, _ in cats}),
+    )
+
+    class Meta:
+        model = Standard
+        fields = ["program", "category"]

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q
 
-from civaffairs.figures import COUNT, PERCENT, RATE, figure, region_filter
+from civaffairs.figures import COUNT, PERCENT, RATE, drilldown, figure, region_filter
 from civaffairs.periods import add_months
 
 from .models import Procedure, SpotCheck, Stage
@@ -65,3 +65,37 @@ def procedure_figures(period, region):
         "procedure.overdue": counts["overdue"],
         "procedure.spot_check_rate": rate,
     }
+
+
+# --- drill-down: the procedure list narrowed to the figure's dates ---------------------------------
+
+
+def _may_open_procedures(user):
+    return user.has_perm("civaffairs.view_case")
+
+
+@drilldown(
+    "procedure.received",
+    "procedure.approved",
+    "procedure.refused",
+    "procedure.overdue",
+    "procedure.median_days",
+    may_open=_may_open_procedures,
+)
+def procedure_drilldown(key, period, region):
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    first, last = period.first_month, add_months(period.last_month, 1) - datetime.timedelta(days=1)
+    params = {
+        "procedure.received": {"accepted_from": first, "accepted_to": last},
+        "procedure.approved": {"stage": Stage.APPROVED, "decided_from": first, "decided_to": last},
+        "procedure.refused": {"stage": Stage.REFUSED, "decided_from": first, "decided_to": last},
+        "procedure.overdue": {"overdue_on": last},
+        # The median is taken over the applications decided in the period.
+        "procedure.median_days": {"decided_from": first, "decided_to": last},
+    }[key]
+    params = {k: (v.isoformat() if isinstance(v, datetime.date) else v) for k, v in params.items()}
+    if region is not None:
+        params["town"] = region.pk
+    return f"{reverse('assistance:procedure_list')}?{urlencode(params)}"

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -165,11 +166,54 @@ def procedure_list(request):
             qs = qs.filter(due_on__lt=today)
         else:
             qs = qs.filter(due_on__gte=today, due_on__lte=proc.add_workdays(today, proc.DUE_SOON_WORKDAYS))
+    qs, counted = _figure_scope(request.GET, qs)
     return render(
         request,
         "assistance/procedure_list.html",
-        {"rows": qs[:500], "stages": Stage.choices, "stage": stage, "today": today, "due": due},
+        {
+            "rows": qs[:500],
+            "count": qs.count(),
+            "counted": counted,
+            "stages": Stage.choices,
+            "stage": stage,
+            "today": today,
+            "due": due,
+        },
     )
+
+
+def _figure_scope(query, qs):
+    """The summary's procedure figures link here (assistance/procedure_figures.py) with the dates
+    they count: accepted or decided in a range of days, open and past the deadline on a day, in a
+    town. Returns the narrowed queryset and the Chinese words for what was narrowed."""
+
+    def day(name):
+        try:
+            return datetime.date.fromisoformat(query.get(name, ""))
+        except ValueError:
+            return None
+
+    words = []
+    for field, label in (("accepted_on", "受理"), ("decided_on", "作出决定")):
+        since, until = day(f"{field.split('_')[0]}_from"), day(f"{field.split('_')[0]}_to")
+        if since:
+            qs = qs.filter(**{f"{field}__gte": since})
+        if until:
+            qs = qs.filter(**{f"{field}__lte": until})
+        if since or until:
+            words.append(f"{since or ''}至{until or ''}{label}")
+    overdue_on = day("overdue_on")
+    if overdue_on:
+        qs = qs.filter(
+            Q(due_on__lt=overdue_on, accepted_on__lte=overdue_on)
+            & (Q(decided_on__isnull=True) | Q(decided_on__gt=overdue_on))
+        )
+        words.append(f"{overdue_on}仍未办结且已逾期")
+    town = query.get("town", "")
+    if town.isdigit():
+        qs = qs.filter(case__town_id=int(town))
+        words.append("所选镇")
+    return qs, "，".join(words)
 
 
 @login_required

@@ -35,7 +35,7 @@ from civaffairs.tables import paginate
 
 from . import exports, services
 from . import programs as P
-from .filters import CaseFilter, RequestFilter
+from .filters import CaseFilter, RequestFilter, StandardFilter
 from .forms import (
     CorrectionForm,
     DecisionForm,
@@ -543,12 +543,18 @@ def inbox(request):
 @permission_required("civaffairs.view_standard", raise_exception=True)
 def standard_list(request):
     qs = standards_of(request.user).order_by("program__order", "category", "-effective_from")
-    table = _table(request, StandardTable(qs))
+    f = StandardFilter(request.GET, request=request, queryset=qs)
+    table = _table(request, StandardTable(f.qs))
     can_draft = request.user.has_perm("civaffairs.add_standard") and is_assistance_staff(request.user)
     return render(
         request,
         "civaffairs/list.html",
-        {"table": table, "title": "保障标准", "new_url": "assistance:standard_create" if can_draft else None},
+        {
+            "filter": f,
+            "table": table,
+            "title": "保障标准",
+            "new_url": "assistance:standard_create" if can_draft else None,
+        },
     )
 
 

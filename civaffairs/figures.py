@@ -85,6 +85,65 @@ def compute_records(key, period, region=None):
     return list(_RECORD_LISTS[key].function(period, region))
 
 
+# --- drill-down: where a figure's records are ---------------------------------------------------
+
+_DRILLDOWNS = {}
+
+
+def drilldown(*keys, may_open):
+    """Decorator: @drilldown("dibao.households", ..., may_open=fn) registers a function
+    (key, period, region) -> URL of an existing scoped list whose query selects the records behind
+    the figure (or None when there is no such list for that key), and may_open(user) -> bool,
+    whether the user may open that list at all. The list itself scopes and masks as always; reports
+    ask for URLs only through drilldown_url and never import the list's app."""
+
+    def wrap(function):
+        for key in keys:
+            if key not in _REGISTRY:
+                raise ValueError(f"drill-down for unregistered figure {key}")
+            if key in _DRILLDOWNS and _DRILLDOWNS[key][0].__qualname__ != function.__qualname__:
+                raise ValueError(f"drill-down for {key} registered twice")
+            _DRILLDOWNS[key] = (function, may_open)
+        return function
+
+    return wrap
+
+
+def drilldown_keys():
+    return set(_DRILLDOWNS)
+
+
+def drilldown_url(key, period, region=None, user=None):
+    """The URL of the records behind the figure for the period and region, or None when the figure
+    has no drill-down or the user (when given) may not open its list."""
+    entry = _DRILLDOWNS.get(key)
+    if entry is None:
+        return None
+    function, may_open = entry
+    if user is not None and not may_open(user):
+        return None
+    return function(key, period, region)
+
+
+def drilldown_urls(period, region=None, user=None, keys=None):
+    """{key: URL} for every figure (or those in keys) that has a drill-down the user may open."""
+    out, allowed = {}, {}
+    for key in sorted(keys if keys is not None else _DRILLDOWNS):
+        entry = _DRILLDOWNS.get(key)
+        if entry is None:
+            continue
+        function, may_open = entry
+        if user is not None:
+            if may_open not in allowed:  # asked once per list, not once per figure
+                allowed[may_open] = may_open(user)
+            if not allowed[may_open]:
+                continue
+        url = function(key, period, region)
+        if url:
+            out[key] = url
+    return out
+
+
 def compute(period, region=None, keys=None):
     """Every registered figure (or those in keys) for the period and region, in key order."""
     wanted = sorted(keys or _REGISTRY)

@@ -20,7 +20,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 
-from civaffairs.figures import COUNT, MONEY, RATE, DecimalZero, figure, record_list
+from civaffairs.figures import COUNT, MONEY, RATE, DecimalZero, drilldown, figure, record_list
 from civaffairs.models import Activity, ApprovalStatus, PaymentLine, Project, Region, Section, Standard
 from civaffairs.payments.rules import to_cent
 
@@ -273,3 +273,72 @@ def village_rules(period, region):
         "village_rules.committees_done": counts["committees"],
         "village_rules.natural_done": counts["natural"],
     }
+
+
+# --- drill-down: the village-rule and organization lists select a figure's records --------------
+
+
+def _may_read(user):
+    from .access import can_read
+
+    return can_read(user)
+
+
+GRASSROOTS_DRILLDOWNS = {
+    "village_rules.committees_done": (
+        "grassroots:village_rule_list",
+        "done_by",
+        {"level": Region.Level.VILLAGE},
+    ),
+    "village_rules.natural_done": (
+        "grassroots:village_rule_list",
+        "done_by",
+        {"level": Region.Level.NATURAL},
+    ),
+    "socialorg.total": ("grassroots:org_list", "on_register", {}),
+    "socialorg.social_groups": ("grassroots:org_list", "on_register", {"kind": OrgKind.SOCIAL_GROUP}),
+    "socialorg.private_non_enterprise": (
+        "grassroots:org_list",
+        "on_register",
+        {"kind": OrgKind.PRIVATE_NON_ENTERPRISE},
+    ),
+    "socialorg.foundations": ("grassroots:org_list", "on_register", {"kind": OrgKind.FOUNDATION}),
+    "xiangxian.registered": ("grassroots:council_list", "registered_by", {}),
+    "xiangxian.filed": ("grassroots:council_list", "filed_by", {}),
+    # Projects funded in the period (flow) or by its last day (stock); the list totals their funds.
+    "sanshe.villages": ("grassroots:project_list", "flow", {"kind": L.SANSHE}),
+    "sanshe.funds": ("grassroots:project_list", "flow", {"kind": L.SANSHE}),
+    "rehab.funds": ("grassroots:project_list", "flow", {"kind": L.REHAB}),
+    "elder_assoc.demo_sites": ("grassroots:project_list", "stock", {"kind": L.ELDER_ASSOC_DEMO}),
+    "elder_assoc.funds_per_site": ("grassroots:project_list", "stock", {"kind": L.ELDER_ASSOC_DEMO}),
+    "happiness.villages": ("grassroots:project_list", "stock", {"kind": L.HAPPINESS}),
+    "happiness.funds": ("grassroots:project_list", "stock", {"kind": L.HAPPINESS}),
+    "community_center.villages": ("grassroots:project_list", "stock", {"kind": L.COMMUNITY_CENTER}),
+    "community_center.funds": ("grassroots:project_list", "stock", {"kind": L.COMMUNITY_CENTER}),
+    "supervisor.members": ("grassroots:member_list", "month", {}),
+    # The allowance's versions (one standard only): the current and previous are read from them.
+    "supervisor.allowance.standard": ("grassroots:standard_list", "", {}),
+    "supervisor.allowance.standard_previous": ("grassroots:standard_list", "", {}),
+}
+
+
+@drilldown(*GRASSROOTS_DRILLDOWNS, may_open=_may_read)
+def grassroots_drilldown(key, period, region):
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    name, day, query = GRASSROOTS_DRILLDOWNS[key]
+    if day == "flow":
+        params = {"started_since": period.start.isoformat(), "started_until": period.end.isoformat()}
+    elif day == "stock":
+        params = {"started_until": period.end.isoformat()}
+    elif day == "month":
+        params = {"paid_in": f"{period.last_month:%Y-%m}"}
+    elif not day:
+        return reverse(name)
+    else:
+        params = {day: period.end.isoformat()}
+    params.update(query)
+    if region is not None:
+        params["town"] = region.pk
+    return f"{reverse(name)}?{urlencode(params)}"

@@ -109,8 +109,18 @@ def summary_detail(request, pk):
             "can_export": _may_export(request.user, summary),
             "missing": sorted(rendered.missing_keys()),
             "notes": _comparison_notes(summary, values),
+            "drill": _drill(request.user, summary, rendered),
         },
     )
+
+
+def _drill(user, summary, rendered):
+    """{key: URL of the records behind the figure} for the figures the rendered text shows and
+    whose list the user may open (the list scopes and masks them as always)."""
+    from civaffairs import figures as registry
+
+    keys = {r.key for runs in rendered._all_runs() for r in runs if r.key and not r.missing}
+    return registry.drilldown_urls(Period.parse(summary.period), summary.region, user, keys=keys)
 
 
 def _comparison_notes(summary, values):
@@ -151,7 +161,7 @@ def section_edit(request, pk, section_pk):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         if "preview" in request.POST:
-            preview = _preview(summary, d["heading"], d["body"])
+            preview = _preview(summary, d["heading"], d["body"], request.user)
         else:
             try:
                 services.save_section(
@@ -171,7 +181,7 @@ def section_edit(request, pk, section_pk):
                 return redirect(f"{_detail_url(summary)}#s{section.pk}")
     if preview is None:
         data = form.data if form.is_bound else initial
-        preview = _preview(summary, data.get("heading", ""), data.get("body", ""))
+        preview = _preview(summary, data.get("heading", ""), data.get("body", ""), request.user)
     return render(
         request,
         "reports/section_edit.html",
@@ -192,12 +202,17 @@ def _detail_url(summary):
     return reverse("reports:detail", args=[summary.pk])
 
 
-def _preview(summary, heading, body):
-    """The section as it will print, with the draft's live figures; problems named."""
+def _preview(summary, heading, body, user):
+    """The section as it will print, with the draft's live figures, each linked to its records
+    where the user may open them; problems named."""
     doc = document.Doc(title="", intro="", sections=[document.Node(heading=heading or "", body=body or "")])
     values = document.live_values(summary.period, summary.region, doc)
     rendered = document.render(doc, values)
-    return {"doc": rendered, "problems": document.key_problems([heading or "", body or ""])}
+    return {
+        "doc": rendered,
+        "problems": document.key_problems([heading or "", body or ""]),
+        "drill": _drill(user, summary, rendered),
+    }
 
 
 @login_required
@@ -209,7 +224,7 @@ def section_preview(request, pk, section_pk):
     section = get_object_or_404(summary.sections, pk=section_pk)
     if not services.can_edit_section(request.user, section):
         raise PermissionDenied
-    preview = _preview(summary, request.POST.get("heading", ""), request.POST.get("body", ""))
+    preview = _preview(summary, request.POST.get("heading", ""), request.POST.get("body", ""), request.user)
     return HttpResponse(render_to_string("reports/_preview.html", {"preview": preview}, request=request))
 
 
@@ -505,9 +520,13 @@ def figures_page(request):
             data = exports.xlsx_bytes(period, region)
             core_services.record_export(actor=request.user, what=f"{period.name}{place}统计数据", rows=0)
             return xlsx_response(data, f"{period.name}{place}统计数据.xlsx", fallback="figures.xlsx")
+        from civaffairs import figures as registry
+
         rows, previous, year_ago = exports.figure_rows(period, region)
+        drill = registry.drilldown_urls(period, region, request.user)
         for row in rows:
             row.update(_figure_display(row))
+            row["drill"] = drill.get(row["key"])
             if not groups or groups[-1][0] != row["group"]:
                 groups.append((row["group"], []))
             groups[-1][1].append(row)

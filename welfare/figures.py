@@ -7,7 +7,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 
-from civaffairs.figures import COUNT, MONEY, PERCENT, DecimalZero, figure, record_list, region_filter
+from civaffairs.figures import (
+    COUNT,
+    MONEY,
+    PERCENT,
+    DecimalZero,
+    drilldown,
+    figure,
+    record_list,
+    region_filter,
+)
 from civaffairs.models import Activity, Institution, Project, Section
 from civaffairs.money import wan_yuan
 
@@ -168,3 +177,53 @@ def facility_projects(period, region):
         project_phrase(p, {m.name for m in p.milestones.all() if m.done_on and m.done_on <= period.end})
         for p in projects
     ]
+
+
+# --- drill-down: the registration, cremation and publicity lists select a figure's records ---------
+
+
+def _may_read(user):
+    from .access import can_read_welfare
+
+    return can_read_welfare(user)
+
+
+MARRIAGE_DRILLDOWNS = {
+    "marriage.domestic.marriages": (M.MARRIAGE, MarriageRegistration.Scope.DOMESTIC),
+    "marriage.domestic.divorces": (M.DIVORCE, MarriageRegistration.Scope.DOMESTIC),
+    "marriage.domestic.reissued_marriage_certs": (M.REISSUE_MARRIAGE, MarriageRegistration.Scope.DOMESTIC),
+    "marriage.domestic.reissued_divorce_certs": (M.REISSUE_DIVORCE, MarriageRegistration.Scope.DOMESTIC),
+    "marriage.foreign.marriages": (M.MARRIAGE, "abroad"),
+    "marriage.foreign.divorces": (M.DIVORCE, "abroad"),
+    "marriage.foreign.reissued_divorce_certs": (M.REISSUE_DIVORCE, "abroad"),
+    # The rate's records: every registration of the period (合格 or not).
+    "marriage.pass_rate": ("", ""),
+}
+LIST_DRILLDOWNS = {
+    "adoption.registrations": ("welfare:adoption_list", {}),
+    "funeral.cremations": ("welfare:cremation_list", {}),
+    # The funds are those of the local residents' cremations listed (the list shows each one's funds).
+    "funeral.cremation_funds": ("welfare:cremation_list", {"local": "true"}),
+    # Publicity sums quantities: the list shows the records whose quantities are summed.
+    **{key: ("welfare:publicity_list", {"kind": kind}) for key, kind in PUBLICITY_KEYS.items()},
+}
+
+
+def _welfare_list(name, period, region, query):
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    params = {"since": period.start.isoformat(), "until": period.end.isoformat()}
+    if region is not None:
+        params["town"] = region.pk
+    params.update({k: v for k, v in query.items() if v})
+    return f"{reverse(name)}?{urlencode(params)}"
+
+
+@drilldown(*MARRIAGE_DRILLDOWNS, *LIST_DRILLDOWNS, may_open=_may_read)
+def welfare_drilldown(key, period, region):
+    if key in MARRIAGE_DRILLDOWNS:
+        kind, scope = MARRIAGE_DRILLDOWNS[key]
+        return _welfare_list("welfare:marriage_list", period, region, {"kind": kind, "scope": scope})
+    name, query = LIST_DRILLDOWNS[key]
+    return _welfare_list(name, period, region, query)

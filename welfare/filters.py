@@ -8,6 +8,8 @@ from civaffairs.models import Institution, Region
 from .labels import PROJECT_KINDS, PUBLICITY_KINDS
 from .models import Cremation, Hazard, Inspection, MarriageRegistration
 
+ABROAD = "abroad"
+
 
 def _towns():
     return Region.objects.filter(level=Region.Level.TOWN).order_by("code")
@@ -50,8 +52,20 @@ class ProjectFilter(FilterSet):
 class MarriageFilter(DateRange):
     q = django_filters.CharFilter(label="姓名、证件号或证书编号", method="search")
     kind = django_filters.ChoiceFilter(label="登记类别", choices=MarriageRegistration.Kind.choices)
-    scope = django_filters.ChoiceFilter(label="登记类型", choices=MarriageRegistration.Scope.choices)
+    # 涉外、港澳台、华侨 together is what the summary counts apart from 国内 (welfare/figures.py).
+    scope = django_filters.ChoiceFilter(
+        label="登记类型",
+        choices=[*MarriageRegistration.Scope.choices, (ABROAD, "涉外、港澳台、华侨")],
+        method="filter_scope",
+    )
     town = django_filters.ModelChoiceFilter(label="户籍所在镇", queryset=_towns())
+
+    def filter_scope(self, queryset, name, value):
+        if not value:
+            return queryset
+        if value == ABROAD:
+            return queryset.exclude(scope=MarriageRegistration.Scope.DOMESTIC)
+        return queryset.filter(scope=value)
 
     def search(self, queryset, name, value):
         value = value.strip()
@@ -68,7 +82,7 @@ class MarriageFilter(DateRange):
 
 
 class AdoptionFilter(DateRange):
-    pass
+    town = django_filters.ModelChoiceFilter(label="户籍所在镇", queryset=_towns())
 
 
 class CremationFilter(DateRange):

@@ -7,13 +7,27 @@ register = template.Library()
 
 
 @register.simple_tag
-def runs(items, link="", notes=None):
-    """Rendered text runs as HTML: figures marked (and, with link, linked to the figures page
-    where the value can be checked), unresolved placeholders flagged."""
+def runs(items, link="", notes=None, drill=None):
+    """Rendered text runs as HTML: figures marked, unresolved placeholders flagged. With drill
+    ({key: URL of the records behind the figure}, only the lists the viewer may open), a figure
+    links to its records; otherwise, with link, to the figures page where the value can be checked.
+    The PDF, DOCX and XLSX never get either."""
     parts = []
     for run in items:
         if run.missing:
             parts.append(format_html('<mark class="unresolved" title="未登记的指标">{}</mark>', run.text))
+        elif run.key and drill and run.key in drill:
+            note = (notes or {}).get(run.key, "")
+            title = f"{run.key}：查看这个数字背后的记录" + (f"（{note}）" if note else "")
+            parts.append(
+                format_html(
+                    '<a class="fig drill" href="{}" data-key="{}" title="{}">{}</a>',
+                    drill[run.key],
+                    run.key,
+                    title,
+                    run.text,
+                )
+            )
         elif run.key and link and not run.key.startswith("period."):
             # The tooltip names the key (for template authors) and the comparison values.
             note = (notes or {}).get(run.key, "")

@@ -41,12 +41,12 @@ def test_a_bad_period_is_explained(login, director):
     assert "无法识别的期间" in page
 
 
-def test_the_preview_links_each_figure_to_the_figures_page(login, director, summary):
+def test_the_preview_links_a_figure_without_a_record_list_to_the_figures_page(login, director, summary):
     page = login(director).get(reverse("reports:detail", args=[summary.pk])).content.decode()
-    assert (
-        'href="/figures/?period=2019H1#fig-dibao.households" title="dibao.households：上期 2018年下半年：0；上年同期 2018年上半年：0"'
-        in page
-    )
+    assert 'href="/figures/?period=2019H1#fig-dibao.paid" title="dibao.paid：上期 2018年下半年：0万元' in page
+    # A figure with records behind it links to them instead (tests/reports/test_drilldown.py).
+    assert 'href="/figures/?period=2019H1#fig-dibao.households"' not in page
+    assert 'class="fig drill" href="/assistance/cases/?' in page
 
 
 def test_a_chief_edits_the_own_section_with_a_preview(login, chief, summary):
@@ -56,7 +56,8 @@ def test_a_chief_edits_the_own_section_with_a_preview(login, chief, summary):
     page = c.post(
         url, {"heading": section.heading, "body": "现有{dibao.households}户。", "version": 1, "preview": ""}
     )
-    assert "现有" in page.content.decode() and ">0</span>户" in page.content.decode()
+    assert "现有" in page.content.decode() and ">0</a>户" in page.content.decode()
+    assert 'class="fig drill" href="/assistance/cases/?' in page.content.decode()
     section.refresh_from_db()
     assert section.version == 1  # a preview saves nothing
     fragment = c.post(
