@@ -147,14 +147,15 @@ def insert_lines(lines, progress=None, stage="写入发放明细"):
     if connection.vendor == "postgresql":
         # COPY: no SQL text to build or parse (psycopg spent seconds splitting the INSERT's
         # 30,000 placeholders).
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
-        ):
-            for done, line in enumerate(lines, 1):
-                copy.write_row([line[name] for name in attnames])
-                if progress and (done % LINE_BATCH == 0 or done == total):
-                    progress(done, total, stage)
+        # One COPY per LINE_BATCH lines, progress heard between them: the connection is busy
+        # while a COPY is open, and progress may write through it.
+        with connection.cursor() as cursor:
+            for start in range(0, total, LINE_BATCH):
+                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for line in lines[start : start + LINE_BATCH]:
+                        copy.write_row([line[name] for name in attnames])
+                if progress:
+                    progress(min(start + LINE_BATCH, total), total, stage)
         return
     batch_size = min(LINE_BATCH, connection.ops.bulk_batch_size(_LINE_FIELDS, lines))
     with connection.cursor() as cursor:
