@@ -1,6 +1,7 @@
 """花名册导入: upload page and template download. The work is assistance.roster.import_roster."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
@@ -34,8 +35,9 @@ def roster_import(request):
     errors, more = [], 0
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        if jobs.is_large(upload):
-            # Thousands of rows: a background job, the request answers with the job's page.
+        if jobs.is_large(upload) and upload.size <= settings.UPLOAD_MAX_BYTES:
+            # Thousands of rows: a background job, the request answers with the job's page (a
+            # file over the upload limit is refused below, on this page, at once).
             try:
                 job = jobs.start_import(actor=request.user, upload=upload)
             except (ValidationError, UploadRefused) as exc:

@@ -35,6 +35,14 @@ class FilterSet(django_filters.FilterSet):
             if town is not None and getattr(queryset, "model", None) is Region:
                 f.queryset = queryset.filter(pk=town.pk)
 
+    @property
+    def qs(self):
+        # A value the form refuses (another town's id, a date that is no date) lists nothing,
+        # with the form's message, rather than quietly dropping that one condition.
+        if self.is_bound and not self.is_valid():
+            return self.queryset.none()
+        return super().qs
+
 
 class PersonFilter(FilterSet):
     q = django_filters.CharFilter(label="姓名或身份证号", method="search")
