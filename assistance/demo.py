@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import User
 
-from civaffairs import audit, payments
+from civaffairs import audit, jobs, payments
 from civaffairs.demo import register_loader
 from civaffairs.idnumber import make_id_number
 from civaffairs.models import (
@@ -44,6 +44,8 @@ from civaffairs.models import (
     Household,
     HouseholdMember,
     Institution,
+    PaymentLine,
+    Payroll,
     Person,
     Program,
     Region,
@@ -508,6 +510,7 @@ def load_assistance(stdout=None):
     with at(D(2018, 12, 10)):
         d.migrate()
         persons.migrate()
+    jobs.analyze(Person, Household, HouseholdMember, Case, Coverage)  # after the bulk go-live
     persons.december()
     d.first_terminations()
     for month in H1:
@@ -576,6 +579,9 @@ def _pay(b, codes, month):
             made.append(
                 payments.generate_payroll(actor=b.district_worker, program=b.programs[code], month=month)
             )
+    # As a payroll job does: planner statistics for the tables just filled (PostgreSQL), so the
+    # next month's arrears query is not planned from statistics of a nearly empty table.
+    jobs.analyze(Case, Coverage, Payroll, PaymentLine)
     with at(month.replace(day=21)):
         for payroll in made:
             payments.decide_payroll(actor=b.chief, payroll=payroll, approve=True, comment="同意")
