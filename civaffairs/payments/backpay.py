@@ -173,16 +173,18 @@ def _due(rules, standard, income, persons):
     return rules.amount(standard_amount=standard.amount, basis=standard.basis, income=income, persons=persons)
 
 
-def _explained(corrections, *, paid, right):
-    """The part of a month's corrections that today's facts explain: what they recovered of an
-    overpayment (paid above what is right now, e.g. for a member who has died since), or made up
-    of an underpayment. Back-pay counts that part as paid; the rest — a correction for a reason
-    outside the system's facts (an income reported late …) — it neither counts nor undoes."""
+def _explained(recovered, added, *, paid, right):
+    """The part of a month's corrections that today's facts explain: what the recoveries
+    (negative corrections) took back of an overpayment (paid above what is right now, e.g. for a
+    member who has died since), or what the additions made up of an underpayment. Back-pay counts
+    that part as paid; the rest — a correction for a reason outside the system's facts (an income
+    reported late, a top-up …) — it neither counts nor undoes. Recoveries and additions are taken
+    apart, so a top-up recorded beside a recovery never stands in for the raise back-pay owes."""
     over = paid - right
-    if over > 0 and corrections < 0:
-        return max(corrections, -over)
-    if over < 0 and corrections > 0:
-        return min(corrections, -over)
+    if over > 0 and recovered < 0:
+        return max(recovered, -over)
+    if over < 0 and added > 0:
+        return min(added, -over)
     return Decimal(0)
 
 
@@ -207,7 +209,8 @@ def compute_backpay(standard, progress=None):
     # What was paid for each month: the system's lines (regular, arrears, back-pay), the standard
     # of the latest of them (what the system last held right), and the corrections (更正).
     paid = defaultdict(Decimal)
-    corrected = defaultdict(Decimal)
+    recovered = defaultdict(Decimal)  # negative corrections of a month
+    added = defaultdict(Decimal)  # positive corrections of a month
     last_standard = {}
     for case_id, month, kind, amount, standard_id in (
         PaymentLine.objects.live()
@@ -216,7 +219,7 @@ def compute_backpay(standard, progress=None):
         .values_list("case_id", "month", "kind", "amount", "standard_id")
     ):
         if kind == PaymentLine.Kind.CORRECTION:
-            corrected[(case_id, month)] += amount
+            (recovered if amount < 0 else added)[(case_id, month)] += amount
         else:
             paid[(case_id, month)] += amount
             if standard_id is not None:
@@ -235,9 +238,12 @@ def compute_backpay(standard, progress=None):
         if from_ledger:
             # What the ledger says was paid, on top of any back-pay the system has paid since.
             before += migrated.get(case_id) or Decimal(0)
-        elif (case_id, month) in last_standard and corrected[(case_id, month)]:
+        elif (case_id, month) in last_standard and (
+            (case_id, month) in recovered or (case_id, month) in added
+        ):
             before += _explained(
-                corrected[(case_id, month)],
+                recovered[(case_id, month)],
+                added[(case_id, month)],
                 paid=before,
                 right=_due(rules, standards[last_standard[(case_id, month)]], income, n),
             )
