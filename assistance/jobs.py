@@ -1,6 +1,6 @@
 """花名册导入 as a background job when the file is large (settings.ROSTER_BACKGROUND_BYTES, about
 2,000 rows): the upload is kept with the job, the worker runs the one import
-(assistance.roster.import_roster), and the job's page ends with its outcome or its errors."""
+(assistance.roster.import_roster, on the core's pipeline, telling its progress), and the job's page ends with its outcome or its errors."""
 
 import hashlib
 import io
@@ -36,10 +36,12 @@ def start_import(*, actor, upload):
 
 @jobs.handler(Job.Kind.ROSTER)
 def _import(job, progress):
-    progress(0, 0, "校验并写入")
     try:
         result = roster.import_roster(
-            io.BytesIO(bytes(job.payload)), actor=job.created_by, filename=job.params.get("filename", "")
+            io.BytesIO(bytes(job.payload)),
+            actor=job.created_by,
+            filename=job.params.get("filename", ""),
+            progress=progress,
         )
     except roster.RosterError as exc:
         shown, more = error_report(exc.errors)

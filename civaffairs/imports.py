@@ -1,12 +1,19 @@
 """The one XLSX import pipeline: read the first sheet within the size, row and cell limits, parse
 every cell by its column, check every row (nothing written yet), and only when no row fails write
 them all in one transaction. Any failure lists every failing row and column, in Chinese, and
-writes nothing. Each import declares its columns and gives two functions: `check(row)` returning
-{column header: message} for one parsed row, and `write(row)` saving one row (normally by calling
-the per-record service, so imports and forms apply the same rules and write the same audit rows).
+writes nothing. Each import declares its columns and gives its checks and its writes:
 
-Used by the marriage-registration and cremation imports (welfare/imports.py). Files are read by
-civaffairs.uploads, which the 低保 roster (assistance/roster.py) reads through too.
+- `check(row, seen)`: {column header: message} for one parsed row (rows whose cells all parsed);
+- `check_all(rows)`: [(row number, column header, message)] — the checks across rows (several
+  rows forming one household, duplicates) and against the database, with batch lookups: a
+  constant number of queries per import (or per chunk of ID numbers), never one per row;
+- `write(row)`: save one row (normally through the per-record service, so imports and forms apply
+  the same rules and write the same audit rows), or `write_all(rows, progress)`: save them all at
+  once through a service's bulk form (the roster's enrol_many).
+
+Used by the 低保 roster (assistance/roster.py, also as a background job with its progress), the
+marriage-registration and cremation imports (welfare/imports.py) and the verification centre's
+reply (assistance/verification_import.py). Files are read by civaffairs.uploads.
 """
 
 import datetime
@@ -60,6 +67,17 @@ class ImportColumn:
     choices: tuple = ()
     text: bool = False
     width: float = 14
+    # The reason given for a blank cell of a required column (default 必填，不能为空).
+    blank: str = ""
+    # False: the header is required but its cells may be blank, the import's own check deciding
+    # (a roster's household columns are filled on the head's row, members may leave them blank).
+    cells_required: bool = True
+    # The template's 是否必填 text, where 必填/选填 does not say it (必填（户主行）).
+    requirement: str = ""
+
+    @property
+    def cell_required(self):
+        return self.required and self.cells_required
 
 
 @dataclass
@@ -68,14 +86,26 @@ class Importer:
     columns: list
     # (row: {header: value, "_row": row number}, seen: a dict shared by the rows, for duplicates
     # within the file) → {header: message}
-    check: object
-    write: object  # (row: dict) → saved object
+    check: object = None
+    write: object = None  # (row: dict) → saved object
     sheet_name: str = "数据"
     notes: list = field(default_factory=list)
+    # (rows: every parsed row, failing cells None and named in row["_failed"]) → [(row, header,
+    # message)]: checks across rows and against the database, in batches.
+    check_all: object = None
+    # (rows, progress) → result: all rows written at once (instead of write per row).
+    write_all: object = None
+    # Template rows (default: one row of the columns' examples).
+    examples: list = None
+    # What a concurrent writer's unique constraint tells the user.
+    conflict: str = "导入期间有人同时登记了相同的记录，未导入任何数据，请重新导入"
 
     @property
     def order(self):
         return {c.header: i for i, c in enumerate(self.columns)}
+
+    def error(self, row, column, message):
+        return RowError(row or 0, self.order.get(column, -1), column, message)
 
 
 # ---------------------------------------------------------------- cell parsers
@@ -204,55 +234,92 @@ def _parse(importer, rows):
     order = importer.order
     parsed, errors = [], []
     for number, values in rows:
-        row = {}
+        row, failed = {}, set()
         for column in importer.columns:
             value = values.get(column.header)
             if blank(value):
-                if column.required:
-                    errors.append(RowError(number, order[column.header], column.header, "必填，不能为空"))
+                if column.cell_required:
+                    reason = column.blank or "必填，不能为空"
+                    errors.append(RowError(number, order[column.header], column.header, reason))
+                    failed.add(column.header)
                 row[column.header] = None
                 continue
             try:
                 row[column.header] = (column.parse or parse_text)(value)
             except ValueError as exc:
-                errors.append(RowError(number, order[column.header], column.header, str(exc)))
+                errors.append(RowError(number, order[column.header], column.header, str(exc) or "格式有误"))
                 row[column.header] = None
+                failed.add(column.header)
+        row["_row"], row["_failed"] = number, frozenset(failed)
         parsed.append((number, row))
     return parsed, errors
 
 
-def run(importer, file):
+def run(importer, file, *, progress=None):
     """Import the file: every row checked first; then all written in one transaction. Returns the
-    saved objects; raises ImportFailed (nothing written) or PermissionDenied."""
+    saved objects (or write_all's result); raises ImportFailed (nothing written) or
+    PermissionDenied. progress(done, total, stage), when given, hears how far the work is (a
+    background job's progress bar)."""
+    progress = progress or _no_progress
+    progress(0, 0, "读取文件")
     rows, errors = read(importer, file)
     if errors:
         raise ImportFailed(errors)
+    progress(0, len(rows), "校验")
+    return save(importer, validate(importer, rows), progress=progress)
+
+
+def _no_progress(done, total, stage=""):
+    pass
+
+
+def validate(importer, rows):
+    """Parse and check every row read (no writes): the parsed rows, or ImportFailed listing every
+    failing row and column."""
     parsed, errors = _parse(importer, rows)
     order = importer.order
     failed = {e.row for e in errors}
     seen = {}
-    for number, row in parsed:
-        if number in failed:
-            continue
-        for column, message in importer.check({**row, "_row": number}, seen).items():
-            errors.append(RowError(number, order.get(column, -1), column, message))
+    if importer.check is not None:
+        for number, row in parsed:
+            if number in failed:
+                continue
+            for column, message in importer.check(row, seen).items():
+                errors.append(RowError(number, order.get(column, -1), column, message))
+    if importer.check_all is not None:
+        errors += [importer.error(n, c, m) for n, c, m in importer.check_all([row for _n, row in parsed])]
     if errors:
         raise ImportFailed(errors)
+    return parsed
+
+
+def save(importer, parsed, *, progress=None):
+    """Write the checked rows in one transaction (write_all, or write row by row)."""
+    progress = progress or _no_progress
+    progress(0, len(parsed), "写入")
     saved = []
     try:
         with transaction.atomic():
-            for number, row in parsed:
+            if importer.write_all is not None:
                 try:
-                    saved.append(importer.write(row))
+                    saved = importer.write_all([row for _n, row in parsed], progress)
                 except ValidationError as exc:
-                    # A rule only the write sees (another user saved the same record meanwhile).
-                    raise ImportFailed([RowError(number, -1, "", "；".join(exc.messages))]) from None
+                    # A rule only the write sees (someone covered a person since the check).
+                    raise ImportFailed([importer.error(None, "文件", m) for m in exc.messages]) from None
+            else:
+                for done, (number, row) in enumerate(parsed, start=1):
+                    try:
+                        saved.append(importer.write(row))
+                    except ValidationError as exc:
+                        # A rule only the write sees (another user saved the same record meanwhile).
+                        raise ImportFailed([RowError(number, -1, "", "；".join(exc.messages))]) from None
+                    if done % 500 == 0:
+                        progress(done, len(parsed), "写入")
     except IntegrityError:
-        raise ImportFailed(
-            [RowError(0, -1, "文件", "导入期间有人同时登记了相同的记录，未导入任何数据，请重新导入")]
-        ) from None
+        raise ImportFailed([RowError(0, -1, "文件", importer.conflict)]) from None
     except PermissionDenied:
         raise
+    progress(len(parsed), len(parsed), "完成")
     return saved
 
 
@@ -262,7 +329,7 @@ def template(importer):
     from openpyxl.worksheet.datavalidation import DataValidation
 
     columns = [Column(c.header, c.width, text=c.text) for c in importer.columns]
-    example = [c.example for c in importer.columns]
+    examples = importer.examples or [[c.example for c in importer.columns]]
     validations = []
     for i, column in enumerate(importer.columns):
         if column.choices:
@@ -272,10 +339,12 @@ def template(importer):
             )
             rule.add(f"{letter}2:{letter}20000")
             validations.append(rule)
-    notes = [[c.header, "必填" if c.required else "选填", c.note] for c in importer.columns]
+    notes = [
+        [c.header, c.requirement or ("必填" if c.required else "选填"), c.note] for c in importer.columns
+    ]
     notes += [[], ["只读取第一个工作表；列的顺序不限，其他列将被忽略。示例行请删除后再导入。"]]
     notes += [[n] for n in importer.notes]
     return write_workbook(
-        Sheet(importer.sheet_name, columns, [example], validations=validations),
-        Sheet("填写说明", [Column("列名", 16), Column("是否必填", 10), Column("说明", 70)], notes),
+        Sheet(importer.sheet_name, columns, examples, validations=validations),
+        Sheet("填写说明", [Column("列名", 16), Column("是否必填", 16), Column("说明", 70)], notes),
     )

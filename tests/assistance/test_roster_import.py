@@ -13,7 +13,7 @@ from openpyxl import Workbook, load_workbook
 
 from assistance import programs as P
 from assistance import roster
-from civaffairs import figures, payments
+from civaffairs import figures, imports, payments
 from civaffairs.idnumber import make_id_number
 from civaffairs.models import (
     ApprovalStatus,
@@ -285,27 +285,52 @@ def test_a_district_caseworker_imports_any_town(district_caseworker, liudu_villa
     assert set(Case.objects.values_list("town__name", flat=True)) == {"六都镇"}
 
 
-def test_it_validates_with_a_constant_number_of_queries(caseworker, shicheng_village):
-    def validation_queries(data):
-        file_rows, errors = roster.read_rows(xlsx(data))
-        assert not errors
-        with CaptureQueriesContext(connection) as ctx:
-            _program, _plans, errors = roster.validate(file_rows, actor=caseworker)
-        assert not errors
-        return len(ctx.captured_queries)
-
-    many = []
-    for h in range(40):
+def households(n, first=0):
+    """Rows of n two-person households of 石城镇上洞村, their ID numbers starting at day `first`."""
+    data = []
+    for h in range(first, first + n):
         head = make_id_number("445303", datetime.date(1960, 1, 1) + datetime.timedelta(days=h), 101)
         member = make_id_number("445303", datetime.date(1990, 1, 1) + datetime.timedelta(days=h), 202)
-        many += [
+        data += [
             # Names are letters only (no digits): 户主一, 户主丁, … one CJK character apart.
             {**rows()[0], "户主身份证号": head, "身份证号": head, "姓名": f"户主{chr(0x4E00 + h)}"},
             {**rows()[1], "户主身份证号": head, "身份证号": member, "姓名": f"成员{chr(0x4E00 + h)}"},
         ]
+    return data
 
-    validation_queries(rows())  # the user's permissions and scope are cached after the first call
-    assert validation_queries(rows()) == validation_queries(many) <= 4
+
+def import_queries(user, data, **kwargs):
+    with CaptureQueriesContext(connection) as ctx:
+        import_as(user, data, **kwargs)
+    return len(ctx.captured_queries)
+
+
+def test_it_checks_with_a_constant_number_of_queries(caseworker, shicheng_village):
+    def check_queries(data):
+        spec = roster.importer(actor=caseworker)
+        file_rows, errors = imports.read(spec, xlsx(data))
+        assert not errors
+        with CaptureQueriesContext(connection) as ctx:
+            imports.validate(spec, file_rows)
+        return len(ctx.captured_queries)
+
+    check_queries(rows())  # the user's permissions and scope are cached after the first call
+    assert check_queries(rows()) == check_queries(households(40)) <= 4
+
+
+def test_importing_twice_the_households_takes_the_same_queries(caseworker, shicheng_village):
+    import_as(caseworker, rows())  # permissions, content types and the audit chain warmed up
+
+    assert import_queries(caseworker, households(10)) == import_queries(caseworker, households(20, first=10))
+    assert Case.objects.count() == 2 + 10 + 20
+
+
+def test_approving_on_import_twice_the_households_takes_the_same_queries(caseworker, chief, shicheng_village):
+    import_as(caseworker, rows(), approver=chief)
+
+    n = import_queries(caseworker, households(10), approver=chief)
+    assert n == import_queries(caseworker, households(20, first=10), approver=chief)
+    assert set(Case.objects.values_list("status", flat=True)) == {Case.Status.ACTIVE}
 
 
 # ---------------------------------------------------------------- errors: nothing written
