@@ -580,6 +580,8 @@ def _write(plans, *, program, actor, approver, filename, progress=None):
                 reason=IMPORT_NOTE,
                 paid_through=plan.paid_through,
                 monthly_paid=plan.monthly_paid,
+                # The members just written: the service need not read them back.
+                members={persons[row["_row"]].pk: persons[row["_row"]] for row in plan.rows},
             )
             for plan, household in zip(plans, households, strict=True)
         ],

@@ -1,6 +1,7 @@
 """身份证号 (GB 11643-1999) and 统一社会信用代码 (GB 32100-2015): pure functions."""
 
 import datetime
+import functools
 import re
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -51,22 +52,32 @@ def address_code_possible(code, birth):
     often years after birth (a child's first card, a late registration), so a code created after
     the birth year is possible (a 1990 birth registered in 云安区 since 2014 holds 445303); a code
     abolished before the person was born, or one that never existed (990426), is not."""
+    ends = _county_ends(code)
+    return ends is not None and any(end is None or end >= birth.year for end in ends)
+
+
+@functools.lru_cache(maxsize=8192)
+def _county_ends(code):
+    """The years a county-level code of GB/T 2260 went out of use (None: still in use), or None
+    when the code is no county's. Read once per code: a district's roster repeats a few codes
+    ten thousand times, and the table lookup is the slow part of checking a number."""
     from stdnum import numdb
 
     found = numdb.get("cn/loc").info(code)
     if sum(len(part) for part, _props in found) != 6:
-        return False
+        return None
     counties = found[-1][1].get("county")
     if not counties:
-        return False
+        return None
+    ends = []
     for county in counties.split(","):
         if not county.startswith("["):
-            return True
+            ends.append(None)
+            continue
         span = county[1:].split("]")[0]
         _start, _, end = span.partition("-")
-        if not end or int(end) >= birth.year:
-            return True
-    return False
+        ends.append(int(end) if end else None)
+    return tuple(ends)
 
 
 def make_id_number(address, birth, sequence):

@@ -306,11 +306,14 @@ def enrol_many(*, actor, approver, program, applications, migrated=False, paid_t
     # 10,000-row roster spent a quarter of its time re-reading the actor's groups).
     actor = get_user_model().objects.select_related("scope").prefetch_related("groups").get(pk=actor.pk)
     applications = [dict(a) for a in applications]
-    # Every household's members in one query per chunk, not one query per application.
-    members = current_members(a["household"].pk for a in applications if a.get("household") is not None)
+    # Every household's members in one query per chunk, not one query per application (an
+    # application may carry them: the roster import has just written the households).
+    members = current_members(
+        a["household"].pk for a in applications if a.get("household") is not None and "members" not in a
+    )
     errors, prepared = [], []
     for i, application in enumerate(applications, start=1):
-        if application.get("household") is not None:
+        if application.get("household") is not None and "members" not in application:
             application["members"] = members.get(application["household"].pk, {})
         ledger = (application.pop("paid_through", paid_through), application.pop("monthly_paid", None))
         who = getattr(
