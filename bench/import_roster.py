@@ -30,7 +30,7 @@ from django.contrib.auth.models import User  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from assistance import roster  # noqa: E402
-from civaffairs import demo  # noqa: E402
+from civaffairs import demo, imports  # noqa: E402
 from civaffairs.idnumber import make_id_number  # noqa: E402
 from civaffairs.models import Region  # noqa: E402
 from civaffairs.spreadsheets import Column, Sheet, write_workbook  # noqa: E402
@@ -110,15 +110,19 @@ def main():
         started = time.perf_counter()
         households = generate(path, args.rows)
         generated = time.perf_counter()
-        rows, errors = roster.read_rows(str(path))
+        # The stages of the one pipeline (civaffairs/imports.py): read, check, write.
+        spec = roster.importer(actor=actor, approver=approver, filename=path.name)
+        rows, errors = imports.read(spec, str(path))
         read = time.perf_counter()
-        if not errors:
-            program, plans, errors = roster.validate(rows, actor=actor, approver=approver)
+        try:
+            if errors:
+                raise imports.ImportFailed(errors)
+            checked = imports.validate(spec, rows)
+        except imports.ImportFailed as exc:
+            print("\n".join(str(e) for e in exc.errors[:20]), file=sys.stderr)
+            sys.exit(f"{len(exc.errors)} errors; nothing imported")
         validated = time.perf_counter()
-        if errors:
-            print("\n".join(str(e) for e in errors[:20]), file=sys.stderr)
-            sys.exit(f"{len(errors)} errors; nothing imported")
-        result = roster._write(plans, program=program, actor=actor, approver=approver, filename=path.name)
+        result = imports.save(spec, checked)
         written = time.perf_counter()
         transaction.set_rollback(True)
 

@@ -3,6 +3,8 @@ every cell by its column, check every row (nothing written yet), and only when n
 them all in one transaction. Any failure lists every failing row and column, in Chinese, and
 writes nothing. Each import declares its columns and gives its checks and its writes:
 
+- `prefetch(rows)`: what the row checks ask the database, read for every row at once (existing
+  records by ID or certificate number, in chunks), so that `check` asks it nothing;
 - `check(row, seen)`: {column header: message} for one parsed row (rows whose cells all parsed);
 - `check_all(rows)`: [(row number, column header, message)] — the checks across rows (several
   rows forming one household, duplicates) and against the database, with batch lookups: a
@@ -90,8 +92,11 @@ class Importer:
     write: object = None  # (row: dict) → saved object
     sheet_name: str = "数据"
     notes: list = field(default_factory=list)
-    # (rows: every parsed row, failing cells None and named in row["_failed"]) → [(row, header,
-    # message)]: checks across rows and against the database, in batches.
+    # (rows: every parsed row, failing cells None and named in row["_failed"]) → None: what the
+    # checks will ask the database, read for all rows at once before check runs row by row.
+    prefetch: object = None
+    # (rows, as for prefetch) → [(row, header, message)]: checks across rows and against the
+    # database, in batches.
     check_all: object = None
     # (rows, progress) → result: all rows written at once (instead of write per row).
     write_all: object = None
@@ -280,6 +285,8 @@ def validate(importer, rows):
     order = importer.order
     failed = {e.row for e in errors}
     seen = {}
+    if importer.prefetch is not None:
+        importer.prefetch([row for _n, row in parsed])
     if importer.check is not None:
         for number, row in parsed:
             if number in failed:

@@ -26,8 +26,8 @@ from civaffairs.models import Region
 from . import services
 from .access import check_staff
 from .models import IdType, MarriageRegistration
-from .services.funeral import cremation_errors
-from .services.registrations import marriage_errors
+from .services.funeral import CremationLookup, cremation_errors
+from .services.registrations import MarriageLookup, marriage_errors
 
 KINDS = {label: value for value, label in MarriageRegistration.Kind.choices}
 SCOPES = {label: value for value, label in MarriageRegistration.Scope.choices}
@@ -178,9 +178,22 @@ def _marriage_kwargs(row):
 
 
 def marriage_importer(actor):
+    known = {}
+
+    def prefetch(rows):
+        # Certificates already registered and the parties' marriages: a query per chunk of
+        # numbers for the whole file. The file's own marriages count for its divorces.
+        lookup = known["lookup"] = MarriageLookup(
+            [row["证书编号"] for row in rows],
+            [row[h] for row in rows for h in ("男方证件号码", "女方证件号码")],
+        )
+        for row in rows:
+            lookup.add(row["登记类别"], row["男方证件号码"], row["女方证件号码"], row["登记日期"])
+
     def check(row, seen):
         kwargs = _marriage_kwargs(row)
-        errors, clean = marriage_errors(**{k: v for k, v in kwargs.items() if k != "qualified"})
+        kwargs.pop("qualified")
+        errors, clean = marriage_errors(**kwargs, known=known["lookup"])
         errors = _mapped(errors, M_FIELDS, row)
         cert = clean["certificate_no"]
         if cert and cert in seen and "证书编号" not in errors:
@@ -189,13 +202,14 @@ def marriage_importer(actor):
         return errors
 
     def write(row):
-        return services.register_marriage(actor=actor, **_marriage_kwargs(row))
+        return services.register_marriage(actor=actor, **_marriage_kwargs(row), known=known["lookup"])
 
     return Importer(
         "婚姻登记导入",
         marriage_columns(),
         check,
         write,
+        prefetch=prefetch,
         sheet_name="婚姻登记",
         notes=["数据来源：全国婚姻登记信息系统导出的登记记录，每次登记一行。"],
     )
@@ -265,10 +279,17 @@ def _cremation_kwargs(row):
 
 
 def cremation_importer(actor):
+    known = {}
+
+    def prefetch(rows):
+        # Cremations already recorded and registered persons, by ID number: a query per chunk of
+        # numbers for the whole file, not two per row.
+        known["lookup"] = CremationLookup(row["身份证号"] for row in rows)
+
     def check(row, seen):
         kwargs = _cremation_kwargs(row)
         kwargs.pop("funeral_home")
-        errors, _name, number, _funds = cremation_errors(**kwargs)
+        errors, _name, number, _funds = cremation_errors(**kwargs, known=known["lookup"])
         errors = _mapped(errors, C_FIELDS, row)
         if number in seen and "身份证号" not in errors:
             errors["身份证号"] = "文件中有两行为同一逝者"
@@ -276,13 +297,14 @@ def cremation_importer(actor):
         return errors
 
     def write(row):
-        return services.record_cremation(actor=actor, **_cremation_kwargs(row))
+        return services.record_cremation(actor=actor, **_cremation_kwargs(row), known=known["lookup"])
 
     return Importer(
         "火化记录导入",
         cremation_columns(),
         check,
         write,
+        prefetch=prefetch,
         sheet_name="火化记录",
         notes=["数据来源：殡仪馆的火化记录表，每具遗体一行。"],
     )

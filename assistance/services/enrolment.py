@@ -293,7 +293,9 @@ def enrol_many(*, actor, approver, program, applications, migrated=False, paid_t
     the backdating limit and, approved, owe no arrears (approved_at stays empty: their months were
     paid elsewhere). paid_through (for the batch, or per application) is the month up to which a
     ledger was paid outside the system, monthly_paid what it paid a month: back-pay then owes
-    those months only the difference."""
+    those months only the difference. members (per application, optional): {person id: person},
+    the household's current members when the caller has just written them in this transaction;
+    otherwise every household's members are read at once, never one query per application."""
     program = program_of(program)
     if program.cadence != Program.Cadence.MONTHLY:
         raise ValidationError("一次性救助请逐笔申请。")

@@ -543,6 +543,25 @@ def test_the_templates_example_rows_are_refused(caseworker, shicheng_village):
     ]
 
 
+def test_a_person_registered_between_check_and_write_fails_the_whole_import(caseworker, shicheng_village):
+    from civaffairs import services as core
+
+    spec = roster.importer(actor=caseworker)
+    lines, errors = imports.read(spec, xlsx(rows()))
+    checked = imports.validate(spec, lines)
+    # Someone registers 黄's son meanwhile, on screen.
+    core.create_person(actor=caseworker, name="黄小明", id_number=HUANG_SON, region=shicheng_village)
+    before = table_counts()
+
+    with pytest.raises(roster.RosterError) as info:
+        imports.save(spec, checked)
+
+    assert [str(e) for e in info.value.errors] == [
+        "文件：导入期间有人同时登记了文件中的人员，未导入任何数据，请重新导入"
+    ]
+    assert table_counts() == before
+
+
 # ---------------------------------------------------------------- who may import and approve
 
 

@@ -10,6 +10,7 @@ from openpyxl import Workbook, load_workbook
 
 from civaffairs.imports import ImportFailed
 from civaffairs.models import AuditEvent
+from civaffairs.roles import CASEWORKER
 from welfare import imports
 from welfare.models import Cremation, MarriageRegistration
 
@@ -184,3 +185,116 @@ def test_an_unknown_village_or_one_of_another_town_is_refused_at_its_cell(ww):
     assert not Cremation.objects.exists()
     imports.import_file("cremations", xlsx(C_HEADERS, rows[:1]), actor=ww.staff)
     assert Cremation.objects.get().village.name == "大河村"
+
+
+# ---------------------------------------------------------------- batch lookups
+
+
+def check_queries(kind, ww, rows, headers):
+    """Queries of checking a file (read, parse, every check; nothing written)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from civaffairs import imports as pipeline
+
+    spec = imports.IMPORTERS[kind](ww.staff)
+    lines, errors = pipeline.read(spec, xlsx(headers, rows))
+    assert not errors
+    with CaptureQueriesContext(connection) as ctx:
+        pipeline.validate(spec, lines)
+    return len(ctx.captured_queries)
+
+
+def test_checking_twice_the_registrations_takes_the_same_queries(ww):
+    ww.marriage(D(2019, 1, 5))  # something to look up
+    few = [marriage_row(ww, n) for n in range(101, 106)] + [
+        marriage_row(ww, 106, 登记类别="离婚登记", 登记日期="2019/4/1")
+    ]
+    many = [marriage_row(ww, n) for n in range(111, 121)] + [
+        marriage_row(ww, n, 登记类别="离婚登记", 登记日期="2019/4/1") for n in (121, 122)
+    ]
+
+    assert check_queries("marriages", ww, few, M_HEADERS) == check_queries("marriages", ww, many, M_HEADERS)
+
+
+def test_checking_twice_the_cremations_takes_the_same_queries(ww):
+    from tests.factories import village
+
+    village("六都镇", name="大河村")
+    ww.cremation(D(2019, 2, 1))
+    few = [cremation_row(ww, **{"所属村（居）": "大河村"}) for _ in range(5)]
+    many = [cremation_row(ww, **{"所属村（居）": "大河村"}) for _ in range(10)]
+
+    assert check_queries("cremations", ww, few, C_HEADERS) == check_queries("cremations", ww, many, C_HEADERS)
+
+
+def test_a_divorce_dated_before_the_couples_marriage_in_the_same_file_is_refused_at_its_row(ww):
+    husband, wife = ww.id(1990, "M"), ww.id(1992, "F")
+    couple = {"男方证件号码": husband, "女方证件号码": wife}
+    rows = [
+        marriage_row(ww, 1, 登记日期="2019-05-08", **couple),
+        marriage_row(ww, 2, 登记类别="离婚登记", 登记日期="2019-04-01", **couple),
+    ]
+
+    with pytest.raises(ImportFailed) as exc:
+        imports.import_file("marriages", xlsx(M_HEADERS, rows), actor=ww.staff)
+
+    assert [str(e) for e in exc.value.errors] == [
+        "第3行 登记日期：离婚登记日期早于双方在系统中的结婚登记日期（2019年5月8日）"
+    ]
+    assert not MarriageRegistration.objects.exists()
+
+
+def test_a_divorce_dated_before_a_recorded_marriage_is_refused_and_nothing_is_written(ww):
+    husband, wife = ww.id(1990, "M"), ww.id(1992, "F")
+    ww.marriage(D(2019, 5, 8), a=husband, b=wife)
+    rows = [
+        marriage_row(ww, 7),
+        marriage_row(
+            ww, 8, 登记类别="离婚登记", 登记日期="2019-04-01", 男方证件号码=wife, 女方证件号码=husband
+        ),
+    ]
+
+    with pytest.raises(ImportFailed) as exc:
+        imports.import_file("marriages", xlsx(M_HEADERS, rows), actor=ww.staff)
+
+    assert [(e.row, e.column) for e in exc.value.errors] == [(3, "登记日期")]
+    assert MarriageRegistration.objects.count() == 1
+
+
+def test_an_imported_cremation_of_a_registered_person_records_the_death(ww):
+    from civaffairs import services as core
+    from civaffairs.models import Person
+    from tests.factories import make_user, village
+
+    town_worker = make_user(CASEWORKER, town="石城镇")
+    number = ww.id(1931)
+    core.create_person(actor=town_worker, name="黄老伯", id_number=number, region=village("石城镇"))
+    rows = [cremation_row(ww, 逝者姓名="黄老伯", 身份证号=number), cremation_row(ww)]
+
+    imports.import_file("cremations", xlsx(C_HEADERS, rows), actor=ww.staff)
+
+    assert Person.objects.get(id_number=number).death_date == D(2019, 3, 6)
+    assert Cremation.objects.filter(person__isnull=False).count() == 1
+    assert AuditEvent.objects.filter(action="person.death_recorded").count() == 1
+
+
+def test_a_registered_persons_other_name_is_refused_at_its_cell(ww):
+    from civaffairs import services as core
+    from tests.factories import make_user, village
+
+    town_worker = make_user(CASEWORKER, town="石城镇")
+    number = ww.id(1931)
+    core.create_person(actor=town_worker, name="黄老伯", id_number=number, region=village("石城镇"))
+
+    with pytest.raises(ImportFailed) as exc:
+        imports.import_file(
+            "cremations",
+            xlsx(C_HEADERS, [cremation_row(ww), cremation_row(ww, 身份证号=number)]),
+            actor=ww.staff,
+        )
+
+    assert [str(e) for e in exc.value.errors] == [
+        "第3行 逝者姓名：逝者姓名与人员库中该身份证号登记的姓名不一致，请核对姓名和身份证号"
+    ]
+    assert not Cremation.objects.exists()

@@ -35,6 +35,70 @@ def _party(errors, prefix, label, name, id_type, number, scope):
     return name, number
 
 
+CHUNK = 900  # below SQLite's historical 999-parameter limit
+
+
+def _chunks(values):
+    values = sorted(set(values))
+    for i in range(0, len(values), CHUNK):
+        yield values[i : i + CHUNK]
+
+
+class MarriageLookup:
+    """What marriage_errors asks the database, read at once for many registrations (an import):
+    the certificate numbers already registered, and the marriages of the parties. A query per
+    chunk of numbers, not two per row. The registrations of the file itself are added with
+    `add`, so a divorce dated before a marriage the same file registers is refused too."""
+
+    def __init__(self, certificates=(), parties=()):
+        self.certificates = set()
+        for chunk in _chunks(c for c in certificates if c):
+            self.certificates.update(
+                MarriageRegistration.objects.filter(certificate_no__in=chunk).values_list(
+                    "certificate_no", flat=True
+                )
+            )
+        self.marriages = {}  # frozenset of the two numbers → [dates of their marriages]
+        for chunk in _chunks(p for p in parties if p):
+            rows = MarriageRegistration.objects.filter(
+                Q(party_a_id__in=chunk) | Q(party_b_id__in=chunk), kind=MarriageRegistration.Kind.MARRIAGE
+            ).values_list("party_a_id", "party_b_id", "date")
+            for a, b, date in set(rows):
+                self.add(MarriageRegistration.Kind.MARRIAGE, a, b, date)
+
+    def add(self, kind, party_a_id, party_b_id, date):
+        if kind == MarriageRegistration.Kind.MARRIAGE and date is not None:
+            dates = self.marriages.setdefault(frozenset((party_a_id, party_b_id)), [])
+            if date not in dates:
+                dates.append(date)
+
+    def certificate_taken(self, cert):
+        return cert in self.certificates
+
+    def married_after(self, a_id, b_id, date):
+        """The couple's first marriage after date, or None."""
+        later = [d for d in self.marriages.get(frozenset((a_id, b_id)), []) if d > date]
+        return min(later) if later else None
+
+
+class _Database:
+    """marriage_errors' questions asked of the database, one registration at a time (forms)."""
+
+    def certificate_taken(self, cert):
+        return MarriageRegistration.objects.filter(certificate_no=cert).exists()
+
+    def married_after(self, a_id, b_id, date):
+        couple = Q(party_a_id=a_id, party_b_id=b_id) | Q(party_a_id=b_id, party_b_id=a_id)
+        married = (
+            MarriageRegistration.objects.filter(
+                couple, kind=MarriageRegistration.Kind.MARRIAGE, date__gt=date
+            )
+            .order_by("date")
+            .first()
+        )
+        return married.date if married else None
+
+
 def marriage_errors(
     *,
     date,
@@ -48,8 +112,11 @@ def marriage_errors(
     party_b_id,
     certificate_no,
     town=None,
+    known=None,
 ):
-    """Field errors and the normalized values; nothing raised, so forms and imports list them all."""
+    """Field errors and the normalized values; nothing raised, so forms and imports list them all.
+    known: a MarriageLookup read for a whole import (else the database is asked for this one)."""
+    known = known or _Database()
     errors = {}
     if date is None:
         errors["date"] = "请填写登记日期"
@@ -67,24 +134,13 @@ def marriage_errors(
     cert = normalize(certificate_no)
     if required(errors, "certificate_no", cert, "证书编号") and not _CERT_RE.match(cert):
         errors["certificate_no"] = "证书编号只能由字母、数字和“-”组成（4至30位）"
-    if (
-        cert
-        and "certificate_no" not in errors
-        and MarriageRegistration.objects.filter(certificate_no=cert).exists()
-    ):
+    if cert and "certificate_no" not in errors and known.certificate_taken(cert):
         errors["certificate_no"] = f"证书编号{cert}已登记"
     if kind == MarriageRegistration.Kind.DIVORCE and date and not {"party_a_id", "party_b_id"} & set(errors):
-        couple = Q(party_a_id=a_id, party_b_id=b_id) | Q(party_a_id=b_id, party_b_id=a_id)
-        married = (
-            MarriageRegistration.objects.filter(
-                couple, kind=MarriageRegistration.Kind.MARRIAGE, date__gt=date
-            )
-            .order_by("date")
-            .first()
-        )
+        married = known.married_after(a_id, b_id, date)
         if married:
             errors["date"] = (
-                f"离婚登记日期早于双方在系统中的结婚登记日期（{married.date.year}年{married.date.month}月{married.date.day}日）"
+                f"离婚登记日期早于双方在系统中的结婚登记日期（{married.year}年{married.month}月{married.day}日）"
             )
     return errors, {
         "party_a_name": a_name,
@@ -111,7 +167,9 @@ def register_marriage(
     party_b_id_type=IdType.ID_CARD,
     qualified=True,
     town=None,
+    known=None,
 ):
+    """known: the import's MarriageLookup (its checks read for the whole file at once)."""
     check_staff(actor)
     errors, clean = marriage_errors(
         date=date,
@@ -125,6 +183,7 @@ def register_marriage(
         party_b_id=party_b_id,
         certificate_no=certificate_no,
         town=town,
+        known=known,
     )
     raise_if(errors)
     try:
