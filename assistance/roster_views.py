@@ -65,6 +65,7 @@ def roster_import(request):
             "title": "低保花名册导入",
             "required": roster.REQUIRED_HEADERS,
             "optional": roster.OPTIONAL_HEADERS,
+            "columns": roster.columns(),
             # A large file's import runs as a job: whoever left its page finds it again here.
             "recent_jobs": civ_jobs.recent(request.user, kind="roster"),
         },

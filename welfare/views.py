@@ -640,14 +640,13 @@ def import_upload(request, kind):
         raise Http404
     title, _template, back, noun = IMPORTS[kind]
     form = ImportForm(*(request.POST, request.FILES) if request.method == "POST" else ())
-    errors, more, total = [], 0, 0
+    errors, more = [], 0
     if request.method == "POST" and form.is_valid():
         try:
             saved = imports.import_file(kind, form.cleaned_data["file"], actor=request.user)
         except ImportFailed as exc:
             # The first errors and a count: a page that stays readable whatever the file.
             errors, more = error_report(exc.errors)
-            total = len(errors) + more
         else:
             messages.success(request, f"已导入 {len(saved)} {noun}。")
             return redirect(back)
@@ -659,7 +658,7 @@ def import_upload(request, kind):
             "form": form,
             "errors": errors,
             "more_errors": more,
-            "total_errors": total,
+            "error_count": len(errors) + more,
             "title": title,
             "kind": kind,
             "back": back,
