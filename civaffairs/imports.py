@@ -203,14 +203,16 @@ def read(importer, file):
     except uploads.UploadRefused as exc:
         return [], [error(None, "文件", str(exc))]
     required = [c.header for c in importer.columns if c.required]
-    header_number, header = None, None
+    # The header is the line (of the first few) naming the most required columns — a title line
+    # above it names none — else the first line with anything in it.
+    header_number, header, best = None, None, 0
     for number, line in lines[:HEADER_SEARCH_ROWS]:
         cells = [_header(v) for v in line]
-        if all(h in cells for h in required):
-            header_number, header = number, cells
+        named = sum(h in cells for h in required)
+        if named > best or (header is None and any(cells)):
+            header_number, header, best = number, cells, named
+        if named == len(required):
             break
-        if header is None and any(cells):
-            header_number, header = number, cells
     if header is None:
         return [], [error(None, "文件", "文件为空，没有表头和数据")]
     errors, columns = [], {}

@@ -480,6 +480,20 @@ def test_a_missing_header_is_named(caseworker, shicheng_village):
     assert errors_of(caseworker, xlsx(rows(), headers)) == ["第1行 起始年月：缺少必填列“起始年月”"]
 
 
+def test_a_missing_header_under_a_title_line_is_named_at_the_header_row(caseworker, shicheng_village):
+    headers = [h for h in HEADERS if h != "起始年月"]
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["云安区石城镇低保花名册（2019年6月）"])
+    ws.append(headers)
+    ws.append([rows()[0].get(h) for h in headers])
+    buf = io.BytesIO()
+    wb.save(buf)
+    buf.seek(0)
+
+    assert errors_of(caseworker, buf) == ["第2行 起始年月：缺少必填列“起始年月”"]
+
+
 def test_an_empty_file_is_refused(caseworker):
     assert errors_of(caseworker, xlsx([], headers=[])) == ["文件：文件为空，没有表头和数据"]
 
