@@ -194,10 +194,7 @@ def read(importer, file):
     is read through civaffairs.uploads — the one reader with the size, unpacked-size, row, column
     and cell limits (UPLOAD_MAX_*) — so every import refuses the same bad files the same way."""
     order = importer.order
-
-    def error(row, column, message):
-        return RowError(row or 0, order.get(column, -1), column, message)
-
+    error = importer.error
     try:
         lines = list(uploads.iter_sheet(file))
     except uploads.UploadRefused as exc:
