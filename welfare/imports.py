@@ -297,6 +297,9 @@ def cremation_importer(actor):
         return errors
 
     def write(row):
+        if not known.get("locked"):
+            known["lookup"].lock_persons()  # once, inside the import's one transaction
+            known["locked"] = True
         return services.record_cremation(actor=actor, **_cremation_kwargs(row), known=known["lookup"])
 
     return Importer(

@@ -298,3 +298,25 @@ def test_a_registered_persons_other_name_is_refused_at_its_cell(ww):
         "第3行 逝者姓名：逝者姓名与人员库中该身份证号登记的姓名不一致，请核对姓名和身份证号"
     ]
     assert not Cremation.objects.exists()
+
+
+def test_a_person_registered_between_check_and_write_has_the_death_recorded(ww):
+    from civaffairs import imports as pipeline
+    from civaffairs import services as core
+    from civaffairs.models import Person
+    from tests.factories import make_user, village
+
+    number = ww.id(1931)
+    spec = imports.cremation_importer(ww.staff)
+    lines, _errors = pipeline.read(
+        spec, xlsx(C_HEADERS, [cremation_row(ww, 逝者姓名="黄老伯", 身份证号=number)])
+    )
+    checked = pipeline.validate(spec, lines)
+    # A town caseworker registers him meanwhile, on screen.
+    town_worker = make_user(CASEWORKER, town="石城镇")
+    core.create_person(actor=town_worker, name="黄老伯", id_number=number, region=village("石城镇"))
+
+    pipeline.save(spec, checked)
+
+    assert Person.objects.get(id_number=number).death_date == D(2019, 3, 6)
+    assert Cremation.objects.get().person.id_number == number

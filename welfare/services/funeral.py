@@ -24,14 +24,26 @@ class CremationLookup:
     CHUNK = 900  # below SQLite's historical 999-parameter limit
 
     def __init__(self, numbers):
-        numbers = sorted({n for n in numbers if n})
+        self.numbers = sorted({n for n in numbers if n})
         self.cremated, self.persons = {}, {}
-        for i in range(0, len(numbers), self.CHUNK):
-            chunk = numbers[i : i + self.CHUNK]
+        for chunk in self._chunks():
             self.cremated.update(
                 Cremation.objects.filter(id_number__in=chunk).values_list("id_number", "date")
             )
             self.persons.update(Person.objects.filter(id_number__in=chunk).values_list("id_number", "name"))
+
+    def _chunks(self):
+        for i in range(0, len(self.numbers), self.CHUNK):
+            yield self.numbers[i : i + self.CHUNK]
+
+    def lock_persons(self):
+        """Read the registered persons again and lock them, in the writing transaction: a person
+        registered since the check has their death recorded all the same (and a name that
+        differs is refused at the write)."""
+        self.persons = {}
+        for chunk in self._chunks():
+            found = Person.objects.select_for_update().filter(id_number__in=chunk)
+            self.persons.update(found.values_list("id_number", "name"))
 
     def cremated_on(self, number):
         return self.cremated.get(number)
