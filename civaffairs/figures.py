@@ -56,22 +56,27 @@ class RecordListSpec:
     key: str
     label: str
     function: object
+    fields: tuple = ()
 
 
 _RECORD_LISTS = {}
 
 
-def record_list(key, label):
+def record_list(key, label, fields=()):
     """Decorator: @record_list("welfare.projects", "设施建设项目") registers a function
     (period, region) -> list of str, one phrase per record as the summary writes it (e.g.
-    "大河村", "救助站改造（已完成图纸设计）"). Reports join them; they never query records."""
+    "大河村", "救助站改造（已完成图纸设计）"). Reports join them; they never query records.
+
+    With fields=("土地面积", "进展", …) the function returns one dict per record instead:
+    {"": phrase, "土地面积": "400", "进展": "项目用地手续已完成", …} (every value a str), and a
+    placeholder may ask for one field of the records ({welfare.rescue_station:进展})."""
 
     def wrap(function):
         if key in _RECORD_LISTS and _RECORD_LISTS[key].function.__qualname__ != function.__qualname__:
             raise ValueError(f"record list {key} registered twice")
         if key in _REGISTRY:
             raise ValueError(f"record list {key} clashes with a figure")
-        _RECORD_LISTS[key] = RecordListSpec(key, label, function)
+        _RECORD_LISTS[key] = RecordListSpec(key, label, function, tuple(fields))
         return function
 
     return wrap

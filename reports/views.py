@@ -234,7 +234,10 @@ def _key_hints():
     from .placeholders import PERIOD_KEYS
 
     hints = [(k, s.label) for k, s in sorted(registry.specs().items())]
-    hints += [(k, s.label) for k, s in sorted(registry.record_specs().items())]
+    hints += [
+        (k, s.label + (f"（记录列表，可取：{'、'.join(s.fields)}）" if s.fields else "（记录列表）"))
+        for k, s in sorted(registry.record_specs().items())
+    ]
     hints += sorted(PERIOD_KEYS.items())
     return hints
 
