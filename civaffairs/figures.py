@@ -90,6 +90,57 @@ def compute_records(key, period, region=None):
     return list(_RECORD_LISTS[key].function(period, region))
 
 
+# --- month by month: the charts' series -------------------------------------------------------
+
+_SERIES = {}
+
+
+def monthly(*keys):
+    """Decorator: @monthly("dibao.paid", …) registers a function (period, region) -> {key: [value
+    of each month of the period]} for figures already registered: the figure month by month, in
+    one query per kind of record rather than one per month. It must give, for each month, what
+    compute() gives for that month (tests/civaffairs/test_monthly_series.py holds each app to it)."""
+
+    def wrap(function):
+        for key in keys:
+            if key not in _REGISTRY:
+                raise ValueError(f"monthly series for unregistered figure {key}")
+            if key in _SERIES and _SERIES[key].__qualname__ != function.__qualname__:
+                raise ValueError(f"monthly series for {key} registered twice")
+            _SERIES[key] = function
+        return function
+
+    return wrap
+
+
+def monthly_keys():
+    return set(_SERIES)
+
+
+def compute_months(period, region=None, keys=None):
+    """[{key: value} for each month of the period]: from the monthly series where the figure has
+    one, else the figure computed month by month."""
+    from .periods import Period, month_end
+
+    wanted = sorted(keys or _REGISTRY)
+    months = period.months()
+    rows = [{} for _ in months]
+    done = set()
+    for key in wanted:
+        function = _SERIES.get(key)
+        if function is None or function in done:
+            continue
+        done.add(function)
+        for k, values in function(period, region).items():
+            for row, value in zip(rows, values, strict=True):
+                row[k] = value
+    rest = [k for k in wanted if k not in _SERIES]
+    if rest:
+        for row, m in zip(rows, months, strict=True):
+            row.update(compute(Period(m, month_end(m), f"{m:%Y-%m}"), region, keys=rest))
+    return [{k: row[k] for k in wanted} for row in rows]
+
+
 # --- drill-down: where a figure's records are ---------------------------------------------------
 
 _DRILLDOWNS = {}

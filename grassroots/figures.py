@@ -20,7 +20,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 
-from civaffairs.figures import COUNT, MONEY, RATE, DecimalZero, drilldown, figure, record_list
+from civaffairs.figures import COUNT, MONEY, RATE, DecimalZero, drilldown, figure, monthly, record_list
 from civaffairs.models import Activity, ApprovalStatus, PaymentLine, Project, Region, Section, Standard
 from civaffairs.payments.rules import to_cent
 
@@ -110,6 +110,25 @@ def supervisor_payments(period, region):
         .aggregate(t=Coalesce(Sum("amount"), DecimalZero))["t"]
     )
     return {"supervisor.members": members, "supervisor.allowance.paid": paid}
+
+
+@monthly("supervisor.allowance.paid")
+def supervisor_paid_by_month(period, region):
+    """What supervisor_payments sums, month by month (one grouped query)."""
+    months = period.months()
+    totals = dict(
+        PaymentLine.objects.paid()
+        .filter(
+            _town(region),
+            program__code=SUPERVISOR,
+            paid_month__gte=period.first_month,
+            paid_month__lte=period.last_month,
+        )
+        .values_list("paid_month")
+        .annotate(t=Sum("amount"))
+        .order_by()
+    )
+    return {"supervisor.allowance.paid": [totals.get(m, DecimalZero.value) for m in months]}
 
 
 @figure(
