@@ -147,7 +147,8 @@ _DRILLDOWNS = {}
 
 
 def drilldown(*keys, may_open):
-    """Decorator: @drilldown("dibao.households", ..., may_open=fn) registers a function
+    """Decorator: @drilldown("dibao.households", ..., may_open=fn) registers a function (for
+    figures, and for record lists, whose records are listed the same way)
     (key, period, region) -> URL of an existing scoped list whose query selects the records behind
     the figure (or None when there is no such list for that key), and may_open(user) -> bool,
     whether the user may open that list at all. The list itself scopes and masks as always; reports
@@ -155,7 +156,7 @@ def drilldown(*keys, may_open):
 
     def wrap(function):
         for key in keys:
-            if key not in _REGISTRY:
+            if key not in _REGISTRY and key not in _RECORD_LISTS:
                 raise ValueError(f"drill-down for unregistered figure {key}")
             if key in _DRILLDOWNS and _DRILLDOWNS[key][0].__qualname__ != function.__qualname__:
                 raise ValueError(f"drill-down for {key} registered twice")

@@ -334,6 +334,11 @@ GRASSROOTS_DRILLDOWNS = {
     "happiness.funds": ("grassroots:project_list", "stock", {"kind": L.HAPPINESS}),
     "community_center.villages": ("grassroots:project_list", "stock", {"kind": L.COMMUNITY_CENTER}),
     "community_center.funds": ("grassroots:project_list", "stock", {"kind": L.COMMUNITY_CENTER}),
+    # The record lists the summary names (the villages, the sites): the same project lists.
+    "sanshe.village_names": ("grassroots:project_list", "flow", {"kind": L.SANSHE}),
+    "rehab.site_names": ("grassroots:project_list", "flow", {"kind": L.REHAB}),
+    "happiness.village_names": ("grassroots:project_list", "stock", {"kind": L.HAPPINESS}),
+    "community_center.village_names": ("grassroots:project_list", "stock", {"kind": L.COMMUNITY_CENTER}),
     "supervisor.members": ("grassroots:member_list", "month", {}),
     # The allowance's versions (one standard only): the current and previous are read from them.
     "supervisor.allowance.standard": ("grassroots:standard_list", "", {}),

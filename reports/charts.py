@@ -47,7 +47,7 @@ def line_chart(title, labels, series, width=520, height=250):
     parts += _grid(left, top, plot_w, plot_h, top_value)
     for i, label in enumerate(labels):
         parts.append(
-            f'<text x="{x(i):.1f}" y="{height - 18}" font-size="11" text-anchor="middle" {FONT}>{escape(label)}</text>'
+            f'<text x="{x(i):.1f}" y="{top + plot_h + 16}" font-size="11" text-anchor="middle" {FONT}>{escape(label)}</text>'
         )
     for k, (name, values) in enumerate(series):
         colour = COLOURS[k % len(COLOURS)]

@@ -325,6 +325,17 @@ LIST_DRILLDOWNS = {
 }
 
 
+@drilldown(*(key for key, _label in PROJECT_LISTS.values()), may_open=_may_read)
+def project_drilldown(key, period, region):
+    """The facility projects of the kind (the list shows each one's milestones and status)."""
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    kind = next(kind for kind, (k, _label) in PROJECT_LISTS.items() if k == key)
+    params = {"kind": kind, **({"town": region.pk} if region is not None else {})}
+    return f"{reverse('welfare:project_list')}?{urlencode(params)}"
+
+
 def _welfare_list(name, period, region, query):
     from django.urls import reverse
     from django.utils.http import urlencode

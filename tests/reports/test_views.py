@@ -49,6 +49,29 @@ def test_the_preview_links_a_figure_without_a_record_list_to_the_figures_page(lo
     assert 'class="fig drill" href="/assistance/cases/?' in page
 
 
+def test_the_preview_links_a_record_list_to_its_records_and_the_title_to_nothing(login, director, summary):
+    """A record list has no row on the figures page: it links to the list of its records (the
+    projects, the villages) where one exists, and the title's words are text, not figures."""
+    page = login(director).get(reverse("reports:detail", args=[summary.pk])).content.decode()
+    assert (
+        'class="fig drill" href="/welfare/projects/?kind=rescue_station" data-key="welfare.rescue_station"'
+        in page
+    )
+    assert 'href="/grassroots/projects/?started_until=2019-06-30&amp;kind=happiness"' in page
+    assert "#fig-welfare." not in page and "#fig-happiness.village_names" not in page
+    assert "#fig-place.author" not in page and "云安区民政局2019年上半年工作总结" in page
+    # The summary's own list (the previous plan) has no list page: it is marked, not linked.
+    text = "上期：{plan.previous:个数}项。"
+    section = _section(summary)
+    fragment = login(director).post(
+        reverse("reports:section_preview", args=[summary.pk, section.pk]), {"heading": "x", "body": text}
+    )
+    assert (
+        'class="fig records" data-key="plan.previous" title="plan.previous：来自上期工作计划事项及落实情况的记录">0</span>'
+        in (fragment.content.decode())
+    )
+
+
 def test_a_chief_edits_the_own_section_with_a_preview(login, chief, summary):
     c = login(chief)
     section = _section(summary)
