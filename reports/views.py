@@ -249,10 +249,19 @@ def section_versions(request, pk, section_pk):
     section = get_object_or_404(summary.sections, pk=section_pk)
     versions = list(section.versions.select_related("saved_by"))
     by_number = {v.number: v for v in versions}
+    asked = "a" in request.GET or "b" in request.GET
     a = by_number.get(_int(request.GET.get("a")))
     b = by_number.get(_int(request.GET.get("b")))
+    if not asked and len(versions) >= 2:
+        # Opened from the summary: the last change (the version before the current one against it).
+        current = by_number.get(section.version) or versions[0]
+        earlier = [v for v in versions if v.number < current.number]
+        a, b = (max(earlier, key=lambda v: v.number), current) if earlier else (None, None)
     diff = None
-    if a and b:
+    problem = ""
+    if asked and (not a or not b or a.number == b.number):
+        problem = "请在“旧”“新”两列中各选一个不同的版本，再点“比较所选两版”。"
+    elif a and b:
         diff = difflib.HtmlDiff(wrapcolumn=40).make_table(
             [a.heading, *a.body.splitlines()],
             [b.heading, *b.body.splitlines()],
@@ -269,6 +278,7 @@ def section_versions(request, pk, section_pk):
             "a": a,
             "b": b,
             "diff": diff,
+            "problem": problem,
             "can_restore": not summary.is_final and services.can_edit_section(request.user, section),
         },
     )

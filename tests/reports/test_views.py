@@ -139,6 +139,23 @@ def test_versions_compare_and_restore(login, chief, summary):
     assert section.version == 3 and section.body != "新文字"
 
 
+def test_the_versions_page_opens_on_the_last_change_and_explains_a_half_made_choice(login, chief, summary):
+    section = _section(summary)
+    services.save_section(
+        actor=chief, section=section, heading=section.heading, body="新文字", expected_version=1
+    )
+    c = login(chief)
+    url = reverse("reports:versions", args=[summary.pk, section.pk])
+    page = c.get(url).content.decode()
+    # Opened from the summary, it shows what the last save changed, without choosing anything.
+    assert "第1版与第2版的差异" in page and "新文字" in page
+    assert '<label><input type="radio" name="a" value="1" checked> 旧</label>' in page
+    # One version chosen, or the same one twice: told what to do, not an empty page.
+    for query in ({"a": 1}, {"a": 2, "b": 2}):
+        page = c.get(url, query).content.decode()
+        assert "各选一个不同的版本" in page and "的差异" not in page
+
+
 def test_the_director_inserts_moves_and_deletes_sections(login, director, summary):
     c = login(director)
     item = _section(summary)
