@@ -413,8 +413,16 @@ def recompute(request, pk):
         return redirect("reports:detail", summary.pk)
     first = summary.seen is None
     changes, values = services.moved_figures(summary)
-    services.mark_seen(summary=summary, values=values)
-    return render(request, "reports/recompute.html", {"summary": summary, "changes": changes, "first": first})
+    # Those who write the summary move its "last look"; a reader (the auditor) sees what moved
+    # since then without moving it, or the director's next look would miss the changes.
+    marks = request.user.has_perm("reports.edit_summary")
+    if marks:
+        services.mark_seen(summary=summary, values=values)
+    return render(
+        request,
+        "reports/recompute.html",
+        {"summary": summary, "changes": changes, "first": first, "marks": marks},
+    )
 
 
 def _may_export(user, summary):

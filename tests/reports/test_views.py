@@ -225,3 +225,32 @@ def test_recompute_page(login, director, final):
     village("石城镇")
     page = c.get(reverse("reports:recompute", args=[final.pk])).content.decode()
     assert "村（居）委数" in page
+
+
+def test_an_auditors_recompute_shows_what_moved_without_moving_the_directors_last_look(
+    login, director, auditor, final
+):
+    from tests.factories import village
+
+    login(director).get(reverse("reports:recompute", args=[final.pk]))
+    final.refresh_from_db()
+    seen = final.seen
+    village("石城镇")
+    page = login(auditor).get(reverse("reports:recompute", args=[final.pk])).content.decode()
+    assert "村（居）委数" in page and "您的查看不更新这一记录" in page
+    final.refresh_from_db()
+    assert final.seen == seen
+    # The director still sees the change on the next look.
+    assert (
+        "村（居）委数" in login(director).get(reverse("reports:recompute", args=[final.pk])).content.decode()
+    )
+
+
+def test_reopening_without_a_reason_is_explained_in_chinese_by_the_server(login, director, final):
+    c = login(director)
+    services.finalize_summary(actor=director, summary=final)
+    page = c.get(reverse("reports:detail", args=[final.pk])).content.decode()
+    # The browser's own "Please fill out this field" would speak the browser's language.
+    assert 'class="filter" novalidate data-confirm="重新打开后' in page
+    page = c.post(reverse("reports:reopen", args=[final.pk]), {"reason": ""}, follow=True).content.decode()
+    assert "重新打开失败" in page and "原因" in page
