@@ -27,7 +27,7 @@ def _errors(exc):
 
 
 class NewSummaryForm(forms.Form):
-    period = forms.CharField(label="期间", max_length=30, initial="2019H1", help_text="如 2019H1、2019H2")
+    period = forms.CharField(label="期间", max_length=30, help_text="如 2019H1、2019年下半年")
     region = forms.ModelChoiceField(
         label="镇",
         queryset=Region.objects.filter(level=Region.Level.TOWN).order_by("code"),
@@ -60,7 +60,7 @@ class HeadForm(forms.Form):
 @view_required
 def summary_list(request):
     summaries = Summary.objects.select_related("region", "finalized_by").order_by("-period", "region__code")
-    form = NewSummaryForm(request.POST or None)
+    form = NewSummaryForm(request.POST or None, initial={"period": _next_half_year()})
     if request.method == "POST":
         if not request.user.has_perm("reports.add_summary"):
             raise PermissionDenied("只有局长可以新建工作总结")
@@ -79,6 +79,20 @@ def summary_list(request):
         "reports/list.html",
         {"summaries": summaries, "form": form if request.user.has_perm("reports.add_summary") else None},
     )
+
+
+def _next_half_year():
+    """What the director most likely starts next: the half-year after the newest district
+    summary (2019H2 once 2019H1 exists), not one that already exists."""
+    import re
+
+    newest = Summary.objects.filter(region=None).order_by("-period").values_list("period", flat=True)
+    for label in newest:
+        m = re.fullmatch(r"(\d{4})H([12])", label)
+        if m:
+            year, half = int(m.group(1)), int(m.group(2))
+            return f"{year}H2" if half == 1 else f"{year + 1}H1"
+    return "2019H1"
 
 
 def _summary(request, pk):

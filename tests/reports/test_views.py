@@ -254,3 +254,8 @@ def test_reopening_without_a_reason_is_explained_in_chinese_by_the_server(login,
     assert 'class="filter" novalidate data-confirm="重新打开后' in page
     page = c.post(reverse("reports:reopen", args=[final.pk]), {"reason": ""}, follow=True).content.decode()
     assert "重新打开失败" in page and "原因" in page
+
+
+def test_the_new_summary_form_proposes_the_half_year_after_the_newest(login, director, summary):
+    page = login(director).get(reverse("reports:list")).content.decode()
+    assert 'name="period" value="2019H2"' in page  # 2019H1 exists: proposing it would only be refused
