@@ -270,6 +270,24 @@ def socialwork_stations(period, region):
     return out
 
 
+@record_list("socialwork.earlier_stations", "期初已有的社工站")
+def earlier_socialwork_stations(period, region):
+    """在原富林镇社工站的基础上: the stations set up before the period."""
+    rows = SocialWorkStation.objects.filter(_town(region), established_on__lt=period.start)
+    return list(rows.order_by("established_on", "name").values_list("name", flat=True))
+
+
+@record_list("socialwork.new_station_towns", "本期新建社工站所在镇")
+def new_socialwork_station_towns(period, region):
+    """继续在六都镇和石城镇建设: the towns of the stations set up in the period (socialwork.new_stations)."""
+    rows = SocialWorkStation.objects.filter(_in(period, "established_on"), _town(region))
+    out = []
+    for name in rows.order_by("established_on", "name").values_list("town__name", flat=True):
+        if name not in out:
+            out.append(name)
+    return out
+
+
 @record_list("village_rules.guidance_documents", "村规民约指导文件")
 def guidance_documents(period, region):
     """《云安区村（社区）“两委”规范运作工作指引》…: issued by the period's last day."""
