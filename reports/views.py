@@ -432,11 +432,25 @@ def recompute(request, pk):
     marks = request.user.has_perm("reports.edit_summary")
     if marks:
         services.mark_seen(summary=summary, values=values)
+    # As the text writes them (1205.42万元, 方案已报区政府审核), not as stored ("12054200.00").
+    changes = [
+        (key, label, _as_written(key, old, values), _as_written(key, new, values))
+        for key, label, old, new in changes
+    ]
     return render(
         request,
         "reports/recompute.html",
         {"summary": summary, "changes": changes, "first": first, "marks": marks},
     )
+
+
+def _as_written(key, value, values):
+    from .placeholders import format_figure
+
+    if value is None or key not in values.units:
+        return value
+    written = format_figure(value, values.units[key])
+    return written if written == str(value) else f"{written}（{value}）"
 
 
 def _may_export(user, summary):

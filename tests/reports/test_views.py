@@ -259,3 +259,14 @@ def test_reopening_without_a_reason_is_explained_in_chinese_by_the_server(login,
 def test_the_new_summary_form_proposes_the_half_year_after_the_newest(login, director, summary):
     page = login(director).get(reverse("reports:list")).content.decode()
     assert 'name="period" value="2019H2"' in page  # 2019H1 exists: proposing it would only be refused
+
+
+def test_recompute_writes_the_moved_values_as_the_text_does():
+    from civaffairs import figures
+    from reports.placeholders import Values
+    from reports.views import _as_written
+
+    values = Values(figures={}, units={"dibao.paid": figures.MONEY, "villages.committees": figures.COUNT})
+    assert _as_written("dibao.paid", "12054200.00", values) == "1205.42万元（12054200.00）"
+    assert _as_written("villages.committees", 114, values) == "114"
+    assert _as_written("dibao.paid", None, values) is None
