@@ -56,22 +56,27 @@ class RecordListSpec:
     key: str
     label: str
     function: object
+    fields: tuple = ()
 
 
 _RECORD_LISTS = {}
 
 
-def record_list(key, label):
+def record_list(key, label, fields=()):
     """Decorator: @record_list("welfare.projects", "设施建设项目") registers a function
     (period, region) -> list of str, one phrase per record as the summary writes it (e.g.
-    "大河村", "救助站改造（已完成图纸设计）"). Reports join them; they never query records."""
+    "大河村", "救助站改造（已完成图纸设计）"). Reports join them; they never query records.
+
+    With fields=("土地面积", "进展", …) the function returns one dict per record instead:
+    {"": phrase, "土地面积": "400", "进展": "项目用地手续已完成", …} (every value a str), and a
+    placeholder may ask for one field of the records ({welfare.rescue_station:进展})."""
 
     def wrap(function):
         if key in _RECORD_LISTS and _RECORD_LISTS[key].function.__qualname__ != function.__qualname__:
             raise ValueError(f"record list {key} registered twice")
         if key in _REGISTRY:
             raise ValueError(f"record list {key} clashes with a figure")
-        _RECORD_LISTS[key] = RecordListSpec(key, label, function)
+        _RECORD_LISTS[key] = RecordListSpec(key, label, function, tuple(fields))
         return function
 
     return wrap
@@ -85,13 +90,65 @@ def compute_records(key, period, region=None):
     return list(_RECORD_LISTS[key].function(period, region))
 
 
+# --- month by month: the charts' series -------------------------------------------------------
+
+_SERIES = {}
+
+
+def monthly(*keys):
+    """Decorator: @monthly("dibao.paid", …) registers a function (period, region) -> {key: [value
+    of each month of the period]} for figures already registered: the figure month by month, in
+    one query per kind of record rather than one per month. It must give, for each month, what
+    compute() gives for that month (tests/civaffairs/test_monthly_series.py holds each app to it)."""
+
+    def wrap(function):
+        for key in keys:
+            if key not in _REGISTRY:
+                raise ValueError(f"monthly series for unregistered figure {key}")
+            if key in _SERIES and _SERIES[key].__qualname__ != function.__qualname__:
+                raise ValueError(f"monthly series for {key} registered twice")
+            _SERIES[key] = function
+        return function
+
+    return wrap
+
+
+def monthly_keys():
+    return set(_SERIES)
+
+
+def compute_months(period, region=None, keys=None):
+    """[{key: value} for each month of the period]: from the monthly series where the figure has
+    one, else the figure computed month by month."""
+    from .periods import Period, month_end
+
+    wanted = sorted(keys or _REGISTRY)
+    months = period.months()
+    rows = [{} for _ in months]
+    done = set()
+    for key in wanted:
+        function = _SERIES.get(key)
+        if function is None or function in done:
+            continue
+        done.add(function)
+        for k, values in function(period, region).items():
+            for row, value in zip(rows, values, strict=True):
+                row[k] = value
+    rest = [k for k in wanted if k not in _SERIES]
+    if rest:
+        for row, m in zip(rows, months, strict=True):
+            row.update(compute(Period(m, month_end(m), f"{m:%Y-%m}"), region, keys=rest))
+    return [{k: row[k] for k in wanted} for row in rows]
+
+
 # --- drill-down: where a figure's records are ---------------------------------------------------
 
 _DRILLDOWNS = {}
 
 
 def drilldown(*keys, may_open):
-    """Decorator: @drilldown("dibao.households", ..., may_open=fn) registers a function
+    """Decorator: @drilldown("dibao.households", ..., may_open=fn) registers a function (for
+    figures, and for record lists, whose records are listed the same way)
     (key, period, region) -> URL of an existing scoped list whose query selects the records behind
     the figure (or None when there is no such list for that key), and may_open(user) -> bool,
     whether the user may open that list at all. The list itself scopes and masks as always; reports
@@ -99,7 +156,7 @@ def drilldown(*keys, may_open):
 
     def wrap(function):
         for key in keys:
-            if key not in _REGISTRY:
+            if key not in _REGISTRY and key not in _RECORD_LISTS:
                 raise ValueError(f"drill-down for unregistered figure {key}")
             if key in _DRILLDOWNS and _DRILLDOWNS[key][0].__qualname__ != function.__qualname__:
                 raise ValueError(f"drill-down for {key} registered twice")

@@ -20,7 +20,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 
-from civaffairs.figures import COUNT, MONEY, RATE, DecimalZero, drilldown, figure, record_list
+from civaffairs.figures import COUNT, MONEY, RATE, DecimalZero, drilldown, figure, monthly, record_list
 from civaffairs.models import Activity, ApprovalStatus, PaymentLine, Project, Region, Section, Standard
 from civaffairs.payments.rules import to_cent
 
@@ -110,6 +110,25 @@ def supervisor_payments(period, region):
         .aggregate(t=Coalesce(Sum("amount"), DecimalZero))["t"]
     )
     return {"supervisor.members": members, "supervisor.allowance.paid": paid}
+
+
+@monthly("supervisor.allowance.paid")
+def supervisor_paid_by_month(period, region):
+    """What supervisor_payments sums, month by month (one grouped query)."""
+    months = period.months()
+    totals = dict(
+        PaymentLine.objects.paid()
+        .filter(
+            _town(region),
+            program__code=SUPERVISOR,
+            paid_month__gte=period.first_month,
+            paid_month__lte=period.last_month,
+        )
+        .values_list("paid_month")
+        .annotate(t=Sum("amount"))
+        .order_by()
+    )
+    return {"supervisor.allowance.paid": [totals.get(m, DecimalZero.value) for m in months]}
 
 
 @figure(
@@ -251,6 +270,24 @@ def socialwork_stations(period, region):
     return out
 
 
+@record_list("socialwork.earlier_stations", "期初已有的社工站")
+def earlier_socialwork_stations(period, region):
+    """在原富林镇社工站的基础上: the stations set up before the period."""
+    rows = SocialWorkStation.objects.filter(_town(region), established_on__lt=period.start)
+    return list(rows.order_by("established_on", "name").values_list("name", flat=True))
+
+
+@record_list("socialwork.new_station_towns", "本期新建社工站所在镇")
+def new_socialwork_station_towns(period, region):
+    """继续在六都镇和石城镇建设: the towns of the stations set up in the period (socialwork.new_stations)."""
+    rows = SocialWorkStation.objects.filter(_in(period, "established_on"), _town(region))
+    out = []
+    for name in rows.order_by("established_on", "name").values_list("town__name", flat=True):
+        if name not in out:
+            out.append(name)
+    return out
+
+
 @record_list("village_rules.guidance_documents", "村规民约指导文件")
 def guidance_documents(period, region):
     """《云安区村（社区）“两委”规范运作工作指引》…: issued by the period's last day."""
@@ -315,6 +352,11 @@ GRASSROOTS_DRILLDOWNS = {
     "happiness.funds": ("grassroots:project_list", "stock", {"kind": L.HAPPINESS}),
     "community_center.villages": ("grassroots:project_list", "stock", {"kind": L.COMMUNITY_CENTER}),
     "community_center.funds": ("grassroots:project_list", "stock", {"kind": L.COMMUNITY_CENTER}),
+    # The record lists the summary names (the villages, the sites): the same project lists.
+    "sanshe.village_names": ("grassroots:project_list", "flow", {"kind": L.SANSHE}),
+    "rehab.site_names": ("grassroots:project_list", "flow", {"kind": L.REHAB}),
+    "happiness.village_names": ("grassroots:project_list", "stock", {"kind": L.HAPPINESS}),
+    "community_center.village_names": ("grassroots:project_list", "stock", {"kind": L.COMMUNITY_CENTER}),
     "supervisor.members": ("grassroots:member_list", "month", {}),
     # The allowance's versions (one standard only): the current and previous are read from them.
     "supervisor.allowance.standard": ("grassroots:standard_list", "", {}),

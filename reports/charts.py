@@ -1,7 +1,12 @@
 """Charts drawn on the server as SVG with Chinese labels: the same drawing on screen and in print,
 no JavaScript needed. Pure functions of numbers and labels."""
 
+import functools
+import io
+import shutil
+import subprocess
 from decimal import Decimal
+from xml.etree import ElementTree
 
 from django.utils.html import escape
 
@@ -42,7 +47,7 @@ def line_chart(title, labels, series, width=520, height=250):
     parts += _grid(left, top, plot_w, plot_h, top_value)
     for i, label in enumerate(labels):
         parts.append(
-            f'<text x="{x(i):.1f}" y="{height - 18}" font-size="11" text-anchor="middle" {FONT}>{escape(label)}</text>'
+            f'<text x="{x(i):.1f}" y="{top + plot_h + 16}" font-size="11" text-anchor="middle" {FONT}>{escape(label)}</text>'
         )
     for k, (name, values) in enumerate(series):
         colour = COLOURS[k % len(COLOURS)]
@@ -111,3 +116,86 @@ def _legend(k, name, colour, left, height, per_row=3, rows=1):
         f'<rect x="{xx}" y="{yy - 9}" width="10" height="10" fill="{colour}"/>'
         f'<text x="{xx + 14}" y="{yy}" font-size="11" {FONT}>{escape(name)}</text>'
     )
+
+
+# --- the same charts as PNG, for the DOCX (Word and WPS do not all show SVG) --------------------
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+ANCHORS = {"start": "ls", "middle": "ms", "end": "rs"}
+
+
+class ChartFontMissing(RuntimeError):
+    pass
+
+
+@functools.lru_cache(maxsize=1)
+def _font_file():
+    """The Chinese face the SVG names, as fontconfig finds it: (path, index in a collection)."""
+    if shutil.which("fc-match") is None:
+        raise ChartFontMissing("缺少 fontconfig（fc-match）：sudo apt-get install fontconfig")
+    for family in ("Noto Sans CJK SC", "FandolHei"):
+        out = subprocess.run(
+            ["fc-match", "-f", "%{family}|%{file}|%{index}", family],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+        found, _, rest = out.partition("|")
+        path, _, index = rest.partition("|")
+        if family in found.split(",") and path:
+            return path, int(index or 0)
+    raise ChartFontMissing("缺少图表用的中文字体（黑体）：sudo apt-get install fonts-noto-cjk")
+
+
+@functools.lru_cache(maxsize=32)
+def _font(size):
+    from PIL import ImageFont
+
+    path, index = _font_file()
+    return ImageFont.truetype(path, size, index=index)
+
+
+def svg_png(svg, scale=3):
+    """A chart of this module (its SVG: text, line, polyline, rect) drawn as PNG with Pillow, so
+    the DOCX shows the drawing the screen and the PDF show, frozen ones included."""
+    from PIL import Image, ImageDraw
+
+    root = ElementTree.fromstring(svg)
+    width, height = float(root.get("width")), float(root.get("height"))
+    image = Image.new("RGB", (round(width * scale), round(height * scale)), "white")
+    draw = ImageDraw.Draw(image)
+
+    def n(el, name, default=0.0):
+        return float(el.get(name, default)) * scale
+
+    for el in root.iter():
+        tag = el.tag.removeprefix(SVG_NS)
+        if tag == "line":
+            draw.line(
+                [(n(el, "x1"), n(el, "y1")), (n(el, "x2"), n(el, "y2"))],
+                fill=el.get("stroke", "black"),
+                width=max(1, round(n(el, "stroke-width", 1))),
+            )
+        elif tag == "polyline":
+            points = [tuple(float(v) * scale for v in p.split(",")) for p in el.get("points", "").split()]
+            if len(points) > 1:
+                draw.line(
+                    points,
+                    fill=el.get("stroke", "black"),
+                    width=round(n(el, "stroke-width", 1)),
+                    joint="curve",
+                )
+        elif tag == "rect":
+            x, y = n(el, "x"), n(el, "y")
+            draw.rectangle([x, y, x + n(el, "width"), y + n(el, "height")], fill=el.get("fill", "black"))
+        elif tag == "text" and el.text:
+            draw.text(
+                (n(el, "x"), n(el, "y")),
+                el.text,
+                fill=el.get("fill", "black"),
+                font=_font(round(n(el, "font-size", 12))),
+                anchor=ANCHORS.get(el.get("text-anchor", "start"), "ls"),
+            )
+    buf = io.BytesIO()
+    image.save(buf, "PNG", dpi=(96 * scale, 96 * scale))
+    return buf.getvalue()

@@ -120,10 +120,7 @@ def monthly_charts(period, region=None):
     specs = registry.specs()
     stock_keys = [k for k in ("dibao.households", "dibao.persons") if k in specs]
     paid_keys = sorted(k for k, s in specs.items() if s.unit == registry.MONEY and k.endswith(".paid"))
-    per_month = [
-        registry.compute(Period(m, month_end(m), f"{m:%Y-%m}"), region, keys=stock_keys + paid_keys)
-        for m in months
-    ]
+    per_month = registry.compute_months(period, region, keys=stock_keys + paid_keys)
     out = []
     if stock_keys:
         out.append(

@@ -17,6 +17,7 @@ from .placeholders import (  # noqa: F401  (period_words is used by exports thro
     UnknownKey,
     Values,
     period_words,
+    place_words,
     placeholders,
     segments,
 )
@@ -124,7 +125,9 @@ def live_values(period, region, doc=None):
     values = registry.compute(period, region)
     figures = {k: registry.to_json_value(k, v) for k, v in values.items()}
     records = {k: registry.compute_records(k, period, region) for k in (used_record_keys(doc) if doc else [])}
-    return Values(figures=figures, units=units(), records=records, words=period_words(period))
+    return Values(
+        figures=figures, units=units(), records=records, words={**period_words(period), **place_words(region)}
+    )
 
 
 def units():
@@ -258,7 +261,8 @@ def key_problems(texts):
     """Placeholder errors of texts against the registries (unknown keys named)."""
     from .placeholders import problems
 
-    unit_map, record_keys = units(), set(registry.record_specs())
+    unit_map = units()
+    record_keys = {k: spec.fields for k, spec in registry.record_specs().items()}
     errors = []
     for text in texts:
         errors.extend(problems(text, unit_map, record_keys))

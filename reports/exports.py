@@ -19,7 +19,7 @@ from civaffairs.spreadsheets import MONEY_FORMAT, Column, Sheet, sheet_title, wr
 
 from . import document
 from .comparison import compare_periods, units_label
-from .models import Summary
+from .models import Summary, closing_name_for
 
 # The faces the layout names (templates/reports/summary_print.html) and where they come from.
 REQUIRED_FONTS = {
@@ -65,7 +65,7 @@ def prepare(period, region=None, summary=None):
     else:
         doc = document.load_template()
         values = document.live_values(period, region, doc)
-        name, when = Summary._meta.get_field("closing_name").default, timezone.localdate()
+        name, when = closing_name_for(region), timezone.localdate()
     rendered = document.render(doc, values)
     title = "".join("".join(r.text for r in line) for line in rendered.title_lines)
     if summary is not None and summary.is_final and summary.frozen:
@@ -197,9 +197,36 @@ def docx_bytes(prepared):
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         p.paragraph_format.right_indent = Pt(64)
         run(p, line)
+    _chart_appendix(doc, prepared, run)
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
+
+
+def _chart_appendix(doc, prepared, run):
+    """附图 as in the PDF: a new page, the label in 黑体, the title, each chart the text block wide
+    (the chart's own drawing as PNG: Word and WPS do not all show SVG)."""
+    if not prepared.charts:
+        return
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+    from docx.shared import Mm
+
+    from .charts import ChartFontMissing, svg_png
+
+    try:
+        pictures = [svg_png(str(svg)) for svg in prepared.charts]
+    except ChartFontMissing as exc:
+        raise ExportError(str(exc)) from None
+    doc.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
+    run(doc.add_paragraph(), "附图", "h1")
+    p = doc.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run(p, f"{document.period_words(prepared.period)['period.name']}月度数据", "title", 22, bold=True)
+    for picture in pictures:
+        p = doc.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p.paragraph_format.line_spacing = 1.0  # the body's fixed 28.95 pt would crop the picture
+        p.add_run().add_picture(io.BytesIO(picture), width=Mm(156))
 
 
 def _page_numbers(section, Pt):

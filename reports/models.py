@@ -7,6 +7,16 @@ from django.db import models
 from civaffairs.models import Region, Section
 from civaffairs.periods import period_name
 
+DISTRICT_CLOSING = "云浮市云安区民政局"
+
+
+def closing_name_for(region):
+    """落款: the bureau signs the district's summary; a town's summary is signed by the town's
+    government (云浮市云安区石城镇人民政府), whose 民政办 writes it."""
+    if region is None:
+        return DISTRICT_CLOSING
+    return f"{DISTRICT_CLOSING.removesuffix('民政局')}{region.name}人民政府"
+
 
 class Summary(models.Model):
     class Status(models.TextChoices):
@@ -25,7 +35,7 @@ class Summary(models.Model):
     )
     title = models.CharField("标题", max_length=200, help_text="可含占位符；换行分两行排印")
     intro = models.TextField("导语", blank=True)
-    closing_name = models.CharField("落款单位", max_length=50, default="云浮市云安区民政局")
+    closing_name = models.CharField("落款单位", max_length=50, default=DISTRICT_CLOSING)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
     frozen = models.JSONField("定稿时的数据", null=True, blank=True)
     seen = models.JSONField("上次查看的数据", null=True, blank=True)

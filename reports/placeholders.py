@@ -16,6 +16,9 @@ Formats (after a colon):
   多       the same for a count: 3512 → 3500多 (the unit follows in the text: 3500多份)
   方案     a standard's approval status as the seed says it (方案已报区政府审核)
   个数     a record list's number of records
+  和       a record list joined as a sentence lists places: 、 between, 和 before the last, a town
+           named once for its villages in a row (富林镇民主村、寨塘村和石城镇五星村)
+  (field)  a field of the records, for a list registered with fields ({welfare.rescue_station:进展})
 """
 
 import re
@@ -31,7 +34,8 @@ from .numbering import chinese_number
 PLACEHOLDER = re.compile(r"\{([^{}\n]*)\}")
 KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 FIGURE_FORMATS = {"", "数", "元", "万元", "多万元", "多", "方案"}
-RECORD_FORMATS = {"", "个数"}
+RECORD_FORMATS = {"", "个数", "和"}
+TOWN_PREFIX = re.compile(r"^(.+?镇)(.+)$")
 PERIOD_KEYS = {
     "period.name": "期间名称（2019年上半年）",
     "period.half": "半年（上半年/下半年；其他期间为“本期”）",
@@ -40,7 +44,9 @@ PERIOD_KEYS = {
     "period.year": "年份（2019）",
     "period.months": "月份范围（1-6月）",
     "period.end_month": "期末月份（6）",
+    "place.author": "总结单位（全区为“云安区民政局”，镇的总结为“云安区石城镇”）",
 }
+BUREAU = "云安区民政局"
 STATUS_SENTENCES = {
     ApprovalStatus.PENDING: "方案已报区政府审核",
     ApprovalStatus.APPROVED: "方案已经区政府批准实施",
@@ -81,7 +87,8 @@ def placeholders(text):
 
 def problems(text, figure_units, record_keys):
     """Every placeholder of the text that cannot be resolved, as Chinese messages naming it:
-    unknown keys, unknown formats, formats that do not suit the key. figure_units: {key: unit}."""
+    unknown keys, unknown formats, formats that do not suit the key. figure_units: {key: unit};
+    record_keys: the record lists, a set or {key: its fields}."""
     errors = []
     for p in placeholders(text):
         if not KEY.match(p.key):
@@ -90,8 +97,10 @@ def problems(text, figure_units, record_keys):
             if p.format:
                 errors.append(f"占位符 {p.source}：期间用语不带格式")
         elif p.key in record_keys:
-            if p.format not in RECORD_FORMATS:
-                errors.append(f"占位符 {p.source}：记录列表的格式只能是“个数”")
+            fields = record_keys.get(p.key, ()) if isinstance(record_keys, dict) else ()
+            if p.format not in RECORD_FORMATS and p.format not in fields:
+                allowed = "、".join(["个数", "和", *fields])
+                errors.append(f"占位符 {p.source}：记录列表“{p.key}”没有“{p.format}”（可用：{allowed}）")
         elif p.key in figure_units:
             unit = figure_units[p.key]
             if p.format not in FIGURE_FORMATS:
@@ -142,6 +151,13 @@ def period_words(period):
     }
 
 
+def place_words(region):
+    """The place placeholders: who writes the summary, the bureau or a town (a town Region)."""
+    if region is None:
+        return {"place.author": BUREAU}
+    return {"place.author": f"{BUREAU.removesuffix('民政局')}{region.name}"}
+
+
 @dataclass
 class Values:
     """What placeholders resolve to: figure values as the figures command's JSON prints them
@@ -158,11 +174,42 @@ class Values:
         if key in self.words:
             return self.words[key]
         if key in self.records:
-            items = self.records[key]
-            return str(len(items)) if fmt == "个数" else "、".join(items)
+            return format_records(self.records[key], fmt)
         if key not in self.figures or key not in self.units:
             raise UnknownKey(key)
         return format_figure(self.figures[key], self.units[key], fmt)
+
+
+def format_records(items, fmt=""):
+    """A record list (phrases, or dicts of fields whose "" is the phrase) as the text asks."""
+    if fmt == "个数":
+        return str(len(items))
+    field_name = "" if fmt == "和" else fmt
+    texts = [
+        item.get(field_name, "") if isinstance(item, dict) else (item if not field_name else "")
+        for item in items
+    ]
+    texts = [t for t in texts if t]
+    if not texts:
+        return "—"
+    if fmt != "和":
+        return "、".join(texts)
+    return join_places(texts)
+
+
+def join_places(texts):
+    """民主村, 寨塘村 of 富林镇 and 五星村 of 石城镇 → 富林镇民主村、寨塘村和石城镇五星村."""
+    out, town = [], None
+    for text in texts:
+        m = TOWN_PREFIX.match(text)
+        if m and m.group(1) == town:
+            out.append(m.group(2))
+        else:
+            out.append(text)
+            town = m.group(1) if m else None
+    if len(out) == 1:
+        return out[0]
+    return "、".join(out[:-1]) + "和" + out[-1]
 
 
 def _number(value):

@@ -10,7 +10,7 @@ from civaffairs.periods import InvalidPeriod, Period
 from civaffairs.selectors import user_section
 
 from . import document
-from .models import SectionVersion, Summary, SummarySection
+from .models import SectionVersion, Summary, SummarySection, closing_name_for
 
 
 class ConflictError(Exception):
@@ -75,7 +75,12 @@ def create_summary(*, actor, period, region=None, template=None):
         raise ValidationError({"period": f"{label}{region.name if region else '全区'}的工作总结已存在"})
     doc = template or document.load_template()
     summary = Summary.objects.create(
-        period=label, region=region, title=doc.title, intro=doc.intro, created_by=actor
+        period=label,
+        region=region,
+        title=doc.title,
+        intro=doc.intro,
+        closing_name=closing_name_for(region),
+        created_by=actor,
     )
 
     def copy(nodes, parent):

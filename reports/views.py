@@ -27,7 +27,7 @@ def _errors(exc):
 
 
 class NewSummaryForm(forms.Form):
-    period = forms.CharField(label="期间", max_length=30, initial="2019H1", help_text="如 2019H1、2019H2")
+    period = forms.CharField(label="期间", max_length=30, help_text="如 2019H1、2019年下半年")
     region = forms.ModelChoiceField(
         label="镇",
         queryset=Region.objects.filter(level=Region.Level.TOWN).order_by("code"),
@@ -60,7 +60,7 @@ class HeadForm(forms.Form):
 @view_required
 def summary_list(request):
     summaries = Summary.objects.select_related("region", "finalized_by").order_by("-period", "region__code")
-    form = NewSummaryForm(request.POST or None)
+    form = NewSummaryForm(request.POST or None, initial={"period": _next_half_year()})
     if request.method == "POST":
         if not request.user.has_perm("reports.add_summary"):
             raise PermissionDenied("只有局长可以新建工作总结")
@@ -79,6 +79,20 @@ def summary_list(request):
         "reports/list.html",
         {"summaries": summaries, "form": form if request.user.has_perm("reports.add_summary") else None},
     )
+
+
+def _next_half_year():
+    """What the director most likely starts next: the half-year after the newest district
+    summary (2019H2 once 2019H1 exists), not one that already exists."""
+    import re
+
+    newest = Summary.objects.filter(region=None).order_by("-period").values_list("period", flat=True)
+    for label in newest:
+        m = re.fullmatch(r"(\d{4})H([12])", label)
+        if m:
+            year, half = int(m.group(1)), int(m.group(2))
+            return f"{year}H2" if half == 1 else f"{year + 1}H1"
+    return "2019H1"
 
 
 def _summary(request, pk):
@@ -234,7 +248,10 @@ def _key_hints():
     from .placeholders import PERIOD_KEYS
 
     hints = [(k, s.label) for k, s in sorted(registry.specs().items())]
-    hints += [(k, s.label) for k, s in sorted(registry.record_specs().items())]
+    hints += [
+        (k, s.label + (f"（记录列表，可取：{'、'.join(s.fields)}）" if s.fields else "（记录列表）"))
+        for k, s in sorted(registry.record_specs().items())
+    ]
     hints += sorted(PERIOD_KEYS.items())
     return hints
 
@@ -246,10 +263,19 @@ def section_versions(request, pk, section_pk):
     section = get_object_or_404(summary.sections, pk=section_pk)
     versions = list(section.versions.select_related("saved_by"))
     by_number = {v.number: v for v in versions}
+    asked = "a" in request.GET or "b" in request.GET
     a = by_number.get(_int(request.GET.get("a")))
     b = by_number.get(_int(request.GET.get("b")))
+    if not asked and len(versions) >= 2:
+        # Opened from the summary: the last change (the version before the current one against it).
+        current = by_number.get(section.version) or versions[0]
+        earlier = [v for v in versions if v.number < current.number]
+        a, b = (max(earlier, key=lambda v: v.number), current) if earlier else (None, None)
     diff = None
-    if a and b:
+    problem = ""
+    if asked and (not a or not b or a.number == b.number):
+        problem = "请在“旧”“新”两列中各选一个不同的版本，再点“比较所选两版”。"
+    elif a and b:
         diff = difflib.HtmlDiff(wrapcolumn=40).make_table(
             [a.heading, *a.body.splitlines()],
             [b.heading, *b.body.splitlines()],
@@ -266,6 +292,7 @@ def section_versions(request, pk, section_pk):
             "a": a,
             "b": b,
             "diff": diff,
+            "problem": problem,
             "can_restore": not summary.is_final and services.can_edit_section(request.user, section),
         },
     )
@@ -400,8 +427,30 @@ def recompute(request, pk):
         return redirect("reports:detail", summary.pk)
     first = summary.seen is None
     changes, values = services.moved_figures(summary)
-    services.mark_seen(summary=summary, values=values)
-    return render(request, "reports/recompute.html", {"summary": summary, "changes": changes, "first": first})
+    # Those who write the summary move its "last look"; a reader (the auditor) sees what moved
+    # since then without moving it, or the director's next look would miss the changes.
+    marks = request.user.has_perm("reports.edit_summary")
+    if marks:
+        services.mark_seen(summary=summary, values=values)
+    # As the text writes them (1205.42万元, 方案已报区政府审核), not as stored ("12054200.00").
+    changes = [
+        (key, label, _as_written(key, old, values), _as_written(key, new, values))
+        for key, label, old, new in changes
+    ]
+    return render(
+        request,
+        "reports/recompute.html",
+        {"summary": summary, "changes": changes, "first": first, "marks": marks},
+    )
+
+
+def _as_written(key, value, values):
+    from .placeholders import format_figure
+
+    if value is None or key not in values.units:
+        return value
+    written = format_figure(value, values.units[key])
+    return written if written == str(value) else f"{written}（{value}）"
 
 
 def _may_export(user, summary):

@@ -17,11 +17,18 @@ from civaffairs.figures import (
     record_list,
     region_filter,
 )
-from civaffairs.models import Activity, Institution, Project, Section
+from civaffairs.models import Activity, ApprovalStatus, Institution, Project, Section
 from civaffairs.money import wan_yuan
 
 from .labels import MILESTONES, PROJECT_KIND_LABELS, PUBLICITY_KINDS
-from .models import AdoptionRegistration, Cremation, FireRetrofit, Inspection, MarriageRegistration
+from .models import (
+    AdoptionRegistration,
+    Cremation,
+    FireRetrofit,
+    Inspection,
+    MarriageRegistration,
+    MilestoneReport,
+)
 
 
 def _within(period, field="date"):
@@ -179,6 +186,115 @@ def facility_projects(period, region):
     ]
 
 
+# The summary's sentences about each kind of facility project, from its record and milestones:
+# {welfare.rescue_station:土地面积}, {welfare.rescue_station:进展}, {welfare.cemeteries:和}.
+PROJECT_FIELDS = ("名称", "地点", "土地面积", "建筑面积", "资金", "状态", "进展")
+PROJECT_LISTS = {
+    "rescue_station": ("welfare.rescue_station", "救助站改造建设项目"),
+    "elderly_centre": ("welfare.elderly_centre", "居家养老服务中心、日间照料中心和长者饭堂项目"),
+    "cemetery": ("welfare.cemeteries", "公益性生态墓建设项目"),
+}
+# What the summary says of a milestone reached, and of the one under way.
+DONE_PHRASES = {
+    "政府采购": "并通过政府采购方式确定建筑商",
+    "图纸设计": "图纸设计已完成",
+    "施工": "主体工程已完工",
+    "验收": "已通过验收",
+}
+DOING_PHRASES = {
+    "立项": "正在申报立项",
+    "用地手续": "正在办理用地手续",
+    "政府采购": "正在进行政府采购",
+    "图纸设计": "正在进行图纸设计",
+    "施工": "正在施工",
+    "验收": "正在组织验收",
+    "投入使用": "正在做好投入使用准备",
+}
+
+
+def progress_sentence(reached, pending, expected_on, period):
+    """目前，… as the seed writes it: 该项目申报手续已完成，并通过政府采购方式确定建筑商，正在进行
+    图纸设计，预计年底前将投入使用 — from the milestones reached (approved) by the period's end,
+    those reported and awaiting approval, and the expected date."""
+    if "投入使用" in reached:
+        return "该项目已建成并投入使用"
+    parts = []
+    if "立项" in reached and "用地手续" in reached:
+        parts.append("该项目申报手续已完成")
+    elif "用地手续" in reached:
+        parts.append("项目用地手续已完成")
+    elif "立项" in reached:
+        parts.append("项目已立项")
+    parts += [phrase for name, phrase in DONE_PHRASES.items() if name in reached]
+    todo = [m for m in MILESTONES if m not in reached]
+    if todo[0] == "立项" and "立项" in pending:
+        parts.append("已向区政府申报建设")
+    elif todo[0] in pending:
+        parts.append(f"{todo[0]}已完成，待审核确认")
+    else:
+        parts.append(DOING_PHRASES[todo[0]])
+    if expected_on and "政府采购" in reached:  # a date is promised once the builder is chosen
+        if expected_on < period.end:
+            parts.append(f"原计划{expected_on.year}年{expected_on.month}月投入使用，进度滞后")
+        elif expected_on.year == period.end.year:
+            parts.append(
+                "预计年底前将投入使用"
+                if expected_on.month == 12
+                else f"预计{expected_on.month}月底前投入使用"
+            )
+        else:
+            parts.append(f"预计{expected_on.year}年{expected_on.month}月前投入使用")
+    if not parts[0].startswith(("该项目", "项目")):
+        parts[0] = "该项目" + parts[0]
+    return "，".join(parts)
+
+
+def project_facts(project, reached, pending, period):
+    return {
+        "": project.name,
+        "名称": project.name,
+        "地点": project.place or project.region.full_name,
+        "土地面积": _area(project.land_area),
+        "建筑面积": _area(project.floor_area),
+        "资金": _wan(project.funds_secured) if project.funds_secured else "",
+        "状态": project.get_status_display(),
+        "进展": progress_sentence(reached, pending, project.expected_on, period),
+    }
+
+
+def _projects_of_kind(kind):
+    def projects(period, region):
+        rows = list(
+            Project.objects.filter(region_filter(region, "region__town"), section=Section.WELFARE, kind=kind)
+            .select_related("region__parent")
+            .prefetch_related("milestones")
+            .order_by("id")
+        )
+        pending = {}
+        for project_id, name in MilestoneReport.objects.filter(
+            status=ApprovalStatus.PENDING,
+            milestone__project__in=[p.pk for p in rows],
+            reached_on__lte=period.end,
+        ).values_list("milestone__project_id", "milestone__name"):
+            pending.setdefault(project_id, set()).add(name)
+        return [
+            project_facts(
+                p,
+                {m.name for m in p.milestones.all() if m.done_on and m.done_on <= period.end},
+                pending.get(p.pk, set()),
+                period,
+            )
+            for p in rows
+        ]
+
+    projects.__qualname__ = f"projects_of_kind_{kind}"
+    return projects
+
+
+for _kind, (_key, _label) in PROJECT_LISTS.items():
+    record_list(_key, _label, fields=PROJECT_FIELDS)(_projects_of_kind(_kind))
+
+
 # --- drill-down: the registration, cremation and publicity lists select a figure's records ---------
 
 
@@ -207,6 +323,17 @@ LIST_DRILLDOWNS = {
     # Publicity sums quantities: the list shows the records whose quantities are summed.
     **{key: ("welfare:publicity_list", {"kind": kind}) for key, kind in PUBLICITY_KEYS.items()},
 }
+
+
+@drilldown(*(key for key, _label in PROJECT_LISTS.values()), may_open=_may_read)
+def project_drilldown(key, period, region):
+    """The facility projects of the kind (the list shows each one's milestones and status)."""
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    kind = next(kind for kind, (k, _label) in PROJECT_LISTS.items() if k == key)
+    params = {"kind": kind, **({"town": region.pk} if region is not None else {})}
+    return f"{reverse('welfare:project_list')}?{urlencode(params)}"
 
 
 def _welfare_list(name, period, region, query):

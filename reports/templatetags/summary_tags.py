@@ -4,6 +4,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
 register = template.Library()
+WORDS = ("period.", "place.")  # the period's and the place's words: text, not figures
 
 
 @register.simple_tag
@@ -12,13 +13,17 @@ def runs(items, link="", notes=None, drill=None):
     ({key: URL of the records behind the figure}, only the lists the viewer may open), a figure
     links to its records; otherwise, with link, to the figures page where the value can be checked.
     The PDF, DOCX and XLSX never get either."""
+    from civaffairs.figures import record_specs
+
+    records = record_specs()
     parts = []
     for run in items:
         if run.missing:
             parts.append(format_html('<mark class="unresolved" title="未登记的指标">{}</mark>', run.text))
         elif run.key and drill and run.key in drill:
             note = (notes or {}).get(run.key, "")
-            title = f"{run.key}：查看这个数字背后的记录" + (f"（{note}）" if note else "")
+            what = "这些记录" if run.key in records else "这个数字背后的记录"
+            title = f"{run.key}：查看{what}" + (f"（{note}）" if note else "")
             parts.append(
                 format_html(
                     '<a class="fig drill" href="{}" data-key="{}" title="{}">{}</a>',
@@ -28,7 +33,20 @@ def runs(items, link="", notes=None, drill=None):
                     run.text,
                 )
             )
-        elif run.key and link and not run.key.startswith("period."):
+        elif not run.key or run.key.startswith(WORDS):
+            parts.append(format_html("{}", run.text))
+        elif run.key in records:
+            # A record list has no row on the figures page: it names where its records come from.
+            parts.append(
+                format_html(
+                    '<span class="fig records" data-key="{}" title="{}：来自{}的记录">{}</span>',
+                    run.key,
+                    run.key,
+                    records[run.key].label,
+                    run.text,
+                )
+            )
+        elif link:
             # The tooltip names the key (for template authors) and the comparison values.
             note = (notes or {}).get(run.key, "")
             title = f"{run.key}：{note}" if note else run.key
@@ -37,10 +55,8 @@ def runs(items, link="", notes=None, drill=None):
                     '<a class="fig" href="{}#fig-{}" title="{}">{}</a>', link, run.key, title, run.text
                 )
             )
-        elif run.key and not run.key.startswith("period."):
-            parts.append(format_html('<span class="fig" data-key="{}">{}</span>', run.key, run.text))
         else:
-            parts.append(format_html("{}", run.text))
+            parts.append(format_html('<span class="fig" data-key="{}">{}</span>', run.key, run.text))
     return mark_safe("".join(parts))
 
 

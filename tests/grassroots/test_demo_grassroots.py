@@ -132,6 +132,10 @@ def test_the_summary_phrases_come_from_the_records(loaded):
         "六都镇六都村",
     ]
     assert figures.compute_records("rehab.site_names", h1) == ["区福利中心", "镇安镇河西村", "镇安镇河东村"]
+    # 在原富林镇社工站的基础上，继续在六都镇和石城镇建设2个社工服务站
+    assert figures.compute_records("socialwork.earlier_stations", h1) == ["富林镇社工站"]
+    assert figures.compute_records("socialwork.new_station_towns", h1) == ["六都镇", "石城镇"]
+    assert figures.compute_records("socialwork.new_station_towns", Period.parse("2019Q1")) == ["六都镇"]
 
 
 def test_the_first_quarter_is_a_different_count(loaded):

@@ -45,3 +45,14 @@ def test_plan_counts_for_the_desk(director):
         deadline=datetime.date(2019, 7, 31),
     )
     assert plan_counts(today=datetime.date(2019, 8, 1))["overdue"] == 1
+
+
+def test_the_line_charts_month_labels_stand_clear_of_its_legend():
+    import re
+
+    svg = charts.line_chart("低保", ["1月", "2月"], [("低保户数（期末）", [3700, 3804])])
+    month_y = float(re.search(r'y="([\d.]+)"[^>]*>1月<', svg).group(1))
+    legend_y = float(re.search(r'y="([\d.]+)"[^>]*>低保户数（期末）<', svg).group(1))
+    assert (
+        legend_y - month_y >= 14
+    )  # a line of 11 px text apart: the first month no longer sits on the legend

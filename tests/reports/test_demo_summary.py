@@ -70,3 +70,20 @@ def test_export_summary_writes_the_pdf_with_the_seeds_figure_phrases(demo, tmp_p
     ):
         assert phrase in flat
     assert exports.prepare("2019H1").summary is not None
+
+
+def test_the_charts_monthly_series_are_the_figures_month_by_month(demo):
+    """The charts read each figure month by month from one grouped query per kind of record; for
+    every month it is what the figure gives for that month alone (district and a town)."""
+    from civaffairs.models import Region
+    from civaffairs.periods import Period, month_end
+
+    keys = sorted(figures.monthly_keys())
+    assert {"dibao.households", "dibao.persons", "dibao.paid", "supervisor.allowance.paid"} <= set(keys)
+    period = Period.parse("2019H1")
+    for region in (None, Region.objects.get(name="石城镇")):
+        series = figures.compute_months(period, region, keys)
+        for month, row in zip(period.months(), series, strict=True):
+            assert row == figures.compute(
+                Period(month, month_end(month), f"{month:%Y-%m}"), region, keys=keys
+            )

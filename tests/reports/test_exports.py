@@ -67,6 +67,63 @@ def test_the_docx_has_the_same_headings_numbers_and_fonts(small):
     assert footer.text == "— 1 —" and "PAGE" in footer._element.xml  # a page-number field
 
 
+def test_the_docx_appends_the_pdfs_charts_as_pictures(small):
+    from PIL import Image
+
+    prepared = exports.prepare("2019H1", summary=small)
+    doc = Document(io.BytesIO(exports.docx_bytes(prepared)))
+    texts = [p.text for p in doc.paragraphs if p.text]
+    assert "附图" in texts and "2019年上半年月度数据" in texts
+    assert texts.index("附图") > texts.index("云浮市云安区民政局")  # after the closing, as in the PDF
+    blobs = [part.blob for part in doc.part.package.parts if part.content_type == "image/png"]
+    assert len(blobs) == len(prepared.charts) == 2
+    for blob in blobs:
+        image = Image.open(io.BytesIO(blob))
+        assert image.size[0] >= 1500  # drawn at 3× for print
+        # Drawn, not blank: the chart's colours are there.
+        assert len(image.getcolors(maxcolors=1 << 16) or []) > 10
+    from docx.shared import Mm
+
+    assert [shape.width for shape in doc.inline_shapes] == [Mm(156)] * 2
+
+
+def test_the_docx_names_the_missing_chart_font(small, monkeypatch):
+    from reports import charts
+
+    def missing():
+        raise charts.ChartFontMissing("缺少图表用的中文字体（黑体）：sudo apt-get install fonts-noto-cjk")
+
+    monkeypatch.setattr(charts, "_font_file", missing)
+    charts._font.cache_clear()
+    try:
+        with pytest.raises(exports.ExportError, match="fonts-noto-cjk"):
+            exports.docx_bytes(exports.prepare("2019H1", summary=small))
+    finally:
+        charts._font.cache_clear()
+
+
+def test_a_town_summary_is_signed_and_titled_by_the_town(director, tmp_path):
+    from tests.factories import town as town_named
+
+    shicheng = town_named("石城镇")
+    town = services.create_summary(actor=director, period="2019H1", region=shicheng)
+    assert town.closing_name == "云浮市云安区石城镇人民政府"
+    prepared = exports.prepare("2019H1", shicheng, summary=town)
+    assert prepared.closing["name"] == "云浮市云安区石城镇人民政府"
+    assert prepared.title.startswith("云安区石城镇2019年上半年工作总结")
+    html = exports.html_string(prepared)
+    assert "云浮市云安区石城镇人民政府" in html and "云浮市云安区民政局" not in html
+    # Without a summary, the command renders the template signed by the town as well.
+    out = tmp_path / "s.html"
+    call_command(
+        "export_summary", "2019H2", "--output", str(out), "--region", shicheng.code, stdout=io.StringIO()
+    )
+    html = out.read_text(encoding="utf-8")
+    assert "云浮市云安区石城镇人民政府" in html and "云安区石城镇2019年下半年工作总结" in html
+    # The district's stays the bureau's.
+    assert services.create_summary(actor=director, period="2019H1").closing_name == "云浮市云安区民政局"
+
+
 def test_the_xlsx_has_every_figure_with_label_unit_and_comparison(small):
     village("六都镇")
     wb = load_workbook(io.BytesIO(exports.xlsx_bytes("2019H1")))

@@ -123,3 +123,41 @@ def test_period_words(label, name, half, months, end_month, nxt):
     words = period_words(Period.parse(label))
     assert (words["period.name"], words["period.half"], words["period.months"]) == (name, half, months)
     assert (words["period.end_month"], words["period.next"]) == (end_month, nxt)
+
+
+def test_a_record_list_joins_places_as_a_sentence_naming_each_town_once():
+    values = Values(
+        figures={},
+        units={},
+        records={
+            "test.villages": ["富林镇民主村", "富林镇寨塘村", "石城镇五星村", "镇安镇幌伞村", "六都镇六都村"]
+        },
+    )
+    (joined,) = placeholders("{test.villages:和}")
+    assert values.resolve(joined) == "富林镇民主村、寨塘村、石城镇五星村、镇安镇幌伞村和六都镇六都村"
+    sites = Values(
+        figures={}, units={}, records={"test.sites": ["区福利中心", "镇安镇河西村", "镇安镇河东村"]}
+    )
+    assert sites.resolve(placeholders("{test.sites:和}")[0]) == "区福利中心、镇安镇河西村和河东村"
+    one = Values(figures={}, units={}, records={"test.sites": ["石城镇上洞村"]})
+    assert one.resolve(placeholders("{test.sites:和}")[0]) == "石城镇上洞村"
+
+
+def test_a_record_list_with_fields_gives_the_field_asked_for_and_refuses_others():
+    records = {"test.projects": [{"": "救助站改造", "土地面积": "400", "进展": "正在进行图纸设计"}]}
+    values = Values(figures={}, units={}, records=records)
+    area, progress, name = placeholders("{test.projects:土地面积}{test.projects:进展}{test.projects}")
+    assert (values.resolve(area), values.resolve(progress), values.resolve(name)) == (
+        "400",
+        "正在进行图纸设计",
+        "救助站改造",
+    )
+    assert problems("{test.projects:进展}", {}, {"test.projects": ("土地面积", "进展")}) == []
+    (message,) = problems("{test.projects:面积}", {}, {"test.projects": ("土地面积", "进展")})
+    assert "test.projects" in message and "面积" in message and "土地面积" in message
+
+
+def test_an_empty_record_list_reads_as_a_dash_not_as_nothing():
+    values = Values(figures={}, units={}, records={"test.projects": []})
+    assert values.resolve(placeholders("{test.projects:进展}")[0]) == "—"
+    assert values.resolve(placeholders("{test.projects:个数}")[0]) == "0"

@@ -7,7 +7,7 @@ import pytest
 from civaffairs import figures
 from civaffairs.periods import Period
 from reports import document
-from reports.placeholders import PERIOD_KEYS, Values, period_words
+from reports.placeholders import PERIOD_KEYS, Values, period_words, place_words
 
 # FIGURES.md's keys with their 2019H1 values, as the figures command's JSON prints them. Test
 # data for the wording, not figures the code uses: the figures themselves come from the records.
@@ -58,6 +58,46 @@ SEED_2019H1 = {
 }  # fmt: skip
 
 
+# The record lists the template names, as the seed's sentences read them (the demo's records give
+# these phrases: tests/reports/test_demo_summary.py). Where the seed abbreviates a place (镇安幌伞村,
+# 西圳, 大河村委) the records give its full name.
+SEED_RECORDS = {
+    "welfare.rescue_station": [
+        {
+            "土地面积": "400",
+            "建筑面积": "600",
+            "进展": "该项目申报手续已完成，并通过政府采购方式确定建筑商，正在进行图纸设计，预计年底前将投入使用",
+        }
+    ],
+    "welfare.elderly_centre": [
+        {"建筑面积": "300", "资金": "90万元", "进展": "项目用地手续已完成，已向区政府申报建设"}
+    ],
+    "welfare.cemeteries": ["镇安镇幌伞村公益性生态墓", "六都镇佛水村公益性生态墓"],
+    "sanshe.village_names": ["六都镇大河村", "石城镇上洞村", "镇安镇石坳村"],
+    "socialwork.earlier_stations": ["富林镇社工站"],
+    "socialwork.new_station_towns": ["六都镇", "石城镇"],
+    "rehab.site_names": ["区福利中心", "镇安镇河西村", "镇安镇河东村"],
+    "village_rules.guidance_documents": [
+        "《云安区村（社区）“两委”规范运作工作指引》",
+        "《云安区村干部日常行为管理规范》",
+    ],
+    "happiness.village_names": [
+        "富林镇民主村",
+        "富林镇寨塘村",
+        "石城镇五星村",
+        "镇安镇幌伞村",
+        "六都镇六都村",
+    ],
+    "community_center.village_names": [
+        "白石镇东圳村",
+        "白石镇西圳村",
+        "镇安镇河东村",
+        "镇安镇南安村",
+        "镇安镇幌伞村",
+    ],
+}
+
+
 def _unit(key, value):
     if key.endswith("status"):
         return figures.STATUS
@@ -72,7 +112,8 @@ def seed_values(period="2019H1"):
     return Values(
         figures=SEED_2019H1,
         units={k: _unit(k, v) for k, v in SEED_2019H1.items()},
-        words=period_words(Period.parse(period)),
+        records=SEED_RECORDS,
+        words={**period_words(Period.parse(period)), **place_words(None)},
     )
 
 
@@ -117,6 +158,18 @@ SEED_PHRASES = [
     "及时补发提标差额",
     "（三）进一步加强基层政权和农村社区建设工作",
     "3.推进“幸福计划”和社区综合服务场所建设。重点抓好今年",
+    # The sentences about projects and villages, rendered from their records.
+    "该救助站土地面积约400平方米，楼房建筑面积二层共约600平方米。目前，该项目申报手续已完成，"
+    "并通过政府采购方式确定建筑商，正在进行图纸设计，预计年底前将投入使用。",
+    "首层9卡面积约300平方米的卡位改建为云安区居家养老服务中心、日间照料中心和长者饭堂，"
+    "并已向上级争取建设资金90万元。目前，项目用地手续已完成，已向区政府申报建设。",
+    "抓好镇安镇幌伞村公益性生态墓和六都镇佛水村公益性生态墓建设的工作",
+    "在六都镇大河村、石城镇上洞村和镇安镇石坳村开展2019年“三社联动”",
+    "我们在原富林镇社工站的基础上，继续在六都镇和石城镇建设2个社工服务站",
+    "在区福利中心、镇安镇河西村和河东村开展“精神障碍社区康复”购买服务活动",
+    "制定《云安区村（社区）“两委”规范运作工作指引》和《云安区村干部日常行为管理规范》，全区",
+    "在富林镇民主村、寨塘村、石城镇五星村、镇安镇幌伞村和六都镇六都村5条村建设“幸福计划”",
+    "在白石镇东圳村、西圳村、镇安镇河东村、南安村和幌伞村5个村建设社区综合服务场所",
 ]
 
 
@@ -137,9 +190,27 @@ def test_rendered_with_the_seeds_figures_it_reads_as_the_seed():
         assert phrase in text
 
 
-def test_every_template_key_is_a_figures_md_key():
+def test_every_template_key_is_a_figures_md_key_or_a_record_list():
     keys = set(document.template_keys(document.load_template()))
-    assert keys - set(SEED_2019H1) == set()
+    assert keys - set(SEED_2019H1) == set(SEED_RECORDS)
+
+
+def test_no_project_or_village_is_left_as_text():
+    # The sentences about facility projects and villages come from their records (FIGURES.md:
+    # "rendered from those records"), so a project that moves on reads differently.
+    literal = re.sub(r"\{[^{}]*\}", "", "\n".join(document.load_template().texts()))
+    for phrase in (
+        "400平方米",
+        "300平方米",
+        "90万元",
+        "图纸设计",
+        "用地手续",
+        "佛水村",
+        "寨塘",
+        "大河村",
+        "河西",
+    ):
+        assert phrase not in literal
 
 
 def test_no_number_of_a_figure_is_left_as_text():

@@ -49,6 +49,29 @@ def test_the_preview_links_a_figure_without_a_record_list_to_the_figures_page(lo
     assert 'class="fig drill" href="/assistance/cases/?' in page
 
 
+def test_the_preview_links_a_record_list_to_its_records_and_the_title_to_nothing(login, director, summary):
+    """A record list has no row on the figures page: it links to the list of its records (the
+    projects, the villages) where one exists, and the title's words are text, not figures."""
+    page = login(director).get(reverse("reports:detail", args=[summary.pk])).content.decode()
+    assert (
+        'class="fig drill" href="/welfare/projects/?kind=rescue_station" data-key="welfare.rescue_station"'
+        in page
+    )
+    assert 'href="/grassroots/projects/?started_until=2019-06-30&amp;kind=happiness"' in page
+    assert "#fig-welfare." not in page and "#fig-happiness.village_names" not in page
+    assert "#fig-place.author" not in page and "云安区民政局2019年上半年工作总结" in page
+    # The summary's own list (the previous plan) has no list page: it is marked, not linked.
+    text = "上期：{plan.previous:个数}项。"
+    section = _section(summary)
+    fragment = login(director).post(
+        reverse("reports:section_preview", args=[summary.pk, section.pk]), {"heading": "x", "body": text}
+    )
+    assert (
+        'class="fig records" data-key="plan.previous" title="plan.previous：来自上期工作计划事项及落实情况的记录">0</span>'
+        in (fragment.content.decode())
+    )
+
+
 def test_a_chief_edits_the_own_section_with_a_preview(login, chief, summary):
     c = login(chief)
     section = _section(summary)
@@ -114,6 +137,23 @@ def test_versions_compare_and_restore(login, chief, summary):
     assert response.status_code == 302
     section.refresh_from_db()
     assert section.version == 3 and section.body != "新文字"
+
+
+def test_the_versions_page_opens_on_the_last_change_and_explains_a_half_made_choice(login, chief, summary):
+    section = _section(summary)
+    services.save_section(
+        actor=chief, section=section, heading=section.heading, body="新文字", expected_version=1
+    )
+    c = login(chief)
+    url = reverse("reports:versions", args=[summary.pk, section.pk])
+    page = c.get(url).content.decode()
+    # Opened from the summary, it shows what the last save changed, without choosing anything.
+    assert "第1版与第2版的差异" in page and "新文字" in page
+    assert '<label><input type="radio" name="a" value="1" checked> 旧</label>' in page
+    # One version chosen, or the same one twice: told what to do, not an empty page.
+    for query in ({"a": 1}, {"a": 2, "b": 2}):
+        page = c.get(url, query).content.decode()
+        assert "各选一个不同的版本" in page and "的差异" not in page
 
 
 def test_the_director_inserts_moves_and_deletes_sections(login, director, summary):
@@ -185,3 +225,48 @@ def test_recompute_page(login, director, final):
     village("石城镇")
     page = c.get(reverse("reports:recompute", args=[final.pk])).content.decode()
     assert "村（居）委数" in page
+
+
+def test_an_auditors_recompute_shows_what_moved_without_moving_the_directors_last_look(
+    login, director, auditor, final
+):
+    from tests.factories import village
+
+    login(director).get(reverse("reports:recompute", args=[final.pk]))
+    final.refresh_from_db()
+    seen = final.seen
+    village("石城镇")
+    page = login(auditor).get(reverse("reports:recompute", args=[final.pk])).content.decode()
+    assert "村（居）委数" in page and "您的查看不更新这一记录" in page
+    final.refresh_from_db()
+    assert final.seen == seen
+    # The director still sees the change on the next look.
+    assert (
+        "村（居）委数" in login(director).get(reverse("reports:recompute", args=[final.pk])).content.decode()
+    )
+
+
+def test_reopening_without_a_reason_is_explained_in_chinese_by_the_server(login, director, final):
+    c = login(director)
+    services.finalize_summary(actor=director, summary=final)
+    page = c.get(reverse("reports:detail", args=[final.pk])).content.decode()
+    # The browser's own "Please fill out this field" would speak the browser's language.
+    assert 'class="filter" novalidate data-confirm="重新打开后' in page
+    page = c.post(reverse("reports:reopen", args=[final.pk]), {"reason": ""}, follow=True).content.decode()
+    assert "重新打开失败" in page and "原因" in page
+
+
+def test_the_new_summary_form_proposes_the_half_year_after_the_newest(login, director, summary):
+    page = login(director).get(reverse("reports:list")).content.decode()
+    assert 'name="period" value="2019H2"' in page  # 2019H1 exists: proposing it would only be refused
+
+
+def test_recompute_writes_the_moved_values_as_the_text_does():
+    from civaffairs import figures
+    from reports.placeholders import Values
+    from reports.views import _as_written
+
+    values = Values(figures={}, units={"dibao.paid": figures.MONEY, "villages.committees": figures.COUNT})
+    assert _as_written("dibao.paid", "12054200.00", values) == "1205.42万元（12054200.00）"
+    assert _as_written("villages.committees", 114, values) == "114"
+    assert _as_written("dibao.paid", None, values) is None

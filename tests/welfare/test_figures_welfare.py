@@ -141,6 +141,66 @@ def test_the_facility_projects_phrases_follow_the_milestones_approved_by_the_per
     assert "已完成立项、用地手续，正在推进政府采购" in later
 
 
+def test_the_summarys_project_sentences_read_as_the_seed_and_follow_the_milestones(ww):
+    station = services.create_facility_project(
+        actor=ww.staff,
+        kind="rescue_station",
+        name="救助站改造建设",
+        region=ww.liudu,
+        land_area=Decimal("400"),
+        floor_area=Decimal("600"),
+        expected_on=D(2019, 12, 31),
+    )
+
+    def submit(name, on):
+        return services.submit_milestone(
+            actor=ww.staff, milestone=station.milestones.get(name=name), reached_on=on
+        )
+
+    def approve(report):
+        services.decide_milestone(actor=ww.chief, report=report, approve=True)
+
+    def progress(period=H1, region=None):
+        [record] = figures.compute_records("welfare.rescue_station", period, region)
+        return record["进展"]
+
+    assert progress() == "该项目正在申报立项"
+    founding = submit("立项", D(2019, 1, 18))
+    assert progress() == "该项目已向区政府申报建设"  # reported, awaiting the chief's approval
+    approve(founding)
+    approve(submit("用地手续", D(2019, 2, 26)))
+    approve(submit("政府采购", D(2019, 4, 19)))
+    # The seed's sentence, word for word, from the milestones approved by 30 June.
+    assert (
+        progress()
+        == "该项目申报手续已完成，并通过政府采购方式确定建筑商，正在进行图纸设计，预计年底前将投入使用"
+    )
+    assert progress(Period.parse("2019Q1")) == "该项目申报手续已完成，正在进行政府采购"
+    [record] = figures.compute_records("welfare.rescue_station", H1)
+    assert (record["土地面积"], record["建筑面积"], record[""]) == ("400", "600", "救助站改造建设")
+    assert figures.compute_records("welfare.rescue_station", H1, ww.shicheng) == []
+    approve(submit("图纸设计", D(2019, 7, 10)))
+    approve(submit("施工", D(2019, 11, 30)))
+    assert "主体工程已完工，正在组织验收" in progress(Period.parse("2019"))
+    approve(submit("验收", D(2020, 1, 20)))
+    approve(submit("投入使用", D(2020, 2, 1)))
+    assert progress(Period.parse("2020H1")) == "该项目已建成并投入使用"
+    # Late: expected by the end of 2019, still not in use at the end of January 2020.
+    assert progress(Period.parse("2020-01")).endswith(
+        "正在做好投入使用准备，原计划2019年12月投入使用，进度滞后"
+    )
+
+
+def test_the_cemeteries_read_as_one_sentence_of_places(ww):
+    for village, town in (("幌伞村", ww.liudu), ("佛水村", ww.liudu)):
+        services.create_facility_project(
+            actor=ww.staff, kind="cemetery", name=f"六都镇{village}公益性生态墓", region=town
+        )
+    records = figures.compute_records("welfare.cemeteries", H1)
+    assert [r[""] for r in records] == ["六都镇幌伞村公益性生态墓", "六都镇佛水村公益性生态墓"]
+    assert [r["进展"] for r in records] == ["该项目正在申报立项"] * 2
+
+
 def test_the_welfare_figures_take_the_same_number_of_queries_whatever_the_data_size(ww):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
