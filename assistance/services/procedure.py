@@ -677,6 +677,8 @@ def start_notice(*, actor, procedure, starts_on, ends_on, amount=None):
         raise ValidationError("该申请被抽中区级入户核查，须先记录区级入户核查。")
     if starts_on is None or ends_on is None:
         raise ValidationError({"starts_on": "请填写公示起止日期"})
+    if starts_on < today():  # a notice dated back would let approval skip the 7 days
+        raise ValidationError({"starts_on": "公示须自今天或以后开始，不能补登已过去的日期"})
     days = (ends_on - starts_on).days + 1
     if days < NOTICE_MIN_DAYS:
         raise ValidationError({"ends_on": f"公示期不得少于{NOTICE_MIN_DAYS}天（所填为{max(days, 0)}天）"})

@@ -481,17 +481,18 @@ def test_template_syntax_in_a_section_is_never_evaluated(summary, login, body):
     page = response.content.decode()
     assert settings.SECRET_KEY not in page and "uid=" not in page and "<class" not in page
     section.refresh_from_db()
-    # Refused at save (an unknown key, named) or kept as typed text; never evaluated.
-    if section.body == body:
-        detail = client.get(reverse("reports:detail", args=[s.pk])).content.decode()
-        assert settings.SECRET_KEY not in detail and "<class" not in detail
-    else:
-        assert response.status_code == 200 and "未知" in page or "不" in page
+    # Refused at save, the placeholder named; nothing evaluated, nothing saved.
+    assert response.status_code == 200
+    assert "不是有效的指标代码" in page or "未知的" in page
+    assert section.body != body and not section.versions.filter(body=body).exists()
+    # The live preview shows the same text, unevaluated.
+    preview = client.post(
+        reverse("reports:section_preview", args=[s.pk, section.pk]), {"heading": "h", "body": body}
+    ).content.decode()
+    assert settings.SECRET_KEY not in preview and "<class" not in preview
 
 
 def test_markup_in_a_paragraph_is_text_in_the_preview_and_the_exports(summary, login):
-    from reports import document, exports
-
     s, director = summary
     section = s.sections.first()
     evil = "<script>alert(1)</script><img src=x onerror=alert(2)>"
@@ -512,8 +513,9 @@ def test_markup_in_a_paragraph_is_text_in_the_preview_and_the_exports(summary, l
         reverse("reports:section_preview", args=[s.pk, section.pk]), {"heading": "h", "body": evil}
     ).content.decode()
     assert "<script>alert(1)" not in preview and "<img src=x" not in preview
-    html = exports.html_bytes(s).decode() if hasattr(exports, "html_bytes") else document.__name__
-    assert "<script>alert(1)" not in html
+    html = client.get(reverse("reports:export", args=[s.pk, "html"])).content.decode()
+    assert "<script>alert(1)" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)" in html  # the text, as typed
 
 
 def test_a_huge_section_text_is_refused_at_save(summary, login):
@@ -560,3 +562,31 @@ def test_another_users_job_is_not_found(w, login):
         client = login(user)
         assert client.get(reverse("job_detail", args=[job.pk])).status_code == 404
         assert client.get(reverse("job_status", args=[job.pk])).status_code == 404
+
+
+def test_a_backdated_notice_does_not_cut_the_seven_days(town, login):
+    """The notice's dates were taken as typed: a chief started on 6 March a notice "from 20 to 26
+    February" (before the application was even accepted) and approved at once, the 7 days of
+    public notice never run. A notice is posted from today on."""
+    from django.core.exceptions import ValidationError
+
+    w = town.w
+    p = town.through_town(town.accept())
+    with at(D(2019, 3, 6)):
+        proc.draw_spot_check(actor=w.chief, month=D(2019, 3, 1), seed="backdate")
+        p.refresh_from_db()
+        if p.sampled:
+            _visit(w.chief, p.case, D(2019, 3, 6))
+        response = _step(login(w.chief), p, "notice", {"starts_on": "2019-02-20", "ends_on": "2019-02-26"})
+        assert response.status_code == 400
+        assert "公示" in response.content.decode()
+        with pytest.raises(ValidationError):
+            proc.start_notice(actor=w.chief, procedure=p, starts_on=D(2019, 2, 20), ends_on=D(2019, 2, 26))
+        p.refresh_from_db()
+        assert p.stage == Stage.DISTRICT and not p.case.notices.exists()
+        with pytest.raises(ValidationError, match="尚未公示"):
+            services.decide_request(actor=w.chief, request=p.request, approve=True, comment="同意")
+        # From today it is taken, and approval waits for the 7 days.
+        proc.start_notice(actor=w.chief, procedure=p, starts_on=D(2019, 3, 6), ends_on=D(2019, 3, 12))
+        with pytest.raises(ValidationError, match="公示须满7天"):
+            services.decide_request(actor=w.chief, request=p.request, approve=True, comment="同意")
