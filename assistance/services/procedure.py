@@ -893,6 +893,11 @@ def register_relative(*, actor, person, official_name, official_role, relation, 
         recorded_on=recorded_on or today(),
         recorded_by=actor,
     )
+    # Applications already drawn and left out are sampled now: a relative is always visited.
+    drawn = Procedure.objects.filter(stage=Stage.DISTRICT, spot_check__isnull=False, sampled=False)
+    for p in drawn.filter(Q(case__person=person) | Q(case__household__members__person=person)).distinct():
+        if is_relative(p.case):
+            Procedure.objects.filter(pk=p.pk).update(sampled=True, relative=True)
     audit.record(
         actor,
         "procedure.relative",

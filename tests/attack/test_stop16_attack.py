@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from assistance import programs as P
 from assistance import services
-from assistance.models import Attachment, SpotCheck, Stage
+from assistance.models import Attachment, Procedure, SpotCheck, Stage
 from assistance.services import procedure as proc
 from civaffairs import figures as registry
 from civaffairs.models import AuditEvent, Section
@@ -590,3 +590,31 @@ def test_a_backdated_notice_does_not_cut_the_seven_days(town, login):
         proc.start_notice(actor=w.chief, procedure=p, starts_on=D(2019, 3, 6), ends_on=D(2019, 3, 12))
         with pytest.raises(ValidationError, match="公示须满7天"):
             services.decide_request(actor=w.chief, request=p.request, approve=True, comment="同意")
+
+
+def test_a_relative_registered_after_the_draw_is_still_visited_before_approval(town):
+    """The relatives register was read only when the month's sample was drawn: an applicant
+    registered as a staff member's relative afterwards (or the register updated late on purpose)
+    was approved without the district's visit the rule owes every relative."""
+    from django.core.exceptions import ValidationError
+
+    w = town.w
+    apps = [town.through_town(town.accept()) for _ in range(4)]
+    with at(D(2019, 3, 6)):
+        proc.draw_spot_check(actor=w.chief, month=D(2019, 3, 1), seed="late")
+    unsampled = next(p for p in Procedure.objects.filter(pk__in=[a.pk for a in apps]) if not p.sampled)
+    with at(D(2019, 3, 6)):
+        proc.register_relative(
+            actor=w.town_worker,
+            person=unsampled.case.household.head,
+            official_name="石城干部",
+            official_role="staff",
+            relation="兄弟",
+        )
+        with pytest.raises(ValidationError, match="区级入户核查"):
+            proc.start_notice(actor=w.chief, procedure=unsampled, starts_on=D(2019, 3, 6), ends_on=D(2019, 3, 12))
+        unsampled.refresh_from_db()
+        assert unsampled.sampled and unsampled.relative
+        assert any("区级入户核查" in m for m in proc.missing_steps(unsampled))
+        _visit(w.chief, unsampled.case, D(2019, 3, 6))
+        proc.start_notice(actor=w.chief, procedure=unsampled, starts_on=D(2019, 3, 6), ends_on=D(2019, 3, 12))
