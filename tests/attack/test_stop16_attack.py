@@ -232,12 +232,12 @@ def test_a_caseworker_cannot_give_the_town_opinion_nor_skip_to_the_notice_or_the
             == 403
         )
         assert _step(worker, p, "district_visit", {}).status_code == 403
-        # The chief cannot approve it either: the steps are owed.
-        response = login(w.chief).post(
-            reverse("assistance:request_detail", args=[p.request_id]),
-            {"decision": "approve", "comment": "同意"},
-        )
-        assert response.status_code in (200, 302, 400, 403)
+        # The caseworker cannot decide; the chief's approval is refused: the steps are owed.
+        decide = reverse("assistance:request_decide", args=[p.request_id])
+        approval = {"decision": "approve", "comment": "同意"}
+        assert worker.post(decide, approval).status_code == 403
+        response = login(w.chief).post(decide, approval, follow=True)
+        assert "镇级审核未完成" in response.content.decode()
     p.refresh_from_db()
     p.request.refresh_from_db()
     assert p.stage == Stage.VERIFICATION and p.town_reviewer is None
@@ -612,7 +612,9 @@ def test_a_relative_registered_after_the_draw_is_still_visited_before_approval(t
             relation="兄弟",
         )
         with pytest.raises(ValidationError, match="区级入户核查"):
-            proc.start_notice(actor=w.chief, procedure=unsampled, starts_on=D(2019, 3, 6), ends_on=D(2019, 3, 12))
+            proc.start_notice(
+                actor=w.chief, procedure=unsampled, starts_on=D(2019, 3, 6), ends_on=D(2019, 3, 12)
+            )
         unsampled.refresh_from_db()
         assert unsampled.sampled and unsampled.relative
         assert any("区级入户核查" in m for m in proc.missing_steps(unsampled))
