@@ -400,7 +400,8 @@ def recompute(request, pk):
         return redirect("reports:detail", summary.pk)
     first = summary.seen is None
     changes, values = services.moved_figures(summary)
-    services.mark_seen(summary=summary, values=values)
+    if request.user.has_perm("reports.edit_summary"):  # a reader (the auditor) changes nothing
+        services.mark_seen(summary=summary, values=values)
     return render(request, "reports/recompute.html", {"summary": summary, "changes": changes, "first": first})
 
 

@@ -433,10 +433,13 @@ def test_a_chief_cannot_edit_or_restore_another_sections_text(summary, login):
         client.post(reverse("reports:section_preview", args=[s.pk, welfare_section.pk]), post).status_code
         == 403
     )
-    assert client.post(
-        reverse("reports:restore", args=[s.pk, welfare_section.pk, welfare_section.version]),
-        {"version": welfare_section.version},
-    ).status_code in (302, 403)
+    restore = reverse("reports:restore", args=[s.pk, welfare_section.pk, welfare_section.version])
+    assert client.post(restore, {"version": welfare_section.version}).status_code == 403
+    # Nor move, delete or retitle it, nor finalize: the director's alone.
+    structure = reverse("reports:structure", args=[s.pk, welfare_section.pk])
+    assert client.post(structure, {"action": "delete"}).status_code == 403
+    assert client.post(reverse("reports:finalize", args=[s.pk])).status_code == 403
+    assert client.post(reverse("reports:head", args=[s.pk]), {"title": "x", "version": 1}).status_code == 403
     welfare_section.refresh_from_db()
     assert welfare_section.heading != "篡改"
     assert welfare_section.versions.filter(saved_by=chief).count() == 0
@@ -620,3 +623,16 @@ def test_a_relative_registered_after_the_draw_is_still_visited_before_approval(t
         assert any("区级入户核查" in m for m in proc.missing_steps(unsampled))
         _visit(w.chief, unsampled.case, D(2019, 3, 6))
         proc.start_notice(actor=w.chief, procedure=unsampled, starts_on=D(2019, 3, 6), ends_on=D(2019, 3, 12))
+
+
+def test_the_auditor_reading_recompute_does_not_reset_what_the_editors_last_saw(summary, login):
+    """重新计算 remembered what "the reader" last saw on every GET, whoever read: the auditor (who
+    changes nothing) opening it reset the draft's snapshot, and the director's next look showed
+    no figure moved although one had."""
+    s, director = summary
+    recompute = reverse("reports:recompute", args=[s.pk])
+    login(director).get(recompute)  # the director's first look
+    village("石城镇", name="新设村")  # a figure of the document moves: 村（居）委数
+    assert login(make_user(AUDITOR)).get(recompute).status_code == 200
+    page = login(director).get(recompute).content.decode()
+    assert "村（居）委数" in page
