@@ -713,6 +713,8 @@ def record_objection(*, actor, procedure, received_on, content, reopens=True):
     if not (content or "").strip():
         raise ValidationError({"content": "请填写异议内容"})
     notice = procedure.case.notices.order_by("-starts_on").first()
+    if received_on is None or received_on > today() or (notice and received_on < notice.starts_on):
+        raise ValidationError({"received_on": "收到日期须在公示开始之后且不晚于今天"})
     objection = Objection.objects.create(
         notice=notice, received_on=received_on, content=content.strip(), reopens=reopens, recorded_by=actor
     )

@@ -636,3 +636,39 @@ def test_the_auditor_reading_recompute_does_not_reset_what_the_editors_last_saw(
     assert login(make_user(AUDITOR)).get(recompute).status_code == 200
     page = login(director).get(recompute).content.decode()
     assert "村（居）委数" in page
+
+
+@pytest.mark.parametrize("received", ["2019-03-01", "2030-01-01"])
+def test_an_objection_is_dated_within_the_notice_never_before_it_nor_in_the_future(town, login, received):
+    """An objection's date was taken as typed: dated years ahead, the re-verification it opens was
+    due 20 working days after that date, so the application never showed overdue; dated before
+    the notice was posted, it was no objection to the notice at all."""
+    w = town.w
+    p = town.through_town(town.accept())
+    with at(D(2019, 3, 6)):
+        proc.draw_spot_check(actor=w.chief, month=D(2019, 3, 1), seed="objection-date")
+        p.refresh_from_db()
+        if p.sampled:
+            _visit(w.chief, p.case, D(2019, 3, 6))
+        proc.start_notice(actor=w.chief, procedure=p, starts_on=D(2019, 3, 7), ends_on=D(2019, 3, 13))
+    with at(D(2019, 3, 9)):
+        response = _step(
+            login(w.town_worker),
+            p,
+            "objection",
+            {"received_on": received, "content": "有车辆", "reopens": "on"},
+        )
+        assert response.status_code == 400
+        p.refresh_from_db()
+        assert p.stage == Stage.NOTICE and p.reopened_on is None
+        assert (
+            _step(
+                login(w.town_worker),
+                p,
+                "objection",
+                {"received_on": "2019-03-09", "content": "有车辆", "reopens": "on"},
+            ).status_code
+            == 302
+        )
+    p.refresh_from_db()
+    assert p.stage == Stage.VERIFICATION and p.reopened_on == D(2019, 3, 9)
