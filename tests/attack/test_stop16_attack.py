@@ -672,3 +672,69 @@ def test_an_objection_is_dated_within_the_notice_never_before_it_nor_in_the_futu
         )
     p.refresh_from_db()
     assert p.stage == Stage.VERIFICATION and p.reopened_on == D(2019, 3, 9)
+
+
+def test_a_finalized_summary_is_exported_by_the_director_alone_and_edited_by_nobody(summary, login):
+    from reports import services as report_services
+
+    s, director = summary
+    report_services.finalize_summary(actor=director, summary=s)
+    chief = make_user(CHIEF, section=Section.ASSISTANCE)
+    section = _section(s, Section.ASSISTANCE)
+    client = login(chief)
+    assert client.get(reverse("reports:export", args=[s.pk, "docx"])).status_code == 403
+    client.post(
+        reverse("reports:section_edit", args=[s.pk, section.pk]),
+        {"heading": "定稿后修改", "body": "x", "version": section.version},
+    )
+    assert client.post(reverse("reports:reopen", args=[s.pk]), {"reason": "改"}).status_code == 403
+    section.refresh_from_db()
+    s.refresh_from_db()
+    assert section.heading != "定稿后修改" and s.is_final
+
+
+def test_a_payroll_job_is_followed_by_its_section_and_the_district_readers_only(w, login):
+    from civaffairs import jobs
+
+    w.standard(P.DIBAO, "rural", "400", D(2018, 1, 1))
+    w.dibao(2, "100")
+    job = jobs.start_payroll(
+        actor=w.worker, program=P.DIBAO, month=D(2019, 1, 1), result="assistance:payroll_detail"
+    )
+    for user in (w.chief, make_user(DIRECTOR), make_user(AUDITOR)):
+        assert login(user).get(reverse("job_detail", args=[job.pk])).status_code == 200
+    grassroots_chief = make_user(CHIEF, section=Section.GRASSROOTS)
+    for user in (w.town_worker, grassroots_chief, make_user(CASEWORKER, section=Section.WELFARE)):
+        assert login(user).get(reverse("job_status", args=[job.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("role", [DIRECTOR, AUDITOR])
+def test_a_whole_number_searched_by_a_masked_reader_is_audited_as_a_reveal(w, login, role):
+    """The list shows the birth year, the address code and the last four digits (the check digit
+    among them): about 33 whole numbers fit, and the search by a whole number answered each guess
+    without a trace, a reveal by trial the 查看完整 button would have audited. Each whole number
+    found is now audited as the reveal it is; a miss finds no one and records nothing."""
+    from civaffairs.idnumber import check_char
+
+    person = w.person(name="张秘密")
+    household_head = w.dibao(1, "100")[1][0]
+    reader = make_user(role)
+    client = login(reader)
+    number = person.id_number
+    prefix = number[:10]  # address code and the birth year the list shows
+    guesses = [
+        prefix + f"{m:02d}{d:02d}" + number[14:17] + check_char(prefix + f"{m:02d}{d:02d}" + number[14:17])
+        for m in range(1, 13)
+        for d in range(1, 29)
+    ]
+    guesses = [g for g in guesses if g[-1] == number[-1]]
+    assert number in guesses and len(guesses) < 60  # a few dozen tries at most
+    for guess in guesses:
+        client.get(reverse("person_list"), {"q": guess})
+    events = AuditEvent.objects.filter(action="person.reveal_id", actor=reader)
+    assert events.count() == 1 and events.get().object_id == str(person.pk)
+    client.get(reverse("household_list"), {"q": household_head.id_number})
+    assert AuditEvent.objects.filter(action="person.reveal_id", actor=reader).count() == 2
+    # Whoever reads numbers whole searches as before, unaudited.
+    login(w.town_worker).get(reverse("person_list"), {"q": number})
+    assert not AuditEvent.objects.filter(action="person.reveal_id", actor=w.town_worker).exists()
