@@ -738,3 +738,17 @@ def test_a_whole_number_searched_by_a_masked_reader_is_audited_as_a_reveal(w, lo
     # Whoever reads numbers whole searches as before, unaudited.
     login(w.town_worker).get(reverse("person_list"), {"q": number})
     assert not AuditEvent.objects.filter(action="person.reveal_id", actor=w.town_worker).exists()
+
+
+def test_the_case_list_searched_by_a_whole_number_is_audited_for_a_masked_reader(w, login):
+    w.standard(P.DIBAO, "rural", "400", D(2018, 1, 1))
+    case, people = w.dibao(2, "100")
+    director = make_user(DIRECTOR)
+    client = login(director)
+    assert _listed(client.get(reverse("assistance:case_list"), {"q": people[1].id_number}), people[0].name)
+    event = AuditEvent.objects.get(action="person.reveal_id", actor=director)
+    assert event.object_id == str(people[1].pk)
+    client.get(reverse("assistance:case_list"), {"q": "445303190001010000"})  # a miss: nothing
+    assert AuditEvent.objects.filter(action="person.reveal_id", actor=director).count() == 1
+    login(w.town_worker).get(reverse("assistance:case_list"), {"q": people[1].id_number})
+    assert not AuditEvent.objects.filter(action="person.reveal_id", actor=w.town_worker).exists()
