@@ -752,3 +752,23 @@ def test_the_case_list_searched_by_a_whole_number_is_audited_for_a_masked_reader
     assert AuditEvent.objects.filter(action="person.reveal_id", actor=director).count() == 1
     login(w.town_worker).get(reverse("assistance:case_list"), {"q": people[1].id_number})
     assert not AuditEvent.objects.filter(action="person.reveal_id", actor=w.town_worker).exists()
+
+
+def test_the_exported_document_carries_no_drilldown_link(summary, login):
+    s, director = summary
+    html = login(director).get(reverse("reports:export", args=[s.pk, "html"])).content.decode()
+    page = login(director).get(reverse("reports:detail", args=[s.pk])).content.decode()
+    assert reverse("assistance:case_list") in page  # the preview links its figures to their records
+    for name in ("assistance:case_list", "assistance:procedure_list", "welfare:marriage_list"):
+        assert reverse(name) not in html
+
+
+def test_only_a_caseworker_who_sees_the_household_accepts_its_application(town, login):
+    household = town.household()
+    url = reverse("assistance:procedure_accept", args=["dibao", household.pk])
+    with at(D(2019, 3, 4)):
+        assert login(town.reviewer).get(url).status_code == 403  # the reviewer signs, never accepts
+        for user in (make_user(CASEWORKER, town="六都镇"), make_user(CASEWORKER, section=Section.WELFARE)):
+            assert login(user).get(url).status_code == 404
+            assert login(user).post(url, {"received_on": "2019-03-04"}).status_code == 404
+    assert not household.cases.exists()
