@@ -70,7 +70,8 @@ def may_do(user, procedure):
     if is_assistance_chief(user):
         if stage == Stage.DISTRICT:
             out |= {"notice", "extend_district"}
-            if procedure.sampled and not procedure.case.home_visits.filter(district=True).exists():
+        if stage in (Stage.DISTRICT, Stage.NOTICE) and procedure.sampled:
+            if not procedure.case.home_visits.filter(district=True).exists():
                 out.add("district_visit")
         if stage == Stage.NOTICE:
             out |= {"objection", "extend_district"}

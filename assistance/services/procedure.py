@@ -427,8 +427,8 @@ def record_home_visit(
         procedure = _lock(case.procedure) if hasattr(case, "procedure") else None
         if procedure is None:
             raise ValidationError("该对象没有审核确认程序，复核请从复核申请中记录。")
-        if district:
-            _need_stage(procedure, Stage.DISTRICT, what="记录区级入户核查")
+        if district:  # during the notice too: a relative registered then is visited before approval
+            _need_stage(procedure, Stage.DISTRICT, Stage.NOTICE, what="记录区级入户核查")
         else:
             _need_stage(procedure, Stage.VISIT, what="记录入户调查")
     scan = _store_scans(actor, case, [(Attachment.Kind.SIGNATURE, signature)])[0] if signature else None
@@ -896,7 +896,9 @@ def register_relative(*, actor, person, official_name, official_role, relation, 
         recorded_by=actor,
     )
     # Applications already drawn and left out are sampled now: a relative is always visited.
-    drawn = Procedure.objects.filter(stage=Stage.DISTRICT, spot_check__isnull=False, sampled=False)
+    drawn = Procedure.objects.filter(
+        stage__in=(Stage.DISTRICT, Stage.NOTICE), spot_check__isnull=False, sampled=False
+    )
     for p in drawn.filter(Q(case__person=person) | Q(case__household__members__person=person)).distinct():
         if is_relative(p.case):
             Procedure.objects.filter(pk=p.pk).update(sampled=True, relative=True)

@@ -772,3 +772,35 @@ def test_only_a_caseworker_who_sees_the_household_accepts_its_application(town, 
             assert login(user).get(url).status_code == 404
             assert login(user).post(url, {"received_on": "2019-03-04"}).status_code == 404
     assert not household.cases.exists()
+
+
+def test_a_relative_registered_during_the_notice_is_visited_before_approval(town, login):
+    from django.core.exceptions import ValidationError
+
+    w = town.w
+    apps = [town.through_town(town.accept()) for _ in range(4)]
+    with at(D(2019, 3, 6)):
+        proc.draw_spot_check(actor=w.chief, month=D(2019, 3, 1), seed="during")
+        p = next(p for p in Procedure.objects.filter(pk__in=[a.pk for a in apps]) if not p.sampled)
+        proc.start_notice(actor=w.chief, procedure=p, starts_on=D(2019, 3, 6), ends_on=D(2019, 3, 12))
+    with at(D(2019, 3, 8)):
+        proc.register_relative(
+            actor=w.town_worker,
+            person=p.case.household.head,
+            official_name="村干部",
+            official_role="cadre",
+            relation="父子",
+        )
+    with at(D(2019, 3, 14)):
+        with pytest.raises(ValidationError, match="区级入户核查"):
+            services.decide_request(actor=w.chief, request=p.request, approve=True, comment="同意")
+        visit = {
+            "visited_on": "2019-03-14",
+            "investigator_1": "张强",
+            "investigator_2": "黄伟",
+            "applicant_signed": "on",
+        }
+        assert _step(login(w.chief), p, "district_visit", visit).status_code == 302
+        services.decide_request(actor=w.chief, request=p.request, approve=True, comment="同意")
+    p.refresh_from_db()
+    assert p.stage == Stage.APPROVED
