@@ -105,12 +105,17 @@ class CaseFilter(FilterSet):
         if not value:
             return queryset
         number = normalize(value)
-        return queryset.filter(
-            Q(person__name__contains=value)
-            | Q(household__head__name__contains=value)
-            | Q(person__id_number=number)
+        by_number = (
+            Q(person__id_number=number)
             | Q(household__head__id_number=number)
             | Q(coverages__person__id_number=number)
+        )
+        if len(number) == 18 and queryset.filter(by_number).exists():  # whose number: a reveal
+            from civaffairs.models import Person
+
+            self.audit_whole_number(Person.objects.all(), number)
+        return queryset.filter(
+            Q(person__name__contains=value) | Q(household__head__name__contains=value) | by_number
         ).distinct()
 
 

@@ -5,6 +5,7 @@ Every read is scoped through assistance/selectors.py; every write is a service c
 
 import datetime
 import functools
+import secrets
 from decimal import Decimal
 
 from django.contrib import messages
@@ -69,7 +70,8 @@ def may_do(user, procedure):
     if is_assistance_chief(user):
         if stage == Stage.DISTRICT:
             out |= {"notice", "extend_district"}
-            if procedure.sampled and not procedure.case.home_visits.filter(district=True).exists():
+        if stage in (Stage.DISTRICT, Stage.NOTICE) and procedure.sampled:
+            if not procedure.case.home_visits.filter(district=True).exists():
                 out.add("district_visit")
         if stage == Stage.NOTICE:
             out |= {"objection", "extend_district"}
@@ -519,10 +521,12 @@ def spot_checks(request):
         if not is_assistance_chief(request.user):
             raise PermissionDenied("只有社会救助股股长可以抽取抽查样本。")
         if form.is_valid():
+            # A typed seed is kept beside the server's randomness (recorded whole, so anyone
+            # re-draws): a seed the chief chose alone would let them choose the sample.
+            typed = form.cleaned_data["seed"].strip()[:47]
+            seed = f"{typed}-{secrets.token_hex(8)}" if typed else None
             try:
-                check = proc.draw_spot_check(
-                    actor=request.user, month=form.cleaned_data["month"], seed=form.cleaned_data["seed"]
-                )
+                check = proc.draw_spot_check(actor=request.user, month=form.cleaned_data["month"], seed=seed)
             except ValidationError as exc:
                 _errors(request, exc)
             else:

@@ -427,8 +427,8 @@ def record_home_visit(
         procedure = _lock(case.procedure) if hasattr(case, "procedure") else None
         if procedure is None:
             raise ValidationError("该对象没有审核确认程序，复核请从复核申请中记录。")
-        if district:
-            _need_stage(procedure, Stage.DISTRICT, what="记录区级入户核查")
+        if district:  # during the notice too: a relative registered then is visited before approval
+            _need_stage(procedure, Stage.DISTRICT, Stage.NOTICE, what="记录区级入户核查")
         else:
             _need_stage(procedure, Stage.VISIT, what="记录入户调查")
     scan = _store_scans(actor, case, [(Attachment.Kind.SIGNATURE, signature)])[0] if signature else None
@@ -677,6 +677,8 @@ def start_notice(*, actor, procedure, starts_on, ends_on, amount=None):
         raise ValidationError("该申请被抽中区级入户核查，须先记录区级入户核查。")
     if starts_on is None or ends_on is None:
         raise ValidationError({"starts_on": "请填写公示起止日期"})
+    if starts_on < today():  # a notice dated back would let approval skip the 7 days
+        raise ValidationError({"starts_on": "公示须自今天或以后开始，不能补登已过去的日期"})
     days = (ends_on - starts_on).days + 1
     if days < NOTICE_MIN_DAYS:
         raise ValidationError({"ends_on": f"公示期不得少于{NOTICE_MIN_DAYS}天（所填为{max(days, 0)}天）"})
@@ -711,6 +713,8 @@ def record_objection(*, actor, procedure, received_on, content, reopens=True):
     if not (content or "").strip():
         raise ValidationError({"content": "请填写异议内容"})
     notice = procedure.case.notices.order_by("-starts_on").first()
+    if received_on is None or received_on > today() or (notice and received_on < notice.starts_on):
+        raise ValidationError({"received_on": "收到日期须在公示开始之后且不晚于今天"})
     objection = Objection.objects.create(
         notice=notice, received_on=received_on, content=content.strip(), reopens=reopens, recorded_by=actor
     )
@@ -891,6 +895,13 @@ def register_relative(*, actor, person, official_name, official_role, relation, 
         recorded_on=recorded_on or today(),
         recorded_by=actor,
     )
+    # Applications already drawn and left out are sampled now: a relative is always visited.
+    drawn = Procedure.objects.filter(
+        stage__in=(Stage.DISTRICT, Stage.NOTICE), spot_check__isnull=False, sampled=False
+    )
+    for p in drawn.filter(Q(case__person=person) | Q(case__household__members__person=person)).distinct():
+        if is_relative(p.case):
+            Procedure.objects.filter(pk=p.pk).update(sampled=True, relative=True)
     audit.record(
         actor,
         "procedure.relative",

@@ -295,6 +295,7 @@ def test_objection_reopens_verification_with_20_working_days(town):
         proc.draw_spot_check(actor=w.chief, month=D(2019, 3, 1), seed="o")
         _visit(w.chief, p.case, D(2019, 3, 6))
         proc.start_notice(actor=w.chief, procedure=p, starts_on=D(2019, 3, 7), ends_on=D(2019, 3, 13))
+    with at(D(2019, 3, 9)):  # an objection is recorded when it comes, never dated ahead
         proc.record_objection(actor=w.town_worker, procedure=p, received_on=D(2019, 3, 9), content="有车辆")
     p.refresh_from_db()
     assert p.stage == Stage.VERIFICATION and p.due_on == add_workdays(D(2019, 3, 9), 20)
