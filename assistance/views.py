@@ -39,8 +39,6 @@ from .filters import CaseFilter, RequestFilter, StandardFilter
 from .forms import (
     CorrectionForm,
     DecisionForm,
-    DibaoApplicationForm,
-    ExistingHouseholdApplicationForm,
     MemberChangeForm,
     NoticeForm,
     PayrollGenerateForm,
@@ -49,7 +47,7 @@ from .forms import (
     StandardForm,
     TerminationForm,
 )
-from .models import Procedure
+from .models import Procedure, Stage
 from .selectors import (
     assistance_cases_for,
     assistance_payrolls_for,
@@ -306,94 +304,95 @@ def case_correction(request, pk):
 @login_required
 @permission_required("civaffairs.add_request", raise_exception=True)
 def apply_dibao(request):
-    """A new household and its 低保 application in one step."""
+    """A new household and the acceptance (受理) of its 低保 application in one step: the
+    application then goes through the statutory procedure like every other."""
     from civaffairs.forms import MemberFormSet
 
-    form = DibaoApplicationForm(request.POST or None, user=request.user)
+    from .procedure_forms import NewHouseholdAcceptForm
+
+    form = NewHouseholdAcceptForm(
+        request.POST or None,
+        request.FILES or None,
+        user=request.user,
+        initial={"received_on": procedure_services.today()},
+    )
     formset = MemberFormSet(request.POST or None, prefix="m")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         d = form.cleaned_data
         data = form.household_data(formset)
-        members = data["members"]
         try:
-            req = services.apply_new_household(
+            procedure = procedure_services.accept_new_household(
                 actor=request.user,
                 **data,
-                start_month=d["start_month"],
+                received_on=d["received_on"],
+                materials=dict.fromkeys(d["materials"], True),
+                scans=form.scans(),
                 category=d["category"],
                 reason=d["reason"],
             )
-            household = req.case.household
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(
-                request, f"已提交{household.head.name}户（{len(members) + 1}人）的低保申请，等待股长审批。"
-            )
-            return redirect("assistance:request_detail", req.pk)
+            who = f"{procedure.case.household.head.name}户（{len(data['members']) + 1}人）"
+            if procedure.stage == Stage.INCOMPLETE:
+                messages.warning(request, f"已登记{who}的低保申请，材料不全：{procedure.missing_notice}")
+            else:
+                messages.success(request, f"已受理{who}的低保申请，办理时限自受理之日起计算。")
+            return redirect("assistance:procedure_detail", procedure.pk)
     return render(
         request,
         "assistance/apply_dibao.html",
-        {"form": form, "formset": formset, "title": "低保申请（新家庭）", "submit_label": "提交申请"},
+        {"form": form, "formset": formset, "title": "受理低保申请（新家庭）", "submit_label": "受理"},
     )
 
 
 @login_required
 @permission_required("civaffairs.add_request", raise_exception=True)
 def apply_household(request, household_pk):
+    """An existing household's 低保 application is accepted through the procedure's one form."""
     household = get_object_or_404(households_for(request.user), pk=household_pk)
-    form = ExistingHouseholdApplicationForm(request.POST or None, household=household)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        covered = list(persons_for(request.user).filter(pk__in=d["covered"]))
-        try:
-            req = services.submit_enrolment(
-                actor=request.user,
-                program=P.DIBAO,
-                household=household,
-                covered=covered,
-                start_month=d["start_month"],
-                income=d["income_per_capita"],
-                category=d["category"],
-                reason=d["reason"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, "已提交低保申请，等待股长审批。")
-            return redirect("assistance:request_detail", req.pk)
-    return render(
-        request,
-        "civaffairs/form.html",
-        {"form": form, "title": f"低保申请：{household}", "back": "household_list"},
-    )
+    return redirect("assistance:procedure_accept", P.DIBAO, household.pk)
 
 
 @login_required
 @permission_required("civaffairs.add_request", raise_exception=True)
 def apply_person(request, person_pk):
+    """特困 goes through the procedure (受理特困申请); the other person programs are applied for
+    here, 急难型临时救助 with its 先行救助."""
     person = get_object_or_404(persons_for(request.user), pk=person_pk)
+    if request.GET.get("program") == P.TEKUN:
+        return redirect("assistance:procedure_accept", P.TEKUN, person.pk)
     form = PersonApplicationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
+        application = dict(
+            actor=request.user,
+            person=person,
+            start_month=d["start_month"],
+            category=d["category"] or "",
+            care_level=d["care_level"] or "",
+            institution=d["institution"],
+            amount=d["amount"],
+            event_date=d["event_date"],
+            flags=["mental"] if d["mental"] else [],
+            reason=d["reason"],
+        )
         try:
-            req = services.submit_enrolment(
-                actor=request.user,
-                program=d["program"],
-                person=person,
-                start_month=d["start_month"],
-                category=d["category"] or "",
-                care_level=d["care_level"] or "",
-                institution=d["institution"],
-                amount=d["amount"],
-                event_date=d["event_date"],
-                flags=["mental"] if d["mental"] else [],
-                reason=d["reason"],
-            )
+            if d["urgent"]:
+                req = procedure_services.apply_urgent_relief(**application)
+            else:
+                req = services.submit_enrolment(program=d["program"], **application)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, f"已提交{person.name}的{d['program'].name}申请，等待股长审批。")
+            if d["urgent"]:
+                messages.success(
+                    request,
+                    f"已提交{person.name}的急难型临时救助（先行救助），股长批准即发放；"
+                    f"手续须在{procedure_services.URGENT_PAPERS_WORKDAYS}个工作日内补齐。",
+                )
+            else:
+                messages.success(request, f"已提交{person.name}的{d['program'].name}申请，等待股长审批。")
             return redirect("assistance:request_detail", req.pk)
     return render(
         request,

@@ -25,6 +25,7 @@ from civaffairs.models import Case, Coverage, HouseholdMember, Request, Section
 from civaffairs.payments.approval import check_scope
 from civaffairs.periods import month_start
 from civaffairs.selectors import user_section, user_town
+from civaffairs.services import register_household
 from civaffairs.uploads import UploadRefused, read_scan
 from civaffairs.workdays import add_workdays, workdays_between
 
@@ -252,6 +253,47 @@ def accept_application(*, actor, program, received_on, materials, scans=(), **ap
         {"received_on": str(received_on), "accepted": not missing, "missing": missing},
     )
     return procedure
+
+
+@transaction.atomic
+def accept_new_household(
+    *,
+    actor,
+    received_on,
+    materials,
+    scans=(),
+    region,
+    area,
+    income_per_capita,
+    head,
+    members,
+    category,
+    reason="",
+    bank_account="",
+    bank_name="",
+):
+    """低保申请（新家庭）: register the household and accept its application (受理, as
+    accept_application), all or nothing."""
+    household = register_household(
+        actor=actor,
+        region=region,
+        area=area,
+        income_per_capita=income_per_capita,
+        head=head,
+        members=members,
+        bank_account=bank_account,
+        bank_name=bank_name,
+    )
+    return accept_application(
+        actor=actor,
+        program=P.DIBAO,
+        received_on=received_on,
+        materials=materials,
+        scans=scans,
+        household=household,
+        category=category,
+        reason=reason,
+    )
 
 
 @transaction.atomic
@@ -758,12 +800,30 @@ def missing_steps(procedure, on=None):
     return out
 
 
+def steps_owed_without_procedure(request):
+    """The refusal of a 低保 or 特困 application that never went through 受理: every new one owes
+    the steps (民发〔2021〕57号); only the ledgers migrated by the roster import (enrol_many marks
+    them) owe none. None when nothing is owed."""
+    program = request.case.program
+    if program.code not in PROGRAM_STEPS or request.data.get("migrated"):
+        return None
+    steps = "、".join(["受理", *(Stage(s).label for s in PROGRAM_STEPS[program.code])])
+    where = "家庭页面“受理低保申请”" if program.code == P.DIBAO else "人员页面“受理特困申请”"
+    return (
+        f"该{program.name}申请未经审核确认程序受理，缺少{steps}环节；"
+        f"请由镇经办人从{where}受理，办完各环节后再审批"
+    )
+
+
 def check_ready(request):
     """Called by decide_request before approving an enrolment: an application in the procedure is
-    approved only when every step owed is recorded. Others (migrated, or outside the procedure)
-    pass."""
+    approved only when every step owed is recorded; a 低保 or 特困 application without one only
+    when it is a migrated ledger. Other programs pass (临时救助 keeps its urgent path)."""
     procedure = Procedure.objects.filter(request=request).select_related("case__program").first()
     if procedure is None:
+        owed = steps_owed_without_procedure(request)
+        if owed:
+            raise ValidationError("不能批准：" + owed)
         return
     missing = missing_steps(procedure)
     if missing:
@@ -852,6 +912,15 @@ def start_urgent_relief(*, actor, request, event_date):
     procedure.save()
     audit.record(actor, "procedure.urgent", request.case, {"due_on": str(procedure.due_on)})
     return procedure
+
+
+@transaction.atomic
+def apply_urgent_relief(*, actor, event_date, **application):
+    """急难型临时救助 in one step: the application (submit_enrolment) and its 先行救助, the chief's
+    approval then pays it at once and the papers are owed within 5 working days."""
+    request = submit_enrolment(actor=actor, program=P.TEMP_RELIEF, event_date=event_date, **application)
+    start_urgent_relief(actor=actor, request=request, event_date=event_date)
+    return request
 
 
 @transaction.atomic
