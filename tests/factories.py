@@ -233,7 +233,22 @@ def accept(*, actor, program, on=None, **application):
     ).request
 
 
-def through_procedure(*, actor, chief, program, on=None, **application):
+def assistance_chief():
+    """社会救助股股长: the first one on record, or a new one."""
+    found = User.objects.filter(groups__name=roles.CHIEF, scope__section=Section.ASSISTANCE).first()
+    return found or make_user(roles.CHIEF, section=Section.ASSISTANCE, first_name="救助股股长")
+
+
+def submit(*, actor, program, chief=None, **application):
+    """An application waiting for the chief's decision, as the users' clicks make it: 低保 and
+    特困 through every step of the procedure (through_procedure), the other programs submitted."""
+    code = getattr(program, "code", program)
+    if code in procedure.PROGRAM_STEPS:
+        return through_procedure(actor=actor, chief=chief, program=program, **application)
+    return services.submit_enrolment(actor=actor, program=program, **application)
+
+
+def through_procedure(*, actor, program, chief=None, on=None, **application):
     """A 低保 or 特困 application driven through every step with the services the users' clicks
     call — 受理, 核对, 入户调查, 民主评议 (低保), 镇审核, 区级抽查 (and its visit when sampled), a
     7-day 公示 — ready for the chief's decision: returns its pending Request.
@@ -241,6 +256,7 @@ def through_procedure(*, actor, chief, program, on=None, **application):
     All steps are dated `on` (default: the first day of the start month, or 7 days before today
     if that is later), so that the notice has run its 7 days today and payment still starts
     from the month applied for (approval pays from the month of acceptance, never earlier)."""
+    chief = chief or assistance_chief()
     today = timezone.localdate()
     latest = today - datetime.timedelta(days=procedure.NOTICE_MIN_DAYS)
     start = application.get("start_month") or application.get("event_date")
@@ -288,6 +304,20 @@ def through_procedure(*, actor, chief, program, on=None, **application):
         ends_on=on + datetime.timedelta(days=procedure.NOTICE_MIN_DAYS - 1),
     )
     return p.request
+
+
+def enrol_new_household(*, actor, chief, start_month, category, income_per_capita, **household):
+    """A household registered (register_household's arguments) and its 低保 application taken
+    through every step and approved: the approved Case."""
+    registered = core.register_household(actor=actor, income_per_capita=income_per_capita, **household)
+    return enrol(
+        actor=actor,
+        chief=chief,
+        program=P.DIBAO,
+        household=registered,
+        start_month=start_month,
+        category=category,
+    )
 
 
 def enrol(*, actor, chief, program, on=None, **application):

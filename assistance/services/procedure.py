@@ -223,7 +223,12 @@ def accept_application(*, actor, program, received_on, materials, scans=(), **ap
     code = getattr(program, "code", program)
     if code not in PROGRAM_STEPS:
         raise ValidationError({"program": "审核确认程序适用于低保和特困人员供养"})
-    _check_town_worker(actor, application.get("household") or application.get("person"))
+    subject = application.get("household") or application.get("person")
+    if subject is None:
+        if not actor.has_perm("civaffairs.add_request"):
+            raise PermissionDenied("您的角色不能办理受理、核对、入户调查和民主评议。")
+    else:
+        _check_town_worker(actor, subject)
     if received_on is None:
         raise ValidationError({"received_on": "请填写收件日期"})
     if received_on > today():

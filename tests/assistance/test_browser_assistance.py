@@ -16,7 +16,7 @@ from civaffairs.periods import add_months, month_start
 from civaffairs.roles import CASEWORKER, CHIEF
 from civaffairs.services import register_household
 from tests.browser import CHROMIUM_ARGS, pick_village
-from tests.factories import TEST_PASSWORD, make_user, village
+from tests.factories import TEST_PASSWORD, make_user, submit, village
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -134,7 +134,7 @@ def test_the_chief_approves_a_standard_three_months_back_and_sees_the_back_pay(l
         bank_name="云浮农商银行",
         bank_account="6230000000005151",
     )
-    request = services.submit_enrolment(
+    request = submit(
         actor=worker, program=dibao, household=household, start_month=add_months(today, -4), category="A"
     )
     services.decide_request(actor=chief, request=request, approve=True, comment="同意")
@@ -206,7 +206,7 @@ def test_a_caseworkers_own_approval_attempt_is_refused(live_server, staff):
         head={"name": "罗志强", "id_number": make_id_number("445303", datetime.date(1975, 5, 5), 71)},
         members=[],
     )
-    request = services.submit_enrolment(
+    request = submit(
         actor=worker,
         program=P.DIBAO,
         household=household,

@@ -29,7 +29,7 @@ from civaffairs.models import (
     Section,
 )
 from civaffairs.roles import AUDITOR, CASEWORKER, CHIEF, DIRECTOR
-from tests.factories import HouseholdFactory, PersonFactory, make_user, village
+from tests.factories import HouseholdFactory, PersonFactory, make_user, submit, village
 
 D = datetime.date
 JAN, FEB, MAR, APR, MAY, JUN, JUL = (D(2019, m, 1) for m in range(1, 8))
@@ -85,12 +85,13 @@ def submitting_chief(db):
 
 
 def apply_dibao(actor, h, start=MAR, **kw):
+    """Through every step of the procedure (tests/factories.py), waiting for the decision."""
     kw.setdefault("category", "A")
-    return services.submit_enrolment(actor=actor, program=P.DIBAO, household=h, start_month=start, **kw)
+    return submit(actor=actor, program=P.DIBAO, household=h, start_month=start, **kw)
 
 
 def apply_person(actor, code, p, start=MAR, **kw):
-    return services.submit_enrolment(actor=actor, program=code, person=p, start_month=start, **kw)
+    return submit(actor=actor, program=code, person=p, start_month=start, **kw)
 
 
 def approve(chief, request, comment="同意"):

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from assistance import programs as P
 from assistance import services
+from assistance.models import Procedure, Stage
 from civaffairs import payments
 from civaffairs.idnumber import mask_id_number
 from civaffairs.models import (
@@ -34,7 +35,6 @@ from civaffairs.models import (
     Standard,
 )
 from civaffairs.roles import CASEWORKER, CHIEF
-from assistance.models import Procedure, Stage
 from tests.factories import (
     HouseholdFactory,
     PersonFactory,
