@@ -56,6 +56,8 @@ from .selectors import (
     inbox_counts,
     is_assistance_chief,
     is_assistance_staff,
+    pending_in_procedure,
+    pending_ready,
     reviews_due,
     standards_of,
 )
@@ -104,7 +106,12 @@ def home_panels(user):
         c = inbox_counts(user)
         url = reverse("assistance:inbox")
         items += [
-            {"label": "待审批新申请", "count": c["enrol"], "url": url},
+            {"label": "待审批新申请（审核确认各环节已完成）", "count": c["enrol"], "url": url},
+            {
+                "label": "办理中的新申请（审核确认环节未完成）",
+                "count": c["in_procedure"],
+                "url": url + "#in-procedure",
+            },
             {"label": "待审批核减、增减人和复核", "count": c["changes"], "url": url},
             {"label": "待审批保障标准", "count": c["standards"], "url": url},
             {"label": "待审批发放名册", "count": c["monthly"], "url": url},
@@ -515,9 +522,15 @@ def request_decide(request, pk):
 @permission_required("civaffairs.view_request", raise_exception=True)
 def inbox(request):
     user = request.user
-    pending_requests = (
-        assistance_requests_for(user).filter(status=ApprovalStatus.PENDING).order_by("submitted_at")
-    )
+    today = procedure_services.today()
+    pending_requests = pending_ready(user, today).order_by("submitted_at")
+    # Applications still going through the procedure: listed apart, with the step they are at.
+    in_procedure = [
+        _procedure_row(r, today)
+        for r in pending_in_procedure(user, today)
+        .select_related("case__program", "case__town", "case__household__head", "case__person", "procedure")
+        .order_by("submitted_at")[:200]
+    ]
     pending_standards = standards_of(user).filter(status=ApprovalStatus.PENDING).select_related("program")
     pending_payrolls = assistance_payrolls_for(user).filter(status=ApprovalStatus.PENDING)
     return render(
@@ -528,11 +541,30 @@ def inbox(request):
             "standards": pending_standards,
             "payrolls": pending_payrolls,
             "is_chief": is_assistance_chief(user),
-            "counts": inbox_counts(user),
+            "counts": inbox_counts(user, today),
+            "in_procedure": in_procedure,
             # Decided on their own page; counted here so that the inbox shows all that waits.
             "account_changes": account_changes_for(user).filter(status=ApprovalStatus.PENDING).count(),
         },
     )
+
+
+def _procedure_row(req, today):
+    """An application in the procedure as the inbox lists it: its current step, the step's
+    deadline and whether it is past it (逾期), or — without a procedure — the 受理 it lacks."""
+    procedure = getattr(req, "procedure", None)
+    if procedure is None:
+        return {"req": req, "procedure": None, "step": "未受理（须经审核确认程序受理）", "due": None}
+    step = procedure.get_stage_display()
+    if procedure.stage == Stage.NOTICE:
+        step = "公示（未满7天）"
+    return {
+        "req": req,
+        "procedure": procedure,
+        "step": step,
+        "due": procedure.due_on,
+        "overdue": procedure.due_on is not None and procedure.due_on < today,
+    }
 
 
 # ------------------------------------------------------------------ standards

@@ -980,6 +980,20 @@ def register_relative(*, actor, person, official_name, official_role, relation, 
 def timeline(procedure, on=None):
     """Each step: name, owner, due date, done date, status (完成 / 办理中 / 逾期 / 未开始 / 不适用)."""
     on = on or today()
+    if procedure.stage in (Stage.PAPERS, Stage.PAPERS_DONE):
+        # 急难型临时救助: paid first, its papers the one step owed.
+        done = procedure.decided_on if procedure.stage == Stage.PAPERS_DONE else None
+        status = "已完成" if done else "逾期" if procedure.due_on < on else "办理中"
+        return [
+            {
+                "name": f"补齐手续（先行救助后{URGENT_PAPERS_WORKDAYS}个工作日内）",
+                "owner": "镇经办人",
+                "due": procedure.due_on,
+                "done": done,
+                "status": status,
+                "overdue": status == "逾期",
+            }
+        ]
     case = procedure.case
     code = case.program.code
     steps = PROGRAM_STEPS.get(code, [])
@@ -1013,8 +1027,16 @@ def timeline(procedure, on=None):
         rows.append(("区级抽查入户", "股长", None, None, "not_sampled"))
     else:
         rows.append(("区级抽查入户", "股长", d_due, None, False))
+    # The notice runs within the district's deadline (its days added to it): past that deadline
+    # and not over, the step is 逾期 like any other.
     rows.append(
-        ("公示（不少于7天）", "股长", None, notice.ends_on if notice and notice.ends_on < on else None, False)
+        (
+            "公示（不少于7天）",
+            "股长",
+            objection_due(procedure) or d_due,
+            notice.ends_on if notice and notice.ends_on < on else None,
+            False,
+        )
     )
     rows.append(("审批决定", "股长", objection_due(procedure) or d_due, procedure.decided_on, False))
     out = []
@@ -1038,9 +1060,10 @@ def timeline(procedure, on=None):
     if notice and notice.ends_on >= on:
         for row in out:
             if row["name"].startswith("公示"):
-                row["status"] = (
-                    f"公示中（{notice.starts_on.month}月{notice.starts_on.day}日—{notice.ends_on.month}月{notice.ends_on.day}日）"
-                )
+                running = f"公示中（{notice.starts_on.month}月{notice.starts_on.day}日—{notice.ends_on.month}月{notice.ends_on.day}日）"
+                row["status"] = "逾期，" + running if row["status"] == "逾期" else running
+    for row in out:
+        row["overdue"] = row["status"].startswith("逾期")
     return out
 
 
