@@ -264,6 +264,15 @@ def through_procedure(*, actor, program, chief=None, on=None, **application):
     p = procedure.accept_application(
         actor=actor, program=program, received_on=on, materials=ALL_MATERIALS, **application
     )
+    return complete_steps(p, actor=actor, chief=chief, on=on)
+
+
+def complete_steps(p, *, actor, chief=None, on=None):
+    """The steps after 受理 of an accepted application (Procedure p), all dated `on` (default its
+    acceptance day): 核对, 入户调查, 民主评议 (低保), 镇审核, 区级抽查 with its visit when sampled,
+    a 7-day 公示. Returns the pending Request, ready for the decision once the notice has run."""
+    chief = chief or assistance_chief()
+    on = on or p.accepted_on
     case = p.case
     code = case.program.code
     if code == P.DIBAO:
