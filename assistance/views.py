@@ -465,6 +465,13 @@ def request_detail(request, pk):
             if procedure is not None and req.status == ApprovalStatus.PENDING
             else [],
             "review_income": review_income,
+            # A 低保 or 特困 application without a procedure: the steps it owes, or a migrated ledger.
+            "procedure_owed": procedure_services.steps_owed_without_procedure(req)
+            if procedure is None and req.kind == Request.Kind.ENROL and req.status == ApprovalStatus.PENDING
+            else None,
+            "migrated_ledger": procedure is None
+            and req.kind == Request.Kind.ENROL
+            and req.data.get("migrated"),
         },
     )
 

@@ -533,3 +533,25 @@ def test_approval_on_day_7_of_the_notice_is_refused_on_the_page_and_nothing_chan
     with at(D(2019, 3, 9)):
         services.decide_request(actor=w.chief, request=request, approve=True, comment="同意")
     assert status(request) == ApprovalStatus.APPROVED
+
+
+def test_the_request_page_names_the_steps_owed_or_the_migration(w, client):
+    with at(D(2019, 3, 4)):
+        owed = services.submit_enrolment(
+            actor=w.town_worker,
+            program=P.DIBAO,
+            household=household(w),
+            start_month=D(2019, 3, 1),
+            category="A",
+        )
+    (ledger,) = services.enrol_many(
+        actor=w.town_worker,
+        approver=None,
+        program=P.DIBAO,
+        applications=[{"household": household(w), "start_month": D(2019, 1, 1), "category": "A"}],
+    )
+    client.force_login(w.chief)
+    page = client.get(reverse("assistance:request_detail", args=[owed.pk])).content.decode()
+    assert "未经审核确认程序受理，缺少受理、家庭经济状况核对" in page
+    page = client.get(reverse("assistance:request_detail", args=[ledger.requests.get().pk])).content.decode()
+    assert "存量台账迁移，无需审核确认程序" in page
