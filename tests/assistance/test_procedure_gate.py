@@ -242,6 +242,8 @@ def test_the_inbox_lists_only_applications_ready_for_a_decision(w, client):
         assert (
             "待审批新申请（审核确认各环节已完成）" in home and "办理中的新申请（审核确认环节未完成）" in home
         )
+        # The registry's card counts every application under way, not as awaiting approval.
+        assert "申请中的救助对象" in home and ('<div class="n">2</div>申请中的救助对象' in home)
 
 
 def test_an_application_joins_the_inbox_on_day_8_of_its_notice(w):
