@@ -57,7 +57,10 @@ def ready_for_decision(today=None):
         )
     )
     without = ~Exists(Procedure.objects.filter(request=OuterRef("pk"))) & (
-        ~Q(case__program__code__in=list(PROGRAM_STEPS)) | Q(data__migrated=True)
+        # A migrated ledger (services.procedure.is_migrated).
+        ~Q(case__program__code__in=list(PROGRAM_STEPS))
+        | Q(data__migrated=True)
+        | Q(data__source="enrol_many")
     )
     return ~Q(kind=Request.Kind.ENROL) | Q(Exists(ready)) | without
 

@@ -471,7 +471,7 @@ def request_detail(request, pk):
             else None,
             "migrated_ledger": procedure is None
             and req.kind == Request.Kind.ENROL
-            and req.data.get("migrated"),
+            and procedure_services.is_migrated(req),
         },
     )
 

@@ -805,12 +805,18 @@ def missing_steps(procedure, on=None):
     return out
 
 
+def is_migrated(request):
+    """A ledger brought in by enrol_many (roster import, go-live): marked `migrated`, or — written
+    before the mark — by its source."""
+    return bool(request.data.get("migrated")) or request.data.get("source") == "enrol_many"
+
+
 def steps_owed_without_procedure(request):
     """The refusal of a 低保 or 特困 application that never went through 受理: every new one owes
     the steps (民发〔2021〕57号); only the ledgers migrated by the roster import (enrol_many marks
     them) owe none. None when nothing is owed."""
     program = request.case.program
-    if program.code not in PROGRAM_STEPS or request.data.get("migrated"):
+    if program.code not in PROGRAM_STEPS or is_migrated(request):
         return None
     steps = "、".join(["受理", *(Stage(s).label for s in PROGRAM_STEPS[program.code])])
     where = "家庭页面“受理低保申请”" if program.code == P.DIBAO else "人员页面“受理特困申请”"
