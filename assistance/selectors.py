@@ -56,11 +56,15 @@ def ready_for_decision(today=None):
             | Q(stage=Stage.NOTICE, notice_start__lte=today - datetime.timedelta(days=NOTICE_MIN_DAYS))
         )
     )
+    # A migrated ledger (services.procedure.is_migrated), asked as EXISTS so that a request
+    # without the keys is false, never NULL (NOT NULL would drop it from both lists).
+    migrated = Exists(
+        Request.objects.filter(pk=OuterRef("pk")).filter(
+            Q(data__migrated=True) | Q(data__source="enrol_many")
+        )
+    )
     without = ~Exists(Procedure.objects.filter(request=OuterRef("pk"))) & (
-        # A migrated ledger (services.procedure.is_migrated).
-        ~Q(case__program__code__in=list(PROGRAM_STEPS))
-        | Q(data__migrated=True)
-        | Q(data__source="enrol_many")
+        ~Q(case__program__code__in=list(PROGRAM_STEPS)) | Q(migrated)
     )
     return ~Q(kind=Request.Kind.ENROL) | Q(Exists(ready)) | without
 

@@ -557,3 +557,28 @@ def test_the_request_page_names_the_steps_owed_or_the_migration(w, client):
     assert "未经审核确认程序受理，缺少受理、家庭经济状况核对" in page
     page = client.get(reverse("assistance:request_detail", args=[ledger.requests.get().pk])).content.decode()
     assert "存量台账迁移，无需审核确认程序" in page
+
+
+def test_an_application_never_accepted_is_listed_as_under_way_not_ready(w, client):
+    with at(D(2019, 3, 4)):
+        owed = services.submit_enrolment(
+            actor=w.town_worker,
+            program=P.DIBAO,
+            household=household(w),
+            start_month=D(2019, 3, 1),
+            category="A",
+        )
+        relief = services.submit_enrolment(
+            actor=w.town_worker,
+            program=P.TEMP_RELIEF,
+            person=w.person(),
+            amount=500,
+            event_date=D(2019, 3, 4),
+        )
+        assert list(pending_ready(w.chief)) == [relief]
+        assert list(pending_in_procedure(w.chief)) == [owed]
+        counts = inbox_counts(w.chief)
+        assert (counts["enrol"], counts["in_procedure"]) == (1, 1)
+        client.force_login(w.chief)
+        (row,) = client.get(reverse("assistance:inbox")).context["in_procedure"]
+    assert (row["req"], row["step"], row["due"]) == (owed, "未受理（须经审核确认程序受理）", None)
