@@ -93,7 +93,8 @@ def test_a_caseworker_enrols_a_rural_household_and_the_chief_approves_it(live_se
 
         # Not yet for the chief to decide: listed apart as 办理中, at its first step.
         chief = open_as(browser, live_server, "chief_assist")
-        expect(chief.locator(".card", has_text="待审批新申请（审核确认各环节已完成）").first).to_contain_text("0")
+        ready = chief.locator(".card", has_text="待审批新申请（审核确认各环节已完成）").first
+        expect(ready).to_contain_text("0")
         expect(chief.locator(".card", has_text="办理中的新申请").first).to_contain_text("1")
         chief.locator("header nav").get_by_role("link", name="审批", exact=True).click()
         expect(chief.locator("#in-procedure + table")).to_contain_text("家庭经济状况核对")
@@ -101,7 +102,7 @@ def test_a_caseworker_enrols_a_rural_household_and_the_chief_approves_it(live_se
         procedure = Procedure.objects.get(case__household__head__id_number=head)
         complete_steps(procedure, actor=staff["shicheng"], chief=staff["chief"])
         chief.goto(live_server.url + "/")
-        expect(chief.locator(".card", has_text="待审批新申请（审核确认各环节已完成）").first).to_contain_text("1")
+        expect(ready).to_contain_text("1")
         chief.locator("header nav").get_by_role("link", name="审批", exact=True).click()
         chief.locator("#ready-requests tbody a").first.click()
         expect(chief.locator("h1")).to_contain_text("梁大华")
