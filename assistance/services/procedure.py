@@ -25,6 +25,7 @@ from civaffairs.models import Case, Coverage, HouseholdMember, Request, Section
 from civaffairs.payments.approval import check_scope
 from civaffairs.periods import month_start
 from civaffairs.selectors import user_section, user_town
+from civaffairs.services import register_household
 from civaffairs.uploads import UploadRefused, read_scan
 from civaffairs.workdays import add_workdays, workdays_between
 
@@ -222,7 +223,12 @@ def accept_application(*, actor, program, received_on, materials, scans=(), **ap
     code = getattr(program, "code", program)
     if code not in PROGRAM_STEPS:
         raise ValidationError({"program": "审核确认程序适用于低保和特困人员供养"})
-    _check_town_worker(actor, application.get("household") or application.get("person"))
+    subject = application.get("household") or application.get("person")
+    if subject is None:
+        if not actor.has_perm("civaffairs.add_request"):
+            raise PermissionDenied("您的角色不能办理受理、核对、入户调查和民主评议。")
+    else:
+        _check_town_worker(actor, subject)
     if received_on is None:
         raise ValidationError({"received_on": "请填写收件日期"})
     if received_on > today():
@@ -252,6 +258,47 @@ def accept_application(*, actor, program, received_on, materials, scans=(), **ap
         {"received_on": str(received_on), "accepted": not missing, "missing": missing},
     )
     return procedure
+
+
+@transaction.atomic
+def accept_new_household(
+    *,
+    actor,
+    received_on,
+    materials,
+    scans=(),
+    region,
+    area,
+    income_per_capita,
+    head,
+    members,
+    category,
+    reason="",
+    bank_account="",
+    bank_name="",
+):
+    """低保申请（新家庭）: register the household and accept its application (受理, as
+    accept_application), all or nothing."""
+    household = register_household(
+        actor=actor,
+        region=region,
+        area=area,
+        income_per_capita=income_per_capita,
+        head=head,
+        members=members,
+        bank_account=bank_account,
+        bank_name=bank_name,
+    )
+    return accept_application(
+        actor=actor,
+        program=P.DIBAO,
+        received_on=received_on,
+        materials=materials,
+        scans=scans,
+        household=household,
+        category=category,
+        reason=reason,
+    )
 
 
 @transaction.atomic
@@ -762,12 +809,36 @@ def missing_steps(procedure, on=None):
     return out
 
 
+def is_migrated(request):
+    """A ledger brought in by enrol_many (roster import, go-live): marked `migrated`, or — written
+    before the mark — by its source."""
+    return bool(request.data.get("migrated")) or request.data.get("source") == "enrol_many"
+
+
+def steps_owed_without_procedure(request):
+    """The refusal of a 低保 or 特困 application that never went through 受理: every new one owes
+    the steps (民发〔2021〕57号); only the ledgers migrated by the roster import (enrol_many marks
+    them) owe none. None when nothing is owed."""
+    program = request.case.program
+    if program.code not in PROGRAM_STEPS or is_migrated(request):
+        return None
+    steps = "、".join(["受理", *(Stage(s).label for s in PROGRAM_STEPS[program.code])])
+    where = "家庭页面“受理低保申请”" if program.code == P.DIBAO else "人员页面“受理特困申请”"
+    return (
+        f"该{program.name}申请未经审核确认程序受理，缺少{steps}环节；"
+        f"请由镇经办人从{where}受理，办完各环节后再审批"
+    )
+
+
 def check_ready(request):
     """Called by decide_request before approving an enrolment: an application in the procedure is
-    approved only when every step owed is recorded. Others (migrated, or outside the procedure)
-    pass."""
+    approved only when every step owed is recorded; a 低保 or 特困 application without one only
+    when it is a migrated ledger. Other programs pass (临时救助 keeps its urgent path)."""
     procedure = Procedure.objects.filter(request=request).select_related("case__program").first()
     if procedure is None:
+        owed = steps_owed_without_procedure(request)
+        if owed:
+            raise ValidationError("不能批准：" + owed)
         return
     missing = missing_steps(procedure)
     if missing:
@@ -859,6 +930,15 @@ def start_urgent_relief(*, actor, request, event_date):
 
 
 @transaction.atomic
+def apply_urgent_relief(*, actor, event_date, **application):
+    """急难型临时救助 in one step: the application (submit_enrolment) and its 先行救助, the chief's
+    approval then pays it at once and the papers are owed within 5 working days."""
+    request = submit_enrolment(actor=actor, program=P.TEMP_RELIEF, event_date=event_date, **application)
+    start_urgent_relief(actor=actor, request=request, event_date=event_date)
+    return request
+
+
+@transaction.atomic
 def complete_papers(*, actor, procedure, on, materials, scans=()):
     procedure = _lock(procedure)
     _check_town_worker(actor, procedure.case)
@@ -917,6 +997,20 @@ def register_relative(*, actor, person, official_name, official_role, relation, 
 def timeline(procedure, on=None):
     """Each step: name, owner, due date, done date, status (完成 / 办理中 / 逾期 / 未开始 / 不适用)."""
     on = on or today()
+    if procedure.stage in (Stage.PAPERS, Stage.PAPERS_DONE):
+        # 急难型临时救助: paid first, its papers the one step owed.
+        done = procedure.decided_on if procedure.stage == Stage.PAPERS_DONE else None
+        status = "已完成" if done else "逾期" if procedure.due_on < on else "办理中"
+        return [
+            {
+                "name": f"补齐手续（先行救助后{URGENT_PAPERS_WORKDAYS}个工作日内）",
+                "owner": "镇经办人",
+                "due": procedure.due_on,
+                "done": done,
+                "status": status,
+                "overdue": status == "逾期",
+            }
+        ]
     case = procedure.case
     code = case.program.code
     steps = PROGRAM_STEPS.get(code, [])
@@ -950,8 +1044,16 @@ def timeline(procedure, on=None):
         rows.append(("区级抽查入户", "股长", None, None, "not_sampled"))
     else:
         rows.append(("区级抽查入户", "股长", d_due, None, False))
+    # The notice runs within the district's deadline (its days added to it): past that deadline
+    # and not over, the step is 逾期 like any other.
     rows.append(
-        ("公示（不少于7天）", "股长", None, notice.ends_on if notice and notice.ends_on < on else None, False)
+        (
+            "公示（不少于7天）",
+            "股长",
+            objection_due(procedure) or d_due,
+            notice.ends_on if notice and notice.ends_on < on else None,
+            False,
+        )
     )
     rows.append(("审批决定", "股长", objection_due(procedure) or d_due, procedure.decided_on, False))
     out = []
@@ -975,9 +1077,10 @@ def timeline(procedure, on=None):
     if notice and notice.ends_on >= on:
         for row in out:
             if row["name"].startswith("公示"):
-                row["status"] = (
-                    f"公示中（{notice.starts_on.month}月{notice.starts_on.day}日—{notice.ends_on.month}月{notice.ends_on.day}日）"
-                )
+                running = f"公示中（{notice.starts_on.month}月{notice.starts_on.day}日—{notice.ends_on.month}月{notice.ends_on.day}日）"
+                row["status"] = "逾期，" + running if row["status"] == "逾期" else running
+    for row in out:
+        row["overdue"] = row["status"].startswith("逾期")
     return out
 
 

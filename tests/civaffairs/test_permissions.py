@@ -31,6 +31,7 @@ from civaffairs.roles import CASEWORKER
 from tests.factories import CaseFactory, HouseholdFactory, make_user, village
 
 LOGIN = "→login"  # anonymous: a redirect to the login page
+ACCEPT = "→受理"  # the old 申请低保 address: a redirect to the procedure's acceptance page
 ROLES = ("anonymous", "caseworker", "chief", "director", "auditor", "sysadmin", "welfare_chief")
 OTHER_TOWN = "@六都镇"
 
@@ -75,7 +76,7 @@ EXPECTED = {
     "assistance:case_correction":            (LOGIN,    403,       403,  403,  403,   403, 403),  # section staff, POST only
     "assistance:case_correction@六都镇":     (LOGIN,    403,       403,  403,  403,   403, 403),
     "assistance:apply_dibao":                (LOGIN,    200,       403,  403,  403,   403, 403),
-    "assistance:apply_household":            (LOGIN,    200,       403,  403,  403,   403, 403),
+    "assistance:apply_household":            (LOGIN,    ACCEPT,    403,  403,  403,   403, 403),
     "assistance:apply_household@六都镇":     (LOGIN,    404,       403,  403,  403,   403, 403),
     "assistance:apply_person":               (LOGIN,    200,       403,  403,  403,   403, 403),
     "assistance:apply_person@六都镇":        (LOGIN,    404,       403,  403,  403,   403, 403),
@@ -735,7 +736,11 @@ def requests(objects):
 def describe(response):
     if response.status_code in (301, 302):
         login = resolve_url(settings.LOGIN_URL)
-        return LOGIN if response.url.startswith(login + "?") else f"{response.status_code}→{response.url}"
+        if response.url.startswith(login + "?"):
+            return LOGIN
+        if response.url.startswith("/assistance/procedures/accept/"):
+            return ACCEPT
+        return f"{response.status_code}→{response.url}"
     return response.status_code
 
 
