@@ -197,8 +197,9 @@ class TownReviewForm(forms.Form):
 class NoticeStartForm(forms.Form):
     starts_on = _date("公示开始日期")
     ends_on = _date("公示结束日期")
+    # Shown, never taken from the post: the notice posts what approval would pay.
     amount = forms.DecimalField(
-        label="拟保障金额（元/月）", required=False, min_value=0, max_digits=12, decimal_places=2
+        label="拟保障金额（元/月，按审批后发放金额计算）", required=False, disabled=True
     )
 
 

@@ -10,6 +10,7 @@ import datetime
 from decimal import Decimal
 
 import factory
+import time_machine
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 from factory.django import DjangoModelFactory
@@ -306,12 +307,14 @@ def complete_steps(p, *, actor, chief=None, on=None):
             applicant_signed=True,
             district=True,
         )
-    procedure.start_notice(
-        actor=chief,
-        procedure=p,
-        starts_on=on,
-        ends_on=on + datetime.timedelta(days=procedure.NOTICE_MIN_DAYS - 1),
-    )
+    # A notice starts today or later (never backdated): the chief posts it on the day `on`.
+    with time_machine.travel(datetime.datetime(on.year, on.month, on.day, 10), tick=False):
+        procedure.start_notice(
+            actor=chief,
+            procedure=p,
+            starts_on=on,
+            ends_on=on + datetime.timedelta(days=procedure.NOTICE_MIN_DAYS - 1),
+        )
     return p.request
 
 

@@ -712,9 +712,26 @@ def _notice_village(case):
     return region.parent if region.level == Region.Level.NATURAL else region
 
 
+def proposed_amount(procedure):
+    """What approval would pay a month (the payments engine's preview): the amount the notice
+    posts. None when no standard is in force for it."""
+    from civaffairs import payments as engine
+
+    case, data = procedure.case, procedure.request.data
+    raw = data.get("income")
+    income = Decimal(raw) if raw is not None else None
+    persons = len(data.get("covered") or []) or None
+    amounts = [
+        a for _l, _s, _n, a in engine.preview_month(case, income=income, persons=persons) if a is not None
+    ]
+    return sum(amounts) if amounts else None
+
+
 @transaction.atomic
-def start_notice(*, actor, procedure, starts_on, ends_on, amount=None):
-    """公示 in the household's village, at least 7 days, once the district's checks are done."""
+def start_notice(*, actor, procedure, starts_on, ends_on):
+    """公示 in the household's village, at least 7 days, once the district's checks are done. The
+    amount posted is what approval would pay, computed here: nobody types it, so the notice
+    cannot understate it."""
     _check_chief(actor)
     procedure = _lock(procedure)
     _need_stage(procedure, Stage.DISTRICT, what="发布公示")
@@ -729,8 +746,6 @@ def start_notice(*, actor, procedure, starts_on, ends_on, amount=None):
     days = (ends_on - starts_on).days + 1
     if days < NOTICE_MIN_DAYS:
         raise ValidationError({"ends_on": f"公示期不得少于{NOTICE_MIN_DAYS}天（所填为{max(days, 0)}天）"})
-    if amount is not None and Decimal(amount) < 0:
-        raise ValidationError({"amount": "拟保障金额不能为负数"})
     case = procedure.case
     notice = PublicNotice.objects.create(
         case=case,
@@ -739,7 +754,7 @@ def start_notice(*, actor, procedure, starts_on, ends_on, amount=None):
         ),
         starts_on=starts_on,
         ends_on=ends_on,
-        amount=amount,
+        amount=proposed_amount(procedure),
         started_by=actor,
     )
     _set_stage(procedure, Stage.NOTICE)

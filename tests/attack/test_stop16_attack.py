@@ -19,7 +19,7 @@ from civaffairs.models import AuditEvent, Section
 from civaffairs.periods import Period
 from civaffairs.roles import AUDITOR, CASEWORKER, CHIEF, DIRECTOR, TOWN_REVIEWER
 from tests.assistance.test_procedure import PDF, Town, _visit, at
-from tests.factories import World, id_number_for, make_user, village
+from tests.factories import World, enrol, id_number_for, make_user, village
 
 D = datetime.date
 pytestmark = pytest.mark.django_db
@@ -99,10 +99,14 @@ def test_a_drilldown_link_with_another_towns_code_lists_nothing_of_that_town(w, 
     other = core.create_person(
         actor=w.worker, name="六都秘密", id_number=id_number_for(7002), region=liudu_village
     )
-    request = services.submit_enrolment(
-        actor=w.worker, program=P.TEKUN, person=other, start_month=D(2018, 11, 1), category=P.DISPERSED
+    enrol(
+        actor=w.worker,
+        chief=w.chief,
+        program=P.TEKUN,
+        person=other,
+        start_month=D(2018, 11, 1),
+        category=P.DISPERSED,
     )
-    services.decide_request(actor=w.chief, request=request, approve=True, comment="同意")
     liudu = liudu_village.parent
     url = registry.drilldown_url("tekun.persons", Period.parse("2019H1"), liudu, w.town_worker)
     client = login(w.town_worker)
