@@ -567,9 +567,9 @@ def test_an_invalid_standard_is_not_drafted(district_worker, login, overrides):
 
 
 @pytest.fixture
-def paid_quarter(district_worker, chief, caseworker, shicheng_household, monkeypatch):
+def paid_quarter(district_worker, chief, caseworker, shicheng_household, time_machine):
     """A 2-person 低保 household (income 200) paid January to March at the 2018 rural 450."""
-    monkeypatch.setattr("civaffairs.payments.backpay.timezone.localdate", lambda *a, **k: D(2019, 4, 15))
+    time_machine.move_to(datetime.datetime(2019, 4, 15, 10), tick=True)
     approved_standard(P.DIBAO, "rural", 450, D(2018, 1, 1), district_worker)
     head, spouse, _child = members(shicheng_household)
     case = active_dibao(caseworker, chief, shicheng_household, start=JAN, covered=[head, spouse])
