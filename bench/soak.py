@@ -1,7 +1,7 @@
 """Soak: minutes of mixed traffic against gunicorn on loopback — reads, enrolments, approvals,
 exports — counting every error and watching the web workers' memory.
 
-    DATABASE_URL=postgres://… python -m bench.soak --minutes 5      # the issue's soak (not in make test)
+    DATABASE_URL=postgres://… python -m bench soak --minutes 5      # the issue's soak (not in make test)
     python -m bench.soak --short                                     # 30 s, to try it
 
 The database must hold the loaded demo (`load_demo`); the soak writes to it as users would (new
