@@ -83,7 +83,7 @@ from civaffairs.periods import Period  # noqa: E402
 PERIOD = Period.parse("2019H1")
 JULY = datetime.date(2019, 7, 1)
 TZ = ZoneInfo("Asia/Shanghai")
-ASSISTANCE_FUNCTIONS = {"dibao_households", "dibao_persons", "money", "person_stocks", "mental_covered"}
+ASSISTANCE_FUNCTIONS = {"dibao_households", "money", "person_stocks", "mental_covered"}
 
 
 class Rollback(Exception):
