@@ -347,6 +347,9 @@ def start_bank_file(*, actor, payroll, full_ids, back):
     from .payments.bankfile import check_exportable
 
     check_exportable(payroll)
+    # Files past their keeping time are let go whenever another export starts.
+    kept = timezone.now() - datetime.timedelta(hours=settings.EXPORT_KEEP_HOURS)
+    Job.objects.filter(kind=Job.Kind.EXPORT, finished_at__lt=kept, output__isnull=False).update(output=None)
     which = "完整号码" if full_ids else "脱敏"
     return start(
         kind=Job.Kind.EXPORT,

@@ -182,6 +182,16 @@ def test_the_file_is_kept_a_day(april, chief, login):
     assert job.output is None and exports_audited() == []
 
 
+def test_files_past_their_time_are_let_go_when_another_export_starts(april, chief, caseworker, login):
+    export(login(chief), april)
+    old = Job.objects.get(kind="export")
+    with time_machine.travel(old.finished_at + datetime.timedelta(hours=25)):
+        export(login(caseworker), april)
+    old.refresh_from_db()
+    assert old.output is None
+    assert Job.objects.get(kind="export", created_by=caseworker).output is not None
+
+
 def test_the_payroll_page_lists_the_users_exports_of_it(april, chief, login):
     client = login(chief)
     export(client, april)
