@@ -749,6 +749,7 @@ def payroll_detail(request, pk):
         and scope_of(request.user).section == payroll.program.section
     )
     by_town = lines.values("town__name").annotate(total=Sum("amount")).order_by("town__code")
+    large_export = jobs.is_large_export(payroll)
     return render(
         request,
         "assistance/payroll_detail.html",
@@ -760,10 +761,10 @@ def payroll_detail(request, pk):
             "own": payroll.created_by_id == request.user.pk,
             "can_withdraw": payroll.status == ApprovalStatus.PENDING
             and payroll.created_by_id == request.user.pk,
-            "large_export": jobs.is_large_export(payroll),
+            "large_export": large_export,
             # The user's exports of this payroll (written by jobs when it is large).
             "recent_jobs": jobs.recent(request.user, kind="export", params__payroll=payroll.pk)
-            if jobs.is_large_export(payroll)
+            if large_export
             else [],
         },
     )

@@ -1,6 +1,7 @@
 """Background jobs: work that grows with the data (a month's payroll, a back-pay batch, its
-preview, a large roster import, a large payroll's bank file) runs in a worker, not in the web request, through Django's task
-API (DEP 14; the `django_tasks` backport on Django 5.2, `django.tasks` from Django 6).
+preview, a large roster import, a large payroll's bank file) runs in a worker, not in the web
+request, through Django's task API (DEP 14; the `django_tasks` backport on Django 5.2,
+`django.tasks` from Django 6).
 
 The request starts a job (`start`): one row of `Job`, then the task `run_job` enqueued on the
 configured backend (settings.TASKS: the database by default and `manage.py db_worker`, RQ on Redis
