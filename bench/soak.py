@@ -17,7 +17,8 @@ threaded client, logged in as the demo's users:
 - exports: 1 × jiuzhu downloads the masked XLSX of an approved 低保 payroll (the bank file's
   layout) in turn with the 公示 notice of a village.
 
-A request counts as an error when it does not answer 200 (a form's 302 where one is due), or the
+An enrolment is timed as two requests (the form, its POST), an approval as three (the request's
+page, the POST, the page again to check it is approved). A request counts as an error when it does not answer 200 (a form's 302 where one is due), or the
 enrolment or approval did not happen. The resident memory (RSS) of each gunicorn worker is read
 from /proc after a warm-up and every 30 s after; the soak passes when there is no error and the
 workers' total RSS at the end is within 10% of the start. Prints one table and adds it to
