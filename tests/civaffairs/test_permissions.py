@@ -94,6 +94,7 @@ EXPECTED = {
     "assistance:standard_preview":           (LOGIN,    403,       405,  403,  403,   403, 405),  # chief, POST only
     "job_detail":                            (LOGIN,    404,       200,  200,  200,   404, 404),  # a payroll job of 社会救助股
     "job_status":                            (LOGIN,    404,       200,  200,  200,   404, 404),
+    "job_download":                          (LOGIN,    404,       404,  404,  404,   404, 404),  # an export job's starter only
     "assistance:payroll_list":               (LOGIN,    200,       200,  200,  200,   403, 200),
     "assistance:payroll_generate":           (LOGIN,    403,       403,  403,  403,   403, 403),  # section staff, POST only
     "assistance:payroll_detail":             (LOGIN,    200,       200,  200,  200,   403, 404),
@@ -249,6 +250,7 @@ KWARGS = {
     "assistance:standard_preview": lambda o: {"pk": o.standard.pk},
     "job_detail": lambda o: {"pk": o.job.pk},
     "job_status": lambda o: {"pk": o.job.pk},
+    "job_download": lambda o: {"pk": o.job.pk},
     "assistance:payroll_detail": lambda o: {"pk": o.payroll.pk},
     "assistance:payroll_decide": lambda o: {"pk": o.payroll.pk},
     "assistance:payroll_export": lambda o: {"pk": o.payroll.pk},
@@ -306,6 +308,7 @@ TOWNLESS = {
     "assistance:standard_preview",
     "job_detail",  # a district payroll's job
     "job_status",
+    "job_download",
     "assistance:payroll_detail",
     "assistance:payroll_decide",
     "assistance:payroll_export",
