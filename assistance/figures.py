@@ -141,59 +141,6 @@ def money(period, region):
     }
 
 
-# --- month by month, for the charts: one query per kind of record ------------------------------
-
-
-@monthly("dibao.households", "dibao.persons")
-def dibao_month_ends(period, region):
-    """低保 households and persons in payment at each month's end (as dibao_households and
-    dibao_persons count them for a one-month period)."""
-    months = period.months()
-    at = {f"m{i}": Count("id", filter=_active_at(m)) for i, m in enumerate(months)}
-    households = Case.objects.filter(
-        region_filter(region), program__code=P.DIBAO, status__in=IN_PAYMENT
-    ).aggregate(**at)
-    persons = Coverage.objects.filter(
-        region_filter(region, "case__town"), program__code=P.DIBAO, case__status__in=IN_PAYMENT
-    ).aggregate(**at)
-    return {
-        "dibao.households": [households[f"m{i}"] for i in range(len(months))],
-        "dibao.persons": [persons[f"m{i}"] for i in range(len(months))],
-    }
-
-
-# key → (program, item or None for every item), as money() sums them.
-PAID_BY_PROGRAM = {
-    "dibao.paid": (P.DIBAO, None),
-    "tekun.paid": (P.TEKUN, PaymentLine.Item.BASIC),
-    "tekun.care_paid": (P.TEKUN, PaymentLine.Item.CARE),
-    "orphan.paid": (P.ORPHAN, None),
-    "child_in_difficulty.paid": (P.CHILD, None),
-    "disability.living.paid": (P.DISABILITY_LIVING, None),
-    "disability.care.paid": (P.DISABILITY_CARE, None),
-    "temp_relief.paid": (P.TEMP_RELIEF, None),
-}
-
-
-@monthly(*PAID_BY_PROGRAM)
-def paid_by_month(period, region):
-    """What money() sums, month by month: one grouped query over the period's lines."""
-    months = period.months()
-    index = {m: i for i, m in enumerate(months)}
-    out = {key: [DecimalZero.value] * len(months) for key in PAID_BY_PROGRAM}
-    rows = (
-        _paid(period, region)
-        .values_list("paid_month", "program__code", "item")
-        .annotate(total=_sum())
-        .order_by()
-    )
-    for month, program, item, total in rows:
-        for key, (code, wanted_item) in PAID_BY_PROGRAM.items():
-            if code == program and wanted_item in (None, item):
-                out[key][index[month]] += total
-    return out
-
-
 @figure(
     ("dibao.persons", COUNT, "低保人数（期末）"),
     ("dibao.urban.persons", COUNT, "城镇低保人数"),
@@ -433,3 +380,56 @@ def standard_drilldown(key, period, region):
     if category:
         params["category"] = category
     return f"{reverse('assistance:standard_list')}?{urlencode(params)}"
+
+
+# --- month by month, for the charts: one query per kind of record ------------------------------
+
+
+@monthly("dibao.households", "dibao.persons")
+def dibao_month_ends(period, region):
+    """低保 households and persons in payment at each month's end (as dibao_households and
+    dibao_persons count them for a one-month period)."""
+    months = period.months()
+    at = {f"m{i}": Count("id", filter=_active_at(m)) for i, m in enumerate(months)}
+    households = Case.objects.filter(
+        region_filter(region), program__code=P.DIBAO, status__in=IN_PAYMENT
+    ).aggregate(**at)
+    persons = Coverage.objects.filter(
+        region_filter(region, "case__town"), program__code=P.DIBAO, case__status__in=IN_PAYMENT
+    ).aggregate(**at)
+    return {
+        "dibao.households": [households[f"m{i}"] for i in range(len(months))],
+        "dibao.persons": [persons[f"m{i}"] for i in range(len(months))],
+    }
+
+
+# key → (program, item or None for every item), as money() sums them.
+PAID_BY_PROGRAM = {
+    "dibao.paid": (P.DIBAO, None),
+    "tekun.paid": (P.TEKUN, PaymentLine.Item.BASIC),
+    "tekun.care_paid": (P.TEKUN, PaymentLine.Item.CARE),
+    "orphan.paid": (P.ORPHAN, None),
+    "child_in_difficulty.paid": (P.CHILD, None),
+    "disability.living.paid": (P.DISABILITY_LIVING, None),
+    "disability.care.paid": (P.DISABILITY_CARE, None),
+    "temp_relief.paid": (P.TEMP_RELIEF, None),
+}
+
+
+@monthly(*PAID_BY_PROGRAM)
+def paid_by_month(period, region):
+    """What money() sums, month by month: one grouped query over the period's lines."""
+    months = period.months()
+    index = {m: i for i, m in enumerate(months)}
+    out = {key: [DecimalZero.value] * len(months) for key in PAID_BY_PROGRAM}
+    rows = (
+        _paid(period, region)
+        .values_list("paid_month", "program__code", "item")
+        .annotate(total=_sum())
+        .order_by()
+    )
+    for month, program, item, total in rows:
+        for key, (code, wanted_item) in PAID_BY_PROGRAM.items():
+            if code == program and wanted_item in (None, item):
+                out[key][index[month]] += total
+    return out
