@@ -9,7 +9,6 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from assistance import services
 from civaffairs.models import AuditEvent, Job
 from civaffairs.roles import CHIEF
 from tests.assistance.test_bank_file import (
@@ -23,7 +22,7 @@ from tests.assistance.test_bank_file import (
     sheet_of,
     values,
 )
-from tests.factories import id_number_for, make_user
+from tests.factories import enrol_new_household, id_number_for, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -37,8 +36,9 @@ def _every_payroll_is_large(settings):
 def april(caseworker, liudu_caseworker, chief, shicheng_village, liudu_village):
     """April's 低保 payroll, approved: two 石城镇 households (World) and one of 六都镇."""
     world = World(caseworker, chief, shicheng_village)
-    request = services.apply_new_household(
+    enrol_new_household(
         actor=liudu_caseworker,
+        chief=chief,
         region=liudu_village,
         area="rural",
         income_per_capita=Decimal(250),
@@ -49,7 +49,6 @@ def april(caseworker, liudu_caseworker, chief, shicheng_village, liudu_village):
         bank_account="6230005555666677778",
         bank_name="云浮农商银行",
     )
-    services.decide_request(actor=chief, request=request, approve=True, comment="同意")
     return world.pay(APR)
 
 
@@ -148,8 +147,9 @@ def test_a_pending_payroll_is_refused_at_once_without_a_job(
     from civaffairs import payments
     from tests.assistance.test_bank_file import MAR
 
-    late = services.apply_new_household(
+    enrol_new_household(
         actor=caseworker,
+        chief=chief,
         region=shicheng_village,
         area="rural",
         income_per_capita=Decimal(100),
@@ -160,7 +160,6 @@ def test_a_pending_payroll_is_refused_at_once_without_a_job(
         bank_account="6230001111222233334",
         bank_name="云浮农商银行",
     )
-    services.decide_request(actor=chief, request=late, approve=True, comment="同意")
     may = payments.generate_payroll(actor=april.created_by, program=april.program, month=APR.replace(month=5))
     response = export(login(chief), may)
     assert response.status_code == 403
