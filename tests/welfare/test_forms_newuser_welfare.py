@@ -51,12 +51,12 @@ def test_a_closure_dated_before_the_inspection_comes_back_under_its_own_hazard(w
     form = html[html.index(f'id="close-{hazard.pk}"') :]
     form = form[: form.index("</form>")]
     assert "novalidate" in form
-    assert "整改完成日期：整改完成日期不能早于检查日期" in form
+    assert "<li>整改完成日期不能早于检查日期</li>" in form
     assert 'value="已更换灭火器"' in form and 'value="2019-03-01"' in form
     assert not HazardClosure.objects.exists()
 
     empty = login(ww.staff).post(url, {"rectified_on": "", "note": ""}).content.decode()
-    assert "整改完成日期：" in empty and "整改情况：" in empty
+    assert "<li>请填写整改完成日期</li>" in empty and "<li>请填写整改情况</li>" in empty
 
     login(ww.staff).post(url, {"rectified_on": "2019-04-01", "note": "已更换灭火器"})
     assert HazardClosure.objects.get().status == "pending"
