@@ -88,3 +88,18 @@ def test_a_milestone_without_a_date_and_funds_below_zero_come_back_at_their_fiel
 def test_the_project_funds_read_beside_their_label(ww, project, login):
     html = login(ww.staff).get(reverse("welfare:project_detail", args=[project.pk])).content.decode()
     assert '<td id="project-funds">0.00 元 / 0.00 元</td>' in html
+
+
+def test_the_hazard_list_marks_the_overdue_and_links_to_the_hazard_itself(ww, login, time_machine):
+    time_machine.move_to(datetime.datetime(2019, 5, 1, 10, 0))
+    home = ww.home()
+    late = ww.inspect(home, D(2019, 3, 10), [("灭火器过期", D(2019, 4, 10))]).hazards.get()
+    due = ww.inspect(home, D(2019, 4, 20), [("电线老化", D(2019, 5, 20))]).hazards.get()
+
+    html = login(ww.chief).get(reverse("welfare:hazard_list")).content.decode()
+
+    assert '2019年4月10日 <strong class="overdue">（已逾期）</strong>' in html
+    assert "2019年5月20日</td>" in html
+    assert html.count("（已逾期）") == 1
+    for hazard in (late, due):
+        assert f'/welfare/inspections/{hazard.inspection_id}/#hazard-{hazard.pk}"' in html
