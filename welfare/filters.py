@@ -9,6 +9,7 @@ from .labels import PROJECT_KINDS, PUBLICITY_KINDS
 from .models import Cremation, Hazard, Inspection, MarriageRegistration
 
 ABROAD = "abroad"
+UNCLOSED = "unclosed"
 
 
 def _towns():
@@ -32,8 +33,20 @@ class InspectionFilter(DateRange):
 
 class HazardFilter(FilterSet):
     institution = django_filters.ModelChoiceFilter(label="机构", queryset=Institution.objects.all())
-    status = django_filters.ChoiceFilter(label="状态", choices=Hazard.Status.choices)
+    # 未销号: what the director's desk counts as 未销号安全隐患 (整改中 and 待审批销号).
+    status = django_filters.ChoiceFilter(
+        label="状态",
+        choices=[*Hazard.Status.choices, (UNCLOSED, "未销号（整改中、待审批销号）")],
+        method="filter_status",
+    )
     overdue = django_filters.BooleanFilter(label="逾期未整改", method="filter_overdue")
+
+    def filter_status(self, queryset, name, value):
+        if not value:
+            return queryset
+        if value == UNCLOSED:
+            return queryset.exclude(status=Hazard.Status.CLOSED)
+        return queryset.filter(status=value)
 
     def filter_overdue(self, queryset, name, value):
         import datetime

@@ -30,6 +30,7 @@ from .access import (
     staff_required,
 )
 from .filters import (
+    UNCLOSED,
     AdoptionFilter,
     CremationFilter,
     HazardFilter,
@@ -122,7 +123,7 @@ def bureau_todos(user, today):
             "section": Section.WELFARE,
             "label": "未销号安全隐患",
             "count": open_hazards.count(),
-            "url": url,
+            "url": url + "?status=" + UNCLOSED,
         },
         {
             "section": Section.WELFARE,

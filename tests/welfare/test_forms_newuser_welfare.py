@@ -103,3 +103,26 @@ def test_the_hazard_list_marks_the_overdue_and_links_to_the_hazard_itself(ww, lo
     assert html.count("（已逾期）") == 1
     for hazard in (late, due):
         assert f'/welfare/inspections/{hazard.inspection_id}/#hazard-{hazard.pk}"' in html
+
+
+def test_the_directors_open_hazards_open_on_the_hazards_they_count(ww, director, login):
+    home = ww.home()
+    inspection = ww.inspect(
+        home, D(2019, 3, 11), [("消防通道堆放杂物", D(2019, 4, 10)), ("灭火器过期", D(2099, 1, 1))]
+    )
+    closed, pending = inspection.hazards.order_by("pk")
+    closure = services.submit_hazard_closure(
+        actor=ww.staff, hazard=closed, rectified_on=D(2019, 4, 1), note="已清理"
+    )
+    services.decide_hazard_closure(actor=ww.chief, closure=closure, approve=True, comment="同意")
+    ww.inspect(home, D(2019, 5, 1), [("电线老化", D(2019, 6, 1))])
+    services.submit_hazard_closure(actor=ww.staff, hazard=pending, rectified_on=D(2019, 4, 2), note="已更换")
+    client = login(director)
+
+    desk = client.get("/").content.decode()
+    assert '<a href="/welfare/hazards/?status=unclosed">未销号安全隐患：2</a>' in desk
+    listed = client.get("/welfare/hazards/?status=unclosed").content.decode()
+
+    assert "共 2 条" in listed
+    assert "灭火器过期" in listed and "电线老化" in listed and "消防通道堆放杂物" not in listed
+    assert '<option value="unclosed" selected>未销号（整改中、待审批销号）</option>' in listed
