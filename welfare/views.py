@@ -30,6 +30,7 @@ from .access import (
     staff_required,
 )
 from .filters import (
+    REJECTED,
     UNCLOSED,
     AdoptionFilter,
     CremationFilter,
@@ -71,6 +72,8 @@ from .selectors import (
     pending_counts,
     projects_for,
     publicity_for,
+    rejected_hazards,
+    rejected_milestones,
     residents_on,
     retrofits_for,
 )
@@ -100,6 +103,20 @@ def home_panels(user):
             "url": reverse("welfare:hazard_list") + "?overdue=true",
         }
     ]
+    if is_welfare_staff(user):
+        # What the chief sent back: 驳回 leaves the hazard 整改中 and the milestone 未完成.
+        items += [
+            {
+                "label": "销号申请被驳回的隐患",
+                "count": rejected_hazards(hazards_for(user)).count(),
+                "url": reverse("welfare:hazard_list") + "?status=" + REJECTED,
+            },
+            {
+                "label": "被驳回的项目节点",
+                "count": rejected_milestones(user).count(),
+                "url": reverse("welfare:project_list") + "?rejected=true",
+            },
+        ]
     if is_welfare_chief(user):
         c = pending_counts(user)
         items += [

@@ -126,3 +126,39 @@ def test_the_directors_open_hazards_open_on_the_hazards_they_count(ww, director,
     assert "共 2 条" in listed
     assert "灭火器过期" in listed and "电线老化" in listed and "消防通道堆放杂物" not in listed
     assert '<option value="unclosed" selected>未销号（整改中、待审批销号）</option>' in listed
+
+
+def test_what_the_chief_sent_back_is_on_the_staffs_home_page_and_opens_on_it(ww, login):
+    home = ww.home()
+    sent_back, waiting = ww.inspect(
+        home, D(2019, 3, 11), [("消防通道堆放杂物", D(2099, 4, 10)), ("灭火器过期", D(2099, 1, 1))]
+    ).hazards.order_by("pk")
+    closure = services.submit_hazard_closure(
+        actor=ww.staff, hazard=sent_back, rectified_on=D(2019, 4, 1), note="已清理"
+    )
+    services.decide_hazard_closure(actor=ww.chief, closure=closure, approve=False, comment="未见照片")
+    services.submit_hazard_closure(actor=ww.staff, hazard=waiting, rectified_on=D(2019, 4, 2), note="已更换")
+    first = services.create_facility_project(
+        actor=ww.staff, kind="cemetery", name="佛水村生态墓", region=ww.liudu
+    )
+    second = services.create_facility_project(
+        actor=ww.staff, kind="cemetery", name="幌伞村生态墓", region=ww.liudu
+    )
+    for project, again in ((first, False), (second, True)):
+        milestone = project.milestones.get(name="立项")
+        report = services.submit_milestone(actor=ww.staff, milestone=milestone, reached_on=D(2019, 2, 1))
+        services.decide_milestone(actor=ww.chief, report=report, approve=False, comment="缺批复文件")
+        if again:  # reported again: waiting for the chief, no longer the staff's to-do
+            services.submit_milestone(actor=ww.staff, milestone=milestone, reached_on=D(2019, 2, 1))
+    client = login(ww.staff)
+
+    page = client.get("/").content.decode()
+    hazards, milestones = "/welfare/hazards/?status=rejected", "/welfare/projects/?rejected=true"
+    assert f'<a href="{hazards}"><div class="n">1</div>销号申请被驳回的隐患</a>' in page
+    assert f'<a href="{milestones}"><div class="n">1</div>被驳回的项目节点</a>' in page
+
+    listed = client.get(hazards).content.decode()
+    assert "共 1 条" in listed and "消防通道堆放杂物" in listed and "灭火器过期" not in listed
+    listed = client.get(milestones).content.decode()
+    assert "共 1 条" in listed and "佛水村生态墓" in listed and "幌伞村生态墓" not in listed
+    assert "销号申请被驳回的隐患" not in login(ww.chief).get("/").content.decode()
