@@ -8,6 +8,7 @@ from civaffairs.models import ApprovalStatus, Area, Case, Program, Region, Reque
 from civaffairs.periods import InvalidPeriod, parse_month
 
 from . import programs as P
+from .selectors import with_deceased
 
 IN_PAYMENT = [Case.Status.ACTIVE, Case.Status.ENDED]
 MONTH_INPUT = {"placeholder": "2019-06", "size": 8}
@@ -95,10 +96,12 @@ class CaseFilter(FilterSet):
         return queryset.filter(status__in=IN_PAYMENT, **{f"{field}_month__{lookup}": month})
 
     def with_deceased(self, queryset, name, value):
+        # As the home page counts them (selectors.with_deceased): a recorded death ends the
+        # coverage, so an open coverage never showed the cases the home page sends here.
         if value is None:
             return queryset
-        dead = Q(coverages__end_month__isnull=True, coverages__person__death_date__isnull=False)
-        return queryset.filter(dead).distinct() if value else queryset.exclude(dead)
+        dead = with_deceased(queryset).values("pk")
+        return queryset.filter(pk__in=dead) if value else queryset.exclude(pk__in=dead)
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -126,10 +126,11 @@ def reviews_due(user, today=None, horizon_days=30):
     )
 
 
-def deceased_in_cover(user):
-    """Cases whose covered person's death is recorded and whose paperwork is still owed: the case
-    is still active, and no approved 减人 of that person exists. Payment and cover already stopped
-    after the month of death."""
+def with_deceased(cases):
+    """Of these cases, those whose covered person's death is recorded and whose paperwork is still
+    owed: the case is still active, and no approved 减人 of that person exists. Payment and cover
+    already stopped after the month of death (the death ended the coverage). The home page's
+    count and the case list's filter it links to both ask this."""
     paperwork_done = Request.objects.filter(
         case=OuterRef("case_id"),
         person=OuterRef("person_id"),
@@ -137,7 +138,11 @@ def deceased_in_cover(user):
         status=ApprovalStatus.APPROVED,
     )
     dead = Coverage.objects.filter(person__death_date__isnull=False).exclude(Exists(paperwork_done))
-    return assistance_cases_for(user).filter(status=Case.Status.ACTIVE, pk__in=dead.values("case_id")).count()
+    return cases.filter(status=Case.Status.ACTIVE, pk__in=dead.values("case_id"))
+
+
+def deceased_in_cover(user):
+    return with_deceased(assistance_cases_for(user)).count()
 
 
 def standards_of(user):
