@@ -9,12 +9,11 @@ from decimal import Decimal
 from django.urls import reverse
 
 from assistance import programs as P
-from assistance import services as assistance
 from civaffairs import payments
 from civaffairs import services as core
 from civaffairs.models import Section
 from civaffairs.roles import CASEWORKER, CHIEF
-from tests.factories import id_number_for, make_user, village
+from tests.factories import enrol, id_number_for, make_user, village
 from welfare import services
 
 D = datetime.date
@@ -37,16 +36,16 @@ def standards():
 
 def covered_person(town_worker, chief, name, number):
     person = core.create_person(actor=town_worker, name=name, id_number=number, region=village("石城镇"))
-    request = assistance.submit_enrolment(
+    case = enrol(
         actor=town_worker,
+        chief=chief,
         program=P.TEKUN,
         person=person,
         start_month=D(2019, 1, 1),
         category=P.DISPERSED,
         care_level=P.CARE_HALF,
     )
-    assistance.decide_request(actor=chief, request=request, approve=True, comment="同意")
-    return person, request.case
+    return person, case
 
 
 def test_the_home_pages_deceased_to_do_opens_on_the_cases_it_counts(ww, login):
