@@ -23,7 +23,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from civaffairs import audit, imports
-from civaffairs.idnumber import InvalidIdNumber, make_id_number, normalize, parse_id_number
+from civaffairs.idnumber import InvalidIdNumber, make_id_number, mask_id_number, normalize, parse_id_number
 from civaffairs.imports import EXAMPLE_MARK, ImportColumn, ImportFailed, RowError
 from civaffairs.models import (
     Area,
@@ -326,7 +326,7 @@ def _group(rows, errors):
                     _error(
                         members[0]["_row"],
                         RELATION,
-                        f"户主身份证号为{head_id}的家庭没有与户主关系为“户主”的行",
+                        f"户主身份证号为{mask_id_number(head_id)}的家庭没有与户主关系为“户主”的行",
                     )
                 )
             result[head_id] = (None, members)
@@ -450,7 +450,7 @@ def _check_backdating(plans, errors):
                 _error(
                     number,
                     START,
-                    f"起始年月最早可追溯{limit}个月（{earliest:%Y年%m月}），更早的请按历史台账迁移导入",
+                    f"起始年月最早可追溯{limit}个月（{earliest:%Y年%m月}）；更早开始享受的存量对象须由系统管理员按历史台账迁移导入（命令 import_roster --approver）",
                 )
             )
         for column in (PAID_THROUGH, MONTHLY_PAID):
@@ -634,9 +634,10 @@ def _examples():
     """A head and a member, marked as examples (an import refuses them if left in)."""
     head_id = make_id_number("445303", datetime.date(1968, 4, 12), 15)
     wife = make_id_number("445323", datetime.date(1970, 9, 2), 26)
+    month = f"{timezone.localdate():%Y-%m}"  # this month: an upload may backdate only a few months
     return [
-        ["石城镇", "上洞村", head_id, f"黄大明{EXAMPLE_MARK}", head_id, "户主", "农村", 180, "2019-03", "B"],
-        ["石城镇", "上洞村", head_id, f"李秀英{EXAMPLE_MARK}", wife, "配偶", "农村", 180, "2019-03", "B"],
+        ["石城镇", "上洞村", head_id, f"黄大明{EXAMPLE_MARK}", head_id, "户主", "农村", 180, month, "B"],
+        ["石城镇", "上洞村", head_id, f"李秀英{EXAMPLE_MARK}", wife, "配偶", "农村", 180, month, "B"],
     ]
 
 

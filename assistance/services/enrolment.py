@@ -202,7 +202,7 @@ def _prepare(
         if start_month < earliest:
             raise ValidationError(
                 {
-                    "start_month": f"起始年月最早可追溯{limit}个月（{earliest:%Y年%m月}），更早的请按历史台账迁移导入"
+                    "start_month": f"起始年月最早可追溯{limit}个月（{earliest:%Y年%m月}）；更早开始享受的存量对象须由系统管理员按历史台账迁移导入（命令 import_roster --approver）"
                 }
             )
     if income is not None:

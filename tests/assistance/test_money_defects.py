@@ -151,7 +151,7 @@ def test_an_enrolment_may_be_backdated_three_months_at_most(w, settings):
         with pytest.raises(ValidationError) as exc:
             submit(actor=w.town_worker, program=P.DISABILITY_LIVING, person=person, start_month=MAR)
         assert exc.value.message_dict["start_month"] == [
-            "起始年月最早可追溯3个月（2019年04月），更早的请按历史台账迁移导入"
+            "起始年月最早可追溯3个月（2019年04月）；更早开始享受的存量对象须由系统管理员按历史台账迁移导入（命令 import_roster --approver）"
         ]
         request = submit(actor=w.town_worker, program=P.DISABILITY_LIVING, person=person, start_month=APR)
     assert request.case.start_month == APR

@@ -14,7 +14,7 @@ from openpyxl import Workbook, load_workbook
 from assistance import programs as P
 from assistance import roster
 from civaffairs import figures, imports, payments
-from civaffairs.idnumber import make_id_number
+from civaffairs.idnumber import make_id_number, mask_id_number
 from civaffairs.models import (
     ApprovalStatus,
     AuditEvent,
@@ -518,7 +518,7 @@ def test_a_household_needs_exactly_one_head_with_the_head_id(caseworker, shichen
     errors = errors_of(caseworker, data)
 
     assert errors == [
-        f"第2行 与户主关系：户主身份证号为{HUANG}的家庭没有与户主关系为“户主”的行",
+        f"第2行 与户主关系：户主身份证号为{mask_id_number(HUANG)}的家庭没有与户主关系为“户主”的行",
         "第6行 与户主关系：同一家庭只能有一名户主（第5行已是户主）",
     ]
 
