@@ -7,7 +7,7 @@ from civaffairs.models import Institution, Region
 
 from .labels import PROJECT_KINDS, PUBLICITY_KINDS
 from .models import Cremation, Hazard, Inspection, MarriageRegistration
-from .selectors import rejected_hazards, rejected_milestones
+from .selectors import overdue_q, rejected_hazards, rejected_milestones
 
 ABROAD = "abroad"
 UNCLOSED = "unclosed"
@@ -57,9 +57,7 @@ class HazardFilter(FilterSet):
         return queryset.filter(status=value)
 
     def filter_overdue(self, queryset, name, value):
-        import datetime
-
-        late = Q(deadline__lt=datetime.date.today()) & ~Q(status=Hazard.Status.CLOSED)
+        late = overdue_q()
         if value is None:
             return queryset
         return queryset.filter(late) if value else queryset.exclude(late)

@@ -4,6 +4,7 @@ records are district-wide); everyone else sees nothing (fail closed)."""
 import datetime
 
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import TruncDate
 
 from civaffairs.models import Activity, ApprovalStatus, Case, Institution, Milestone, Project, Section
 from civaffairs.selectors import register_person_link
@@ -48,14 +49,41 @@ def inspections_for(user):
     )
 
 
+def reported_in_time():
+    """A hazard whose rectification was reported (销号申请) on or before its deadline and waits for
+    the chief: it is 待审批销号, not late — the staff did their part in time, the decision is the
+    chief's. The day of the report is the local day (Asia/Shanghai) of its submission."""
+    return Exists(
+        HazardClosure.objects.filter(hazard=OuterRef("pk"), status=ApprovalStatus.PENDING)
+        .annotate(day=TruncDate("submitted_at"))
+        .filter(day__lte=OuterRef("deadline"))
+    )
+
+
+def overdue_q(today=None):
+    """Q over Hazard: 逾期未整改 — not closed, past its deadline, and not reported in time. The home
+    pages, the director's desk, the inbox and the hazard list's filter all ask this."""
+    today = today or datetime.date.today()
+    return Q(deadline__lt=today) & ~Q(status=Hazard.Status.CLOSED) & ~Q(reported_in_time())
+
+
 def hazards_for(user):
-    return _visible(user, Hazard.objects.select_related("institution", "inspection"))
+    return _visible(
+        user,
+        Hazard.objects.select_related("institution", "inspection").annotate(in_time=reported_in_time()),
+    )
+
+
+def is_overdue(hazard, today=None):
+    """The same rule as overdue_q for one hazard of hazards_for (its in_time annotation)."""
+    today = today or datetime.date.today()
+    return hazard.status != Hazard.Status.CLOSED and hazard.deadline < today and not hazard.in_time
 
 
 def overdue_hazards(user, today=None):
-    """Hazards not closed (open, or with a closure awaiting approval) whose deadline has passed."""
-    today = today or datetime.date.today()
-    return hazards_for(user).exclude(status=Hazard.Status.CLOSED).filter(deadline__lt=today)
+    """Hazards not closed whose deadline has passed, unless their rectification was reported in
+    time and waits for the chief (reported_in_time)."""
+    return hazards_for(user).filter(overdue_q(today))
 
 
 def _last_decision(model, field):
