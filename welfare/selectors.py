@@ -130,6 +130,13 @@ def projects_for(user):
     )
 
 
+def projects_awaiting_decision(user):
+    """Projects with a milestone report waiting for the chief (the director's desk and the
+    project list's filter both ask this)."""
+    waiting = milestone_reports_for(user).filter(status=ApprovalStatus.PENDING)
+    return projects_for(user).filter(pk__in=waiting.values("milestone__project_id"))
+
+
 def milestones_for(user):
     return _visible(
         user, Milestone.objects.filter(project__section=Section.WELFARE).select_related("project")

@@ -70,6 +70,7 @@ from .selectors import (
     milestone_reports_for,
     overdue_hazards,
     pending_counts,
+    projects_awaiting_decision,
     projects_for,
     publicity_for,
     rejected_hazards,
@@ -128,18 +129,30 @@ def home_panels(user):
 
 @register_bureau_todo
 def bureau_todos(user, today):
-    """The director's desk: the section's approvals waiting and its hazards not yet closed."""
+    """The director's desk: the section's approvals waiting (hazard closures, milestone reports)
+    and its hazards not yet closed, each opening on the list of exactly the records counted."""
     if not can_read_welfare(user):
         return []
-    c = pending_counts(user)
-    open_hazards = hazards_for(user).exclude(status=Hazard.Status.CLOSED)
+    hazards = hazards_for(user)
     url = reverse("welfare:hazard_list")
     return [
-        {"section": Section.WELFARE, "pending": c["closures"] + c["milestones"]},
+        {
+            "section": Section.WELFARE,
+            "label": "待审批隐患销号",
+            # One pending closure per hazard, and a hazard is 待审批销号 exactly while it has one.
+            "count": hazards.filter(status=Hazard.Status.CLOSING).count(),
+            "url": url + "?status=" + Hazard.Status.CLOSING,
+        },
+        {
+            "section": Section.WELFARE,
+            "label": "有待审批节点的项目",
+            "count": projects_awaiting_decision(user).count(),
+            "url": reverse("welfare:project_list") + "?pending=true",
+        },
         {
             "section": Section.WELFARE,
             "label": "未销号安全隐患",
-            "count": open_hazards.count(),
+            "count": hazards.exclude(status=Hazard.Status.CLOSED).count(),
             "url": url + "?status=" + UNCLOSED,
         },
         {
