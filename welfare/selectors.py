@@ -6,8 +6,9 @@ import datetime
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import TruncDate
 
-from civaffairs.models import Activity, ApprovalStatus, Case, Institution, Milestone, Project, Section
-from civaffairs.selectors import register_person_link
+from civaffairs.idnumber import mask_id_number, mask_name, normalize
+from civaffairs.models import Activity, ApprovalStatus, Case, Institution, Milestone, Person, Project, Section
+from civaffairs.selectors import covers_ended_by_death, register_person_link
 
 from .access import can_read_welfare
 from .labels import PROJECT_KIND_LABELS, PUBLICITY_KINDS
@@ -195,3 +196,26 @@ def pending_counts(user):
         "closures": closures_for(user).filter(status=ApprovalStatus.PENDING).count(),
         "milestones": milestone_reports_for(user).filter(status=ApprovalStatus.PENDING).count(),
     }
+
+
+def benefits_a_cremation_stops(id_number, death_date):
+    """What recording this cremation stops (services.record_cremation records the death of a
+    registered person, and the death ends their cover from the month after it): {"name", "id"
+    (both masked), "stops": [(program, 停发年月)]}, or None when the number is no registered
+    living person's or no benefit of theirs would stop."""
+    if not id_number or death_date is None:
+        return None
+    person = Person.objects.filter(id_number=normalize(id_number), death_date__isnull=True).first()
+    if person is None:
+        return None
+    stop, covers = covers_ended_by_death(person, death_date)
+    stops = []
+    for cover in covers.select_related("program").order_by("program__order", "start_month"):
+        # A cover that was to start after the month of death never starts.
+        month = max(stop, cover.start_month)
+        entry = (cover.program.name, f"{month.year}年{month.month}月")
+        if entry not in stops:
+            stops.append(entry)
+    if not stops:
+        return None
+    return {"name": mask_name(person.name), "id": mask_id_number(person.id_number), "stops": stops}

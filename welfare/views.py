@@ -61,6 +61,7 @@ from .labels import PROJECT_KIND_LABELS
 from .models import Hazard, InstitutionProfile
 from .selectors import (
     adoptions_for,
+    benefits_a_cremation_stops,
     closures_for,
     cremations_for,
     hazards_for,
@@ -613,7 +614,22 @@ def cremation_list(request):
 @login_required
 @staff_required
 def cremation_create(request):
+    """A cremation of a registered person covered by a benefit records their death, which stops
+    their benefits: the form first asks to confirm, naming (masked) whom and which programs stop
+    from which month; 返回修改 brings the form back as typed."""
     form = CremationForm(request.POST or None)
+    if request.method == "POST" and "edit" in request.POST:
+        form.is_valid()
+        return render(
+            request,
+            "civaffairs/form.html",
+            {"form": form, "title": "火化登记", "back": "welfare:cremation_list"},
+        )
+    if request.method == "POST" and "confirmed" not in request.POST and form.is_valid():
+        d = form.cleaned_data
+        stops = benefits_a_cremation_stops(d["id_number"], d["death_date"])
+        if stops:
+            return render(request, "welfare/cremation_confirm.html", {"form": form, "deceased": stops})
     result = _form(
         request,
         form,
