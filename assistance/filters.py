@@ -148,7 +148,9 @@ class StandardFilter(FilterSet):
         label="类别",
         choices=sorted({(c, label) for cats in P.STANDARD_CATEGORIES.values() for c, label, _ in cats}),
     )
+    # The director's desk opens the standards waiting for approval here (?status=pending).
+    status = django_filters.ChoiceFilter(label="状态", choices=ApprovalStatus.choices)
 
     class Meta:
         model = Standard
-        fields = ["program", "category"]
+        fields = ["program", "category", "status"]

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from civaffairs import jobs
+from civaffairs.imports import errors_as_data
 from civaffairs.models import Case, Coverage, Household, HouseholdMember, Job, Person, Request
 from civaffairs.uploads import error_report, read_bytes
 
@@ -47,7 +48,7 @@ def _import(job, progress):
         shown, more = error_report(exc.errors)
         raise jobs.JobFailed(
             f"花名册有 {len(shown) + more} 处错误，未导入任何数据；请在 Excel 中改正后重新上传。",
-            data={"errors": [str(e) for e in shown], "more_errors": more},
+            data={"errors": errors_as_data(shown), "more_errors": more},
         ) from None
     jobs.analyze(Person, Household, HouseholdMember, Case, Coverage, Request)
     return jobs.Outcome(

@@ -17,9 +17,9 @@ from civaffairs import payments as engine
 from civaffairs import services as core_services
 from civaffairs.context_processors import sees_assistance
 from civaffairs.forms import apply_errors
-from civaffairs.home import register_panel
+from civaffairs.home import register_bureau_todo, register_panel
 from civaffairs.job_views import refused
-from civaffairs.models import ApprovalStatus, Payroll, Person, Region, Request, Section
+from civaffairs.models import ApprovalStatus, Case, Payroll, Person, Region, Request, Section
 from civaffairs.money import format_money
 from civaffairs.selectors import (
     account_changes_for,
@@ -151,6 +151,46 @@ def home_panels(user):
             },
         ]
     return items
+
+
+@register_bureau_todo
+def bureau_todos(user, today):
+    """The director's desk: 社会救助股's approvals waiting (applications and changes, standards,
+    payrolls) and its cases past their review date, each counted through the selector and the
+    filter of the list it opens, so that the number is the number of rows listed."""
+    if not user.has_perm("civaffairs.view_request") or not sees_assistance(user):
+        return []
+    pending = ApprovalStatus.PENDING
+    yesterday = today - datetime.timedelta(days=1)
+    return [
+        {
+            "section": Section.ASSISTANCE,
+            "label": "待审批业务申请",
+            "count": assistance_requests_for(user).filter(status=pending).count(),
+            "url": reverse("assistance:request_list") + "?status=" + pending,
+        },
+        {
+            "section": Section.ASSISTANCE,
+            "label": "待审批保障标准",
+            "count": standards_of(user).filter(status=pending).count(),
+            "url": reverse("assistance:standard_list") + "?status=" + pending,
+        },
+        {
+            "section": Section.ASSISTANCE,
+            "label": "待审批发放名册",
+            "count": assistance_payrolls_for(user).filter(status=pending).count(),
+            "url": reverse("assistance:payroll_list") + "?status=" + pending,
+        },
+        {
+            "section": Section.ASSISTANCE,
+            "label": "逾期未复核",
+            # As the case list's 复核到期（不晚于） filter reads it: a review date before today.
+            "count": assistance_cases_for(user)
+            .filter(status=Case.Status.ACTIVE, next_review__lte=yesterday)
+            .count(),
+            "url": f"{reverse('assistance:case_list')}?status=active&review_due={yesterday}",
+        },
+    ]
 
 
 # ------------------------------------------------------------------ cases and applications
@@ -734,6 +774,10 @@ def payroll_list(request):
     kind = request.GET.get("kind")
     if kind in dict(Payroll.Kind.choices):
         qs = qs.filter(kind=kind)
+    # The director's desk opens the payrolls waiting for approval here (?status=pending).
+    status = request.GET.get("status")
+    if status in ApprovalStatus.values:
+        qs = qs.filter(status=status)
     table = _table(request, PayrollTable(qs))
     can_generate = request.user.has_perm("civaffairs.add_payroll") and is_assistance_staff(request.user)
     return render(
@@ -741,7 +785,8 @@ def payroll_list(request):
         "assistance/payroll_list.html",
         {
             "table": table,
-            "title": "发放名册",
+            "title": "发放名册"
+            + (f"（{ApprovalStatus(status).label}）" if status in ApprovalStatus.values else ""),
             "form": PayrollGenerateForm() if can_generate else None,
             "recent_jobs": jobs.recent(request.user, kind="payroll", program__section=Section.ASSISTANCE),
         },

@@ -26,14 +26,15 @@ def widgets_for(request):
     return [html for html in (function(request) for function in _WIDGETS) if html]
 
 
-# The director's desk lists the bureau's to-dos by section. The core counts the approvals of its
-# own kinds (requests, standards, payrolls); a domain app adds those of its own records here.
+# The director's desk lists the bureau's to-dos by section. Each domain app registers its own
+# (approvals waiting, cases overdue for review, open hazards …), with the link to the list that
+# shows exactly the records counted; the desk only renders them.
 _BUREAU_TODOS = []
 
 
 def register_bureau_todo(function):
-    """function(user, today) -> list of {"section", "pending" (approvals waiting), or "label",
-    "count", "url" (another to-do of that section, such as open hazards)}."""
+    """function(user, today) -> list of {"section", "label", "count", "url"}: the url opens the list
+    of exactly the `count` records (counted and listed through the same selector and filter)."""
     _BUREAU_TODOS.append(function)
     return function
 

@@ -48,6 +48,11 @@ class RowError:
         return f"{where}{self.column}：{self.message}" if self.column else f"{where}{self.message}"
 
 
+def errors_as_data(errors):
+    """RowErrors as a job keeps them (JSON), for its page to list them as the import pages do."""
+    return [{"row": e.row, "column": e.column, "message": e.message} for e in errors]
+
+
 class ImportFailed(Exception):
     """The file cannot be imported; `errors` lists every failing row and column."""
 

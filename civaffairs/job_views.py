@@ -11,7 +11,25 @@ from .selectors import jobs_for
 @login_required
 def job_detail(request, pk):
     job = get_object_or_404(jobs_for(request.user), pk=pk)
-    return render(request, "civaffairs/job.html", {"job": job, "title": job.label, "back": back_url(job)})
+    return render(
+        request,
+        "civaffairs/job.html",
+        {"job": job, "title": job.label, "back": back_url(job), **import_errors(job)},
+    )
+
+
+def import_errors(job):
+    """A failed import job's errors as the import pages list them (_import_errors.html: row,
+    column, reason). Rows are kept as {"row", "column", "message"} (imports.errors_as_data); a job
+    failed before that kept lines of text, listed as reasons alone."""
+    result = job.result or {}
+    if job.status != job.Status.FAILED or not result.get("errors"):
+        return {}
+    errors = [
+        e if isinstance(e, dict) else {"row": 0, "column": "", "message": str(e)} for e in result["errors"]
+    ]
+    more = result.get("more_errors") or 0
+    return {"errors": errors, "more_errors": more, "error_count": len(errors) + more}
 
 
 def back_url(job):

@@ -23,6 +23,7 @@ from .models import (
     Standard,
     UserScope,
 )
+from .periods import add_months, month_start
 from .roles import CASEWORKER, TOWN_REVIEWER, role_of
 
 
@@ -271,3 +272,12 @@ def jobs_for(user):
         )
         visible |= Q(pk__in=payments.values("pk"))
     return qs.filter(visible)
+
+
+def covers_ended_by_death(person, death_date):
+    """(The month payment stops, the coverages a death on that date ends): open, or running past
+    the month after it. end_cover_at_death ends exactly these; a form asking for confirmation
+    before it records a death names them."""
+    stop = add_months(month_start(death_date), 1)
+    covers = Coverage.objects.filter(person=person).filter(Q(end_month__isnull=True) | Q(end_month__gt=stop))
+    return stop, covers

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Min, Q
+from django.db.models import F, Max, Min
 from django.utils import timezone
 
 from . import audit
@@ -27,7 +27,7 @@ from .models import (
 from .payments.approval import check_decision, record_decision
 from .payments.income import per_capita  # total ÷ persons, to the cent (the one rule)
 from .periods import add_months, month_start
-from .selectors import is_unbound_caseworker, may_reveal, user_town
+from .selectors import covers_ended_by_death, is_unbound_caseworker, may_reveal, user_town
 from .validators import validate_bank_account, validate_person_name, validate_phone
 
 
@@ -189,12 +189,8 @@ def end_cover_at_death(*, actor, person):
     """A recorded death ends the person's cover from the month after it, in every program: no
     month after the month of death is paid, and stock figures stop counting the person. The
     caseworker still owes the paperwork (减人 or 核减), which the home page lists."""
-    stop = add_months(month_start(person.death_date), 1)
-    covers = (
-        Coverage.objects.select_for_update()
-        .filter(person=person)
-        .filter(Q(end_month__isnull=True) | Q(end_month__gt=stop))
-    )
+    stop, covers = covers_ended_by_death(person, person.death_date)
+    covers = covers.select_for_update()
     ended, households = [], set()
     for cover in covers.select_related("case__program"):
         if cover.case.household_id and cover.case.status == Case.Status.ACTIVE:

@@ -16,10 +16,10 @@ from civaffairs import jobs
 from civaffairs import payments as engine
 from civaffairs import services as core_services
 from civaffairs.forms import apply_errors
-from civaffairs.home import register_panel
+from civaffairs.home import register_bureau_todo, register_panel
 from civaffairs.idnumber import mask_account
 from civaffairs.job_views import refused
-from civaffairs.models import ApprovalStatus, Payroll, Person, Region
+from civaffairs.models import ApprovalStatus, Payroll, Person, Region, Section
 from civaffairs.money import format_money
 from civaffairs.payments.bankfile import bank_file
 from civaffairs.periods import add_months
@@ -162,6 +162,37 @@ def home_panels(user):
     return []
 
 
+@register_bureau_todo
+def bureau_todos(user, today):
+    """The director's desk: the allowance's standards and payrolls waiting for the chief, each
+    opening on its list filtered to exactly those (?status=pending)."""
+    if not can_read(user):
+        return []
+    pending = ApprovalStatus.PENDING
+    return [
+        {
+            "section": Section.GRASSROOTS,
+            "label": "待审批成员补贴标准",
+            "count": allowance_standards_for(user).filter(status=pending).count(),
+            "url": reverse("grassroots:standard_list") + "?status=" + pending,
+        },
+        {
+            "section": Section.GRASSROOTS,
+            "label": "待审批成员补贴发放名册",
+            "count": allowance_payrolls_for(user).filter(status=pending).count(),
+            "url": reverse("grassroots:payroll_list") + "?status=" + pending,
+        },
+    ]
+
+
+def _status(request, qs, title):
+    """?status=pending (the director's desk links so): only the rows of that approval status."""
+    status = request.GET.get("status")
+    if status in ApprovalStatus.values:
+        return qs.filter(status=status), f"{title}（{ApprovalStatus(status).label}）"
+    return qs, title
+
+
 @reader_required
 def index(request):
     return render(
@@ -271,8 +302,10 @@ def member_end_term(request, pk):
 
 @reader_required
 def standard_list(request):
-    qs = allowance_standards_for(request.user).order_by("-effective_from", "-id")
-    return _list(request, "成员补贴标准", StandardTable(qs), new_url="grassroots:standard_create")
+    qs, title = _status(
+        request, allowance_standards_for(request.user).order_by("-effective_from", "-id"), "成员补贴标准"
+    )
+    return _list(request, title, StandardTable(qs), new_url="grassroots:standard_create")
 
 
 @staff_required
@@ -395,13 +428,15 @@ def standard_backpay(request, pk):
 
 @reader_required
 def payroll_list(request):
-    qs = allowance_payrolls_for(request.user).order_by("-month", "-id")
+    qs, title = _status(
+        request, allowance_payrolls_for(request.user).order_by("-month", "-id"), "成员补贴发放名册"
+    )
     form = PayrollGenerateForm() if is_grassroots_staff(request.user) else None
     return render(
         request,
         "grassroots/payroll_list.html",
         {
-            "title": "成员补贴发放名册",
+            "title": title,
             "table": _table(request, PayrollTable(qs)),
             "form": form,
             "recent_jobs": jobs.recent(request.user, kind="payroll", program__code=SUPERVISOR),

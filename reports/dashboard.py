@@ -3,14 +3,13 @@ the state of the period's summary, and charts of the months."""
 
 import datetime
 
-from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from civaffairs import figures as registry
 from civaffairs.home import bureau_todos, register_widget
-from civaffairs.models import ApprovalStatus, Case, Payroll, Request, Section, Standard
+from civaffairs.models import Section
 from civaffairs.periods import Period, month_end
 
 from . import charts
@@ -77,41 +76,14 @@ def key_figures(period):
     return rows, year_ago
 
 
-def pending_by_section(today=None, user=None):
-    """Per section: pending approvals (requests, standards, payrolls and back-pay, and those the
-    domain apps register: hazard closures, milestones …), cases in cover whose review (复核) date
-    has passed, and the sections' other to-dos (open hazards). A fixed number of queries."""
+def todos_by_section(user, today=None):
+    """Per section, the to-dos its domain app registers (civaffairs/home.py): approvals waiting,
+    cases overdue for review, open hazards …, each with its count and the list it opens."""
     today = today or timezone.localdate()
-    pending = ApprovalStatus.PENDING
-    counts = {s: 0 for s in Section.values}
-    for model, field in (
-        (Request, "case__program__section"),
-        (Standard, "program__section"),
-        (Payroll, "program__section"),
-    ):
-        for row in model.objects.filter(status=pending).values(field).annotate(n=Count("id")):
-            counts[row[field]] = counts.get(row[field], 0) + row["n"]
-    overdue = dict(
-        Case.objects.filter(status=Case.Status.ACTIVE, next_review__lt=today)
-        .values("program__section")
-        .annotate(n=Count("id"))
-        .values_list("program__section", "n")
-    )
-    others = {s: [] for s in Section.values}
-    for item in bureau_todos(user, today) if user is not None else []:
-        if "pending" in item:
-            counts[item["section"]] = counts.get(item["section"], 0) + item["pending"]
-        else:
-            others.setdefault(item["section"], []).append(item)
-    return [
-        {
-            "label": label,
-            "pending": counts.get(value, 0),
-            "late": overdue.get(value, 0),
-            "others": others[value],
-        }
-        for value, label in Section.choices
-    ]
+    items = {s: [] for s in Section.values}
+    for item in bureau_todos(user, today):
+        items.setdefault(item["section"], []).append(item)
+    return [{"label": label, "items": items[value]} for value, label in Section.choices]
 
 
 def monthly_charts(period, region=None):
@@ -156,7 +128,7 @@ def director_dashboard(request):
             "period": period,
             "year_ago": year_ago,
             "figures": figures_rows,
-            "pending": pending_by_section(user=user),
+            "pending": todos_by_section(user),
             "overdue_plans": plans["overdue"],
             "summaries": summaries,
             "charts": monthly_charts(period),

@@ -12,10 +12,12 @@ from civaffairs.periods import Period
 
 from .numbering import number_tree
 from .placeholders import (  # noqa: F401  (period_words is used by exports through here)
+    BUREAU,
     PERIOD_KEYS,
     Placeholder,
     UnknownKey,
     Values,
+    drop_empty_records,
     period_words,
     place_words,
     placeholders,
@@ -126,7 +128,11 @@ def live_values(period, region, doc=None):
     figures = {k: registry.to_json_value(k, v) for k, v in values.items()}
     records = {k: registry.compute_records(k, period, region) for k in (used_record_keys(doc) if doc else [])}
     return Values(
-        figures=figures, units=units(), records=records, words={**period_words(period), **place_words(region)}
+        figures=figures,
+        units=units(),
+        records=records,
+        words={**period_words(period), **place_words(region)},
+        town=region is not None,
     )
 
 
@@ -135,7 +141,7 @@ def units():
 
 
 def frozen_snapshot(values):
-    return {"figures": values.figures, "records": values.records, "words": values.words}
+    return {"figures": values.figures, "records": values.records, "words": values.words, "town": values.town}
 
 
 def values_from_snapshot(snapshot):
@@ -144,6 +150,8 @@ def values_from_snapshot(snapshot):
         units=units(),
         records=snapshot.get("records", {}),
         words=snapshot.get("words", {}),
+        # Frozen before the flag was kept: a town's summary is signed by the town.
+        town=snapshot.get("town", snapshot.get("words", {}).get("place.author", BUREAU) != BUREAU),
     )
 
 
@@ -174,6 +182,9 @@ class Block:
     paragraphs: list
     node_id: object = None
     owner: str = ""
+    # A section left out of this region's document: every paragraph of it was about a record
+    # the region has not got (drop_empty_records). Kept for the outline, never printed.
+    omitted: bool = False
 
 
 @dataclass
@@ -187,7 +198,7 @@ class Rendered:
             return "".join(r.text for r in runs)
 
         lines = [s(t) for t in self.title_lines] + [s(p) for p in self.intro]
-        for b in self.blocks:
+        for b in self.printed():
             head = b.number + s(b.heading)
             if b.depth >= 2 and b.paragraphs:
                 lines.append(head + s(b.paragraphs[0]))
@@ -196,6 +207,9 @@ class Rendered:
                 lines.append(head)
                 lines.extend(s(p) for p in b.paragraphs)
         return "\n".join(lines)
+
+    def printed(self):
+        return [b for b in self.blocks if not b.omitted]
 
     def missing_keys(self):
         out = set()
@@ -224,37 +238,60 @@ def render_text(text, values):
     return runs
 
 
+def _paragraphs(text, values):
+    """The text's paragraphs, rendered, without the sentences naming nothing for the region;
+    and whether the text had paragraphs and every one of them went."""
+    lines = [p.strip() for p in (text or "").splitlines() if p.strip()]
+    kept = [t for t in (drop_empty_records(p, values) for p in lines) if t is not None]
+    return [render_text(p, values) for p in kept], bool(lines) and not kept
+
+
 def render(doc, values):
-    """The document with every placeholder resolved and every heading numbered."""
+    """The document with every placeholder resolved and every heading numbered. A section whose
+    paragraphs were all about records the region has not got (a town's summary and a project in
+    another town), and whose subsections all went too, is left out and the rest numbered on."""
     flat, nodes = [], []
 
     def walk(children, parent_id):
+        all_gone = True
         for position, n in enumerate(children):
             node_id = n.id if n.id is not None else f"t{len(nodes)}"
             nodes.append((node_id, parent_id, position))
-            flat.append((node_id, n))
-            walk(n.children, node_id)
+            paragraphs, emptied = _paragraphs(n.body, values)
+            entry = [node_id, n, paragraphs, False]
+            flat.append(entry)
+            children_gone = walk(n.children, node_id)
+            entry[3] = emptied and children_gone
+            all_gone = all_gone and entry[3]
+        return all_gone
 
     walk(doc.sections, None)
-    numbers = number_tree(nodes)
+    depths = number_tree(nodes)
+    omitted = {node_id for node_id, _n, _p, gone in flat if gone}
+    numbers = number_tree([node for node in nodes if node[0] not in omitted])
     blocks = []
-    for node_id, n in flat:
-        depth, number = numbers[node_id]
+    for node_id, n, paragraphs, gone in flat:
         blocks.append(
             Block(
-                depth=depth,
-                number=number,
+                depth=depths[node_id][0],
+                number="" if gone else numbers[node_id][1],
                 heading=render_text(n.heading, values),
-                paragraphs=[render_text(p.strip(), values) for p in n.body.splitlines() if p.strip()],
+                paragraphs=paragraphs,
                 node_id=n.id,
                 owner=n.owner,
+                omitted=gone,
             )
         )
     return Rendered(
         title_lines=[render_text(t, values) for t in doc.title.splitlines() if t.strip()],
-        intro=[render_text(p.strip(), values) for p in doc.intro.splitlines() if p.strip()],
+        intro=[render_text(p, values) for p in _kept_lines(doc.intro, values)],
         blocks=blocks,
     )
+
+
+def _kept_lines(text, values):
+    lines = (p.strip() for p in (text or "").splitlines() if p.strip())
+    return [t for t in (drop_empty_records(p, values) for p in lines) if t is not None]
 
 
 def key_problems(texts):

@@ -179,7 +179,7 @@ def docx_bytes(prepared):
         run(p, text(line), "title", 22, bold=True)
     doc.add_paragraph()
     body(r.intro)
-    for b in r.blocks:
+    for b in r.printed():
         head = b.number + text(b.heading)
         if b.depth >= 2:
             if b.paragraphs:

@@ -168,6 +168,10 @@ class Values:
     units: dict
     records: dict = field(default_factory=dict)
     words: dict = field(default_factory=dict)
+    # A town's summary: what its record lists name nothing of (a project in another town) is left
+    # out (drop_empty_records). The district's keeps its — where a record is missing: there it
+    # means data not yet entered, which the director should see.
+    town: bool = False
 
     def resolve(self, placeholder):
         key, fmt = placeholder.key, placeholder.format
@@ -180,21 +184,59 @@ class Values:
         return format_figure(self.figures[key], self.units[key], fmt)
 
 
-def format_records(items, fmt=""):
-    """A record list (phrases, or dicts of fields whose "" is the phrase) as the text asks."""
-    if fmt == "个数":
-        return str(len(items))
+def _record_texts(items, fmt):
     field_name = "" if fmt == "和" else fmt
     texts = [
         item.get(field_name, "") if isinstance(item, dict) else (item if not field_name else "")
         for item in items
     ]
-    texts = [t for t in texts if t]
+    return [t for t in texts if t]
+
+
+def format_records(items, fmt=""):
+    """A record list (phrases, or dicts of fields whose "" is the phrase) as the text asks."""
+    if fmt == "个数":
+        return str(len(items))
+    texts = _record_texts(items, fmt)
     if not texts:
         return "—"
     if fmt != "和":
         return "、".join(texts)
     return join_places(texts)
+
+
+# A sentence, or a clause of one (…；), with its closing mark.
+CLAUSE = re.compile(r"[^。；！？]*[。；！？]|[^。；！？]+$")
+
+
+def names_nothing(values, placeholder):
+    """The placeholder asks a record list for text it has not got for this region: a town's
+    summary and a project in another town ({welfare.rescue_station:土地面积} → —). A count (个数)
+    always says something, 0 included."""
+    items = values.records.get(placeholder.key)
+    return items is not None and placeholder.format != "个数" and not _record_texts(items, placeholder.format)
+
+
+def drop_empty_records(text, values):
+    """A town's paragraph without the sentences (…。) or clauses (…；) whose record list names
+    nothing for the town, as an official document would leave them out rather than print 约—平方米.
+    None when nothing of the paragraph's facts is left (every sentence with a placeholder
+    dropped): the paragraph was about the absent project, its background goes with it."""
+    if not values.town:
+        return text
+    clauses = CLAUSE.findall(text)
+    dropped = [any(names_nothing(values, p) for p in placeholders(c)) for c in clauses]
+    if not any(dropped):
+        return text
+    kept = []
+    for clause, drop in zip(clauses, dropped, strict=True):
+        if not drop:
+            kept.append(clause)
+        elif clause.endswith("。") and kept and kept[-1].endswith("；"):
+            kept[-1] = kept[-1][:-1] + "。"  # the sentence now ends at the clause before
+    if not any(placeholders(c) for c in kept):
+        return None
+    return "".join(kept)
 
 
 def join_places(texts):

@@ -7,7 +7,7 @@ from civaffairs.models import Institution, Region
 
 from .labels import PROJECT_KINDS, PUBLICITY_KINDS
 from .models import Cremation, Hazard, Inspection, MarriageRegistration
-from .selectors import rejected_hazards, rejected_milestones
+from .selectors import overdue_q, projects_awaiting_decision, rejected_hazards, rejected_milestones
 
 ABROAD = "abroad"
 UNCLOSED = "unclosed"
@@ -57,9 +57,7 @@ class HazardFilter(FilterSet):
         return queryset.filter(status=value)
 
     def filter_overdue(self, queryset, name, value):
-        import datetime
-
-        late = Q(deadline__lt=datetime.date.today()) & ~Q(status=Hazard.Status.CLOSED)
+        late = overdue_q()
         if value is None:
             return queryset
         return queryset.filter(late) if value else queryset.exclude(late)
@@ -69,6 +67,13 @@ class ProjectFilter(FilterSet):
     kind = django_filters.ChoiceFilter(label="项目类别", choices=PROJECT_KINDS)
     town = django_filters.ModelChoiceFilter(label="所在镇", field_name="region__town", queryset=_towns())
     rejected = django_filters.BooleanFilter(label="有被驳回的节点报告", method="filter_rejected")
+    pending = django_filters.BooleanFilter(label="有待审批的节点报告", method="filter_pending")
+
+    def filter_pending(self, queryset, name, value):
+        if value is None:
+            return queryset
+        projects = projects_awaiting_decision(self.request.user).values("pk")
+        return queryset.filter(pk__in=projects) if value else queryset.exclude(pk__in=projects)
 
     def filter_rejected(self, queryset, name, value):
         if value is None:

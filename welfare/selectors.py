@@ -4,9 +4,11 @@ records are district-wide); everyone else sees nothing (fail closed)."""
 import datetime
 
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import TruncDate
 
-from civaffairs.models import Activity, ApprovalStatus, Case, Institution, Milestone, Project, Section
-from civaffairs.selectors import register_person_link
+from civaffairs.idnumber import mask_id_number, mask_name, normalize
+from civaffairs.models import Activity, ApprovalStatus, Case, Institution, Milestone, Person, Project, Section
+from civaffairs.selectors import covers_ended_by_death, register_person_link
 
 from .access import can_read_welfare
 from .labels import PROJECT_KIND_LABELS, PUBLICITY_KINDS
@@ -48,14 +50,41 @@ def inspections_for(user):
     )
 
 
+def reported_in_time():
+    """A hazard whose rectification was reported (销号申请) on or before its deadline and waits for
+    the chief: it is 待审批销号, not late — the staff did their part in time, the decision is the
+    chief's. The day of the report is the local day (Asia/Shanghai) of its submission."""
+    return Exists(
+        HazardClosure.objects.filter(hazard=OuterRef("pk"), status=ApprovalStatus.PENDING)
+        .annotate(day=TruncDate("submitted_at"))
+        .filter(day__lte=OuterRef("deadline"))
+    )
+
+
+def overdue_q(today=None):
+    """Q over Hazard: 逾期未整改 — not closed, past its deadline, and not reported in time. The home
+    pages, the director's desk, the inbox and the hazard list's filter all ask this."""
+    today = today or datetime.date.today()
+    return Q(deadline__lt=today) & ~Q(status=Hazard.Status.CLOSED) & ~Q(reported_in_time())
+
+
 def hazards_for(user):
-    return _visible(user, Hazard.objects.select_related("institution", "inspection"))
+    return _visible(
+        user,
+        Hazard.objects.select_related("institution", "inspection").annotate(in_time=reported_in_time()),
+    )
+
+
+def is_overdue(hazard, today=None):
+    """The same rule as overdue_q for one hazard of hazards_for (its in_time annotation)."""
+    today = today or datetime.date.today()
+    return hazard.status != Hazard.Status.CLOSED and hazard.deadline < today and not hazard.in_time
 
 
 def overdue_hazards(user, today=None):
-    """Hazards not closed (open, or with a closure awaiting approval) whose deadline has passed."""
-    today = today or datetime.date.today()
-    return hazards_for(user).exclude(status=Hazard.Status.CLOSED).filter(deadline__lt=today)
+    """Hazards not closed whose deadline has passed, unless their rectification was reported in
+    time and waits for the chief (reported_in_time)."""
+    return hazards_for(user).filter(overdue_q(today))
 
 
 def _last_decision(model, field):
@@ -100,6 +129,13 @@ def projects_for(user):
             "region__parent"
         ),
     )
+
+
+def projects_awaiting_decision(user):
+    """Projects with a milestone report waiting for the chief (the director's desk and the
+    project list's filter both ask this)."""
+    waiting = milestone_reports_for(user).filter(status=ApprovalStatus.PENDING)
+    return projects_for(user).filter(pk__in=waiting.values("milestone__project_id"))
 
 
 def milestones_for(user):
@@ -160,3 +196,26 @@ def pending_counts(user):
         "closures": closures_for(user).filter(status=ApprovalStatus.PENDING).count(),
         "milestones": milestone_reports_for(user).filter(status=ApprovalStatus.PENDING).count(),
     }
+
+
+def benefits_a_cremation_stops(id_number, death_date):
+    """What recording this cremation stops (services.record_cremation records the death of a
+    registered person, and the death ends their cover from the month after it): {"name", "id"
+    (both masked), "stops": [(program, 停发年月)]}, or None when the number is no registered
+    living person's or no benefit of theirs would stop."""
+    if not id_number or death_date is None:
+        return None
+    person = Person.objects.filter(id_number=normalize(id_number), death_date__isnull=True).first()
+    if person is None:
+        return None
+    stop, covers = covers_ended_by_death(person, death_date)
+    stops = []
+    for cover in covers.select_related("program").order_by("program__order", "start_month"):
+        # A cover that was to start after the month of death never starts.
+        month = max(stop, cover.start_month)
+        entry = (cover.program.name, f"{month.year}年{month.month}月")
+        if entry not in stops:
+            stops.append(entry)
+    if not stops:
+        return None
+    return {"name": mask_name(person.name), "id": mask_id_number(person.id_number), "stops": stops}

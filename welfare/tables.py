@@ -1,5 +1,3 @@
-import datetime
-
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -11,6 +9,7 @@ from civaffairs.tables import MoneyColumn, PersonColumn
 
 from .labels import PROJECT_KIND_LABELS, publicity_label
 from .models import AdoptionRegistration, Cremation, FireRetrofit, Hazard, Inspection, MarriageRegistration
+from .selectors import is_overdue
 
 
 def _link(name):
@@ -80,7 +79,7 @@ class HazardTable(tables.Table):
     def render_deadline(self, record, value):
         # Marked as the inspection page and the 逾期未整改 filter count it (selectors.overdue_hazards).
         shown = date_format(value)
-        if record.status != Hazard.Status.CLOSED and value < datetime.date.today():
+        if is_overdue(record):
             return format_html('{} <strong class="overdue">（已逾期）</strong>', shown)
         return shown
 

@@ -61,6 +61,7 @@ from .labels import PROJECT_KIND_LABELS
 from .models import Hazard, InstitutionProfile
 from .selectors import (
     adoptions_for,
+    benefits_a_cremation_stops,
     closures_for,
     cremations_for,
     hazards_for,
@@ -70,6 +71,7 @@ from .selectors import (
     milestone_reports_for,
     overdue_hazards,
     pending_counts,
+    projects_awaiting_decision,
     projects_for,
     publicity_for,
     rejected_hazards,
@@ -128,18 +130,30 @@ def home_panels(user):
 
 @register_bureau_todo
 def bureau_todos(user, today):
-    """The director's desk: the section's approvals waiting and its hazards not yet closed."""
+    """The director's desk: the section's approvals waiting (hazard closures, milestone reports)
+    and its hazards not yet closed, each opening on the list of exactly the records counted."""
     if not can_read_welfare(user):
         return []
-    c = pending_counts(user)
-    open_hazards = hazards_for(user).exclude(status=Hazard.Status.CLOSED)
+    hazards = hazards_for(user)
     url = reverse("welfare:hazard_list")
     return [
-        {"section": Section.WELFARE, "pending": c["closures"] + c["milestones"]},
+        {
+            "section": Section.WELFARE,
+            "label": "待审批隐患销号",
+            # One pending closure per hazard, and a hazard is 待审批销号 exactly while it has one.
+            "count": hazards.filter(status=Hazard.Status.CLOSING).count(),
+            "url": url + "?status=" + Hazard.Status.CLOSING,
+        },
+        {
+            "section": Section.WELFARE,
+            "label": "有待审批节点的项目",
+            "count": projects_awaiting_decision(user).count(),
+            "url": reverse("welfare:project_list") + "?pending=true",
+        },
         {
             "section": Section.WELFARE,
             "label": "未销号安全隐患",
-            "count": open_hazards.count(),
+            "count": hazards.exclude(status=Hazard.Status.CLOSED).count(),
             "url": url + "?status=" + UNCLOSED,
         },
         {
@@ -600,7 +614,22 @@ def cremation_list(request):
 @login_required
 @staff_required
 def cremation_create(request):
+    """A cremation of a registered person covered by a benefit records their death, which stops
+    their benefits: the form first asks to confirm, naming (masked) whom and which programs stop
+    from which month; 返回修改 brings the form back as typed."""
     form = CremationForm(request.POST or None)
+    if request.method == "POST" and "edit" in request.POST:
+        form.is_valid()
+        return render(
+            request,
+            "civaffairs/form.html",
+            {"form": form, "title": "火化登记", "back": "welfare:cremation_list"},
+        )
+    if request.method == "POST" and "confirmed" not in request.POST and form.is_valid():
+        d = form.cleaned_data
+        stops = benefits_a_cremation_stops(d["id_number"], d["death_date"])
+        if stops:
+            return render(request, "welfare/cremation_confirm.html", {"form": form, "deceased": stops})
     result = _form(
         request,
         form,

@@ -252,8 +252,6 @@ def _arrears(program, month):
     return arrears
 
 
-
-
 def check_payroll_generation(*, actor, program, month):
     """What generate_payroll refuses before any work: asked again by the request that queues the
     job, so the refusal comes at once."""

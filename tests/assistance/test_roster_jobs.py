@@ -63,11 +63,40 @@ def test_a_large_roster_with_errors_lists_them_on_the_jobs_page_and_imports_noth
     assert job.error == "花名册有 1 处错误，未导入任何数据；请在 Excel 中改正后重新上传。"
     assert table_counts() == before
     page = client.get(response["Location"]).content.decode()
-    assert "<li>第3行 身份证号：校验位错误</li>" in page
+    # As the import page lists them: row, column and reason in a table.
+    assert '<table class="list" id="error-table">' in page
+    assert "<tr><td>第3行</td><td>身份证号</td><td>校验位错误</td></tr>" in page
+    assert "发现 1 处错误，未导入任何数据" in page
     assert f'id="job-back" href="{reverse("assistance:roster_import")}"' in page
     # Whoever left the job's page finds it again on the import page.
     again = client.get(reverse("assistance:roster_import")).content.decode()
     assert f'href="{reverse("job_detail", args=[job.pk])}"' in again and "：失败" in again
+
+
+def test_a_large_rosters_errors_beyond_those_shown_are_counted_on_the_jobs_page(
+    caseworker, login, shicheng_village, settings
+):
+    settings.UPLOAD_MAX_ERRORS_SHOWN = 1
+    data = rows()
+    data[0]["身份证号"] = data[1]["身份证号"] = "445303197009020000"
+    client = login(caseworker)
+    page = client.get(upload(client, data)["Location"]).content.decode()
+    table = page.split('id="error-table">')[1].split("</table>")[0]
+    assert table.count("</td></tr>") == 1 and "发现 2 处错误" in page and "另有 1 处错误未列出" in page
+
+
+def test_a_job_failed_before_its_errors_kept_their_rows_lists_its_lines_as_reasons(
+    caseworker, login, shicheng_village
+):
+    data = rows()
+    data[1]["身份证号"] = "445303197009020000"
+    client = login(caseworker)
+    location = upload(client, data)["Location"]
+    job = Job.objects.get(kind="roster")
+    job.result = {"errors": ["第3行 身份证号：校验位错误"], "more_errors": 0}  # as such jobs were kept
+    job.save(update_fields=["result"])
+    page = client.get(location).content.decode()
+    assert "<tr><td>—</td><td>—</td><td>第3行 身份证号：校验位错误</td></tr>" in page
 
 
 def test_the_same_large_roster_twice_at_once_is_imported_once(caseworker, login, shicheng_village, settings):

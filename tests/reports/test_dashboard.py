@@ -11,7 +11,7 @@ def test_the_directors_home_is_a_dashboard(login, director, summary):
     assert 'id="dashboard"' in page
     assert "2019年上半年 主要指标（与上年同期 2018年上半年比较）" in page
     assert "低保户数（期末）" in page
-    assert "社会救助股待审批：0" in page
+    assert '<a href="/assistance/requests/?status=pending">待审批业务申请：0</a>' in page
     assert "2019年上半年全区工作总结</a>：草稿" in page
     assert page.count("<svg") == 2 and "低保户数和人数（各月末）" in page
 

@@ -69,7 +69,7 @@ def test_the_directors_desk_counts_welfares_approvals_and_open_hazards(ww, direc
     first = inspection.hazards.order_by("pk").first()
     services.submit_hazard_closure(actor=ww.staff, hazard=first, rectified_on=D(2019, 4, 1), note="已清理")
     page = login(director).get("/").content.decode()
-    assert "社会福利和社会事务股待审批：1" in page
+    assert '<a href="/welfare/hazards/?status=closing">待审批隐患销号：1</a>' in page
     assert "未销号安全隐患：2" in page and "其中逾期未整改：1" in page
 
 
