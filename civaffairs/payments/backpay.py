@@ -30,6 +30,7 @@ from .payroll import (
     IN_PAYMENT,
     _payee,
     alive_in,
+    considered_since,
     covered_persons,
     in_payment_in,
     insert_lines,
@@ -72,14 +73,15 @@ def _considered(standard, progress=None):
         .filter(_range(standard), program=program, item=item, kind=PaymentLine.Kind.REGULAR)
         .values_list("case_id", "month", "income")
     }
-    # When each later payroll was generated: a case approved late had its earlier months
-    # considered as arrears by the first payroll generated after its approval.
-    generated_at = sorted(
+    # When each month was last considered: by its own payroll, or — for a case approved late — as
+    # arrears by the first payroll of a later month generated after the approval (the rule of
+    # payroll._arrears; a month sent back and generated again considers only itself).
+    since = considered_since(
         Payroll.objects.filter(
             program=program,
             kind=Payroll.Kind.MONTHLY,
             status__in=[ApprovalStatus.PENDING, ApprovalStatus.APPROVED],
-        ).values_list("created_at", flat=True)
+        ).values_list("month", "created_at")
     )
     out, unsettled = [], []
     payrolls = list(payrolls)
@@ -109,7 +111,7 @@ def _considered(standard, progress=None):
                     out.append((row, month, row[5], False))
                 else:
                     unsettled.append((case_id, month))
-            elif approved_at < generated or any(t > approved_at for t in generated_at):
+            elif approved_at < since.get(month, generated):
                 # Considered — by that payroll, or as arrears by a payroll after the approval — and
                 # paid nothing (income at or above the old standard): the new standard may owe it.
                 out.append((row, month, row[5], False))

@@ -214,20 +214,36 @@ def lines_for(*, program, rules, rows, targets, persons, standards, payroll, kin
     return lines
 
 
+def considered_since(payrolls):
+    """{month: the latest generation of a live monthly payroll of that month or a later one}, from
+    [(month, created_at)]. A case approved before that time had the month considered — by the
+    month's own payroll, or as arrears by the first later payroll generated after its approval —
+    whatever order the months were generated in (a month sent back and generated again)."""
+    out, latest = {}, None
+    for m, created in sorted(payrolls, reverse=True):
+        latest = created if latest is None else max(latest, created)
+        out[m] = latest
+    return out
+
+
 def _arrears(program, month):
     """{case_id: [months]} owed as arrears: a case approved after earlier payrolls were generated
     was not in them, so those of its months in payment are paid now — even when the case has
     left payment since (a death, a termination), since what was owed stays owed."""
-    earlier = dict(monthly_payrolls(program).filter(month__lt=month).values_list("month", "created_at"))
+    live = list(monthly_payrolls(program).values_list("month", "created_at"))
+    earlier = {m for m, _created in live if m < month}
     if not earlier:
         return {}
-    # Only cases approved since the latest of those payrolls: every later run has considered the
-    # others, so a month that got no line then owed nothing and stays so.
+    # A month is owed as arrears to a case approved after every live payroll of that month or a
+    # later one was generated: no run since its approval has considered it. (Not the latest
+    # payroll overall: a month sent back and generated again after the approval considers only
+    # itself, not the months between.)
+    since = considered_since(live)
     late = Case.objects.filter(
         program=program,
         status__in=IN_PAYMENT,
         start_month__lt=month,
-        approved_at__gt=max(earlier.values()),
+        approved_at__gt=min(since[m] for m in earlier),
     )
     candidates = list(late.values_list("id", "start_month", "end_month", "approved_at", "person__death_date"))
     paid = set(
@@ -240,18 +256,16 @@ def _arrears(program, month):
     for case_id, start, end, approved_at, death in candidates:
         months = [
             m
-            for m, created in sorted(earlier.items())
+            for m in sorted(earlier)
             if m >= start
             and (end is None or m < end)
             and (death is None or death >= m)
-            and created < approved_at
+            and since[m] < approved_at
             and (case_id, m) not in paid
         ]
         if months:
             arrears[case_id] = months
     return arrears
-
-
 
 
 def check_payroll_generation(*, actor, program, month):
