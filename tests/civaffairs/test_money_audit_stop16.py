@@ -9,8 +9,10 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
@@ -19,7 +21,7 @@ from assistance import programs as P
 from assistance import roster, services
 from civaffairs import payments
 from civaffairs.idnumber import make_id_number
-from civaffairs.models import ApprovalStatus, Case, PaymentLine, Request
+from civaffairs.models import ApprovalStatus, Case, PaymentLine, Payroll, Request
 from tests.factories import World
 
 D = datetime.date
@@ -327,3 +329,321 @@ def test_a_roster_member_already_in_tekun_is_refused_and_nothing_is_paid():
             )
         assert "低保与特困不能同时或重复享受" in str(info.value)
     assert not Case.objects.filter(program__code=P.DIBAO).exists()
+
+
+# ------------------------------------------------------------------ 2. deaths recorded by a cremation
+
+MONTHS = [JAN, FEB, MAR, APR, MAY, JUN]
+
+
+def cremation_file(rows):
+    """An XLSX of the funeral home's cremation records: rows = [(name, id number, death date)]."""
+    from welfare.imports import cremation_columns
+
+    headers = [c.header for c in cremation_columns()]
+    wb = Workbook()
+    ws = wb.active
+    ws.append(headers)
+    for name, number, died in rows:
+        cremated = died + datetime.timedelta(days=2)
+        values = {
+            "逝者姓名": name,
+            "身份证号": number,
+            "死亡日期": f"{died:%Y-%m-%d}",
+            "火化日期": f"{cremated:%Y-%m-%d}",
+            "本区户籍": "是",
+            "所属镇": "石城镇",
+            "统筹火化资金": 1400,
+        }
+        ws.append([values.get(h) for h in headers])
+    out = io.BytesIO()
+    wb.save(out)
+    out.seek(0)
+    return out
+
+
+class DeathWorld:
+    """石城镇: 甲 in 特困 (护理·半失能) with both 残疾人两项补贴; 乙, a member of a 3-person 低保
+    household (income 100); 丙, an orphan (散居). Standards from 2018."""
+
+    def __init__(self):
+        from civaffairs.models import Section
+        from civaffairs.roles import CASEWORKER
+        from tests.factories import make_user
+
+        w = self.w = World()
+        self.staff = make_user(CASEWORKER, section=Section.WELFARE)
+        for code, category, amount in (
+            (P.DIBAO, "rural", "400"),
+            (P.TEKUN, "rural", "600"),
+            (P.TEKUN, "care_half", "150"),
+            (P.DISABILITY_LIVING, "default", "1980"),
+            (P.DISABILITY_CARE, "default", "2640"),
+            (P.ORPHAN, P.DISPERSED, "900"),
+        ):
+            w.standard(code, category, amount, D(2018, 1, 1))
+        self.jia = w.person(name="测试甲", disability_grade=1)
+        self.cases = {
+            "tekun": w.person_case(
+                P.TEKUN, start=JAN, person=self.jia, category=P.DISPERSED, care_level=P.CARE_HALF
+            ),
+            "living": w.person_case(P.DISABILITY_LIVING, start=JAN, person=self.jia),
+            "care": w.person_case(P.DISABILITY_CARE, start=JAN, person=self.jia),
+        }
+        self.cases["dibao"], people = w.dibao(3, "100", start=JAN)
+        self.yi = people[1]
+        self.cases["orphan"] = w.person_case(P.ORPHAN, start=JAN, category=P.DISPERSED)
+        self.bing = self.cases["orphan"].person
+        self.recorded_at = {}  # person id → when their death was recorded
+
+    def record(self, who, died, by_import):
+        from welfare import imports as welfare_imports
+        from welfare import services as welfare
+
+        person = {"jia": self.jia, "yi": self.yi, "bing": self.bing}[who]
+        person.refresh_from_db()
+        if by_import:
+            welfare_imports.import_file(
+                "cremations", cremation_file([(person.name, person.id_number, died)]), actor=self.staff
+            )
+        else:
+            from tests.factories import town
+
+            welfare.record_cremation(
+                actor=self.staff,
+                deceased_name=person.name,
+                id_number=person.id_number,
+                death_date=died,
+                date=died + datetime.timedelta(days=2),
+                local=True,
+                town=town("石城镇"),
+                funds=1400,
+            )
+        self.recorded_at[person.pk] = timezone.now()
+
+    def pay_month(self, month, record_while_pending):
+        """Every program's payroll of the month; deaths in record_while_pending are recorded while
+        the payrolls wait: an approval that would pay after a death is refused, the payroll sent
+        back and generated again."""
+        w = self.w
+        codes = (P.DIBAO, P.TEKUN, P.DISABILITY_LIVING, P.DISABILITY_CARE, P.ORPHAN)
+        pending = {c: payments.generate_payroll(actor=w.worker, program=c, month=month) for c in codes}
+        for args in record_while_pending:
+            self.record(*args)
+        for code, payroll in pending.items():
+            try:
+                payments.decide_payroll(actor=w.chief, payroll=payroll, approve=True, comment="同意")
+            except ValidationError as exc:
+                assert "登记了死亡" in str(exc), exc
+                payments.decide_payroll(
+                    actor=w.chief, payroll=payroll, approve=False, comment="死亡，重新生成"
+                )
+                w.pay(code, month)
+
+
+deaths_drawn = st.fixed_dictionaries(
+    {
+        who: st.one_of(
+            st.none(),
+            st.tuples(
+                st.integers(0, 5),  # month of death (January … June 2019)
+                st.integers(1, 28),  # day
+                st.integers(0, 5),  # recorded in the slot of month (≥ the month of death)
+                st.booleans(),  # while that month's payrolls wait
+                st.booleans(),  # by the cremation import (else the form's service)
+            ),
+        )
+        for who in ("jia", "yi", "bing")
+    }
+)
+
+
+def _run_deaths(deaths, raise_in):
+    world = DeathWorld()
+    w = world.w
+    plan = defaultdict(lambda: ([], []))  # slot → (before payroll, while pending)
+    died = {}
+    for who, drawn in deaths.items():
+        if drawn is None:
+            continue
+        month, day, slot, pending, by_import = drawn
+        slot = max(slot, month)
+        on = MONTHS[month].replace(day=day)
+        died[who] = on
+        plan[slot][1 if pending else 0].append((who, on, by_import))
+    raised = []
+    for i, month in enumerate(MONTHS):
+        for args in plan[i][0]:
+            world.record(*args)
+        if raise_in == i:
+            # A raise of every program approved mid-year, effective January: back-pay at once.
+            for code, category, amount in (
+                (P.DIBAO, "rural", "450"),
+                (P.TEKUN, "rural", "650"),
+                (P.DISABILITY_LIVING, "default", "2100"),
+                (P.ORPHAN, P.DISPERSED, "1000"),
+            ):
+                raised.append(w.standard(code, category, amount, JAN))
+                batch = payments.generate_backpay(actor=w.worker, standard=raised[-1])
+                if batch is not None:
+                    payments.decide_payroll(actor=w.chief, payroll=batch, approve=True, comment="同意")
+        world.pay_month(month, plan[i][1])
+    # Whatever was paid: a line for a month after a death exists only in a payroll generated
+    # before the death was recorded, and never in back-pay.
+    persons = {"jia": world.jia, "yi": world.yi, "bing": world.bing}
+    for who, on in died.items():
+        person = persons[who]
+        last = on.replace(day=1)
+        cases = [c for c in world.cases.values() if c.person_id == person.pk]
+        for case in cases:
+            after = PaymentLine.objects.live().filter(case=case, month__gt=last)
+            assert not after.filter(kind=PaymentLine.Kind.BACKPAY).exists(), (who, on)
+            assert not after.filter(payroll__created_at__gt=world.recorded_at[person.pk]).exists(), (who, on)
+        if who == "yi":
+            household = world.cases["dibao"]
+            for month, persons_n, kind in (
+                PaymentLine.objects.live()
+                .filter(case=household, month__gt=last)
+                .values_list("month", "persons", "kind")
+            ):
+                assert persons_n <= 2 or kind == PaymentLine.Kind.REGULAR, (month, persons_n, kind)
+            stale = PaymentLine.objects.live().filter(
+                case=household, month__gt=last, payroll__created_at__gt=world.recorded_at[person.pk]
+            )
+            assert set(stale.values_list("persons", flat=True)) <= {2}, (who, on)
+    for case in world.cases.values():
+        regular_once(case)
+    # Back-pay again finds nothing owed (idempotent).
+    for standard in raised:
+        assert payments.generate_backpay(actor=w.worker, standard=standard) is None
+
+
+@pytest.mark.django_db
+@settings(max_examples=12, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(deaths=deaths_drawn, raise_in=st.one_of(st.none(), st.integers(0, 5)))
+def test_a_cremation_stops_every_program_after_the_month_of_death(deaths, raise_in):
+    with transaction.atomic():
+        _run_deaths(deaths, raise_in)
+        transaction.set_rollback(True)
+
+
+# ------------------------------------------------------------------ 4. four eyes
+
+
+@pytest.mark.django_db
+def test_a_user_holding_both_roles_never_approves_what_they_prepared():
+    """An account given the section's worker and chief roles at once (an administrator's slip):
+    every paid thing it prepares — standard, payroll, back-pay, correction, application, bulk
+    enrolment, roster migration, account change — is still refused to it as approver."""
+    from civaffairs import services as core
+    from civaffairs.models import Section
+    from civaffairs.roles import CASEWORKER, CHIEF
+    from tests.factories import make_user, role_group
+
+    w = World()
+    both = make_user(CASEWORKER, section=Section.ASSISTANCE)
+    both.groups.add(role_group(CHIEF))
+    both = type(both).objects.get(pk=both.pk)  # fresh permission cache
+
+    def refused(call, **kw):
+        with pytest.raises(PermissionDenied, match="不能审批自己"):
+            call(actor=both, approve=True, comment="同意", **kw)
+
+    draft = payments.draft_standard(
+        actor=both, program=P.TEKUN, category="rural", amount=Decimal("600"), effective_from=D(2018, 1, 1)
+    )
+    refused(payments.decide_standard, standard=draft)
+    payments.decide_standard(actor=w.chief, standard=draft, approve=True, comment="同意")
+    case = w.person_case(P.TEKUN, start=JAN, category=P.DISPERSED)
+    payroll = payments.generate_payroll(actor=both, program=P.TEKUN, month=JAN)
+    refused(payments.decide_payroll, payroll=payroll)
+    payments.decide_payroll(actor=w.chief, payroll=payroll, approve=True, comment="同意")
+    raised = payments.draft_standard(
+        actor=w.worker, program=P.TEKUN, category="rural", amount=Decimal("650"), effective_from=JAN
+    )
+    raised = payments.decide_standard(actor=both, standard=raised, approve=True, comment="同意")
+    batch = payments.generate_backpay(actor=both, standard=raised)
+    assert batch is not None
+    refused(payments.decide_payroll, payroll=batch)
+    correction = payments.submit_correction(
+        actor=both, case=case, month=JAN, amount=Decimal("-10"), reason="多发"
+    )
+    refused(payments.decide_payroll, payroll=correction)
+    person = w.person()
+    request = services.submit_enrolment(
+        actor=both, program=P.TEKUN, person=person, start_month=FEB, category=P.DISPERSED
+    )
+    refused(services.decide_request, request=request)
+    with pytest.raises(PermissionDenied, match="不能审批自己"):
+        services.enrol_many(
+            actor=both,
+            approver=both,
+            program=P.TEKUN,
+            applications=[dict(person=w.person(), start_month=FEB, category=P.DISPERSED)],
+        )
+    with pytest.raises(roster.RosterError, match="不能审批自己"):
+        roster.import_roster(
+            roster_file(w.village.name, [("rural", "100", [_new_id()], "2019-01")]), actor=both, approver=both
+        )
+    change = core.change_payee_account(
+        actor=both,
+        person=case.person,
+        bank_name="云浮农商银行",
+        bank_account="6217000000009999",
+        reason="换卡",
+    )
+    assert change.status == ApprovalStatus.PENDING  # the person is in a payroll
+    refused(core.decide_account_change, change=change)
+
+
+# ------------------------------------------------------------------ 5. amounts: caps and Decimal
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("amount", ["1e26", "100000000", "123456789012.5", "NaN", "-Infinity"])
+def test_an_amount_beyond_what_a_money_column_holds_is_refused_by_the_service(amount):
+    """Standards, corrections and 临时救助 amounts: beyond 99,999,999.99 (what the narrowest money
+    column stores) or not a number, the service says which field and why — never an
+    InvalidOperation or a database overflow (PostgreSQL: numeric field overflow)."""
+    w = World()
+    with pytest.raises(ValidationError) as info:
+        payments.draft_standard(
+            actor=w.worker, program=P.TEKUN, category="rural", amount=amount, effective_from=D(2018, 1, 1)
+        )
+    assert "amount" in info.value.message_dict
+    w.standard(P.TEKUN, "rural", "600", D(2018, 1, 1))
+    case = w.person_case(P.TEKUN, start=JAN, category=P.DISPERSED)
+    w.pay(P.TEKUN, JAN)
+    with pytest.raises(ValidationError) as info:
+        payments.submit_correction(actor=w.worker, case=case, month=JAN, amount=amount, reason="补差")
+    assert "amount" in info.value.message_dict
+    with pytest.raises(ValidationError) as info:
+        services.submit_enrolment(
+            actor=w.town_worker, program=P.TEMP_RELIEF, person=w.person(), amount=amount, event_date=MAR
+        )
+    assert "amount" in info.value.message_dict
+    assert not Payroll.objects.filter(kind=Payroll.Kind.CORRECTION).exists()
+
+
+def test_no_float_in_the_payment_paths():
+    """Money is Decimal end to end: no float() or float literal arithmetic in the payments engine,
+    the services that price or pay, or the money module's arithmetic."""
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    files = [
+        *sorted((root / "civaffairs" / "payments").glob("*.py")),
+        root / "assistance" / "roster.py",
+        root / "assistance" / "programs.py",
+        *sorted((root / "assistance" / "services").glob("*.py")),
+        root / "welfare" / "services" / "funeral.py",
+        root / "welfare" / "services" / "common.py",
+    ]
+    found = []
+    for path in files:
+        for n, line in enumerate(path.read_text().splitlines(), start=1):
+            code = line.split("#", 1)[0]
+            if re.search(r"\bfloat\(|FloatField|\d\.\d+\s*[*/]|[*/]\s*\d+\.\d", code):
+                found.append(f"{path.relative_to(root)}:{n}: {line.strip()}")
+    assert not found, found
