@@ -647,3 +647,77 @@ def test_no_float_in_the_payment_paths():
             if re.search(r"\bfloat\(|FloatField|\d\.\d+\s*[*/]|[*/]\s*\d+\.\d", code):
                 found.append(f"{path.relative_to(root)}:{n}: {line.strip()}")
     assert not found, found
+
+
+# ------------------------------------------------------------------ 1. a migrated roster's ledger
+
+
+def ledger_file(village_name, ids, paid_through, monthly):
+    """A one-household migration roster (rural, income 100, from January 2019) with its ledger."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(roster.TEMPLATE_HEADERS)
+    for i, number in enumerate(ids):
+        row = {
+            "所属镇": "石城镇",
+            "所属村": village_name,
+            "户主身份证号": ids[0],
+            "姓名": "测试甲" if i == 0 else "测试乙",
+            "身份证号": number,
+            "与户主关系": "户主" if i == 0 else "子女",
+            "城乡类别": "农村",
+            "家庭月人均收入": "100",
+            "起始年月": "2019-01",
+            "已发放至": paid_through if i == 0 else None,
+            "月发放额": monthly if i == 0 else None,
+        }
+        ws.append([row.get(h) for h in roster.TEMPLATE_HEADERS])
+    out = io.BytesIO()
+    wb.save(out)
+    out.seek(0)
+    return out
+
+
+@pytest.mark.django_db
+def test_a_ledger_paid_through_a_month_without_its_monthly_amount_is_never_paid_in_full_again():
+    """A migration says the household was paid outside the system through March but not how much
+    a month. A raise effective January must not back-pay January–March in full (the ledger paid
+    them): either the import asks for the amount, or back-pay leaves those months to a correction."""
+    w = World()
+    with_accounts = _roster_world(w)
+    ids = [_new_id(), _new_id()]
+    try:
+        result = roster.import_roster(
+            ledger_file(w.village.name, ids, "2019-03", None), actor=w.town_worker, approver=w.chief
+        )
+    except roster.RosterError as exc:
+        assert "月发放额" in str(exc)
+        return
+    with_accounts(result.case_ids)
+    w.pay(P.DIBAO, APR)
+    raised = w.standard(P.DIBAO, "rural", "450.50", JAN)
+    batch = payments.generate_backpay(actor=w.worker, standard=raised)
+    (case,) = Case.objects.filter(pk__in=result.case_ids)
+    backpaid = dict(
+        PaymentLine.objects.filter(payroll=batch, case=case).values_list("month", "amount") if batch else []
+    )
+    assert all(m > MAR for m in backpaid), backpaid  # at most (450.50 − 430.50) × 2 for April
+
+
+@pytest.mark.django_db
+def test_a_ledger_with_its_monthly_amount_is_back_paid_only_the_difference():
+    w = World()
+    with_accounts = _roster_world(w)
+    ids = [_new_id(), _new_id()]
+    result = roster.import_roster(
+        ledger_file(w.village.name, ids, "2019-03", "661"), actor=w.town_worker, approver=w.chief
+    )
+    with_accounts(result.case_ids)
+    w.pay(P.DIBAO, APR)
+    raised = w.standard(P.DIBAO, "rural", "450.50", JAN)
+    batch = payments.generate_backpay(actor=w.worker, standard=raised)
+    (case,) = Case.objects.filter(pk__in=result.case_ids)
+    # (450.50 − 100) × 2 = 701.00: the ledger paid 661 (January–March), the system 661 (April).
+    assert dict(PaymentLine.objects.filter(payroll=batch, case=case).values_list("month", "amount")) == {
+        m: Decimal("40.00") for m in (JAN, FEB, MAR, APR)
+    }
