@@ -721,3 +721,30 @@ def test_a_ledger_with_its_monthly_amount_is_back_paid_only_the_difference():
     assert dict(PaymentLine.objects.filter(payroll=batch, case=case).values_list("month", "amount")) == {
         m: Decimal("40.00") for m in (JAN, FEB, MAR, APR)
     }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("income", ["100000000", "1e26"])
+def test_a_stated_income_beyond_the_household_record_is_refused_when_stated(income):
+    """The per-capita income an application or a review states is priced into every month: beyond
+    what the household's record holds (99,999,999.99) it is refused with the field named, at
+    submission — not at the chief's approval with a database overflow (PostgreSQL)."""
+    w = World()
+    w.standard(P.DIBAO, "rural", "400", D(2018, 1, 1))
+    case, people = w.dibao(2, "100", start=JAN)
+    household = case.household
+    w.pay(P.DIBAO, JAN)
+    with pytest.raises(ValidationError) as info:
+        services.submit_review(
+            actor=w.town_worker, case=case, outcome="amount_changed", effective_month=FEB, income=income
+        )
+    assert "income" in info.value.message_dict
+    services.submit_termination(actor=w.town_worker, case=case, effective_month=FEB, reason="迁出")
+    services.decide_request(
+        actor=w.chief, request=case.requests.get(status=ApprovalStatus.PENDING), approve=True, comment="同意"
+    )
+    with pytest.raises(ValidationError) as info:
+        services.submit_enrolment(
+            actor=w.town_worker, program=P.DIBAO, household=household, start_month=MAR, category="A", income=income
+        )
+    assert "income" in info.value.message_dict
