@@ -214,6 +214,8 @@ def _prepare(
             raise ValidationError({"income": "请填写家庭月人均收入"}) from None
         if income < 0:
             raise ValidationError({"income": "家庭月人均收入不能为负数"})
+        if over_max(income):
+            raise ValidationError({"income": f"家庭月人均收入{TOO_LARGE}"})
     fields = dict(
         program=program,
         household=household,

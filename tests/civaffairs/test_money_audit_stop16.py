@@ -745,6 +745,11 @@ def test_a_stated_income_beyond_the_household_record_is_refused_when_stated(inco
     )
     with pytest.raises(ValidationError) as info:
         services.submit_enrolment(
-            actor=w.town_worker, program=P.DIBAO, household=household, start_month=MAR, category="A", income=income
+            actor=w.town_worker,
+            program=P.DIBAO,
+            household=household,
+            start_month=MAR,
+            category="A",
+            income=income,
         )
     assert "income" in info.value.message_dict
