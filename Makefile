@@ -10,7 +10,7 @@ PORT ?= 8000
 # The background jobs' worker (civaffairs/jobs.py): the database queue, or RQ when REDIS_URL is set.
 WORKER := $(if $(REDIS_URL),rqworker default,db_worker --no-startup-delay)
 
-.PHONY: setup run test migrate demo lint bench clean
+.PHONY: setup run test migrate demo lint bench soak clean
 
 setup:
 	@bash scripts/setup-system.sh
@@ -48,6 +48,10 @@ lint: setup
 
 bench: setup
 	@$(PY) -m bench $(BENCH_ARGS)
+
+# Five minutes of mixed traffic against gunicorn (bench/soak.py); not part of `make test`.
+soak: setup
+	@$(PY) -m bench.soak $(SOAK_ARGS)
 
 clean:
 	rm -rf var/*.sqlite3 var/static

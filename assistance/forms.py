@@ -1,7 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from civaffairs.forms import HouseholdRegistrationForm, income_field
 from civaffairs.models import Institution, Program
 from civaffairs.money import format_money
 from civaffairs.periods import InvalidPeriod, parse_month
@@ -31,35 +30,11 @@ def _choices(pairs, blank=True):
     return ([("", "——")] if blank else []) + list(pairs)
 
 
-class DibaoApplicationForm(HouseholdRegistrationForm):
-    category = forms.ChoiceField(label="复核类别", choices=P.CASE_CATEGORIES[P.DIBAO])
-    start_month = MonthField(label="起始年月")
-    reason = forms.CharField(label="申请事由", max_length=200, required=False)
-
-
-class ExistingHouseholdApplicationForm(forms.Form):
-    income_per_capita = income_field()
-    covered = forms.MultipleChoiceField(label="保障人员", widget=forms.CheckboxSelectMultiple)
-    category = forms.ChoiceField(label="复核类别", choices=P.CASE_CATEGORIES[P.DIBAO])
-    start_month = MonthField(label="起始年月")
-    reason = forms.CharField(label="申请事由", max_length=200, required=False)
-
-    def __init__(self, *args, household, **kwargs):
-        super().__init__(*args, **kwargs)
-        members = household.members.filter(left_on__isnull=True).select_related("person")
-        self.fields["covered"].choices = [
-            (str(m.person_id), f"{m.person.name}（{m.get_relation_display()}）") for m in members
-        ]
-        self.fields["covered"].initial = [str(m.person_id) for m in members]
-        # Shown, not prefilled: the application is assessed on the income as checked now, and a
-        # recorded 0 (the model's default) must not pass unnoticed.
-        self.fields["income_per_capita"].help_text = f"登记的收入：{household.income_per_capita} 元"
-
-
 class PersonApplicationForm(forms.Form):
+    # 特困 is not among them: its applications go through the statutory procedure (受理特困申请).
     program = forms.ModelChoiceField(
         label="救助项目",
-        queryset=Program.objects.filter(section="assistance", unit="person"),
+        queryset=Program.objects.filter(section="assistance", unit="person").exclude(code=P.TEKUN),
         empty_label="（请选择）",
     )
     category = forms.ChoiceField(
@@ -82,7 +57,19 @@ class PersonApplicationForm(forms.Form):
         label="救助金额（临时救助，元）", required=False, min_value=0, max_digits=12, decimal_places=2
     )
     mental = forms.BooleanField(label="救助对象为严重精神障碍患者", required=False)
+    urgent = forms.BooleanField(
+        label="急难型临时救助：先行救助，手续在5个工作日内补齐",
+        required=False,
+        help_text="勾选后审批即可发放；补齐手续作为一个环节跟踪办理期限",
+    )
     reason = forms.CharField(label="申请事由", max_length=200, required=False)
+
+    def clean(self):
+        d = super().clean()
+        program = d.get("program")
+        if d.get("urgent") and program is not None and program.code != P.TEMP_RELIEF:
+            self.add_error("urgent", "先行救助仅适用于急难型临时救助")
+        return d
 
 
 class TerminationForm(forms.Form):

@@ -2,10 +2,9 @@
 apart from assistance/figures.py, whose figures are the work summary's (FIGURES.md)."""
 
 import datetime
-import statistics
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q
 
 from civaffairs.figures import COUNT, PERCENT, RATE, drilldown, figure, region_filter
 from civaffairs.periods import add_months
@@ -27,13 +26,14 @@ def procedure_figures(period, region):
     """Applications accepted, approved and refused in the period; the median of calendar days
     from acceptance to decision of those decided in it; the steps open at the period's end and
     past their deadline; the share of applications drawn in the period's spot checks that were
-    sampled (random or registered relatives). Four queries."""
+    sampled (random or registered relatives). Four queries, the median one of them."""
     first, last = period.first_month, add_months(period.last_month, 1) - datetime.timedelta(days=1)
     base = Procedure.objects.filter(region_filter(region, "case__town"))
     counts = base.aggregate(
         received=Count("id", filter=Q(accepted_on__gte=first, accepted_on__lte=last)),
         approved=Count("id", filter=Q(stage=Stage.APPROVED, decided_on__gte=first, decided_on__lte=last)),
         refused=Count("id", filter=Q(stage=Stage.REFUSED, decided_on__gte=first, decided_on__lte=last)),
+        decided=Count("id", filter=Q(decided_on__gte=first, decided_on__lte=last, accepted_on__isnull=False)),
         overdue=Count(
             "id",
             filter=Q(due_on__lt=last)
@@ -41,13 +41,10 @@ def procedure_figures(period, region):
             & (Q(decided_on__isnull=True) | Q(decided_on__gt=last)),
         ),
     )
-    spans = [
-        (decided - accepted).days
-        for accepted, decided in base.filter(
-            decided_on__gte=first, decided_on__lte=last, accepted_on__isnull=False
-        ).values_list("accepted_on", "decided_on")
-    ]
-    median = Decimal(str(statistics.median(spans))) if spans else None
+    median = median_days(
+        base.filter(decided_on__gte=first, decided_on__lte=last, accepted_on__isnull=False),
+        counts["decided"],
+    )
     ids, chosen = set(), set()
     for check in SpotCheck.objects.filter(month__gte=first, month__lte=period.last_month):
         ids |= set(check.population)
@@ -65,6 +62,23 @@ def procedure_figures(period, region):
         "procedure.overdue": counts["overdue"],
         "procedure.spot_check_rate": rate,
     }
+
+
+def median_days(decided, count):
+    """The median of calendar days from acceptance to decision over `decided` (a queryset of
+    `count` procedures), taken by the database: ordered by the span, the middle one (odd count) or
+    the middle two (even count) read with OFFSET/LIMIT — one query, whatever the data size, on
+    SQLite and PostgreSQL alike."""
+    if not count:
+        return None
+    span = ExpressionWrapper(F("decided_on") - F("accepted_on"), output_field=DurationField())
+    middle = list(
+        decided.annotate(span=span)
+        .order_by("span", "pk")
+        .values_list("span", flat=True)[(count - 1) // 2 : count // 2 + 1]
+    )
+    days = [d.days if isinstance(d, datetime.timedelta) else int(d) for d in middle]
+    return Decimal(sum(days)) / len(days)
 
 
 # --- drill-down: the procedure list narrowed to the figure's dates ---------------------------------

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from civaffairs.forms import income_field
+from civaffairs.forms import HouseholdRegistrationForm, income_field
 from civaffairs.models import Institution
 
 from . import programs as P
@@ -59,6 +59,9 @@ class AcceptForm(ScansMixin, forms.Form):
         self.program = program
         if program == P.DIBAO:
             self.fields["income"] = income_field()
+            # Shown, not prefilled: the application is assessed on the income as checked now, and
+            # a recorded 0 (the model's default) must not pass unnoticed.
+            self.fields["income"].help_text = f"登记的收入：{household.income_per_capita} 元"
             self.fields["covered"] = forms.MultipleChoiceField(
                 label="保障人员", widget=forms.CheckboxSelectMultiple
             )
@@ -75,6 +78,20 @@ class AcceptForm(ScansMixin, forms.Form):
                 label="供养机构（集中供养）", queryset=Institution.objects.all(), required=False
             )
         self.fields["reason"] = forms.CharField(label="申请事由", max_length=200, required=False)
+        self.add_scans()
+
+
+class NewHouseholdAcceptForm(ScansMixin, HouseholdRegistrationForm):
+    """低保申请（新家庭）: the household's registration and the acceptance (受理) of its application
+    in one form; the members' rows come from the household formset."""
+
+    received_on = _date("收件日期")
+    materials = _materials()
+    category = forms.ChoiceField(label="复核类别", choices=P.CASE_CATEGORIES[P.DIBAO])
+    reason = forms.CharField(label="申请事由", max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.add_scans()
 
 
@@ -180,8 +197,9 @@ class TownReviewForm(forms.Form):
 class NoticeStartForm(forms.Form):
     starts_on = _date("公示开始日期")
     ends_on = _date("公示结束日期")
+    # Shown, never taken from the post: the notice posts what approval would pay.
     amount = forms.DecimalField(
-        label="拟保障金额（元/月）", required=False, min_value=0, max_digits=12, decimal_places=2
+        label="拟保障金额（元/月，按审批后发放金额计算）", required=False, disabled=True
     )
 
 

@@ -5,7 +5,7 @@ Every read is scoped through assistance/selectors.py; every write is a service c
 
 import datetime
 import functools
-from decimal import Decimal
+import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -69,7 +69,8 @@ def may_do(user, procedure):
     if is_assistance_chief(user):
         if stage == Stage.DISTRICT:
             out |= {"notice", "extend_district"}
-            if procedure.sampled and not procedure.case.home_visits.filter(district=True).exists():
+        if stage in (Stage.DISTRICT, Stage.NOTICE) and procedure.sampled:
+            if not procedure.case.home_visits.filter(district=True).exists():
                 out.add("district_visit")
         if stage == Stage.NOTICE:
             out |= {"objection", "extend_district"}
@@ -144,7 +145,7 @@ def _call(step, request, procedure, form):
             actor=user, procedure=procedure, opinion=d["opinion"], recommends=d["recommends"] == "yes"
         )
     elif step == "notice":
-        proc.start_notice(actor=user, procedure=procedure, **d)
+        proc.start_notice(actor=user, procedure=procedure, starts_on=d["starts_on"], ends_on=d["ends_on"])
     elif step == "objection":
         proc.record_objection(actor=user, procedure=procedure, **d)
 
@@ -330,7 +331,7 @@ def _initial(step, procedure, today):
         return {
             "starts_on": today,
             "ends_on": today + datetime.timedelta(days=proc.NOTICE_MIN_DAYS - 1),
-            "amount": _proposed_amount(procedure),
+            "amount": proc.proposed_amount(procedure),
         }
     if step == "objection":
         return {"received_on": today, "reopens": True}
@@ -402,21 +403,6 @@ def _quote(name):
     return quote(name)
 
 
-def _proposed_amount(procedure):
-    """What approval would pay a month (the payments engine's preview), for the notice: None when
-    no standard is in force for it."""
-    from civaffairs import payments as engine
-
-    case, data = procedure.case, procedure.request.data
-    raw = data.get("income")
-    income = Decimal(raw) if raw is not None else None
-    persons = len(data.get("covered") or []) or None
-    amounts = [
-        a for _l, _s, _n, a in engine.preview_month(case, income=income, persons=persons) if a is not None
-    ]
-    return sum(amounts) if amounts else None
-
-
 def _notice_context(procedure):
     case = procedure.case
     notice = case.notices.order_by("-starts_on").first()
@@ -432,7 +418,7 @@ def _notice_context(procedure):
         "head": mask_name(head),
         "persons": persons,
         "income": raw if raw is not None else income,
-        "amount": notice.amount if notice.amount is not None else _proposed_amount(procedure),
+        "amount": notice.amount,
         "program": case.program.name,
     }
 
@@ -519,10 +505,12 @@ def spot_checks(request):
         if not is_assistance_chief(request.user):
             raise PermissionDenied("只有社会救助股股长可以抽取抽查样本。")
         if form.is_valid():
+            # A typed seed is kept beside the server's randomness (recorded whole, so anyone
+            # re-draws): a seed the chief chose alone would let them choose the sample.
+            typed = form.cleaned_data["seed"].strip()[:47]
+            seed = f"{typed}-{secrets.token_hex(8)}" if typed else None
             try:
-                check = proc.draw_spot_check(
-                    actor=request.user, month=form.cleaned_data["month"], seed=form.cleaned_data["seed"]
-                )
+                check = proc.draw_spot_check(actor=request.user, month=form.cleaned_data["month"], seed=seed)
             except ValidationError as exc:
                 _errors(request, exc)
             else:

@@ -63,8 +63,6 @@ def roster_import(request):
             "more_errors": more,
             "error_count": len(errors) + more,
             "title": "低保花名册导入",
-            "required": roster.REQUIRED_HEADERS,
-            "optional": roster.OPTIONAL_HEADERS,
             "columns": roster.columns(),
             # A large file's import runs as a job: whoever left its page finds it again here.
             "recent_jobs": civ_jobs.recent(request.user, kind="roster"),

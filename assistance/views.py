@@ -39,8 +39,6 @@ from .filters import CaseFilter, RequestFilter, StandardFilter
 from .forms import (
     CorrectionForm,
     DecisionForm,
-    DibaoApplicationForm,
-    ExistingHouseholdApplicationForm,
     MemberChangeForm,
     NoticeForm,
     PayrollGenerateForm,
@@ -49,7 +47,7 @@ from .forms import (
     StandardForm,
     TerminationForm,
 )
-from .models import Procedure
+from .models import Procedure, Stage
 from .selectors import (
     assistance_cases_for,
     assistance_payrolls_for,
@@ -58,6 +56,8 @@ from .selectors import (
     inbox_counts,
     is_assistance_chief,
     is_assistance_staff,
+    pending_in_procedure,
+    pending_ready,
     reviews_due,
     standards_of,
 )
@@ -106,7 +106,12 @@ def home_panels(user):
         c = inbox_counts(user)
         url = reverse("assistance:inbox")
         items += [
-            {"label": "待审批新申请", "count": c["enrol"], "url": url},
+            {"label": "待审批新申请（审核确认各环节已完成）", "count": c["enrol"], "url": url},
+            {
+                "label": "办理中的新申请（审核确认环节未完成）",
+                "count": c["in_procedure"],
+                "url": url + "#in-procedure",
+            },
             {"label": "待审批核减、增减人和复核", "count": c["changes"], "url": url},
             {"label": "待审批保障标准", "count": c["standards"], "url": url},
             {"label": "待审批发放名册", "count": c["monthly"], "url": url},
@@ -306,94 +311,95 @@ def case_correction(request, pk):
 @login_required
 @permission_required("civaffairs.add_request", raise_exception=True)
 def apply_dibao(request):
-    """A new household and its 低保 application in one step."""
+    """A new household and the acceptance (受理) of its 低保 application in one step: the
+    application then goes through the statutory procedure like every other."""
     from civaffairs.forms import MemberFormSet
 
-    form = DibaoApplicationForm(request.POST or None, user=request.user)
+    from .procedure_forms import NewHouseholdAcceptForm
+
+    form = NewHouseholdAcceptForm(
+        request.POST or None,
+        request.FILES or None,
+        user=request.user,
+        initial={"received_on": procedure_services.today()},
+    )
     formset = MemberFormSet(request.POST or None, prefix="m")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         d = form.cleaned_data
         data = form.household_data(formset)
-        members = data["members"]
         try:
-            req = services.apply_new_household(
+            procedure = procedure_services.accept_new_household(
                 actor=request.user,
                 **data,
-                start_month=d["start_month"],
+                received_on=d["received_on"],
+                materials=dict.fromkeys(d["materials"], True),
+                scans=form.scans(),
                 category=d["category"],
                 reason=d["reason"],
             )
-            household = req.case.household
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(
-                request, f"已提交{household.head.name}户（{len(members) + 1}人）的低保申请，等待股长审批。"
-            )
-            return redirect("assistance:request_detail", req.pk)
+            who = f"{procedure.case.household.head.name}户（{len(data['members']) + 1}人）"
+            if procedure.stage == Stage.INCOMPLETE:
+                messages.warning(request, f"已登记{who}的低保申请，材料不全：{procedure.missing_notice}")
+            else:
+                messages.success(request, f"已受理{who}的低保申请，办理时限自受理之日起计算。")
+            return redirect("assistance:procedure_detail", procedure.pk)
     return render(
         request,
         "assistance/apply_dibao.html",
-        {"form": form, "formset": formset, "title": "低保申请（新家庭）", "submit_label": "提交申请"},
+        {"form": form, "formset": formset, "title": "受理低保申请（新家庭）", "submit_label": "受理"},
     )
 
 
 @login_required
 @permission_required("civaffairs.add_request", raise_exception=True)
 def apply_household(request, household_pk):
+    """An existing household's 低保 application is accepted through the procedure's one form."""
     household = get_object_or_404(households_for(request.user), pk=household_pk)
-    form = ExistingHouseholdApplicationForm(request.POST or None, household=household)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        covered = list(persons_for(request.user).filter(pk__in=d["covered"]))
-        try:
-            req = services.submit_enrolment(
-                actor=request.user,
-                program=P.DIBAO,
-                household=household,
-                covered=covered,
-                start_month=d["start_month"],
-                income=d["income_per_capita"],
-                category=d["category"],
-                reason=d["reason"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, "已提交低保申请，等待股长审批。")
-            return redirect("assistance:request_detail", req.pk)
-    return render(
-        request,
-        "civaffairs/form.html",
-        {"form": form, "title": f"低保申请：{household}", "back": "household_list"},
-    )
+    return redirect("assistance:procedure_accept", P.DIBAO, household.pk)
 
 
 @login_required
 @permission_required("civaffairs.add_request", raise_exception=True)
 def apply_person(request, person_pk):
+    """特困 goes through the procedure (受理特困申请); the other person programs are applied for
+    here, 急难型临时救助 with its 先行救助."""
     person = get_object_or_404(persons_for(request.user), pk=person_pk)
+    if request.GET.get("program") == P.TEKUN:
+        return redirect("assistance:procedure_accept", P.TEKUN, person.pk)
     form = PersonApplicationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
+        application = dict(
+            actor=request.user,
+            person=person,
+            start_month=d["start_month"],
+            category=d["category"] or "",
+            care_level=d["care_level"] or "",
+            institution=d["institution"],
+            amount=d["amount"],
+            event_date=d["event_date"],
+            flags=["mental"] if d["mental"] else [],
+            reason=d["reason"],
+        )
         try:
-            req = services.submit_enrolment(
-                actor=request.user,
-                program=d["program"],
-                person=person,
-                start_month=d["start_month"],
-                category=d["category"] or "",
-                care_level=d["care_level"] or "",
-                institution=d["institution"],
-                amount=d["amount"],
-                event_date=d["event_date"],
-                flags=["mental"] if d["mental"] else [],
-                reason=d["reason"],
-            )
+            if d["urgent"]:
+                req = procedure_services.apply_urgent_relief(**application)
+            else:
+                req = services.submit_enrolment(program=d["program"], **application)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, f"已提交{person.name}的{d['program'].name}申请，等待股长审批。")
+            if d["urgent"]:
+                messages.success(
+                    request,
+                    f"已提交{person.name}的急难型临时救助（先行救助），股长批准即发放；"
+                    f"手续须在{procedure_services.URGENT_PAPERS_WORKDAYS}个工作日内补齐。",
+                )
+            else:
+                messages.success(request, f"已提交{person.name}的{d['program'].name}申请，等待股长审批。")
             return redirect("assistance:request_detail", req.pk)
     return render(
         request,
@@ -459,6 +465,13 @@ def request_detail(request, pk):
             if procedure is not None and req.status == ApprovalStatus.PENDING
             else [],
             "review_income": review_income,
+            # A 低保 or 特困 application without a procedure: the steps it owes, or a migrated ledger.
+            "procedure_owed": procedure_services.steps_owed_without_procedure(req)
+            if procedure is None and req.kind == Request.Kind.ENROL and req.status == ApprovalStatus.PENDING
+            else None,
+            "migrated_ledger": procedure is None
+            and req.kind == Request.Kind.ENROL
+            and procedure_services.is_migrated(req),
         },
     )
 
@@ -516,9 +529,15 @@ def request_decide(request, pk):
 @permission_required("civaffairs.view_request", raise_exception=True)
 def inbox(request):
     user = request.user
-    pending_requests = (
-        assistance_requests_for(user).filter(status=ApprovalStatus.PENDING).order_by("submitted_at")
-    )
+    today = procedure_services.today()
+    pending_requests = pending_ready(user, today).order_by("submitted_at")
+    # Applications still going through the procedure: listed apart, with the step they are at.
+    in_procedure = [
+        _procedure_row(r, today)
+        for r in pending_in_procedure(user, today)
+        .select_related("case__program", "case__town", "case__household__head", "case__person", "procedure")
+        .order_by("submitted_at")[:200]
+    ]
     pending_standards = standards_of(user).filter(status=ApprovalStatus.PENDING).select_related("program")
     pending_payrolls = assistance_payrolls_for(user).filter(status=ApprovalStatus.PENDING)
     return render(
@@ -529,11 +548,30 @@ def inbox(request):
             "standards": pending_standards,
             "payrolls": pending_payrolls,
             "is_chief": is_assistance_chief(user),
-            "counts": inbox_counts(user),
+            "counts": inbox_counts(user, today),
+            "in_procedure": in_procedure,
             # Decided on their own page; counted here so that the inbox shows all that waits.
             "account_changes": account_changes_for(user).filter(status=ApprovalStatus.PENDING).count(),
         },
     )
+
+
+def _procedure_row(req, today):
+    """An application in the procedure as the inbox lists it: its current step, the step's
+    deadline and whether it is past it (逾期), or — without a procedure — the 受理 it lacks."""
+    procedure = getattr(req, "procedure", None)
+    if procedure is None:
+        return {"req": req, "procedure": None, "step": "未受理（须经审核确认程序受理）", "due": None}
+    step = procedure.get_stage_display()
+    if procedure.stage == Stage.NOTICE:
+        step = "公示（未满7天）"
+    return {
+        "req": req,
+        "procedure": procedure,
+        "step": step,
+        "due": procedure.due_on,
+        "overdue": procedure.due_on is not None and procedure.due_on < today,
+    }
 
 
 # ------------------------------------------------------------------ standards
@@ -749,6 +787,7 @@ def payroll_detail(request, pk):
         and scope_of(request.user).section == payroll.program.section
     )
     by_town = lines.values("town__name").annotate(total=Sum("amount")).order_by("town__code")
+    large_export = jobs.is_large_export(payroll)
     return render(
         request,
         "assistance/payroll_detail.html",
@@ -760,6 +799,11 @@ def payroll_detail(request, pk):
             "own": payroll.created_by_id == request.user.pk,
             "can_withdraw": payroll.status == ApprovalStatus.PENDING
             and payroll.created_by_id == request.user.pk,
+            "large_export": large_export,
+            # The user's exports of this payroll (written by jobs when it is large).
+            "recent_jobs": jobs.recent(request.user, kind="export", params__payroll=payroll.pk)
+            if large_export
+            else [],
         },
     )
 
@@ -802,6 +846,17 @@ def payroll_decide(request, pk):
 def payroll_export(request, pk):
     payroll = get_object_or_404(assistance_payrolls_for(request.user), pk=pk)
     full = may_see_whole_numbers(request.user) and request.GET.get("full") == "1"
+    if payroll.status == ApprovalStatus.APPROVED and jobs.is_large_export(payroll):
+        # A city's month (4.3 s in the request at ×10): written by a background job.
+        try:
+            job = jobs.start_bank_file(
+                actor=request.user, payroll=payroll, full_ids=full, back="assistance:payroll_detail"
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            return refused(
+                request, exc, "导出失败：", reverse("assistance:payroll_detail", args=[payroll.pk])
+            )
+        return redirect("job_detail", job.pk)
     # A town caseworker exports the town's lines only; the total is of the rows exported.
     lines = payments_for(request.user).filter(payroll=payroll)
     data, count, filename = exports.bank_file(payroll, lines, full_ids=full)  # approved ones only

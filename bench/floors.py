@@ -32,8 +32,8 @@ def _within(column, period):
 
 
 def assistance_figures(period):
-    """The social-assistance counts and sums of assistance/figures.py (dibao_households,
-    dibao_persons, money, person_stocks, mental_covered) for the district: three statements, one
+    """The social-assistance counts and sums of assistance/figures.py (dibao_households, money,
+    person_stocks with the 低保 persons, mental_covered) for the district: three statements, one
     scan each of cases, covers and payment lines."""
     ids = _program_ids()
     dibao, tekun, orphan, child = (ids[P.DIBAO], ids[P.TEKUN], ids[P.ORPHAN], ids[P.CHILD])

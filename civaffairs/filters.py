@@ -1,5 +1,6 @@
 import django_filters
 from django import forms
+from django.db import transaction
 from django.db.models import Q
 
 from .audit_labels import ACTION_CHOICES
@@ -43,6 +44,33 @@ class FilterSet(django_filters.FilterSet):
             return self.queryset.none()
         return super().qs
 
+    def id_ending(self, field, number):
+        """A search by the ending of an ID number: any ending for whoever sees numbers whole; for
+        the others no more than the four digits the mask shows (445303********0016), so asking
+        for ever longer endings does not un-mask a number digit by digit."""
+        from .selectors import may_see_whole_numbers
+
+        user = self.request.user if self.request is not None else None
+        if len(number) > 4 and not may_see_whole_numbers(user):
+            return Q(pk__in=[])
+        return Q(**{f"{field}__endswith": number})
+
+    def audit_whole_number(self, persons, number):
+        """A whole ID number typed by someone who reads numbers masked: the list then says whose
+        number it is, which is a reveal (and trying numbers would un-mask one), so it is audited
+        as one, per person found."""
+        from . import audit
+        from .selectors import may_see_whole_numbers
+
+        if not (number[:17].isdigit() and len(number) == 18):
+            return
+        user = self.request.user if self.request is not None else None
+        if user is None or may_see_whole_numbers(user):
+            return
+        with transaction.atomic():
+            for person in persons.filter(id_number=number)[:10]:
+                audit.record(user, "person.reveal_id", person, {"by": "按完整身份证号查询"})
+
 
 class PersonFilter(FilterSet):
     q = django_filters.CharFilter(label="姓名或身份证号", method="search")
@@ -60,8 +88,9 @@ class PersonFilter(FilterSet):
             return queryset
         number = normalize(value)
         if number[:17].isdigit() and len(number) == 18:
+            self.audit_whole_number(queryset, number)
             return queryset.filter(id_number=number)
-        return queryset.filter(Q(name__contains=value) | Q(id_number__endswith=number))
+        return queryset.filter(Q(name__contains=value) | self.id_ending("id_number", number))
 
 
 class HouseholdFilter(FilterSet):
@@ -80,8 +109,11 @@ class HouseholdFilter(FilterSet):
         if not value:
             return queryset
         number = normalize(value)
+        self.audit_whole_number(Person.objects.filter(headed_households__in=queryset), number)
         return queryset.filter(
-            Q(head__name__contains=value) | Q(head__id_number=number) | Q(head__id_number__endswith=number)
+            Q(head__name__contains=value)
+            | Q(head__id_number=number)
+            | self.id_ending("head__id_number", number)
         )
 
 

@@ -234,6 +234,17 @@ def read(importer, file):
     return rows, errors
 
 
+def _formula_hint(reason, value):
+    """A formula cell arrives as its text (=1+1, =DATE(2019,7,9)), not as what Excel shows: a
+    number's or a date's refusal ("应为数字") then puzzles whoever sees 2 in the cell, so it says
+    the cell is a formula and what to do. Refusals that already speak of formulas stay as they are."""
+    if not (isinstance(value, str) and value.lstrip().startswith("=")) or "公式" in reason:
+        return reason
+    shown = value.strip()
+    shown = shown if len(shown) <= 30 else shown[:30] + "…"
+    return f"{reason}；该单元格是公式“{shown}”，导入不计算公式，请直接填写值（可在 Excel 中复制后“选择性粘贴→值”）"
+
+
 def _parse(importer, rows):
     order = importer.order
     parsed, errors = [], []
@@ -251,7 +262,8 @@ def _parse(importer, rows):
             try:
                 row[column.header] = (column.parse or parse_text)(value)
             except ValueError as exc:
-                errors.append(RowError(number, order[column.header], column.header, str(exc) or "格式有误"))
+                reason = _formula_hint(str(exc) or "格式有误", value)
+                errors.append(RowError(number, order[column.header], column.header, reason))
                 row[column.header] = None
                 failed.add(column.header)
         row["_row"], row["_failed"] = number, frozenset(failed)

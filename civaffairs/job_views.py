@@ -21,6 +21,8 @@ def back_url(job):
 
     params = job.params or {}
     try:
+        if job.kind == job.Kind.EXPORT:
+            return reverse(params["back"], args=[params["payroll"]])
         if params.get("back"):
             return reverse(params["back"], args=[job.standard_id] if job.standard_id else [])
         if job.kind == job.Kind.PAYROLL and ":" in params.get("result", ""):
@@ -63,3 +65,45 @@ def refused(request, exc, prefix, fallback):
     ):
         return redirect("job_detail", exc.job.pk)
     return redirect(fallback)
+
+
+@login_required
+def job_download(request, pk):
+    """The file of an export job: for its starter alone (the file holds what the starter's scope
+    showed when it was written), while the starter still may see the payroll and, for whole
+    numbers, still may see them whole; every download is audited as the direct export is."""
+    import datetime
+
+    from django.conf import settings
+    from django.contrib import messages
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+    from django.shortcuts import redirect
+    from django.utils import timezone
+
+    from .models import Job
+    from .selectors import may_see_whole_numbers, payrolls_for
+    from .services import record_export
+    from .spreadsheets import xlsx_response
+
+    job = get_object_or_404(
+        jobs_for(request.user).filter(kind=Job.Kind.EXPORT, status=Job.Status.SUCCEEDED), pk=pk
+    )
+    if job.created_by_id != request.user.pk:
+        raise Http404
+    payroll = payrolls_for(request.user).filter(pk=job.result.get("payroll")).first()
+    full = bool(job.result.get("full_ids"))
+    if payroll is None or (full and not may_see_whole_numbers(request.user)):
+        raise PermissionDenied("无权下载该文件。")
+    kept = datetime.timedelta(hours=settings.EXPORT_KEEP_HOURS)
+    data = Job.objects.filter(pk=job.pk).values_list("output", flat=True).first()
+    if data is None or job.finished_at < timezone.now() - kept:
+        messages.error(
+            request, f"文件已超过保留期（{settings.EXPORT_KEEP_HOURS} 小时）并已删除，请重新导出。"
+        )
+        Job.objects.filter(pk=job.pk).update(output=None)
+        return redirect("job_detail", job.pk)
+    record_export(
+        actor=request.user, what=f"{payroll}（银行代发）", rows=job.result.get("rows", 0), full_ids=full
+    )
+    return xlsx_response(bytes(data), job.output_name, fallback=f"payroll-{payroll.pk}.xlsx")

@@ -1,6 +1,7 @@
 """Background jobs: work that grows with the data (a month's payroll, a back-pay batch, its
-preview, a large roster import) runs in a worker, not in the web request, through Django's task
-API (DEP 14; the `django_tasks` backport on Django 5.2, `django.tasks` from Django 6).
+preview, a large roster import, a large payroll's bank file) runs in a worker, not in the web
+request, through Django's task API (DEP 14; the `django_tasks` backport on Django 5.2,
+`django.tasks` from Django 6).
 
 The request starts a job (`start`): one row of `Job`, then the task `run_job` enqueued on the
 configured backend (settings.TASKS: the database by default and `manage.py db_worker`, RQ on Redis
@@ -335,6 +336,54 @@ def _backpay(job, progress):
     )
 
 
+def is_large_export(payroll):
+    return payroll.line_count > settings.EXPORT_BACKGROUND_LINES
+
+
+def start_bank_file(*, actor, payroll, full_ids, back):
+    """导出银行代发表 of a large payroll as a job (settings.EXPORT_BACKGROUND_LINES): the file is
+    written of the lines the actor's scope shows, kept with the job and downloaded from its page
+    by the actor alone (job_views.job_download, audited). `back` is the payroll page's URL name.
+    Refused at once when the payroll is not approved, as the direct export is."""
+    from .payments.bankfile import check_exportable
+
+    check_exportable(payroll)
+    # Files past their keeping time are let go whenever another export starts.
+    kept = timezone.now() - datetime.timedelta(hours=settings.EXPORT_KEEP_HOURS)
+    Job.objects.filter(kind=Job.Kind.EXPORT, finished_at__lt=kept, output__isnull=False).update(output=None)
+    which = "完整号码" if full_ids else "脱敏"
+    return start(
+        kind=Job.Kind.EXPORT,
+        target=f"export:payroll:{payroll.pk}:{actor.pk}:{'full' if full_ids else 'masked'}",
+        label=f"导出{payroll}银行代发表（{which}）",
+        actor=actor,
+        program=payroll.program,
+        params={"payroll": payroll.pk, "full": bool(full_ids), "back": back},
+    )
+
+
+@handler(Job.Kind.EXPORT)
+def _bank_file(job, progress):
+    from .payments.bankfile import bank_file
+    from .selectors import may_see_whole_numbers, payments_for, payrolls_for
+
+    user = job.created_by
+    # The starter's scope as it is now: a town caseworker's file holds the town's lines only.
+    payroll = payrolls_for(user).filter(pk=job.params["payroll"]).first()
+    if payroll is None:
+        raise PermissionDenied("无权查看该名册，未生成文件。")
+    full = bool(job.params.get("full")) and may_see_whole_numbers(user)
+    lines = payments_for(user).filter(payroll=payroll)
+    data, count, filename = bank_file(payroll, lines, full_ids=full, progress=progress)
+    Job.objects.filter(pk=job.pk).update(output=data, output_name=filename)
+    hours = settings.EXPORT_KEEP_HOURS
+    return Outcome(
+        f"已生成{filename}：{count} 笔转账。文件保留 {hours} 小时，仅提交人可以下载，每次下载记入审计。",
+        reverse("job_download", args=[job.pk]),
+        {"rows": count, "full_ids": full, "payroll": payroll.pk},
+    )
+
+
 @handler(Job.Kind.BACKPAY_PREVIEW)
 def _backpay_preview(job, progress):
     standard = Standard.objects.select_related("program").get(pk=job.standard_id)
@@ -355,6 +404,7 @@ __all__ = [
     "analyze",
     "execute",
     "handler",
+    "is_large_export",
     "latest_preview",
     "reap",
     "recent",
@@ -362,5 +412,6 @@ __all__ = [
     "start",
     "start_backpay",
     "start_backpay_preview",
+    "start_bank_file",
     "start_payroll",
 ]

@@ -951,6 +951,7 @@ class Job(models.Model):
         BACKPAY = "backpay", "生成提标补发"
         BACKPAY_PREVIEW = "backpay_preview", "计算应补发金额"
         ROSTER = "roster", "导入花名册"
+        EXPORT = "export", "导出银行代发表"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "排队中"
@@ -989,6 +990,10 @@ class Job(models.Model):
     # The uploaded file an import job reads (in the database, so a worker on another machine has
     # it); emptied when the job ends.
     payload = models.BinaryField("上传文件", null=True, blank=True, editable=False)
+    # The file an export job wrote (in the database, for the same reason), downloaded from the
+    # job's page by its starter only, each download audited (job_views.job_download).
+    output = models.BinaryField("结果文件", null=True, blank=True, editable=False)
+    output_name = models.CharField("结果文件名", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "后台任务"

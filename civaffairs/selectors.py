@@ -259,7 +259,8 @@ def jobs_for(user):
 
     if not user.is_authenticated:
         return Job.objects.none()
-    qs = Job.objects.select_related("created_by", "program", "standard")
+    # (the files a job keeps are read only by the view that serves them)
+    qs = Job.objects.select_related("created_by", "program", "standard").defer("payload", "output")
     visible = Q(created_by=user)
     scope = scope_of(user)
     if user.has_perm("civaffairs.view_payroll") and not (scope and scope.town_id):

@@ -36,6 +36,7 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit_log"),
     path("jobs/<int:pk>/", job_views.job_detail, name="job_detail"),
     path("jobs/<int:pk>/status/", job_views.job_status, name="job_status"),
+    path("jobs/<int:pk>/download/", job_views.job_download, name="job_download"),
     # 统计数据 groups the figures as the summary does, so its page lives with the summary.
     path("figures/", reports_views.figures_page, name="figures"),
     path("accounts/grants/", views.access_grants, name="access_grants"),

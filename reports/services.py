@@ -48,7 +48,14 @@ def _require_draft(summary):
         raise ValidationError("工作总结已定稿，不能修改；如需修改请局长先重新打开")
 
 
+# A heading, the intro or a section's text: the whole 2019H1 template is 7,280 characters.
+TEXT_MAX_CHARS = 20000
+
+
 def _check_texts(*texts):
+    longest = max((len(t or "") for t in texts), default=0)
+    if longest > TEXT_MAX_CHARS:
+        raise ValidationError(f"文字过长：标题、导语或章节正文不能超过{TEXT_MAX_CHARS}字（现为{longest}字）")
     errors = document.key_problems(texts)
     if errors:
         raise ValidationError(errors)

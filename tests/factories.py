@@ -10,11 +10,14 @@ import datetime
 from decimal import Decimal
 
 import factory
+import time_machine
 from django.contrib.auth.models import Group, User
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from assistance import programs as P
 from assistance import services
+from assistance.services import procedure
 from civaffairs import payments, roles
 from civaffairs import services as core
 from civaffairs.idnumber import make_id_number, parse_id_number
@@ -211,6 +214,132 @@ def make_user(role, town=None, section="", *, username=None, password=TEST_PASSW
 NOV18 = datetime.date(2018, 11, 1)
 
 
+# --- the statutory procedure of 低保 and 特困 (issue 11) ----------------------------------------------
+
+ALL_MATERIALS = {key: True for key, _label in procedure.MATERIALS}
+
+
+def town_reviewer(town):
+    """The town's 镇民政办负责人 (one per town, made on first use)."""
+    found = User.objects.filter(groups__name=roles.TOWN_REVIEWER, scope__town=town).first()
+    return found or make_user(roles.TOWN_REVIEWER, town=town, first_name=f"{town.name}民政办负责人")
+
+
+def accept(*, actor, program, on=None, **application):
+    """受理 of a 低保 or 特困 application with every material: its pending Request (the steps
+    still owed). `on` the day received, today unless given."""
+    on = on or timezone.localdate()
+    return procedure.accept_application(
+        actor=actor, program=program, received_on=on, materials=ALL_MATERIALS, **application
+    ).request
+
+
+def assistance_chief():
+    """社会救助股股长: the first one on record, or a new one."""
+    found = User.objects.filter(groups__name=roles.CHIEF, scope__section=Section.ASSISTANCE).first()
+    return found or make_user(roles.CHIEF, section=Section.ASSISTANCE, first_name="救助股股长")
+
+
+def submit(*, actor, program, chief=None, **application):
+    """An application waiting for the chief's decision, as the users' clicks make it: 低保 and
+    特困 through every step of the procedure (through_procedure), the other programs submitted."""
+    code = getattr(program, "code", program)
+    if code in procedure.PROGRAM_STEPS:
+        return through_procedure(actor=actor, chief=chief, program=program, **application)
+    return services.submit_enrolment(actor=actor, program=program, **application)
+
+
+def through_procedure(*, actor, program, chief=None, on=None, **application):
+    """A 低保 or 特困 application driven through every step with the services the users' clicks
+    call — 受理, 核对, 入户调查, 民主评议 (低保), 镇审核, 区级抽查 (and its visit when sampled), a
+    7-day 公示 — ready for the chief's decision: returns its pending Request.
+
+    All steps are dated `on` (default: the first day of the start month, or 7 days before today
+    if that is later), so that the notice has run its 7 days today and payment still starts
+    from the month applied for (approval pays from the month of acceptance, never earlier)."""
+    chief = chief or assistance_chief()
+    today = timezone.localdate()
+    latest = today - datetime.timedelta(days=procedure.NOTICE_MIN_DAYS)
+    start = application.get("start_month") or application.get("event_date")
+    on = on or min(start.replace(day=1) if start else latest, latest)
+    p = procedure.accept_application(
+        actor=actor, program=program, received_on=on, materials=ALL_MATERIALS, **application
+    )
+    return complete_steps(p, actor=actor, chief=chief, on=on)
+
+
+def complete_steps(p, *, actor, chief=None, on=None):
+    """The steps after 受理 of an accepted application (Procedure p), all dated `on` (default its
+    acceptance day): 核对, 入户调查, 民主评议 (低保), 镇审核, 区级抽查 with its visit when sampled,
+    a 7-day 公示. Returns the pending Request, ready for the decision once the notice has run."""
+    chief = chief or assistance_chief()
+    on = on or p.accepted_on
+    case = p.case
+    code = case.program.code
+    if code == P.DIBAO:
+        procedure.record_verification(
+            actor=actor,
+            case=case,
+            checks=[
+                {"item": item, "source": "核对中心", "checked_on": on, "verdict": "pass"}
+                for item in ("deposits", "vehicles", "real_estate")
+            ],
+        )
+    procedure.record_home_visit(
+        actor=actor, case=case, visited_on=on, investigators=["调查员甲", "调查员乙"], applicant_signed=True
+    )
+    if code == P.DIBAO:
+        procedure.record_appraisal(
+            actor=actor, case=case, held_on=on, due=9, attended=9, agreed=9, minutes="同意上报"
+        )
+    p.refresh_from_db()
+    procedure.town_review(
+        actor=town_reviewer(case.town), procedure=p, opinion="情况属实，建议批准", recommends=True, on=on
+    )
+    procedure.draw_spot_check(actor=chief, month=on, seed=f"test-{p.pk}")
+    p.refresh_from_db()
+    if p.sampled:
+        procedure.record_home_visit(
+            actor=chief,
+            case=case,
+            visited_on=on,
+            investigators=["区抽查员甲", "区抽查员乙"],
+            applicant_signed=True,
+            district=True,
+        )
+    # A notice starts today or later (never backdated): the chief posts it on the day `on`.
+    with time_machine.travel(datetime.datetime(on.year, on.month, on.day, 10), tick=False):
+        procedure.start_notice(
+            actor=chief,
+            procedure=p,
+            starts_on=on,
+            ends_on=on + datetime.timedelta(days=procedure.NOTICE_MIN_DAYS - 1),
+        )
+    return p.request
+
+
+def enrol_new_household(*, actor, chief, start_month, category, income_per_capita, **household):
+    """A household registered (register_household's arguments) and its 低保 application taken
+    through every step and approved: the approved Case."""
+    registered = core.register_household(actor=actor, income_per_capita=income_per_capita, **household)
+    return enrol(
+        actor=actor,
+        chief=chief,
+        program=P.DIBAO,
+        household=registered,
+        start_month=start_month,
+        category=category,
+    )
+
+
+def enrol(*, actor, chief, program, on=None, **application):
+    """through_procedure, then the chief's approval: the approved Case."""
+    request = through_procedure(actor=actor, chief=chief, program=program, on=on, **application)
+    services.decide_request(actor=chief, request=request, approve=True, comment="同意")
+    request.case.refresh_from_db()
+    return request.case
+
+
 class World:
     """The district as its users build it, through the services their clicks call: a 社会救助股
     worker and chief, a 石城镇 caseworker, persons, households, applications, standards,
@@ -267,21 +396,24 @@ class World:
             bank_name="云浮农商银行",
             bank_account="6230000000000001",
         )
-        request = services.submit_enrolment(
+        case = enrol(
             actor=self.town_worker,
+            chief=self.chief,
             program=P.DIBAO,
             household=household,
             start_month=start,
             category="A",
             income=Decimal(income),
         )
-        services.decide_request(actor=self.chief, request=request, approve=True, comment="同意")
-        request.case.refresh_from_db()
-        return request.case, people
+        return case, people
 
     def person_case(self, code, start=NOV18, person=None, account=True, **kw):
         """An approved person case; its payee with an account unless account=False."""
         person = person or self.person(account=account, **kw.pop("person_fields", {}))
+        if code in procedure.PROGRAM_STEPS:
+            return enrol(
+                actor=self.town_worker, chief=self.chief, program=code, person=person, start_month=start, **kw
+            )
         request = services.submit_enrolment(
             actor=self.town_worker, program=code, person=person, start_month=start, **kw
         )

@@ -7,8 +7,11 @@ from civaffairs.models import Institution, Region
 
 from .labels import PROJECT_KINDS, PUBLICITY_KINDS
 from .models import Cremation, Hazard, Inspection, MarriageRegistration
+from .selectors import rejected_hazards, rejected_milestones
 
 ABROAD = "abroad"
+UNCLOSED = "unclosed"
+REJECTED = "rejected"
 
 
 def _towns():
@@ -32,8 +35,26 @@ class InspectionFilter(DateRange):
 
 class HazardFilter(FilterSet):
     institution = django_filters.ModelChoiceFilter(label="机构", queryset=Institution.objects.all())
-    status = django_filters.ChoiceFilter(label="状态", choices=Hazard.Status.choices)
+    # 未销号: what the director's desk counts as 未销号安全隐患 (整改中 and 待审批销号).
+    status = django_filters.ChoiceFilter(
+        label="状态",
+        choices=[
+            *Hazard.Status.choices,
+            (UNCLOSED, "未销号（整改中、待审批销号）"),
+            (REJECTED, "销号申请被驳回（待重新提交）"),
+        ],
+        method="filter_status",
+    )
     overdue = django_filters.BooleanFilter(label="逾期未整改", method="filter_overdue")
+
+    def filter_status(self, queryset, name, value):
+        if not value:
+            return queryset
+        if value == UNCLOSED:
+            return queryset.exclude(status=Hazard.Status.CLOSED)
+        if value == REJECTED:
+            return rejected_hazards(queryset)
+        return queryset.filter(status=value)
 
     def filter_overdue(self, queryset, name, value):
         import datetime
@@ -47,6 +68,13 @@ class HazardFilter(FilterSet):
 class ProjectFilter(FilterSet):
     kind = django_filters.ChoiceFilter(label="项目类别", choices=PROJECT_KINDS)
     town = django_filters.ModelChoiceFilter(label="所在镇", field_name="region__town", queryset=_towns())
+    rejected = django_filters.BooleanFilter(label="有被驳回的节点报告", method="filter_rejected")
+
+    def filter_rejected(self, queryset, name, value):
+        if value is None:
+            return queryset
+        projects = rejected_milestones(self.request.user).values("project_id")
+        return queryset.filter(pk__in=projects) if value else queryset.exclude(pk__in=projects)
 
 
 class MarriageFilter(DateRange):

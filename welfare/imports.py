@@ -187,14 +187,28 @@ def marriage_importer(actor):
             [row["证书编号"] for row in rows],
             [row[h] for row in rows for h in ("男方证件号码", "女方证件号码")],
         )
+        file_marriages = known["file_marriages"] = {}
         for row in rows:
             lookup.add(row["登记类别"], row["男方证件号码"], row["女方证件号码"], row["登记日期"])
+            if row["登记类别"] == MarriageRegistration.Kind.MARRIAGE:
+                couple = frozenset((row["男方证件号码"], row["女方证件号码"]))
+                file_marriages.setdefault((couple, row["登记日期"]), row["_row"])
 
     def check(row, seen):
         kwargs = _marriage_kwargs(row)
         kwargs.pop("qualified")
         errors, clean = marriage_errors(**kwargs, known=known["lookup"])
         errors = _mapped(errors, M_FIELDS, row)
+        if "登记日期" in errors and row["登记类别"] == MarriageRegistration.Kind.DIVORCE:
+            # The marriage the divorce precedes may be the file's own: name its row, not "the system".
+            a, b = clean["party_a_id"], clean["party_b_id"]
+            married = known["lookup"].married_after(a, b, row["登记日期"])
+            at = known["file_marriages"].get((frozenset((a, b)), married))
+            if at is not None:
+                errors["登记日期"] = (
+                    f"离婚登记日期早于双方在本文件第{at}行的结婚登记日期"
+                    f"（{married.year}年{married.month}月{married.day}日）"
+                )
         cert = clean["certificate_no"]
         if cert and cert in seen and "证书编号" not in errors:
             errors["证书编号"] = f"与第{seen[cert]}行的证书编号重复"
@@ -292,8 +306,8 @@ def cremation_importer(actor):
         errors, _name, number, _funds = cremation_errors(**kwargs, known=known["lookup"])
         errors = _mapped(errors, C_FIELDS, row)
         if number in seen and "身份证号" not in errors:
-            errors["身份证号"] = "文件中有两行为同一逝者"
-        seen[number] = True
+            errors["身份证号"] = f"与第{seen[number]}行为同一逝者（身份证号相同），每具遗体只登记一次"
+        seen.setdefault(number, row.get("_row"))
         return errors
 
     def write(row):

@@ -3,7 +3,7 @@ records are district-wide); everyone else sees nothing (fail closed)."""
 
 import datetime
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 
 from civaffairs.models import Activity, ApprovalStatus, Case, Institution, Milestone, Project, Section
 from civaffairs.selectors import register_person_link
@@ -56,6 +56,31 @@ def overdue_hazards(user, today=None):
     """Hazards not closed (open, or with a closure awaiting approval) whose deadline has passed."""
     today = today or datetime.date.today()
     return hazards_for(user).exclude(status=Hazard.Status.CLOSED).filter(deadline__lt=today)
+
+
+def _last_decision(model, field):
+    """The status of the newest report of each row (a closure of a hazard, a report of a milestone)."""
+    newest = model.objects.filter(**{field: OuterRef("pk")}).order_by("-submitted_at", "-pk")
+    return Subquery(newest.values("status")[:1])
+
+
+def rejected_hazards(hazards):
+    """Of these hazards, those the staff must report again: still open, the chief having rejected
+    their newest closure (驳回 leaves the hazard 整改中, and nothing else tells the staff)."""
+    return (
+        hazards.filter(status=Hazard.Status.OPEN)
+        .annotate(last_closure=_last_decision(HazardClosure, "hazard"))
+        .filter(last_closure=ApprovalStatus.REJECTED)
+    )
+
+
+def rejected_milestones(user):
+    """Milestones not reached whose newest report the chief rejected: the staff's to report again."""
+    return (
+        Milestone.objects.filter(project__in=projects_for(user), done_on__isnull=True)
+        .annotate(last_report=_last_decision(MilestoneReport, "milestone"))
+        .filter(last_report=ApprovalStatus.REJECTED)
+    )
 
 
 def closures_for(user):

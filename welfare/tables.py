@@ -1,5 +1,9 @@
+import datetime
+
 import django_tables2 as tables
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html
 
 from civaffairs.idnumber import mask_id_number
 from civaffairs.models import Activity, Institution, Project
@@ -58,8 +62,11 @@ class InspectionTable(tables.Table):
 
 
 class HazardTable(tables.Table):
+    # The hazard itself on its inspection's page (where it is closed), not the page's top.
     description = tables.Column(
-        linkify=lambda record: reverse("welfare:inspection_detail", args=[record.inspection_id])
+        linkify=lambda record: (
+            reverse("welfare:inspection_detail", args=[record.inspection_id]) + f"#hazard-{record.pk}"
+        )
     )
     institution = tables.Column(order_by="institution__name")
     inspection_date = tables.Column(verbose_name="检查日期", accessor="inspection__date")
@@ -69,6 +76,13 @@ class HazardTable(tables.Table):
         fields = ["description", "institution", "inspection_date", "owner", "deadline", "status", "closed_on"]
         attrs = {"class": "list"}
         empty_text = "没有隐患"
+
+    def render_deadline(self, record, value):
+        # Marked as the inspection page and the 逾期未整改 filter count it (selectors.overdue_hazards).
+        shown = date_format(value)
+        if record.status != Hazard.Status.CLOSED and value < datetime.date.today():
+            return format_html('{} <strong class="overdue">（已逾期）</strong>', shown)
+        return shown
 
 
 class RetrofitTable(tables.Table):

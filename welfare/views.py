@@ -30,6 +30,8 @@ from .access import (
     staff_required,
 )
 from .filters import (
+    REJECTED,
+    UNCLOSED,
     AdoptionFilter,
     CremationFilter,
     HazardFilter,
@@ -70,6 +72,8 @@ from .selectors import (
     pending_counts,
     projects_for,
     publicity_for,
+    rejected_hazards,
+    rejected_milestones,
     residents_on,
     retrofits_for,
 )
@@ -99,6 +103,20 @@ def home_panels(user):
             "url": reverse("welfare:hazard_list") + "?overdue=true",
         }
     ]
+    if is_welfare_staff(user):
+        # What the chief sent back: 驳回 leaves the hazard 整改中 and the milestone 未完成.
+        items += [
+            {
+                "label": "销号申请被驳回的隐患",
+                "count": rejected_hazards(hazards_for(user)).count(),
+                "url": reverse("welfare:hazard_list") + "?status=" + REJECTED,
+            },
+            {
+                "label": "被驳回的项目节点",
+                "count": rejected_milestones(user).count(),
+                "url": reverse("welfare:project_list") + "?rejected=true",
+            },
+        ]
     if is_welfare_chief(user):
         c = pending_counts(user)
         items += [
@@ -122,7 +140,7 @@ def bureau_todos(user, today):
             "section": Section.WELFARE,
             "label": "未销号安全隐患",
             "count": open_hazards.count(),
-            "url": url,
+            "url": url + "?status=" + UNCLOSED,
         },
         {
             "section": Section.WELFARE,
@@ -279,12 +297,19 @@ def inspection_create(request):
 @reader_required
 def inspection_detail(request, pk):
     inspection = get_object_or_404(inspections_for(request.user), pk=pk)
+    return _inspection_page(request, inspection)
+
+
+def _inspection_page(request, inspection, *, hazard_form=None, closure_form=None, closure_hazard=None):
+    """The inspection's page; after a refused hazard or closure, with that form bound: its errors
+    at its fields and what was typed kept (a redirect lost both)."""
     closures = closures_for(request.user).order_by("-submitted_at")
     hazards = (
         hazards_for(request.user)
         .filter(inspection=inspection)
         .prefetch_related(Prefetch("closures", queryset=closures))
     )
+    staff = is_welfare_staff(request.user)
     return render(
         request,
         "welfare/inspection_detail.html",
@@ -292,9 +317,11 @@ def inspection_detail(request, pk):
             "inspection": inspection,
             "hazards": hazards,
             "today": datetime.date.today(),
-            "is_staff": is_welfare_staff(request.user),
+            "is_staff": staff,
             "is_chief": is_welfare_chief(request.user),
-            "hazard_form": HazardForm() if is_welfare_staff(request.user) else None,
+            "hazard_form": hazard_form or (HazardForm() if staff else None),
+            "closure_form": closure_form,
+            "closure_hazard_id": closure_hazard.pk if closure_hazard else None,
         },
     )
 
@@ -309,16 +336,11 @@ def hazard_close(request, pk):
         try:
             services.submit_hazard_closure(actor=request.user, hazard=hazard, **form.cleaned_data)
         except ValidationError as exc:
-            messages.error(request, "提交失败：" + "；".join(exc.messages))
+            apply_errors(form, exc)
         else:
             messages.success(request, "整改情况已提交，等待股长审批销号。")
-    else:
-        messages.error(
-            request,
-            "提交失败："
-            + "；".join(f"{form.fields[k].label}：{' '.join(v)}" for k, v in form.errors.items()),
-        )
-    return redirect("welfare:inspection_detail", hazard.inspection_id)
+            return redirect("welfare:inspection_detail", hazard.inspection_id)
+    return _inspection_page(request, hazard.inspection, closure_form=form, closure_hazard=hazard)
 
 
 @login_required
@@ -331,16 +353,11 @@ def hazard_add(request, pk):
         try:
             services.add_hazard(actor=request.user, inspection=inspection, **form.cleaned_data)
         except ValidationError as exc:
-            messages.error(request, "登记失败：" + "；".join(exc.messages))
+            apply_errors(form, exc)
         else:
             messages.success(request, "隐患已登记。")
-    else:
-        messages.error(
-            request,
-            "登记失败："
-            + "；".join(f"{form.fields[k].label}：{' '.join(v)}" for k, v in form.errors.items()),
-        )
-    return redirect("welfare:inspection_detail", inspection.pk)
+            return redirect("welfare:inspection_detail", inspection.pk)
+    return _inspection_page(request, inspection, hazard_form=form)
 
 
 @login_required
@@ -415,8 +432,20 @@ def project_create(request):
 @reader_required
 def project_detail(request, pk):
     project = get_object_or_404(projects_for(request.user), pk=pk)
+    return _project_page(request, project)
+
+
+def _project_page(request, project, *, milestone_form=None, funds_form=None):
+    """The project's page; after a refused milestone report or funds update, with that form
+    bound: its errors at its fields and what was typed kept."""
     milestones = project.milestones.order_by("id")
     staff = is_welfare_staff(request.user)
+    if staff and milestone_form is None:
+        milestone_form = MilestoneForm(milestones=milestones.filter(done_on__isnull=True))
+    if staff and funds_form is None:
+        funds_form = ProjectFundsForm(
+            initial={"funds_secured": project.funds_secured, "funds_spent": project.funds_spent}
+        )
     return render(
         request,
         "welfare/project_detail.html",
@@ -426,14 +455,8 @@ def project_detail(request, pk):
             "milestones": milestones,
             "reports": milestone_reports_for(request.user).filter(milestone__project=project),
             "is_chief": is_welfare_chief(request.user),
-            "milestone_form": MilestoneForm(milestones=milestones.filter(done_on__isnull=True))
-            if staff
-            else None,
-            "funds_form": ProjectFundsForm(
-                initial={"funds_secured": project.funds_secured, "funds_spent": project.funds_spent}
-            )
-            if staff
-            else None,
+            "milestone_form": milestone_form,
+            "funds_form": funds_form,
         },
     )
 
@@ -448,16 +471,11 @@ def milestone_submit(request, pk):
         try:
             services.submit_milestone(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            messages.error(request, "提交失败：" + "；".join(exc.messages))
+            apply_errors(form, exc)
         else:
             messages.success(request, "节点已报告，等待股长审批。")
-    else:
-        messages.error(
-            request,
-            "提交失败："
-            + "；".join(f"{form.fields[k].label}：{' '.join(v)}" for k, v in form.errors.items()),
-        )
-    return redirect("welfare:project_detail", project.pk)
+            return redirect("welfare:project_detail", project.pk)
+    return _project_page(request, project, milestone_form=form)
 
 
 @login_required
@@ -470,12 +488,11 @@ def project_funds(request, pk):
         try:
             services.update_project_funds(actor=request.user, project=project, **form.cleaned_data)
         except ValidationError as exc:
-            messages.error(request, "保存失败：" + "；".join(exc.messages))
+            apply_errors(form, exc)
         else:
             messages.success(request, "项目资金已更新。")
-    else:
-        messages.error(request, "保存失败：请填写不小于0的金额。")
-    return redirect("welfare:project_detail", project.pk)
+            return redirect("welfare:project_detail", project.pk)
+    return _project_page(request, project, funds_form=form)
 
 
 @login_required

@@ -11,7 +11,6 @@ from .changes import (
     submit_termination,
 )
 from .enrolment import (
-    apply_new_household,
     conflict_message,
     enrol_many,
     find_conflicts,
@@ -21,7 +20,6 @@ from .enrolment import (
 
 __all__ = [
     "REVIEW_OUTCOMES",
-    "apply_new_household",
     "conflict_message",
     "decide_request",
     "enrol_many",

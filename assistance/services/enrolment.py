@@ -29,7 +29,7 @@ from civaffairs.payments.approval import check_scope as _check_scope
 from civaffairs.payments.payroll import program_of
 from civaffairs.periods import add_months, month_start
 from civaffairs.selectors import user_town
-from civaffairs.services import register_household, set_household_income
+from civaffairs.services import set_household_income
 
 from .. import programs as P
 
@@ -384,7 +384,9 @@ def enrol_many(*, actor, approver, program, applications, migrated=False, paid_t
                 kind=Request.Kind.ENROL,
                 case=case,
                 effective_month=case.start_month,
-                data={**_request_data(covered, income), "source": "enrol_many"},
+                # A ledger brought in by the roster import (or the demo's go-live): migrated, it
+                # owes none of the procedure's steps (procedure.check_ready).
+                data={**_request_data(covered, income), "source": "enrol_many", "migrated": True},
                 reason=note,
                 submitted_by=actor,
                 **(
@@ -432,39 +434,3 @@ def enrol_many(*, actor, approver, program, applications, migrated=False, paid_t
         object_repr=f"{program.name}批量办理{len(cases)}件（{note}）",
     )
     return cases
-
-
-@transaction.atomic
-def apply_new_household(
-    *,
-    actor,
-    region,
-    area,
-    income_per_capita,
-    head,
-    members,
-    start_month,
-    category,
-    reason="",
-    bank_account="",
-    bank_name="",
-):
-    """低保申请（新家庭）: register the household and submit its application, all or nothing."""
-    household = register_household(
-        actor=actor,
-        region=region,
-        area=area,
-        income_per_capita=income_per_capita,
-        head=head,
-        members=members,
-        bank_account=bank_account,
-        bank_name=bank_name,
-    )
-    return submit_enrolment(
-        actor=actor,
-        program=P.DIBAO,
-        household=household,
-        start_month=start_month,
-        category=category,
-        reason=reason,
-    )

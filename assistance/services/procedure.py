@@ -25,6 +25,7 @@ from civaffairs.models import Case, Coverage, HouseholdMember, Request, Section
 from civaffairs.payments.approval import check_scope
 from civaffairs.periods import month_start
 from civaffairs.selectors import user_section, user_town
+from civaffairs.services import register_household
 from civaffairs.uploads import UploadRefused, read_scan
 from civaffairs.workdays import add_workdays, workdays_between
 
@@ -222,7 +223,12 @@ def accept_application(*, actor, program, received_on, materials, scans=(), **ap
     code = getattr(program, "code", program)
     if code not in PROGRAM_STEPS:
         raise ValidationError({"program": "审核确认程序适用于低保和特困人员供养"})
-    _check_town_worker(actor, application.get("household") or application.get("person"))
+    subject = application.get("household") or application.get("person")
+    if subject is None:
+        if not actor.has_perm("civaffairs.add_request"):
+            raise PermissionDenied("您的角色不能办理受理、核对、入户调查和民主评议。")
+    else:
+        _check_town_worker(actor, subject)
     if received_on is None:
         raise ValidationError({"received_on": "请填写收件日期"})
     if received_on > today():
@@ -252,6 +258,47 @@ def accept_application(*, actor, program, received_on, materials, scans=(), **ap
         {"received_on": str(received_on), "accepted": not missing, "missing": missing},
     )
     return procedure
+
+
+@transaction.atomic
+def accept_new_household(
+    *,
+    actor,
+    received_on,
+    materials,
+    scans=(),
+    region,
+    area,
+    income_per_capita,
+    head,
+    members,
+    category,
+    reason="",
+    bank_account="",
+    bank_name="",
+):
+    """低保申请（新家庭）: register the household and accept its application (受理, as
+    accept_application), all or nothing."""
+    household = register_household(
+        actor=actor,
+        region=region,
+        area=area,
+        income_per_capita=income_per_capita,
+        head=head,
+        members=members,
+        bank_account=bank_account,
+        bank_name=bank_name,
+    )
+    return accept_application(
+        actor=actor,
+        program=P.DIBAO,
+        received_on=received_on,
+        materials=materials,
+        scans=scans,
+        household=household,
+        category=category,
+        reason=reason,
+    )
 
 
 @transaction.atomic
@@ -427,8 +474,8 @@ def record_home_visit(
         procedure = _lock(case.procedure) if hasattr(case, "procedure") else None
         if procedure is None:
             raise ValidationError("该对象没有审核确认程序，复核请从复核申请中记录。")
-        if district:
-            _need_stage(procedure, Stage.DISTRICT, what="记录区级入户核查")
+        if district:  # during the notice too: a relative registered then is visited before approval
+            _need_stage(procedure, Stage.DISTRICT, Stage.NOTICE, what="记录区级入户核查")
         else:
             _need_stage(procedure, Stage.VISIT, what="记录入户调查")
     scan = _store_scans(actor, case, [(Attachment.Kind.SIGNATURE, signature)])[0] if signature else None
@@ -665,9 +712,26 @@ def _notice_village(case):
     return region.parent if region.level == Region.Level.NATURAL else region
 
 
+def proposed_amount(procedure):
+    """What approval would pay a month (the payments engine's preview): the amount the notice
+    posts. None when no standard is in force for it."""
+    from civaffairs import payments as engine
+
+    case, data = procedure.case, procedure.request.data
+    raw = data.get("income")
+    income = Decimal(raw) if raw is not None else None
+    persons = len(data.get("covered") or []) or None
+    amounts = [
+        a for _l, _s, _n, a in engine.preview_month(case, income=income, persons=persons) if a is not None
+    ]
+    return sum(amounts) if amounts else None
+
+
 @transaction.atomic
-def start_notice(*, actor, procedure, starts_on, ends_on, amount=None):
-    """公示 in the household's village, at least 7 days, once the district's checks are done."""
+def start_notice(*, actor, procedure, starts_on, ends_on):
+    """公示 in the household's village, at least 7 days, once the district's checks are done. The
+    amount posted is what approval would pay, computed here: nobody types it, so the notice
+    cannot understate it."""
     _check_chief(actor)
     procedure = _lock(procedure)
     _need_stage(procedure, Stage.DISTRICT, what="发布公示")
@@ -677,11 +741,11 @@ def start_notice(*, actor, procedure, starts_on, ends_on, amount=None):
         raise ValidationError("该申请被抽中区级入户核查，须先记录区级入户核查。")
     if starts_on is None or ends_on is None:
         raise ValidationError({"starts_on": "请填写公示起止日期"})
+    if starts_on < today():  # a notice dated back would let approval skip the 7 days
+        raise ValidationError({"starts_on": "公示须自今天或以后开始，不能补登已过去的日期"})
     days = (ends_on - starts_on).days + 1
     if days < NOTICE_MIN_DAYS:
         raise ValidationError({"ends_on": f"公示期不得少于{NOTICE_MIN_DAYS}天（所填为{max(days, 0)}天）"})
-    if amount is not None and Decimal(amount) < 0:
-        raise ValidationError({"amount": "拟保障金额不能为负数"})
     case = procedure.case
     notice = PublicNotice.objects.create(
         case=case,
@@ -690,7 +754,7 @@ def start_notice(*, actor, procedure, starts_on, ends_on, amount=None):
         ),
         starts_on=starts_on,
         ends_on=ends_on,
-        amount=amount,
+        amount=proposed_amount(procedure),
         started_by=actor,
     )
     _set_stage(procedure, Stage.NOTICE)
@@ -711,6 +775,8 @@ def record_objection(*, actor, procedure, received_on, content, reopens=True):
     if not (content or "").strip():
         raise ValidationError({"content": "请填写异议内容"})
     notice = procedure.case.notices.order_by("-starts_on").first()
+    if received_on is None or received_on > today() or (notice and received_on < notice.starts_on):
+        raise ValidationError({"received_on": "收到日期须在公示开始之后且不晚于今天"})
     objection = Objection.objects.create(
         notice=notice, received_on=received_on, content=content.strip(), reopens=reopens, recorded_by=actor
     )
@@ -758,12 +824,36 @@ def missing_steps(procedure, on=None):
     return out
 
 
+def is_migrated(request):
+    """A ledger brought in by enrol_many (roster import, go-live): marked `migrated`, or — written
+    before the mark — by its source."""
+    return bool(request.data.get("migrated")) or request.data.get("source") == "enrol_many"
+
+
+def steps_owed_without_procedure(request):
+    """The refusal of a 低保 or 特困 application that never went through 受理: every new one owes
+    the steps (民发〔2021〕57号); only the ledgers migrated by the roster import (enrol_many marks
+    them) owe none. None when nothing is owed."""
+    program = request.case.program
+    if program.code not in PROGRAM_STEPS or is_migrated(request):
+        return None
+    steps = "、".join(["受理", *(Stage(s).label for s in PROGRAM_STEPS[program.code])])
+    where = "家庭页面“受理低保申请”" if program.code == P.DIBAO else "人员页面“受理特困申请”"
+    return (
+        f"该{program.name}申请未经审核确认程序受理，缺少{steps}环节；"
+        f"请由镇经办人从{where}受理，办完各环节后再审批"
+    )
+
+
 def check_ready(request):
     """Called by decide_request before approving an enrolment: an application in the procedure is
-    approved only when every step owed is recorded. Others (migrated, or outside the procedure)
-    pass."""
+    approved only when every step owed is recorded; a 低保 or 特困 application without one only
+    when it is a migrated ledger. Other programs pass (临时救助 keeps its urgent path)."""
     procedure = Procedure.objects.filter(request=request).select_related("case__program").first()
     if procedure is None:
+        owed = steps_owed_without_procedure(request)
+        if owed:
+            raise ValidationError("不能批准：" + owed)
         return
     missing = missing_steps(procedure)
     if missing:
@@ -855,6 +945,15 @@ def start_urgent_relief(*, actor, request, event_date):
 
 
 @transaction.atomic
+def apply_urgent_relief(*, actor, event_date, **application):
+    """急难型临时救助 in one step: the application (submit_enrolment) and its 先行救助, the chief's
+    approval then pays it at once and the papers are owed within 5 working days."""
+    request = submit_enrolment(actor=actor, program=P.TEMP_RELIEF, event_date=event_date, **application)
+    start_urgent_relief(actor=actor, request=request, event_date=event_date)
+    return request
+
+
+@transaction.atomic
 def complete_papers(*, actor, procedure, on, materials, scans=()):
     procedure = _lock(procedure)
     _check_town_worker(actor, procedure.case)
@@ -891,6 +990,13 @@ def register_relative(*, actor, person, official_name, official_role, relation, 
         recorded_on=recorded_on or today(),
         recorded_by=actor,
     )
+    # Applications already drawn and left out are sampled now: a relative is always visited.
+    drawn = Procedure.objects.filter(
+        stage__in=(Stage.DISTRICT, Stage.NOTICE), spot_check__isnull=False, sampled=False
+    )
+    for p in drawn.filter(Q(case__person=person) | Q(case__household__members__person=person)).distinct():
+        if is_relative(p.case):
+            Procedure.objects.filter(pk=p.pk).update(sampled=True, relative=True)
     audit.record(
         actor,
         "procedure.relative",
@@ -906,6 +1012,20 @@ def register_relative(*, actor, person, official_name, official_role, relation, 
 def timeline(procedure, on=None):
     """Each step: name, owner, due date, done date, status (完成 / 办理中 / 逾期 / 未开始 / 不适用)."""
     on = on or today()
+    if procedure.stage in (Stage.PAPERS, Stage.PAPERS_DONE):
+        # 急难型临时救助: paid first, its papers the one step owed.
+        done = procedure.decided_on if procedure.stage == Stage.PAPERS_DONE else None
+        status = "已完成" if done else "逾期" if procedure.due_on < on else "办理中"
+        return [
+            {
+                "name": f"补齐手续（先行救助后{URGENT_PAPERS_WORKDAYS}个工作日内）",
+                "owner": "镇经办人",
+                "due": procedure.due_on,
+                "done": done,
+                "status": status,
+                "overdue": status == "逾期",
+            }
+        ]
     case = procedure.case
     code = case.program.code
     steps = PROGRAM_STEPS.get(code, [])
@@ -939,8 +1059,16 @@ def timeline(procedure, on=None):
         rows.append(("区级抽查入户", "股长", None, None, "not_sampled"))
     else:
         rows.append(("区级抽查入户", "股长", d_due, None, False))
+    # The notice runs within the district's deadline (its days added to it): past that deadline
+    # and not over, the step is 逾期 like any other.
     rows.append(
-        ("公示（不少于7天）", "股长", None, notice.ends_on if notice and notice.ends_on < on else None, False)
+        (
+            "公示（不少于7天）",
+            "股长",
+            objection_due(procedure) or d_due,
+            notice.ends_on if notice and notice.ends_on < on else None,
+            False,
+        )
     )
     rows.append(("审批决定", "股长", objection_due(procedure) or d_due, procedure.decided_on, False))
     out = []
@@ -964,9 +1092,10 @@ def timeline(procedure, on=None):
     if notice and notice.ends_on >= on:
         for row in out:
             if row["name"].startswith("公示"):
-                row["status"] = (
-                    f"公示中（{notice.starts_on.month}月{notice.starts_on.day}日—{notice.ends_on.month}月{notice.ends_on.day}日）"
-                )
+                running = f"公示中（{notice.starts_on.month}月{notice.starts_on.day}日—{notice.ends_on.month}月{notice.ends_on.day}日）"
+                row["status"] = "逾期，" + running if row["status"] == "逾期" else running
+    for row in out:
+        row["overdue"] = row["status"].startswith("逾期")
     return out
 
 

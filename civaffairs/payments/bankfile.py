@@ -9,7 +9,7 @@ from decimal import Decimal
 from itertools import groupby
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Sum
+from django.db.models import Count, Sum
 
 from civaffairs.idnumber import mask_account, mask_id_number
 from civaffairs.models import ApprovalStatus, PaymentLine, Payroll
@@ -62,15 +62,20 @@ def _remark(lines):
     return f"{remark}（含{'、'.join(items)}）" if items else remark
 
 
-def payroll_rows(lines, full_ids=False):
+def payroll_rows(lines, full_ids=False, progress=None, total=0):
     """Bank-transfer layout: one row per payee (the case: heads of household for 低保) with the
-    sum of the case's lines, the months in 备注. Lines already scoped by the caller's selector."""
+    sum of the case's lines, the months in 备注. Lines already scoped by the caller's selector.
+    progress(done, total, stage), when given, hears the lines written of `total`."""
     lines = lines.select_related("town", "case__person", "case__household__head").order_by(
         "town__code", "case_id", "month", "item"
     )
     transfers = groupby(lines.iterator(chunk_size=2000), key=lambda line: (line.town_id, line.case_id))
+    done = 0
     for i, (_key, group) in enumerate(transfers, start=1):
         group = list(group)
+        if progress is not None:
+            done += len(group)
+            progress(done, total, "写入银行代发表")
         line = group[0]
         case = line.case
         person = case.household.head if case.household_id else case.person
@@ -104,16 +109,22 @@ def bank_filename(payroll):
     return f"{_short_name(payroll.program)}_{payroll.month:%Y年%m月}_{kind}.xlsx"
 
 
-def bank_file(payroll, lines, *, full_ids=False):
-    """(XLSX bytes, transfers written, file name) of an approved payroll or batch: what is not
-    approved (pending, or rejected) must never reach the bank."""
+def check_exportable(payroll):
+    """What is not approved (pending, or rejected) must never reach the bank."""
     if payroll.status == ApprovalStatus.PENDING:
         raise PermissionDenied("该名册尚未批准，批准后才能导出银行代发表。")
     if payroll.status != ApprovalStatus.APPROVED:
         raise PermissionDenied("该名册已退回，不能导出银行代发表。")
-    total = lines.aggregate(t=Sum("amount"))["t"] or 0
+
+
+def bank_file(payroll, lines, *, full_ids=False, progress=None):
+    """(XLSX bytes, transfers written, file name) of an approved payroll or batch (a large one is
+    written by a background job: civaffairs.jobs.start_bank_file)."""
+    check_exportable(payroll)
+    sums = lines.aggregate(t=Sum("amount"), n=Count("id"))
     footer = ["合计"] + [""] * (len(BANK_COLUMNS) - 1)
-    footer[AMOUNT_COLUMN] = total
-    sheet = Sheet(str(payroll), BANK_COLUMNS, payroll_rows(lines, full_ids=full_ids), footer=footer)
+    footer[AMOUNT_COLUMN] = sums["t"] or 0
+    rows = payroll_rows(lines, full_ids=full_ids, progress=progress, total=sums["n"])
+    sheet = Sheet(str(payroll), BANK_COLUMNS, rows, footer=footer)
     data = write_workbook(sheet)
     return data, sheet.written, bank_filename(payroll)

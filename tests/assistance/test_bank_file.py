@@ -10,14 +10,14 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from assistance import exports, services
+from assistance import exports
 from assistance import programs as P
 from civaffairs import payments
 from civaffairs.idnumber import make_id_number, mask_id_number
 from civaffairs.models import AuditEvent, PaymentLine
 from civaffairs.roles import CASEWORKER
 from civaffairs.spreadsheets import MONEY_FORMAT
-from tests.factories import make_user
+from tests.factories import enrol_new_household, make_user
 
 D = datetime.date
 DEC18 = D(2018, 12, 1)
@@ -59,8 +59,9 @@ class World:
         self.march = self.pay(MAR)
 
     def enrol(self, head, members, *, income, start, account):
-        request = services.apply_new_household(
+        return enrol_new_household(
             actor=self.caseworker,
+            chief=self.chief,
             region=self.village,
             area="rural",
             income_per_capita=Decimal(income),
@@ -71,8 +72,6 @@ class World:
             bank_account=account,
             bank_name="云浮农商银行",
         )
-        services.decide_request(actor=self.chief, request=request, approve=True, comment="同意")
-        return request.case
 
     def pay(self, month, approve=True):
         payroll = payments.generate_payroll(actor=self.worker, program=P.DIBAO, month=month)

@@ -9,6 +9,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from assistance import programs as P
 from assistance import services
+from assistance.models import Procedure
 from civaffairs import payments
 from civaffairs.idnumber import make_id_number
 from civaffairs.models import ApprovalStatus, Area, Case, Payroll, Program, Section
@@ -16,7 +17,7 @@ from civaffairs.periods import add_months, month_start
 from civaffairs.roles import CASEWORKER, CHIEF
 from civaffairs.services import register_household
 from tests.browser import CHROMIUM_ARGS, pick_village
-from tests.factories import TEST_PASSWORD, make_user, village
+from tests.factories import TEST_PASSWORD, complete_steps, make_user, submit, village
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -61,17 +62,21 @@ def test_a_caseworker_enrols_a_rural_household_and_the_chief_approves_it(live_se
     wife = make_id_number("445303", datetime.date(1970, 7, 9), 24)
     son = make_id_number("445323", datetime.date(2008, 1, 15), 35)
 
+    received = datetime.date.today() - datetime.timedelta(days=10)  # the notice has run 7 days today
     with chromium() as browser:
         page = open_as(browser, live_server, "shicheng")
         page.locator("header nav").get_by_role("link", name="低保申请", exact=True).click()
-        expect(page.locator("h1")).to_have_text("低保申请（新家庭）")
+        # A new household's application is accepted (受理) into the statutory procedure.
+        expect(page.locator("h1")).to_have_text("受理低保申请（新家庭）")
         page.fill("#id_head_name", "梁大华")
         page.fill("#id_head_id_number", head)
         pick_village(page, "id_region", "五星", "石城镇·五星村")
         page.select_option("#id_area", "rural")
         page.fill("#id_income_per_capita", "210")
         page.select_option("#id_category", "B")
-        page.fill("#id_start_month", "2019-07")
+        page.fill("#id_received_on", received.isoformat())
+        for material in ("申请书", "身份证和户口簿", "家庭经济状况核对授权书", "相关证明材料"):
+            page.get_by_label(material, exact=True).check()
         page.fill("#id_reason", "户主患病，家庭收入低于低保标准")
         page.fill("#id_m-0-name", "陈秀兰")
         page.fill("#id_m-0-id_number", wife)
@@ -79,17 +84,27 @@ def test_a_caseworker_enrols_a_rural_household_and_the_chief_approves_it(live_se
         page.fill("#id_m-1-name", "梁小明")
         page.fill("#id_m-1-id_number", son)
         page.select_option("#id_m-1-relation", "child")
-        page.get_by_role("button", name="提交申请").click()
-        expect(page.locator("ul.messages")).to_contain_text("已提交梁大华户（3人）的低保申请")
-        expect(page.locator("#status")).to_have_text("待审批")
+        page.get_by_role("button", name="受理").click()
+        expect(page.locator("ul.messages")).to_contain_text("已受理梁大华户（3人）的低保申请")
+        expect(page.locator("h1")).to_contain_text("梁大华")
         # The submitter is offered no decision.
         expect(page.get_by_role("button", name="批准")).to_have_count(0)
         page.context.close()
 
+        # Not yet for the chief to decide: listed apart as 办理中, at its first step.
         chief = open_as(browser, live_server, "chief_assist")
-        expect(chief.locator(".card", has_text="待审批新申请").first).to_contain_text("1")
+        ready = chief.locator(".card", has_text="待审批新申请（审核确认各环节已完成）").first
+        expect(ready).to_contain_text("0")
+        expect(chief.locator(".card", has_text="办理中的新申请").first).to_contain_text("1")
         chief.locator("header nav").get_by_role("link", name="审批", exact=True).click()
-        chief.locator("table.list").last.locator("tbody a").first.click()
+        expect(chief.locator("#in-procedure + table")).to_contain_text("家庭经济状况核对")
+        # The town's and the district's steps (tests/test_browser_procedure.py clicks them).
+        procedure = Procedure.objects.get(case__household__head__id_number=head)
+        complete_steps(procedure, actor=staff["shicheng"], chief=staff["chief"])
+        chief.goto(live_server.url + "/")
+        expect(ready).to_contain_text("1")
+        chief.locator("header nav").get_by_role("link", name="审批", exact=True).click()
+        chief.locator("#ready-requests tbody a").first.click()
         expect(chief.locator("h1")).to_contain_text("梁大华")
         expect(chief.locator("table.info")).to_contain_text("共 3 人")
         chief.fill("input[name=comment]", "经入户核查，符合条件")
@@ -100,7 +115,7 @@ def test_a_caseworker_enrols_a_rural_household_and_the_chief_approves_it(live_se
     assert case.status == Case.Status.ACTIVE
     assert case.area == Area.RURAL
     assert case.household.region == place
-    assert case.start_month == datetime.date(2019, 7, 1)
+    assert case.start_month == month_start(received)
     assert case.coverages.count() == 3
     assert case.requests.get().decided_by == staff["chief"]
 
@@ -134,7 +149,7 @@ def test_the_chief_approves_a_standard_three_months_back_and_sees_the_back_pay(l
         bank_name="云浮农商银行",
         bank_account="6230000000005151",
     )
-    request = services.submit_enrolment(
+    request = submit(
         actor=worker, program=dibao, household=household, start_month=add_months(today, -4), category="A"
     )
     services.decide_request(actor=chief, request=request, approve=True, comment="同意")
@@ -206,7 +221,7 @@ def test_a_caseworkers_own_approval_attempt_is_refused(live_server, staff):
         head={"name": "罗志强", "id_number": make_id_number("445303", datetime.date(1975, 5, 5), 71)},
         members=[],
     )
-    request = services.submit_enrolment(
+    request = submit(
         actor=worker,
         program=P.DIBAO,
         household=household,

@@ -88,7 +88,7 @@ def test_a_caseworker_changes_the_account_and_adds_a_member_with_income_and_the_
 
         page.locator("header nav").get_by_role("link", name="审批", exact=True).click()
         expect(page.locator("#inbox-account-changes")).to_contain_text("没有待审批的收款账户变更")
-        page.locator("table.list").last.locator("tr", has_text="增人").get_by_role("link").first.click()
+        page.locator("#ready-requests tr", has_text="增人").get_by_role("link").first.click()
         expect(page.locator("h1")).to_contain_text("增人")
         expect(page.locator("#member-income")).to_have_text(
             "900.00 元（现登记 400.00 元）；批准后按 3 人计，月人均收入 300.00 元"

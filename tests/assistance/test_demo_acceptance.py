@@ -25,6 +25,7 @@ from civaffairs.models import Area, Person, Region, Relation
 from civaffairs.periods import Period
 from civaffairs.reference import TOWNS
 from civaffairs.services import create_household
+from tests.factories import submit
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
@@ -208,7 +209,7 @@ def test_one_more_household_moves_exactly_the_figures_it_feeds(loaded):
         members=[(people[1], Relation.SPOUSE), (people[2], Relation.CHILD)],
         joined_on=D(2019, 1, 1),
     )
-    request = services.submit_enrolment(
+    request = submit(
         actor=worker, program=P.DIBAO, household=household, start_month=D(2019, 3, 1), category="B"
     )
     services.decide_request(actor=chief, request=request, approve=True, comment="同意")

@@ -29,7 +29,7 @@ from civaffairs.models import (
     Section,
 )
 from civaffairs.roles import AUDITOR, CASEWORKER, CHIEF, DIRECTOR
-from tests.factories import HouseholdFactory, PersonFactory, make_user, village
+from tests.factories import HouseholdFactory, PersonFactory, make_user, submit, village
 
 D = datetime.date
 JAN, FEB, MAR, APR, MAY, JUN, JUL = (D(2019, m, 1) for m in range(1, 8))
@@ -85,12 +85,13 @@ def submitting_chief(db):
 
 
 def apply_dibao(actor, h, start=MAR, **kw):
+    """Through every step of the procedure (tests/factories.py), waiting for the decision."""
     kw.setdefault("category", "A")
-    return services.submit_enrolment(actor=actor, program=P.DIBAO, household=h, start_month=start, **kw)
+    return submit(actor=actor, program=P.DIBAO, household=h, start_month=start, **kw)
 
 
 def apply_person(actor, code, p, start=MAR, **kw):
-    return services.submit_enrolment(actor=actor, program=code, person=p, start_month=start, **kw)
+    return submit(actor=actor, program=code, person=p, start_month=start, **kw)
 
 
 def approve(chief, request, comment="同意"):
@@ -898,13 +899,25 @@ def _audited(action, fn):
 def test_every_state_change_writes_an_audit_event(caseworker, chief):
     h = household(size=3)
     head, spouse, child = members(h)
-    request, event = _audited("case.submit", lambda: apply_dibao(caseworker, h, covered=[head, spouse]))
-    assert (event.actor, event.object_id, event.object_type) == (
-        caseworker,
-        str(request.case_id),
-        "civaffairs.Case",
+    # Each step of the procedure (tests/factories.py through_procedure) is audited as it is done.
+    request, event = _audited(
+        [
+            "case.submit",
+            "procedure.accept",
+            "procedure.verification",
+            "procedure.home_visit",
+            "procedure.appraisal",
+            "procedure.town_review",
+            "procedure.spot_check",
+            "procedure.district_visit",
+            "procedure.notice",
+        ],
+        lambda: apply_dibao(caseworker, h, covered=[head, spouse]),
     )
-    _, event = _audited("request.approve", lambda: approve(chief, request))
+    submitted = AuditEvent.objects.get(action="case.submit", object_id=str(request.case_id))
+    assert (submitted.actor, submitted.object_type) == (caseworker, "civaffairs.Case")
+    assert (event.object_id, event.object_type) == (str(request.case_id), "civaffairs.Case")
+    _, event = _audited(["procedure.decided", "request.approve"], lambda: approve(chief, request))
     assert (event.actor, event.object_id, event.object_type) == (chief, str(request.pk), "civaffairs.Request")
     assert event.changes["status"] == ["pending", "active"]
     case = refresh(request.case)

@@ -19,7 +19,7 @@ from civaffairs import services as core
 from civaffairs.models import Area, Coverage, PaymentLine, Payroll, Program, Relation, Section
 from civaffairs.periods import Period
 from civaffairs.roles import CASEWORKER
-from tests.factories import ProgramFactory, World, make_user
+from tests.factories import ProgramFactory, World, make_user, submit
 
 D = datetime.date
 NOV18, DEC18 = D(2018, 11, 1), D(2018, 12, 1)
@@ -117,9 +117,7 @@ def test_arrears_of_a_late_approval_are_paid_even_after_the_case_left_payment(w)
     paid by January's payroll, January is not."""
     w.pay(P.DISABILITY_LIVING, NOV18)
     person = w.person(disability_grade=3)
-    request = services.submit_enrolment(
-        actor=w.town_worker, program=P.DISABILITY_LIVING, person=person, start_month=DEC18
-    )
+    request = submit(actor=w.town_worker, program=P.DISABILITY_LIVING, person=person, start_month=DEC18)
     w.pay(P.DISABILITY_LIVING, DEC18)
     services.decide_request(actor=w.chief, request=request, approve=True, comment="同意")
     w.die(person, D(2018, 12, 30))
@@ -151,15 +149,11 @@ def test_an_enrolment_may_be_backdated_three_months_at_most(w, settings):
     person = w.person(disability_grade=3)
     with time_machine.travel(datetime.datetime(2019, 7, 10, 10), tick=False):
         with pytest.raises(ValidationError) as exc:
-            services.submit_enrolment(
-                actor=w.town_worker, program=P.DISABILITY_LIVING, person=person, start_month=MAR
-            )
+            submit(actor=w.town_worker, program=P.DISABILITY_LIVING, person=person, start_month=MAR)
         assert exc.value.message_dict["start_month"] == [
             "起始年月最早可追溯3个月（2019年04月），更早的请按历史台账迁移导入"
         ]
-        request = services.submit_enrolment(
-            actor=w.town_worker, program=P.DISABILITY_LIVING, person=person, start_month=APR
-        )
+        request = submit(actor=w.town_worker, program=P.DISABILITY_LIVING, person=person, start_month=APR)
     assert request.case.start_month == APR
 
 
@@ -250,7 +244,7 @@ def test_the_decision_page_shows_what_approving_pays_and_warns_when_income_reach
         members=[(people[1], Relation.SPOUSE)],
         joined_on=D(2018, 1, 1),
     )
-    request = services.submit_enrolment(
+    request = submit(
         actor=w.town_worker, program=P.DIBAO, household=household, start_month=JAN, category="A", income=180
     )
     client.force_login(w.chief)
@@ -258,7 +252,7 @@ def test_the_decision_page_shows_what_approving_pays_and_warns_when_income_reach
     # (450 − 180) × 2 = 540 a month, priced by the same rules as the payroll.
     assert "批准后每月发放" in page and "540.00" in page and "450.00" in page
     assert 'id="income-warning"' not in page
-    rich = services.submit_enrolment(
+    rich = submit(
         actor=w.town_worker,
         program=P.DIBAO,
         household=core.create_household(
@@ -290,7 +284,7 @@ def test_a_late_approval_owed_nothing_under_the_old_standard_is_owed_the_rise(w)
         income_per_capita=Decimal(450),
         joined_on=D(2018, 1, 1),
     )
-    request = services.submit_enrolment(
+    request = submit(
         actor=w.town_worker, program=P.DIBAO, household=household, start_month=JAN, category="A", income=450
     )
     w.pay(P.DIBAO, JAN)

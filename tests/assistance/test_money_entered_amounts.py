@@ -21,6 +21,7 @@ from civaffairs.models import Area, Case, Household, PaymentLine, Standard
 from civaffairs.periods import Period
 from tests.assistance.test_payment_properties_more import dibao_world, pay
 from tests.civaffairs.test_money_rounding import cents_half_up
+from tests.factories import submit
 
 D = datetime.date
 JAN = D(2019, 1, 1)
@@ -32,7 +33,7 @@ forms = st.sampled_from([lambda x: x, str, float])
 
 
 def temp_relief(w, amount):
-    request = services.submit_enrolment(
+    request = submit(
         actor=w.town_worker, program=P.TEMP_RELIEF, person=w.person(), amount=amount, event_date=D(2019, 4, 9)
     )
     services.decide_request(actor=w.chief, request=request, approve=True, comment="同意")
@@ -76,7 +77,7 @@ def test_entered_amounts_are_stored_by_the_one_rule(x, form, income):
             bank_name="云浮农商银行",
             bank_account="6230000000000009",
         )
-        request = services.submit_enrolment(
+        request = submit(
             actor=w.town_worker,
             program=P.DIBAO,
             household=household,

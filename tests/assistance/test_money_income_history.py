@@ -17,6 +17,7 @@ from civaffairs import services as core
 from civaffairs.models import Area, Case, HouseholdIncome
 from tests.assistance.test_payment_properties import World
 from tests.assistance.test_payment_properties_more import approved, change_member, dibao_world, paid_for, pay
+from tests.factories import submit
 
 D = datetime.date
 JAN, FEB, MAR, APR = D(2019, 1, 1), D(2019, 2, 1), D(2019, 3, 1), D(2019, 4, 1)
@@ -116,9 +117,7 @@ def test_a_household_enrolled_on_its_recorded_income_keeps_it_for_the_months_bef
         bank_name="云浮农商银行",
         bank_account="6230000000000001",
     )
-    request = services.submit_enrolment(
-        actor=w.town_worker, program=P.DIBAO, household=household, start_month=JAN, category="A"
-    )
+    request = submit(actor=w.town_worker, program=P.DIBAO, household=household, start_month=JAN, category="A")
     services.decide_request(actor=w.chief, request=request, approve=True, comment="同意")
     case = Case.objects.get(pk=request.case_id)
     pay(w, P.DIBAO, JAN, FEB)

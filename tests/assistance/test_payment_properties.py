@@ -30,7 +30,7 @@ from civaffairs import services as core
 from civaffairs.models import Area, Coverage, PaymentLine, Person, Relation, Section
 from civaffairs.periods import add_months
 from civaffairs.roles import CASEWORKER, CHIEF
-from tests.factories import id_number_for, make_user, village
+from tests.factories import id_number_for, make_user, submit, village
 
 D = datetime.date
 JAN = D(2019, 1, 1)
@@ -168,7 +168,7 @@ class World:
                 bank_name="云浮农商银行",
                 bank_account="6230000000000001",
             )
-            request = services.submit_enrolment(
+            request = submit(
                 actor=self.town_worker,
                 program=P.DIBAO,
                 household=household,
@@ -177,7 +177,7 @@ class World:
                 income=plan.income,
             )
         else:
-            request = services.submit_enrolment(
+            request = submit(
                 actor=self.town_worker,
                 program=P.TEKUN,
                 person=people[0],

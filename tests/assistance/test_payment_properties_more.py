@@ -34,6 +34,7 @@ from civaffairs.models import Area, Case, Household, PaymentLine, Person, Relati
 from civaffairs.payments.rules import to_cent
 from civaffairs.periods import Period, add_months
 from tests.assistance.test_payment_properties import World
+from tests.factories import submit
 
 D = datetime.date
 JAN = D(2019, 1, 1)
@@ -246,9 +247,7 @@ def enrol(w, program, plan, base):
             migrated=True,
         )
         return case, people
-    request = services.submit_enrolment(
-        actor=w.town_worker, program=program, start_month=start, **application
-    )
+    request = submit(actor=w.town_worker, program=program, start_month=start, **application)
     services.decide_request(actor=w.chief, request=request, approve=True, comment="同意")
     return Case.objects.get(pk=request.case_id), people
 
@@ -505,7 +504,7 @@ def dibao_world(size, income, *, covered=None, base=450):
         bank_name="云浮农商银行",
         bank_account="6230000000000001",
     )
-    request = services.submit_enrolment(
+    request = submit(
         actor=w.town_worker,
         program=P.DIBAO,
         household=household,
@@ -671,7 +670,7 @@ def test_a_member_change_waits_until_a_late_approvals_arrears_are_paid():
         bank_name="云浮农商银行",
         bank_account="6230000000000002",
     )
-    request = services.submit_enrolment(
+    request = submit(
         actor=w.town_worker,
         program=P.DIBAO,
         household=household,

@@ -295,6 +295,7 @@ def test_objection_reopens_verification_with_20_working_days(town):
         proc.draw_spot_check(actor=w.chief, month=D(2019, 3, 1), seed="o")
         _visit(w.chief, p.case, D(2019, 3, 6))
         proc.start_notice(actor=w.chief, procedure=p, starts_on=D(2019, 3, 7), ends_on=D(2019, 3, 13))
+    with at(D(2019, 3, 9)):  # an objection is recorded when it comes, never dated ahead
         proc.record_objection(actor=w.town_worker, procedure=p, received_on=D(2019, 3, 9), content="有车辆")
     p.refresh_from_db()
     assert p.stage == Stage.VERIFICATION and p.due_on == add_workdays(D(2019, 3, 9), 20)
@@ -371,7 +372,7 @@ def test_town_review_by_the_towns_reviewer_only(town):
             proc.extend_town_review(actor=town.reviewer, procedure=p, reason="再延")
 
 
-def test_migrated_and_plain_applications_owe_no_steps(town):
+def test_migrated_ledgers_owe_no_steps_and_plain_applications_are_refused(town):
     w = town.w
     household = town.household()
     cases = services.enrol_many(
@@ -382,8 +383,18 @@ def test_migrated_and_plain_applications_owe_no_steps(town):
         applications=[{"household": household, "start_month": D(2018, 1, 1), "category": "A"}],
     )
     assert not Procedure.objects.filter(case__in=cases).exists()
-    case, _ = w.dibao(2, "100")  # submit → approve, as before
-    assert case.status == Case.Status.ACTIVE
+    assert cases[0].status == Case.Status.ACTIVE
+    with at(D(2019, 3, 4)):
+        plain = services.submit_enrolment(
+            actor=w.town_worker,
+            program=P.DIBAO,
+            household=town.household(),
+            start_month=D(2019, 3, 1),
+            category="A",
+        )
+        with pytest.raises(ValidationError, match="未经审核确认程序受理"):
+            services.decide_request(actor=w.chief, request=plain, approve=True, comment="同意")
+    assert Case.objects.get(pk=plain.case_id).status == Case.Status.PENDING
 
 
 def test_urgent_temporary_relief_is_paid_first_and_its_papers_tracked(town):

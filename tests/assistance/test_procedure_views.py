@@ -161,7 +161,7 @@ def test_notice_pdf_and_refusal_pdf(town, login):
         chief = login(w.chief)
         proc.draw_spot_check(actor=w.chief, month=D(2019, 3, 1), seed="pdf")
         _visit(w.chief, p.case, D(2019, 3, 6))
-        _step(chief, p, "notice", {"starts_on": "2019-03-07", "ends_on": "2019-03-13", "amount": "600"})
+        _step(chief, p, "notice", {"starts_on": "2019-03-07", "ends_on": "2019-03-13", "amount": "1"})
         p.refresh_from_db()
         assert p.stage == Stage.NOTICE
         response = chief.get(reverse("assistance:procedure_notice_pdf", args=[p.pk]))
@@ -314,8 +314,8 @@ def test_the_page_offers_what_is_owed_first_and_fills_in_what_is_known(town, log
             "公示须满7天（2019年3月7日起，今天为第2天），2019年3月14日起方可批准"
         ]
         response = chief.get(reverse("assistance:procedure_notice_pdf", args=[p.pk]))
-    assert response.status_code == 200 and p.case.notices.get().amount is None
-    # A notice started without an amount prints what approval would pay, not a dash.
+    # The notice posts what approval would pay, whatever was typed: nobody can understate it.
+    assert response.status_code == 200 and p.case.notices.get().amount == Decimal("600.00")
     from assistance.procedure_views import _notice_context
 
     assert _notice_context(Procedure.objects.get(pk=p.pk))["amount"] == Decimal("600.00")

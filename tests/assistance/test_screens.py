@@ -14,7 +14,7 @@ from assistance import services
 from civaffairs import payments
 from civaffairs.models import Payroll, Program, Section
 from civaffairs.roles import CASEWORKER, CHIEF, DIRECTOR
-from tests.factories import HouseholdFactory, make_user
+from tests.factories import HouseholdFactory, make_user, submit
 
 D = datetime.date
 JAN, FEB, MAR = D(2019, 1, 1), D(2019, 2, 1), D(2019, 3, 1)
@@ -54,7 +54,7 @@ def approved_standard(people, amount, effective_from=LAST_YEAR):
 def enrolled(people, village, start=JAN):
     """A rural household of two with no income, in 低保 from `start` (category A)."""
     household = HouseholdFactory(region=village, members=1, income_per_capita=0)
-    request = services.submit_enrolment(
+    request = submit(
         actor=people["town"], program=P.DIBAO, household=household, start_month=start, category="A"
     )
     services.decide_request(actor=people["chief"], request=request, approve=True, comment="同意")

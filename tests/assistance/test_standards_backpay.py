@@ -215,9 +215,11 @@ def old_standards(users):
 
 
 @pytest.fixture
-def april(monkeypatch):
+def april(time_machine):
     """Approvals happen on 2019-04-15, so back-pay is paid in April 2019."""
-    monkeypatch.setattr("civaffairs.payments.backpay.timezone.localdate", lambda *a, **k: APPROVED_ON)
+    time_machine.move_to(
+        datetime.datetime(APPROVED_ON.year, APPROVED_ON.month, APPROVED_ON.day, 10), tick=True
+    )
 
 
 # --- back-pay, a table of cases ------------------------------------------------------------------------
@@ -440,8 +442,8 @@ def test_back_pay_is_the_sum_over_many_cases_and_towns(users, old_standards, apr
         assert PaymentLine.objects.filter(payroll=payroll, case=case, town=case.town).count() == 3
 
 
-def test_back_pay_is_paid_in_the_month_it_is_generated(users, old_standards, monkeypatch):
-    monkeypatch.setattr("civaffairs.payments.backpay.timezone.localdate", lambda *a, **k: D(2019, 8, 20))
+def test_back_pay_is_paid_in_the_month_it_is_generated(users, old_standards, time_machine):
+    time_machine.move_to(datetime.datetime(2019, 8, 20, 10), tick=True)
     two_persons_income_200(users)
     pay(users, P.DIBAO, [JAN, FEB, MAR])
     _s, payroll = approve_with_backpay(users, draft(users, P.DIBAO, "rural", 490))
@@ -888,12 +890,14 @@ def race(action, actors):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_chiefs_approving_at_once_make_one_approval_and_one_batch(monkeypatch):
+def test_two_chiefs_approving_at_once_make_one_approval_and_one_batch(time_machine):
     """The row lock on the standard lets one chief's approval through and the other finds it
     approved; likewise one caseworker's back-pay batch, and the other finds nothing left owed. The
     outcome must be the same whether they run at once (PostgreSQL) or in turn (SQLite)."""
     ensure_programs()  # a transactional test may start from flushed tables
-    monkeypatch.setattr("civaffairs.payments.backpay.timezone.localdate", lambda *a, **k: APPROVED_ON)
+    time_machine.move_to(
+        datetime.datetime(APPROVED_ON.year, APPROVED_ON.month, APPROVED_ON.day, 10), tick=True
+    )
     users = Users()
     second_chief = make_user(CHIEF, section=Section.ASSISTANCE)
     second_worker = make_user(CASEWORKER, section=Section.ASSISTANCE)

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from assistance import programs as P
 from assistance import services
+from assistance.models import Procedure, Stage
 from civaffairs import payments
 from civaffairs.idnumber import mask_id_number
 from civaffairs.models import (
@@ -34,7 +35,15 @@ from civaffairs.models import (
     Standard,
 )
 from civaffairs.roles import CASEWORKER, CHIEF
-from tests.factories import HouseholdFactory, PersonFactory, id_number_for, make_user, village
+from tests.factories import (
+    HouseholdFactory,
+    PersonFactory,
+    enrol,
+    id_number_for,
+    make_user,
+    through_procedure,
+    village,
+)
 
 D = datetime.date
 JAN, FEB, MAR, APR, MAY, JUN = (D(2019, m, 1) for m in range(1, 7))
@@ -61,12 +70,15 @@ def members(h):
 
 
 def active_dibao(actor, chief, h, start=MAR, **kw):
-    request = services.submit_enrolment(
-        actor=actor, program=P.DIBAO, household=h, start_month=start, category=kw.pop("category", "A"), **kw
+    return enrol(
+        actor=actor,
+        chief=chief,
+        program=P.DIBAO,
+        household=h,
+        start_month=start,
+        category=kw.pop("category", "A"),
+        **kw,
     )
-    services.decide_request(actor=chief, request=request, approve=True, comment="同意")
-    request.case.refresh_from_db()
-    return request.case
 
 
 def approved_standard(code, category, amount, effective, drafter):
@@ -98,9 +110,15 @@ def liudu_household(liudu_village):
 
 
 @pytest.fixture
-def pending_request(caseworker, shicheng_household):
-    return services.submit_enrolment(
-        actor=caseworker, program=P.DIBAO, household=shicheng_household, start_month=MAR, category="A"
+def pending_request(caseworker, chief, shicheng_household):
+    """An application through every step of the procedure, waiting for the chief's decision."""
+    return through_procedure(
+        actor=caseworker,
+        chief=chief,
+        program=P.DIBAO,
+        household=shicheng_household,
+        start_month=MAR,
+        category="A",
     )
 
 
@@ -123,7 +141,8 @@ def _dibao_post(region, **overrides):
         "bank_name": "云浮农商银行",
         "bank_account": "6230001111222233334",
         "category": "B",
-        "start_month": "2019-03",
+        "received_on": "2019-03-05",
+        "materials": ["application", "identity", "consent", "proof"],
         "reason": "因病致贫",
         "m-TOTAL_FORMS": "4",
         "m-INITIAL_FORMS": "0",
@@ -157,12 +176,15 @@ def test_apply_dibao_shows_the_form(caseworker, login):
     assert "户主身份证号" in response.content.decode()
 
 
-def test_apply_dibao_registers_the_household_and_submits_the_application(caseworker, login, shicheng_village):
+def test_apply_dibao_registers_the_household_and_accepts_the_application(caseworker, login, shicheng_village):
     response = login(caseworker).post(reverse("assistance:apply_dibao"), _dibao_post(shicheng_village))
     request = Request.objects.get()
+    # Accepted (受理) into the statutory procedure, like every new 低保 application.
+    procedure = Procedure.objects.get(request=request)
+    assert (procedure.accepted_on, procedure.stage) == (D(2019, 3, 5), Stage.VERIFICATION)
     assert response.status_code == 302
-    assert response["Location"] == reverse("assistance:request_detail", args=[request.pk])
-    assert "已提交黄志明户（3人）的低保申请" in messages_of(response)[0]
+    assert response["Location"] == reverse("assistance:procedure_detail", args=[procedure.pk])
+    assert "已受理黄志明户（3人）的低保申请" in messages_of(response)[0]
     household = Household.objects.get()
     assert (household.head.name, household.town, household.income_per_capita) == (
         "黄志明",
@@ -184,13 +206,23 @@ def test_apply_dibao_with_an_invalid_id_number_creates_nothing(caseworker, login
     assert not Person.objects.exists() and not Case.objects.exists()
 
 
-def test_apply_dibao_with_a_missing_start_month_creates_nothing(caseworker, login, shicheng_village):
+def test_apply_dibao_with_a_missing_received_date_creates_nothing(caseworker, login, shicheng_village):
     response = login(caseworker).post(
-        reverse("assistance:apply_dibao"), _dibao_post(shicheng_village, start_month="")
+        reverse("assistance:apply_dibao"), _dibao_post(shicheng_village, received_on="")
     )
     assert response.status_code == 200
-    assert response.context["form"].errors["start_month"]
+    assert response.context["form"].errors["received_on"]
     assert not Household.objects.exists()
+
+
+def test_apply_dibao_with_materials_missing_is_told_what_is_missing(caseworker, login, shicheng_village):
+    response = login(caseworker).post(
+        reverse("assistance:apply_dibao"),
+        _dibao_post(shicheng_village, materials=["application", "identity"]),
+    )
+    procedure = Procedure.objects.get()
+    assert (procedure.stage, procedure.accepted_on) == (Stage.INCOMPLETE, None)
+    assert "家庭经济状况核对授权书" in messages_of(response)[0]
 
 
 def test_apply_dibao_reports_a_registered_id_number_and_rolls_back(caseworker, login, shicheng_village):
@@ -236,46 +268,60 @@ def test_apply_dibao_without_a_members_relation_creates_nothing(caseworker, logi
 
 
 # --- apply_household: an application for a registered household ----------------------------------
+# Accepted through the procedure's one form (procedure_accept); the old address leads there.
 
 
 def _household_post(household, **overrides):
     data = {
-        "income_per_capita": "180.00",
+        "received_on": "2019-03-05",
+        "materials": ["application", "identity", "consent", "proof"],
+        "income": "180.00",
         "covered": [str(p.pk) for p in members(household)],
         "category": "A",
-        "start_month": "2019-03",
         "reason": "",
     }
     data.update(overrides)
     return data
 
 
-def test_apply_household_shows_the_recorded_income_without_presetting_it(
-    caseworker, login, shicheng_household
-):
+def _accept_url(household):
+    return reverse("assistance:procedure_accept", args=[P.DIBAO, household.pk])
+
+
+def test_apply_household_leads_to_the_procedures_acceptance(caseworker, login, shicheng_household):
     response = login(caseworker).get(reverse("assistance:apply_household", args=[shicheng_household.pk]))
-    assert response.context["form"]["income_per_capita"].value() is None
+    assert response.status_code == 302
+    assert response["Location"] == _accept_url(shicheng_household)
+    page = login(caseworker).get(reverse("household_detail", args=[shicheng_household.pk])).content.decode()
+    assert _accept_url(shicheng_household) in page
+    assert reverse("assistance:apply_household", args=[shicheng_household.pk]) not in page
+
+
+def test_apply_household_answers_404_for_another_towns_household(liudu_caseworker, login, shicheng_household):
+    url = reverse("assistance:apply_household", args=[shicheng_household.pk])
+    assert login(liudu_caseworker).get(url).status_code == 404
+
+
+def test_acceptance_shows_the_recorded_income_without_presetting_it(caseworker, login, shicheng_household):
+    response = login(caseworker).get(_accept_url(shicheng_household))
+    assert response.context["form"]["income"].value() is None
     assert "登记的收入：200.00 元" in response.content.decode()
 
 
-def test_apply_household_without_income_says_so_and_submits_nothing(caseworker, login, shicheng_household):
+def test_acceptance_without_income_says_so_and_submits_nothing(caseworker, login, shicheng_household):
     response = login(caseworker).post(
-        reverse("assistance:apply_household", args=[shicheng_household.pk]),
-        _household_post(shicheng_household, income_per_capita=""),
+        _accept_url(shicheng_household), _household_post(shicheng_household, income="")
     )
     assert response.status_code == 200
-    assert response.context["form"].errors["income_per_capita"] == ["请填写家庭月人均收入"]
+    assert response.context["form"].errors["income"] == ["请填写家庭月人均收入"]
     assert not Request.objects.exists() and not Case.objects.exists()
 
 
-def test_apply_household_submits_with_the_income_entered(caseworker, login, shicheng_household):
+def test_acceptance_submits_with_the_income_entered(caseworker, login, shicheng_household):
     before = shicheng_household.income_per_capita
-    response = login(caseworker).post(
-        reverse("assistance:apply_household", args=[shicheng_household.pk]),
-        _household_post(shicheng_household),
-    )
+    response = login(caseworker).post(_accept_url(shicheng_household), _household_post(shicheng_household))
     request = Request.objects.get()
-    assert response["Location"] == reverse("assistance:request_detail", args=[request.pk])
+    assert response["Location"] == reverse("assistance:procedure_detail", args=[request.procedure.pk])
     assert request.data["income"] == "180.00"
     # The household's income changes only when the application is approved.
     shicheng_household.refresh_from_db()
@@ -521,9 +567,9 @@ def test_an_invalid_standard_is_not_drafted(district_worker, login, overrides):
 
 
 @pytest.fixture
-def paid_quarter(district_worker, chief, caseworker, shicheng_household, monkeypatch):
+def paid_quarter(district_worker, chief, caseworker, shicheng_household, time_machine):
     """A 2-person 低保 household (income 200) paid January to March at the 2018 rural 450."""
-    monkeypatch.setattr("civaffairs.payments.backpay.timezone.localdate", lambda *a, **k: D(2019, 4, 15))
+    time_machine.move_to(datetime.datetime(2019, 4, 15, 10), tick=True)
     approved_standard(P.DIBAO, "rural", 450, D(2018, 1, 1), district_worker)
     head, spouse, _child = members(shicheng_household)
     case = active_dibao(caseworker, chief, shicheng_household, start=JAN, covered=[head, spouse])

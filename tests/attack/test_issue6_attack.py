@@ -18,7 +18,7 @@ from civaffairs import payments
 from civaffairs import services as core
 from civaffairs.idnumber import make_id_number
 from civaffairs.models import Area, Case, PaymentLine, Relation
-from tests.factories import World
+from tests.factories import World, submit
 
 D = datetime.date
 JAN, FEB, MAR, JUN = D(2019, 1, 1), D(2019, 2, 1), D(2019, 3, 1), D(2019, 6, 1)
@@ -124,7 +124,7 @@ def test_a_dibao_application_cannot_cover_a_member_already_dead(w):
     )
     w.die(people[2], D(2018, 12, 5))
     with pytest.raises(ValidationError) as exc:
-        services.submit_enrolment(
+        submit(
             actor=w.town_worker,
             program=P.DIBAO,
             household=household,

@@ -31,6 +31,7 @@ from civaffairs.roles import CASEWORKER
 from tests.factories import CaseFactory, HouseholdFactory, make_user, village
 
 LOGIN = "→login"  # anonymous: a redirect to the login page
+ACCEPT = "→受理"  # the old 申请低保 address: a redirect to the procedure's acceptance page
 ROLES = ("anonymous", "caseworker", "chief", "director", "auditor", "sysadmin", "welfare_chief")
 OTHER_TOWN = "@六都镇"
 
@@ -75,7 +76,7 @@ EXPECTED = {
     "assistance:case_correction":            (LOGIN,    403,       403,  403,  403,   403, 403),  # section staff, POST only
     "assistance:case_correction@六都镇":     (LOGIN,    403,       403,  403,  403,   403, 403),
     "assistance:apply_dibao":                (LOGIN,    200,       403,  403,  403,   403, 403),
-    "assistance:apply_household":            (LOGIN,    200,       403,  403,  403,   403, 403),
+    "assistance:apply_household":            (LOGIN,    ACCEPT,    403,  403,  403,   403, 403),
     "assistance:apply_household@六都镇":     (LOGIN,    404,       403,  403,  403,   403, 403),
     "assistance:apply_person":               (LOGIN,    200,       403,  403,  403,   403, 403),
     "assistance:apply_person@六都镇":        (LOGIN,    404,       403,  403,  403,   403, 403),
@@ -93,6 +94,7 @@ EXPECTED = {
     "assistance:standard_preview":           (LOGIN,    403,       405,  403,  403,   403, 405),  # chief, POST only
     "job_detail":                            (LOGIN,    404,       200,  200,  200,   404, 404),  # a payroll job of 社会救助股
     "job_status":                            (LOGIN,    404,       200,  200,  200,   404, 404),
+    "job_download":                          (LOGIN,    404,       404,  404,  404,   404, 404),  # an export job's starter only
     "assistance:payroll_list":               (LOGIN,    200,       200,  200,  200,   403, 200),
     "assistance:payroll_generate":           (LOGIN,    403,       403,  403,  403,   403, 403),  # section staff, POST only
     "assistance:payroll_detail":             (LOGIN,    200,       200,  200,  200,   403, 404),
@@ -248,6 +250,7 @@ KWARGS = {
     "assistance:standard_preview": lambda o: {"pk": o.standard.pk},
     "job_detail": lambda o: {"pk": o.job.pk},
     "job_status": lambda o: {"pk": o.job.pk},
+    "job_download": lambda o: {"pk": o.job.pk},
     "assistance:payroll_detail": lambda o: {"pk": o.payroll.pk},
     "assistance:payroll_decide": lambda o: {"pk": o.payroll.pk},
     "assistance:payroll_export": lambda o: {"pk": o.payroll.pk},
@@ -305,6 +308,7 @@ TOWNLESS = {
     "assistance:standard_preview",
     "job_detail",  # a district payroll's job
     "job_status",
+    "job_download",
     "assistance:payroll_detail",
     "assistance:payroll_decide",
     "assistance:payroll_export",
@@ -735,7 +739,11 @@ def requests(objects):
 def describe(response):
     if response.status_code in (301, 302):
         login = resolve_url(settings.LOGIN_URL)
-        return LOGIN if response.url.startswith(login + "?") else f"{response.status_code}→{response.url}"
+        if response.url.startswith(login + "?"):
+            return LOGIN
+        if response.url.startswith("/assistance/procedures/accept/"):
+            return ACCEPT
+        return f"{response.status_code}→{response.url}"
     return response.status_code
 
 

@@ -11,7 +11,7 @@ from civaffairs import selectors, services
 from civaffairs.idnumber import make_id_number
 from civaffairs.models import AuditEvent, Payroll, Program, Section
 from civaffairs.roles import AUDITOR, CASEWORKER, CHIEF, DIRECTOR
-from tests.factories import CaseFactory, PersonFactory, ProgramFactory, make_user
+from tests.factories import CaseFactory, PersonFactory, ProgramFactory, enrol_new_household, make_user
 
 
 @pytest.fixture
@@ -20,7 +20,6 @@ def world(shicheng_village, caseworker, chief):
     services; and one welfare record: a person case of a welfare program (as the welfare app's
     records will be)."""
     from assistance import programs as P
-    from assistance import services as assistance_services
     from civaffairs import payments
 
     staff = make_user(CASEWORKER, section=Section.ASSISTANCE)
@@ -33,8 +32,9 @@ def world(shicheng_village, caseworker, chief):
         document="测试",
     )
     payments.decide_standard(actor=chief, standard=standard, approve=True, comment="同意")
-    request = assistance_services.apply_new_household(
+    case = enrol_new_household(
         actor=caseworker,
+        chief=chief,
         region=shicheng_village,
         area="rural",
         income_per_capita=Decimal(200),
@@ -51,15 +51,14 @@ def world(shicheng_village, caseworker, chief):
         bank_account="6228480012345678901",
         bank_name="云浮农商银行",
     )
-    assistance_services.decide_request(actor=chief, request=request, approve=True, comment="同意")
     payroll = payments.generate_payroll(actor=staff, program=P.DIBAO, month=datetime.date(2019, 1, 1))
     payments.decide_payroll(actor=chief, payroll=payroll, approve=True, comment="同意")
     welfare = ProgramFactory(code="test-welfare", section=Section.WELFARE, unit=Program.Unit.PERSON)
     elder = PersonFactory(name="福利对象", region=shicheng_village)
     welfare_case = CaseFactory(program=welfare, household=None, person=elder, submitted_by=caseworker)
     return {
-        "case": request.case,
-        "household": request.case.household,
+        "case": case,
+        "household": case.household,
         "welfare_case": welfare_case,
         "elder": elder,
     }

@@ -37,7 +37,7 @@ from civaffairs import jobs, payments
 from civaffairs.idnumber import make_id_number
 from civaffairs.models import AuditEvent, Case, Job, PaymentLine, Payroll, Person, Request, Section, Standard
 from civaffairs.roles import CASEWORKER, CHIEF
-from tests.factories import World, make_user
+from tests.factories import World, make_user, submit
 
 D = datetime.date
 JAN, FEB, MAR = D(2019, 1, 1), D(2019, 2, 1), D(2019, 3, 1)
@@ -171,7 +171,7 @@ def test_two_chiefs_approving_one_standard_and_two_back_pay_jobs_make_one_batch(
 
 def test_two_chiefs_approving_one_request_make_one_case(w):
     person = w.person()
-    request = services.submit_enrolment(
+    request = submit(
         actor=w.town_worker, program=P.TEKUN, person=person, start_month=JAN, category=P.DISPERSED,
         care_level=P.CARE_SELF,
     )  # fmt: skip

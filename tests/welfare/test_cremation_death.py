@@ -11,7 +11,7 @@ from civaffairs import payments
 from civaffairs import services as core
 from civaffairs.models import AuditEvent, PaymentLine, Person, Section
 from civaffairs.roles import CASEWORKER, CHIEF
-from tests.factories import id_number_for, make_user, village
+from tests.factories import id_number_for, make_user, submit, village
 from welfare import services
 
 D = datetime.date
@@ -41,7 +41,7 @@ def test_a_cremation_of_a_covered_person_stops_the_next_payrolls_line(ww):
         bank_account="6217000000007001",
         reason="登记收款账户",
     )
-    request = assistance.submit_enrolment(
+    request = submit(
         actor=town_worker,
         program=P.TEKUN,
         person=person,

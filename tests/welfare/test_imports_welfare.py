@@ -240,7 +240,7 @@ def test_a_divorce_dated_before_the_couples_marriage_in_the_same_file_is_refused
         imports.import_file("marriages", xlsx(M_HEADERS, rows), actor=ww.staff)
 
     assert [str(e) for e in exc.value.errors] == [
-        "第3行 登记日期：离婚登记日期早于双方在系统中的结婚登记日期（2019年5月8日）"
+        "第3行 登记日期：离婚登记日期早于双方在本文件第2行的结婚登记日期（2019年5月8日）"
     ]
     assert not MarriageRegistration.objects.exists()
 
