@@ -898,3 +898,74 @@ def test_arrears_sent_back_after_a_later_month_was_generated_are_paid_by_the_mon
     regular_once(late)
     rate = Decimal("650.00") if raise_between else Decimal("600.00")
     assert {m: sum(a) for m, a in months_paid(late).items()} == {m: rate for m in (JAN, FEB, MAR, APR, MAY)}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("code", [P.TEKUN, P.DIBAO])
+def test_a_death_recorded_while_the_application_waits_ends_its_arrears_with_the_month_of_death(code):
+    """Accepted in March (受理 and every step), the applicant (特困) or a member (低保) dies on 10
+    April — recorded by the funeral home's cremation file while the application waits; the chief
+    approves after May's payroll: June's payroll pays March and April (the month of death) and
+    nothing after; for 低保 the household's months after April are priced for the living."""
+    from tests.factories import through_procedure
+
+    world = DeathWorld()
+    w = world.w
+    person = w.person()
+    if code == P.TEKUN:
+        request = through_procedure(
+            actor=w.town_worker,
+            chief=w.chief,
+            program=code,
+            person=person,
+            start_month=MAR,
+            category=P.DISPERSED,
+        )
+        dying = person
+    else:
+        from civaffairs import services as core
+        from civaffairs.models import Area, Relation
+
+        other = w.person()
+        household = core.create_household(
+            actor=w.town_worker,
+            head=person,
+            region=w.village,
+            area=Area.RURAL,
+            income_per_capita=Decimal("100"),
+            members=[(other, Relation.CHILD)],
+            joined_on=D(2018, 1, 1),
+            bank_name="云浮农商银行",
+            bank_account="6230000000000002",
+        )
+        request = through_procedure(
+            actor=w.town_worker,
+            chief=w.chief,
+            program=code,
+            household=household,
+            start_month=MAR,
+            category="A",
+            income=Decimal("100"),
+        )
+        dying = other
+    for month in (JAN, FEB, MAR):
+        world.pay_month(month, [])
+    world.yi, world.jia = dying, dying  # record() looks the person up by these names
+    world.record("yi", D(2019, 4, 10), True)
+    for month in (APR, MAY):
+        world.pay_month(month, [])
+    services.decide_request(actor=w.chief, request=request, approve=True, comment="同意")
+    world.pay_month(JUN, [])
+    case = Case.objects.get(pk=request.case_id)
+    regular_once(case)
+    lines = sorted(PaymentLine.objects.live().filter(case=case).values_list("month", "persons", "amount"))
+    if code == P.TEKUN:
+        assert lines == [(MAR, 1, Decimal("600.00")), (APR, 1, Decimal("600.00"))]
+    else:
+        # (400 − 100) × 2 while both lived, × 1 after April.
+        assert lines == [
+            (MAR, 2, Decimal("600.00")),
+            (APR, 2, Decimal("600.00")),
+            (MAY, 1, Decimal("300.00")),
+            (JUN, 1, Decimal("300.00")),
+        ]
