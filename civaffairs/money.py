@@ -35,8 +35,21 @@ def to_decimal(value):
 
 
 def to_cent(value):
-    """The one rounding rule for money: to the fen, half up (2.345 → 2.35, -2.345 → -2.35)."""
-    return to_decimal(value).quantize(CENT, ROUND_HALF_UP)
+    """The one rounding rule for money: to the fen, half up (2.345 → 2.35, -2.345 → -2.35).
+    An amount too large to hold to the fen (1e26) is a ValueError, as any other non-amount."""
+    try:
+        return to_decimal(value).quantize(CENT, ROUND_HALF_UP)
+    except InvalidOperation:
+        raise ValueError(f"not an amount: {value!r}") from None
+
+
+def over_max(amount):
+    """An entered amount (a standard, a correction, a relief) beyond what a money column holds:
+    the service refuses it, naming the field, rather than the database overflowing."""
+    return abs(amount) > MAX_AMOUNT
+
+
+TOO_LARGE = f"金额过大，不能超过{MAX_AMOUNT:,}元"
 
 
 def wan_yuan(value):

@@ -19,6 +19,7 @@ from civaffairs.models import (
     Program,
     Request,
 )
+from civaffairs.money import over_max, to_cent
 from civaffairs.payments.approval import check_decision, record_decision
 from civaffairs.payments.payroll import last_paid_month
 from civaffairs.periods import add_months, month_start
@@ -30,6 +31,13 @@ from .enrolment import _check_submitter, conflict_message, find_conflicts
 
 # The largest income a household's per-capita record holds (Household.income_per_capita).
 MAX_INCOME = Decimal("99999999.99")
+
+
+def _too_large(amount):
+    try:
+        return over_max(to_cent(amount))
+    except ValueError:  # beyond what can be held to the fen (1e26)
+        return True
 
 
 def _pending_of(case, kind=None):
@@ -222,6 +230,10 @@ def submit_review(*, actor, case, outcome, effective_month, income=None, income_
         raise ValidationError({field: "调整金额须填写复核后的家庭月总收入"})
     if outcome == "amount_changed" and Decimal(stated) < 0:
         raise ValidationError({field: "家庭收入不能为负数"})
+    if outcome == "amount_changed" and field == "income" and _too_large(stated):
+        # Priced into every month and stored on the household's record: refused here, not by the
+        # database at the chief's approval.
+        raise ValidationError({field: f"家庭月人均收入数额过大（最多{MAX_INCOME:,}元）"})
     if outcome != "amount_changed":
         income = income_total = None
     if outcome == "terminated" and effective_month <= case.start_month:

@@ -23,7 +23,7 @@ from civaffairs.models import (
     Program,
     Request,
 )
-from civaffairs.money import to_cent
+from civaffairs.money import TOO_LARGE, over_max, to_cent
 from civaffairs.payments.approval import check_approver
 from civaffairs.payments.approval import check_scope as _check_scope
 from civaffairs.payments.payroll import program_of
@@ -184,6 +184,8 @@ def _prepare(
             amount = None
         if amount is None or amount <= 0:
             errors["amount"] = "请填写救助金额"
+        elif over_max(amount):
+            errors["amount"] = f"救助{TOO_LARGE}"
         if event_date is None:
             errors["event_date"] = "请填写救助日期"
         else:
@@ -212,6 +214,8 @@ def _prepare(
             raise ValidationError({"income": "请填写家庭月人均收入"}) from None
         if income < 0:
             raise ValidationError({"income": "家庭月人均收入不能为负数"})
+        if over_max(income):
+            raise ValidationError({"income": f"家庭月人均收入{TOO_LARGE}"})
     fields = dict(
         program=program,
         household=household,

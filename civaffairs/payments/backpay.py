@@ -30,6 +30,7 @@ from .payroll import (
     IN_PAYMENT,
     _payee,
     alive_in,
+    considered_since,
     covered_persons,
     in_payment_in,
     insert_lines,
@@ -72,14 +73,15 @@ def _considered(standard, progress=None):
         .filter(_range(standard), program=program, item=item, kind=PaymentLine.Kind.REGULAR)
         .values_list("case_id", "month", "income")
     }
-    # When each later payroll was generated: a case approved late had its earlier months
-    # considered as arrears by the first payroll generated after its approval.
-    generated_at = sorted(
+    # When each month was last considered: by its own payroll, or — for a case approved late — as
+    # arrears by the first payroll of a later month generated after the approval (the rule of
+    # payroll._arrears; a month sent back and generated again considers only itself).
+    since = considered_since(
         Payroll.objects.filter(
             program=program,
             kind=Payroll.Kind.MONTHLY,
             status__in=[ApprovalStatus.PENDING, ApprovalStatus.APPROVED],
-        ).values_list("created_at", flat=True)
+        ).values_list("month", "created_at")
     )
     out, unsettled = [], []
     payrolls = list(payrolls)
@@ -89,10 +91,10 @@ def _considered(standard, progress=None):
         cases = Case.objects.filter(in_payment_in(month), program=program, status__in=IN_PAYMENT).filter(
             Q(person__isnull=True) | alive_in(month)
         )
-        fields = (*CASE_FIELDS, "approved_at", "migrated_paid_through", "created_at")
+        fields = (*CASE_FIELDS, "approved_at", "migrated_paid_through", "migrated_monthly", "created_at")
         for row in cases.values_list(*fields):
-            case_id, approved_at, paid_through, created_at = row[0], row[-3], row[-2], row[-1]
-            row = row[:-1]
+            case_id, approved_at, paid_through, monthly, created_at = row[0], *row[-4:]
+            row = row[: len(CASE_FIELDS)] + (approved_at, paid_through)
             facts = CaseFacts(row[2], row[3], row[4])
             if (item, standard.category) not in rules.items(facts):
                 continue
@@ -100,8 +102,9 @@ def _considered(standard, progress=None):
                 out.append((row, month, regular[(case_id, month)], False))
             elif approved_at is None:
                 # A migrated ledger: paid outside the system up to its paid-through month. Its
-                # monthly amount is that of the basic item; other items' months stay unsettled.
-                if paid_through is not None and month <= paid_through and item == "basic":
+                # monthly amount is that of the basic item; other items' months — and every month
+                # of a ledger that does not say how much it paid — stay unsettled.
+                if _ledger_says(paid_through, monthly, month, item):
                     out.append((row, month, row[5], True))
                 elif (paid_through is None or month > paid_through) and created_at < generated:
                     # After the ledger: the system's payroll considered it and paid nothing
@@ -109,7 +112,7 @@ def _considered(standard, progress=None):
                     out.append((row, month, row[5], False))
                 else:
                     unsettled.append((case_id, month))
-            elif approved_at < generated or any(t > approved_at for t in generated_at):
+            elif approved_at < since.get(month, generated):
                 # Considered — by that payroll, or as arrears by a payroll after the approval — and
                 # paid nothing (income at or above the old standard): the new standard may owe it.
                 out.append((row, month, row[5], False))
@@ -140,14 +143,21 @@ def _before_the_system(standard, rules, item, paid_months):
         .values_list("effective_from", flat=True)
         .first()
     )
-    fields = (*CASE_FIELDS, "start_month", "end_month", "person__death_date", "migrated_paid_through")
+    fields = (
+        *CASE_FIELDS,
+        "start_month",
+        "end_month",
+        "person__death_date",
+        "migrated_paid_through",
+        "migrated_monthly",
+    )
     reach = Q(migrated_paid_through__gte=standard.effective_from)
     if first is not None and first > standard.effective_from:
         reach |= Q(start_month__lt=first)
     ledgers = Case.objects.filter(reach, program=program, status__in=IN_PAYMENT, approved_at__isnull=True)
     out, unsettled = [], []
     for row in ledgers.values_list(*fields):
-        case_id, start, end, death, paid_through = row[0], *row[-4:]
+        case_id, start, end, death, paid_through, monthly = row[0], *row[-5:]
         if (item, standard.category) not in rules.items(CaseFacts(row[2], row[3], row[4])):
             continue
         row = row[: len(CASE_FIELDS)] + (None, paid_through)
@@ -159,11 +169,18 @@ def _before_the_system(standard, rules, item, paid_months):
                 continue
             if death is not None and death < month:
                 continue  # a person's case: nothing after the month of death
-            if paid_through is not None and month <= paid_through and item == "basic":
+            if _ledger_says(paid_through, monthly, month, item):
                 out.append((row, month, row[5], True))
             else:
                 unsettled.append((case_id, month))
     return out, unsettled
+
+
+def _ledger_says(paid_through, monthly, month, item):
+    """A migrated ledger says what it paid for the month: up to its paid-through month, for the
+    basic item, at its monthly amount. Without the amount nobody can say (back-pay would pay the
+    month in full again): the month is listed for a correction."""
+    return paid_through is not None and monthly is not None and month <= paid_through and item == "basic"
 
 
 def _due(rules, standard, income, persons):

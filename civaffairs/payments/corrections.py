@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from civaffairs import audit
 from civaffairs.models import ApprovalStatus, Case, PaymentLine, Payroll
+from civaffairs.money import TOO_LARGE, over_max
 from civaffairs.periods import month_start
 
 from .approval import check_section_staff
@@ -36,6 +37,8 @@ def submit_correction(*, actor, case, month, amount, reason, item=PaymentLine.It
         raise ValidationError({"amount": "请填写更正金额"}) from None
     if amount == 0:
         raise ValidationError({"amount": "更正金额不能为零"})
+    if over_max(amount):
+        raise ValidationError({"amount": f"更正{TOO_LARGE}"})
     if not (reason or "").strip():
         raise ValidationError({"reason": "请填写更正原因"})
     if item not in dict(items_of(case)):

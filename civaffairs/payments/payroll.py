@@ -214,25 +214,42 @@ def lines_for(*, program, rules, rows, targets, persons, standards, payroll, kin
     return lines
 
 
+def considered_since(payrolls):
+    """{month: the latest generation of a live monthly payroll of that month or a later one}, from
+    [(month, created_at)]. A case approved before that time had the month considered — by the
+    month's own payroll, or as arrears by a later payroll generated after its approval."""
+    out, latest = {}, None
+    for m, created in sorted(payrolls, reverse=True):
+        latest = created if latest is None else max(latest, created)
+        out[m] = latest
+    return out
+
+
 def _arrears(program, month):
     """{case_id: [months]} owed as arrears: a case approved after earlier payrolls were generated
     was not in them, so those of its months in payment are paid now — even when the case has
     left payment since (a death, a termination), since what was owed stays owed."""
-    earlier = dict(monthly_payrolls(program).filter(month__lt=month).values_list("month", "created_at"))
+    earlier = list(monthly_payrolls(program).filter(month__lt=month).values_list("month", "created_at"))
     if not earlier:
         return {}
-    # Only cases approved since the latest of those payrolls: every later run has considered the
-    # others, so a month that got no line then owed nothing and stays so.
+    # A month is owed to a case approved after every live payroll of that month up to this one
+    # was generated: none of them has paid it (the month's own payroll did not see the case, and
+    # a payroll in between generated after the approval would have paid it as arrears). Not
+    # merely "after the latest payroll": a month sent back and generated again after the
+    # approval pays only itself, not the months after it.
+    since = considered_since(earlier)
     late = Case.objects.filter(
         program=program,
         status__in=IN_PAYMENT,
         start_month__lt=month,
-        approved_at__gt=max(earlier.values()),
+        approved_at__gt=min(since.values()),
     )
     candidates = list(late.values_list("id", "start_month", "end_month", "approved_at", "person__death_date"))
+    # Paid already: by a payroll's line, or by back-pay (a raise's batch settles at the new
+    # standard a month it took for considered and paid nothing).
     paid = set(
         PaymentLine.objects.live()
-        .filter(case__in=late.values("id"), kind=PaymentLine.Kind.REGULAR)
+        .filter(case__in=late.values("id"), kind__in=[PaymentLine.Kind.REGULAR, PaymentLine.Kind.BACKPAY])
         .values_list("case_id", "month")
         .distinct()
     )
@@ -240,11 +257,11 @@ def _arrears(program, month):
     for case_id, start, end, approved_at, death in candidates:
         months = [
             m
-            for m, created in sorted(earlier.items())
+            for m in sorted(since)
             if m >= start
             and (end is None or m < end)
             and (death is None or death >= m)
-            and created < approved_at
+            and since[m] < approved_at
             and (case_id, m) not in paid
         ]
         if months:

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from civaffairs import audit
 from civaffairs.models import ApprovalStatus, Payroll, Standard
-from civaffairs.money import to_cent
+from civaffairs.money import TOO_LARGE, over_max, to_cent
 
 from .approval import check_decision, check_section_staff, record_decision
 from .payroll import program_of
@@ -29,6 +29,8 @@ def draft_standard(
         raise ValidationError({"amount": "标准须为非负数"}) from None
     if amount < 0:
         raise ValidationError({"amount": "标准须为非负数"})
+    if over_max(amount):
+        raise ValidationError({"amount": f"标准{TOO_LARGE}"})
     if effective_from is None:
         raise ValidationError({"effective_from": "请填写生效年月"})
     if effective_from.day != 1:
