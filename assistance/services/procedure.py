@@ -719,8 +719,13 @@ def proposed_amount(procedure):
 
     case, data = procedure.case, procedure.request.data
     raw = data.get("income")
-    income = Decimal(raw) if raw is not None else None
-    persons = len(data.get("covered") or []) or None
+    # The income the application states, else the household's recorded one: never "no income",
+    # which would post the full standard.
+    if raw is not None:
+        income = Decimal(raw)
+    else:
+        income = case.household.income_per_capita if case.household_id else None
+    persons = len(data.get("covered") or []) or case.coverages.count() or None
     amounts = [
         a for _l, _s, _n, a in engine.preview_month(case, income=income, persons=persons) if a is not None
     ]

@@ -636,3 +636,18 @@ def test_verification_centre_reply_imported_all_or_nothing(town):
     assert all(p.stage == Stage.VISIT for p in moved)
     assert VerificationCheck.objects.filter(case=a.case).count() == 2
     assert AuditEvent.objects.filter(action="procedure.verification_import").exists()
+
+
+def test_the_notice_amount_reads_the_households_income_when_the_application_states_none(town):
+    """An application that states no income: the notice posts what approval would pay at the
+    household's recorded income (2 × (400 − 150) = 500), not the full standard."""
+    with at(D(2019, 3, 4)):
+        p = proc.accept_application(
+            actor=town.w.town_worker,
+            program=P.DIBAO,
+            received_on=D(2019, 3, 4),
+            materials=ALL_MATERIALS,
+            household=town.household(income="150"),
+            category="A",
+        )
+    assert proc.proposed_amount(p) == Decimal("500.00")
