@@ -287,6 +287,42 @@ class RemoveMemberForm(forms.Form):
     left_on = forms.DateField(label="离开日期", widget=forms.DateInput(attrs={"type": "date"}))
 
 
+class ChangeHeadForm(forms.Form):
+    """变更户主: the new head among the household's current living adult members (named as the
+    household page shows them, ID numbers masked), the old head's new relation, the date."""
+
+    new_head = forms.TypedChoiceField(
+        label="新户主", coerce=int, error_messages={"required": "请选择新户主"}
+    )
+    old_head_relation = forms.ChoiceField(
+        label="原户主改为",
+        choices=RELATION_CHOICES,
+        error_messages={"required": "请选择原户主与新户主的关系"},
+        help_text="原户主仍为家庭成员（已死亡的可在变更后移出）",
+    )
+    on = forms.DateField(
+        label="变更日期",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": "请填写变更日期"},
+    )
+
+    def __init__(self, *args, household, on, **kwargs):
+        from .services import is_adult_on
+
+        super().__init__(*args, **kwargs)
+        members = (
+            household.members.filter(left_on__isnull=True)
+            .exclude(person_id=household.head_id)
+            .select_related("person")
+            .order_by("joined_on", "id")
+        )
+        self.fields["new_head"].choices = [("", "请选择")] + [
+            (m.person_id, f"{m.person.name}（{m.person.masked_id}）")
+            for m in members
+            if not (m.person.death_date and m.person.death_date <= on) and is_adult_on(m.person, on)
+        ]
+
+
 class PayeeAccountForm(forms.Form):
     """变更收款账户: the new account is typed whole; the current one is shown masked."""
 

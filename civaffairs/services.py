@@ -395,7 +395,7 @@ def remove_member(*, actor, member, left_on):
     if member.left_on is not None:
         raise ValidationError({"left_on": "该成员已离开家庭"})
     if member.relation == Relation.HEAD:
-        raise ValidationError({"left_on": "户主不能移出，请先变更户主"})
+        raise ValidationError({"left_on": "户主不能移出，请先在家庭页面“变更户主”"})
     if left_on < member.joined_on:
         raise ValidationError({"left_on": "离开日期早于加入日期"})
     member.left_on = left_on
@@ -408,6 +408,82 @@ def remove_member(*, actor, member, left_on):
         {"person": member.person.name, "left_on": str(left_on)},
     )
     return member
+
+
+def is_adult_on(person, on):
+    """18 or older on the day, by the birth date the ID number carries."""
+    birth = parse_id_number(person.id_number)[1]
+    try:
+        eighteenth = birth.replace(year=birth.year + 18)
+    except ValueError:  # born on 29 February: of age on 1 March
+        eighteenth = birth.replace(year=birth.year + 18, month=3, day=1)
+    return eighteenth <= on
+
+
+@transaction.atomic
+def change_head(*, actor, household, new_head, old_head_relation=Relation.OTHER, on):
+    """变更户主: a current, living, adult member becomes the head (Household.head and their
+    relation HEAD); the old head stays a member with `old_head_relation`. A head who has died is
+    the usual reason. Payroll lines generated afterwards name the new head as payee; the account
+    stays the household's."""
+    _check_town(actor, household.region)
+    household = Household.objects.select_for_update().select_related("head").get(pk=household.pk)
+    errors = {}
+    if on is None:
+        errors["on"] = "请填写变更日期"
+    elif on > timezone.localdate():
+        errors["on"] = "变更日期不能晚于今天"
+    if old_head_relation not in Relation.values:
+        errors["old_head_relation"] = "请选择原户主与新户主的关系"
+    elif old_head_relation == Relation.HEAD:
+        errors["old_head_relation"] = "一户只能有一名户主：请选择原户主与新户主的关系"
+    member = (
+        HouseholdMember.objects.select_for_update()
+        .select_related("person")
+        .filter(household=household, person=new_head)
+        .order_by("left_on", "-joined_on")
+        .first()
+        if new_head is not None
+        else None
+    )
+    if new_head is None:
+        errors["new_head"] = "请选择新户主"
+    elif new_head.pk == household.head_id:
+        errors["new_head"] = f"{new_head.name}已是该户户主"
+    elif member is None:
+        errors["new_head"] = f"{new_head.name}不是该户成员"
+    elif member.left_on is not None:
+        errors["new_head"] = f"{new_head.name}已于{member.left_on}离开该户，不能担任户主"
+    else:
+        person = member.person
+        if person.death_date and (on is None or person.death_date <= on):
+            errors["new_head"] = f"{person.name}已于{person.death_date}死亡，不能担任户主"
+        elif on is not None and not is_adult_on(person, on):
+            errors["new_head"] = f"{person.name}未满18周岁，不能担任户主；请选择成年家庭成员"
+        elif on is not None and "on" not in errors and on < member.joined_on:
+            errors["on"] = f"变更日期早于{person.name}加入该户的日期（{member.joined_on}）"
+    if errors:
+        raise ValidationError(errors)
+    old_head = household.head
+    HouseholdMember.objects.filter(household=household, relation=Relation.HEAD, left_on__isnull=True).update(
+        relation=old_head_relation
+    )
+    member.relation = Relation.HEAD
+    member.save(update_fields=["relation"])
+    Household.objects.filter(pk=household.pk).update(head=member.person, version=F("version") + 1)
+    household.refresh_from_db()
+    audit.record(
+        actor,
+        "household.change_head",
+        household,
+        {
+            "old_head": old_head.name,
+            "new_head": member.person.name,
+            "old_head_relation": Relation(old_head_relation).label,
+            "on": str(on),
+        },
+    )
+    return household
 
 
 def reveal_id_number(*, actor, person):

@@ -27,6 +27,7 @@ urlpatterns = [
     path("households/<int:pk>/", views.household_detail, name="household_detail"),
     path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
     path("households/<int:pk>/members/add/", views.household_add_member, name="household_add_member"),
+    path("households/<int:pk>/head/", views.household_change_head, name="household_change_head"),
     path(
         "households/<int:pk>/members/<int:member_pk>/remove/",
         views.household_remove_member,

@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from . import services
@@ -16,6 +17,7 @@ from .filters import AuditFilter, HouseholdFilter, PersonFilter
 from .forms import (
     AccountDecisionForm,
     AddMemberForm,
+    ChangeHeadForm,
     HouseholdForm,
     HouseholdRegistrationForm,
     MemberFormSet,
@@ -26,7 +28,7 @@ from .forms import (
     region_label,
 )
 from .home import panels_for, register_panel, widgets_for
-from .models import ApprovalStatus, Coverage, Section
+from .models import ApprovalStatus, Coverage, Person, Section
 from .roles import role_of
 from .selectors import (
     account_changes_for,
@@ -310,6 +312,37 @@ def household_remove_member(request, pk, member_pk):
     else:
         messages.error(request, "移出失败：请填写有效的离开日期")
     return redirect("household_detail", household.pk)
+
+
+@login_required
+@permission_required("civaffairs.change_household", raise_exception=True)
+def household_change_head(request, pk):
+    """变更户主: the usual case a head who has died; payroll lines generated afterwards name the
+    new head as payee."""
+    household = get_object_or_404(households_for(request.user).select_related("head"), pk=pk)
+    today = timezone.localdate()
+    form = ChangeHeadForm(request.POST or None, household=household, on=today, initial={"on": today})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        old_head = household.head
+        try:
+            household = services.change_head(
+                actor=request.user,
+                household=household,
+                new_head=Person.objects.get(pk=d["new_head"]),
+                old_head_relation=d["old_head_relation"],
+                on=d["on"],
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"已将户主由{old_head.name}变更为{household.head.name}。")
+            return redirect("household_detail", household.pk)
+    return render(
+        request, "civaffairs/household_change_head.html", {"form": form, "household": household}
+    )
 
 
 class VillageAutocomplete(autocomplete.Select2QuerySetView):

@@ -63,6 +63,8 @@ EXPECTED = {
     "household_add_member@六都镇":           (LOGIN,    405,       403,  403,  403,   403, 403),
     "household_remove_member":               (LOGIN,    405,       403,  403,  403,   403, 403),  # POST only
     "household_remove_member@六都镇":        (LOGIN,    405,       403,  403,  403,   403, 403),
+    "household_change_head":                 (LOGIN,    200,       403,  403,  403,   403, 403),
+    "household_change_head@六都镇":          (LOGIN,    404,       403,  403,  403,   403, 403),
     "village_autocomplete":                  (LOGIN,    200,       200,  200,  200,   403, 200),
     "audit_log":                             (LOGIN,    403,       403,  200,  200,   403, 403),
     "figures":                               (LOGIN,    200,       200,  200,  200,   403, 200),
@@ -227,6 +229,7 @@ KWARGS = {
     "household_edit": lambda o: {"pk": o.household.pk},
     "household_add_member": lambda o: {"pk": o.household.pk},
     "household_remove_member": lambda o: {"pk": o.household.pk, "member_pk": o.member.pk},
+    "household_change_head": lambda o: {"pk": o.household.pk},
     "person_account": lambda o: {"pk": o.person.pk},
     "household_account": lambda o: {"pk": o.household.pk},
     "account_change_decide": lambda o: {"pk": o.account_change.pk},
