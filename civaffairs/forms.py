@@ -291,9 +291,7 @@ class ChangeHeadForm(forms.Form):
     """变更户主: the new head among the household's current living adult members (named as the
     household page shows them, ID numbers masked), the old head's new relation, the date."""
 
-    new_head = forms.TypedChoiceField(
-        label="新户主", coerce=int, error_messages={"required": "请选择新户主"}
-    )
+    new_head = forms.TypedChoiceField(label="新户主", coerce=int, error_messages={"required": "请选择新户主"})
     old_head_relation = forms.ChoiceField(
         label="原户主改为",
         choices=RELATION_CHOICES,

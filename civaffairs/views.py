@@ -340,9 +340,7 @@ def household_change_head(request, pk):
         else:
             messages.success(request, f"已将户主由{old_head.name}变更为{household.head.name}。")
             return redirect("household_detail", household.pk)
-    return render(
-        request, "civaffairs/household_change_head.html", {"form": form, "household": household}
-    )
+    return render(request, "civaffairs/household_change_head.html", {"form": form, "household": household})
 
 
 class VillageAutocomplete(autocomplete.Select2QuerySetView):

@@ -43,15 +43,19 @@ def household_of(w, size=3):
     return household, people
 
 
-def child_of(w, household, born=D(2010, 6, 1)):
+def child_of(w, household, born=None):
     child = core.create_person(
         actor=w.town_worker,
         name="测试小童",
-        id_number=make_id_number("445303", born, 77),
+        id_number=make_id_number("445303", born or D(2010, 6, 1), 77),
         region=w.village,
     )
     core.add_member(
-        actor=w.town_worker, household=household, person=child, relation=Relation.CHILD, joined_on=D(2018, 1, 1)
+        actor=w.town_worker,
+        household=household,
+        person=child,
+        relation=Relation.CHILD,
+        joined_on=D(2018, 1, 1),
     )
     return child
 
@@ -110,7 +114,9 @@ def test_the_old_heads_relation_defaults_to_other(w):
 def test_the_new_head_must_be_a_current_member_of_this_household(w):
     household, (_head, spouse, child) = household_of(w)
     stranger = w.person()
-    message = refused("new_head", actor=w.town_worker, household=household, new_head=stranger, on=D(2019, 3, 1))
+    message = refused(
+        "new_head", actor=w.town_worker, household=household, new_head=stranger, on=D(2019, 3, 1)
+    )
     assert message == f"{stranger.name}不是该户成员"
 
     member = HouseholdMember.objects.get(household=household, person=child)
