@@ -456,7 +456,7 @@ def change_head(*, actor, household, new_head, old_head_relation=Relation.OTHER,
         errors["new_head"] = f"{new_head.name}已于{member.left_on}离开该户，不能担任户主"
     else:
         person = member.person
-        if person.death_date and (on is None or person.death_date <= on):
+        if person.death_date:  # dead now, whatever the change's date: a dead head is never made
             errors["new_head"] = f"{person.name}已于{person.death_date}死亡，不能担任户主"
         elif on is not None and not is_adult_on(person, on):
             errors["new_head"] = f"{person.name}未满18周岁，不能担任户主；请选择成年家庭成员"

@@ -198,14 +198,18 @@ def pending_counts(user):
     }
 
 
-def benefits_a_cremation_stops(id_number, death_date):
+def benefits_a_cremation_stops(id_number, death_date, name):
     """What recording this cremation stops (services.record_cremation records the death of a
     registered person, and the death ends their cover from the month after it): {"name", "id"
     (both masked), "stops": [(program, 停发年月)]}, or None when the number is no registered
-    living person's or no benefit of theirs would stop."""
+    living person's or no benefit of theirs would stop. Only the registered name with its number
+    is looked up: a number typed with any other name tells nothing of whose it is or what they are
+    paid (recording then refuses the name, cremation_errors)."""
     if not id_number or death_date is None:
         return None
-    person = Person.objects.filter(id_number=normalize(id_number), death_date__isnull=True).first()
+    person = Person.objects.filter(
+        id_number=normalize(id_number), name=(name or "").strip(), death_date__isnull=True
+    ).first()
     if person is None:
         return None
     stop, covers = covers_ended_by_death(person, death_date)

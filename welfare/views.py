@@ -627,7 +627,7 @@ def cremation_create(request):
         )
     if request.method == "POST" and "confirmed" not in request.POST and form.is_valid():
         d = form.cleaned_data
-        stops = benefits_a_cremation_stops(d["id_number"], d["death_date"])
+        stops = benefits_a_cremation_stops(d["id_number"], d["death_date"], d["deceased_name"])
         if stops:
             return render(request, "welfare/cremation_confirm.html", {"form": form, "deceased": stops})
     result = _form(
