@@ -275,3 +275,36 @@ def test_a_posted_amount_on_the_notice_step_is_ignored(login):
         assert response.status_code in (200, 302)
         notice = p.case.notices.get()
         assert notice.amount == expected and notice.amount != Decimal("1")
+
+
+@pytest.mark.parametrize("role", [DIRECTOR, AUDITOR])
+def test_the_desks_pending_standard_and_payroll_counts_are_the_rows_their_links_list(w, login, role):
+    from civaffairs import payments
+    from civaffairs.home import bureau_todos
+
+    w.standard(P.DIBAO, "rural", 450, D(2018, 1, 1))
+    w.dibao(2, 200)
+    payments.draft_standard(
+        actor=w.worker,
+        program=P.DIBAO,
+        category="urban",
+        amount=Decimal("612.34"),
+        effective_from=D(2019, 1, 1),
+    )
+    payments.generate_payroll(actor=w.worker, program=P.DIBAO, month=D(2019, 1, 1))
+    user = make_user(role)
+    items = {i["label"]: i for i in bureau_todos(user, D(2019, 1, 10))}
+    client = login(user)
+    standards, payrolls = items["待审批保障标准"], items["待审批发放名册"]
+    assert (standards["count"], payrolls["count"]) == (1, 1)
+    listed = client.get(standards["url"]).content.decode()
+    assert "612.34" in listed and "450" not in listed.split("<table")[-1]
+    listed = client.get(payrolls["url"]).content.decode()
+    assert "2019年01月" in listed
+    # The welfare and grassroots staff following the links see no other section's batch. (A town
+    # caseworker reads 社会救助股's standards, pending ones included: the rates are no one's data.)
+    for section in (Section.WELFARE, Section.GRASSROOTS):
+        other = login(make_user(CASEWORKER, section=section))
+        for url, needle in ((standards["url"], "612.34"), (payrolls["url"], "2019年01月")):
+            response = other.get(url)
+            assert response.status_code in (403, 404) or needle not in response.content.decode()
