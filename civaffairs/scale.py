@@ -19,7 +19,18 @@ import datetime
 from django.db import connection, transaction
 
 from .idnumber import address_code_possible
-from .models import Case, Coverage, Household, HouseholdMember, PaymentLine, Payroll, Person, Request, Section
+from .models import (
+    Case,
+    Coverage,
+    Household,
+    HouseholdIncome,
+    HouseholdMember,
+    PaymentLine,
+    Payroll,
+    Person,
+    Request,
+    Section,
+)
 
 WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 CHECK = "10X98765432"
@@ -88,7 +99,8 @@ def scale_up(times, stdout=None):
     """Make the district's social-assistance caseload `times` times what it is (times ≥ 1)."""
     if times <= 1:
         return
-    copied = [Person, Household, HouseholdMember, Case, Coverage, Request, PaymentLine]
+    # HouseholdIncome too: a month is priced with that month's income (back-pay of months long paid).
+    copied = [Person, Household, HouseholdIncome, HouseholdMember, Case, Coverage, Request, PaymentLine]
     with transaction.atomic(), connection.cursor() as c:
         offsets = {}
         for model in copied:
@@ -117,6 +129,7 @@ def scale_up(times, stdout=None):
                 {"id_number": _id_number_sql("id_number", moves)},
             )
             _copy(c, Household, k, f"id < {offsets[Household]}", offsets)
+            _copy(c, HouseholdIncome, k, f"id < {offsets[HouseholdIncome]}", offsets)
             _copy(c, HouseholdMember, k, f"id < {offsets[HouseholdMember]}", offsets)
             _copy(c, Case, k, f"id IN ({cases})", offsets)
             _copy(c, Coverage, k, f"case_id IN ({cases})", offsets)

@@ -11,7 +11,7 @@ import time_machine
 from assistance import programs as P
 from civaffairs import figures
 from civaffairs.idnumber import parse_id_number
-from civaffairs.models import Case, PaymentLine, Payroll, Person, Region
+from civaffairs.models import Case, HouseholdIncome, PaymentLine, Payroll, Person, Region
 from civaffairs.periods import Period
 from civaffairs.scale import scale_up
 from tests.factories import World
@@ -49,8 +49,18 @@ def test_scale_makes_every_assistance_count_and_sum_n_times(w):
     assert district["dibao.households"] == 2 and district["dibao.paid"] > 0
     payrolls = dict(Payroll.objects.values_list("pk", "total"))
     persons = Person.objects.count()
+    incomes = sorted(HouseholdIncome.objects.values_list("effective_month", "income_per_capita", "persons"))
+    households_with_income = HouseholdIncome.objects.values("household_id").distinct().count()
+    assert incomes and households_with_income
 
     scale_up(3)
+
+    # The income history is copied too: a copy's months are priced with that month's income, as
+    # the original's are (back-pay of months long paid reads it).
+    assert sorted(
+        HouseholdIncome.objects.values_list("effective_month", "income_per_capita", "persons")
+    ) == sorted(incomes * 3)
+    assert HouseholdIncome.objects.values("household_id").distinct().count() == 3 * households_with_income
 
     assert assistance_counts_and_money() == {k: v * 3 for k, v in district.items()}
     assert assistance_counts_and_money(town) == {k: v * 3 for k, v in in_town.items()}
