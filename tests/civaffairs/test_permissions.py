@@ -412,7 +412,7 @@ def town_objects(town_name):
     )
     summary = _summary()
     requester = make_user(roles.ADMIN)
-    procedure, attachment = _procedure(case, worker)
+    procedure, attachment = _procedure(town_name, worker)
     return SimpleNamespace(
         procedure=procedure,
         attachment=attachment,
@@ -461,35 +461,28 @@ def town_objects(town_name):
     )
 
 
-def _procedure(case, worker):
-    """An application of the case in the statutory procedure, with one scan."""
-    from assistance.models import Attachment, Procedure, Stage
+def _procedure(town_name, worker):
+    """An application of a household of the town accepted into the statutory procedure, with one
+    scan, as the town caseworker's 受理 makes it (assistance.services.procedure)."""
+    from decimal import Decimal
 
-    enrol = Request.objects.create(
-        kind=Request.Kind.ENROL, case=case, effective_month=case.start_month, submitted_by=worker
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from assistance.services import procedure as proc
+
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    procedure = proc.accept_application(
+        actor=worker,
+        program="dibao",
+        received_on=timezone.localdate(),
+        materials={key: True for key, _ in proc.MATERIALS},
+        scans=[("application", SimpleUploadedFile("申请书.pdf", pdf, content_type="application/pdf"))],
+        household=HouseholdFactory(region=village(town_name), members=1),
+        category="A",
+        income=Decimal("100"),
     )
-    day = datetime.date(2019, 3, 4)
-    procedure = Procedure.objects.create(
-        case=case,
-        request=enrol,
-        received_on=day,
-        accepted_on=day,
-        stage=Stage.VERIFICATION,
-        due_on=datetime.date(2019, 3, 25),
-        created_by=worker,
-    )
-    data = b"%PDF-1.4\n%%EOF\n"
-    attachment = Attachment.objects.create(
-        case=case,
-        kind=Attachment.Kind.APPLICATION,
-        name="申请书.pdf",
-        content_type="application/pdf",
-        size=len(data),
-        sha256="0" * 64,
-        data=data,
-        uploaded_by=worker,
-    )
-    return procedure, attachment
+    return procedure, procedure.case.attachments.get()
 
 
 def grassroots_objects(town_name):
