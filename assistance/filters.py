@@ -107,19 +107,25 @@ class CaseFilter(FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        number = normalize(value)
-        by_number = (
-            Q(person__id_number=number)
-            | Q(household__head__id_number=number)
-            | Q(coverages__person__id_number=number)
-        )
-        if len(number) == 18 and queryset.filter(by_number).exists():  # whose number: a reveal
-            from civaffairs.models import Person
+        from civaffairs.models import Coverage, Household, Person
 
-            self.audit_whole_number(Person.objects.all(), number)
-        return queryset.filter(
-            Q(person__name__contains=value) | Q(household__head__name__contains=value) | by_number
-        ).distinct()
+        # The persons whose name or number matches, as subqueries rather than joins: each case
+        # stays one row (no DISTINCT over the list) and the persons are read once, not joined
+        # twice to every case (the count of a search took 0.4 s at city scale).
+        number = normalize(value)
+        named = Person.objects.filter(name__contains=value).values("pk")
+        found = Q(person__in=named) | Q(household__in=Household.objects.filter(head__in=named).values("pk"))
+        if number[:-1].isdigit():  # an ID number, whole or cut short (the last may be X)
+            numbered = Person.objects.filter(id_number=number).values("pk")
+            by_number = (
+                Q(person__in=numbered)
+                | Q(household__in=Household.objects.filter(head__in=numbered).values("pk"))
+                | Q(pk__in=Coverage.objects.filter(person__in=numbered).values("case_id"))
+            )
+            if len(number) == 18 and queryset.filter(by_number).exists():  # whose number: a reveal
+                self.audit_whole_number(Person.objects.all(), number)
+            found |= by_number
+        return queryset.filter(found)
 
 
 class RequestFilter(FilterSet):

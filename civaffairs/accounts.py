@@ -145,6 +145,7 @@ def _apply(grant):
     user = grant.user
     groups = list(Group.objects.filter(name=grant.role)) if grant.role else []
     user.groups.set(groups)
+    user.__dict__.pop("_role_cache", None)
     if grant.town_id or grant.section:
         UserScope.objects.update_or_create(user=user, defaults={"town": grant.town, "section": grant.section})
     else:
@@ -180,6 +181,7 @@ def request_access(*, actor, user, role, town=None, section="", reason):
         kept = user.groups.exclude(name__in=BENEFICIARY_ROLES)
         removed = list(user.groups.filter(name__in=BENEFICIARY_ROLES).values_list("name", flat=True))
         user.groups.set(list(kept))
+        user.__dict__.pop("_role_cache", None)
         if removed:
             audit.record(actor, "account.grant_suspend", user, {"groups": "、".join(removed)})
     else:

@@ -117,6 +117,7 @@ ACTION_LABELS = {
     "welfare.publicity.create": "登记殡葬改革宣传",
     "export": "导出数据",
     "demo.load": "载入演示数据",
+    "demo.scale": "按倍数复制演示数据",
     "account.create": "新建账号",
     "reference.create": "新增基础数据",
     "reference.change": "修改基础数据",

@@ -66,3 +66,26 @@ class BusyDatabaseMiddleware:
         if isinstance(exception, OperationalError) and "locked" in str(exception).lower():
             return render(request, "busy.html", status=503)
         return None
+
+
+class SessionRenewalMiddleware:
+    """Idle sessions end after settings.SESSION_COOKIE_AGE (30 minutes) without a request. Each
+    request renews the expiry, but writes it at most once every settings.SESSION_RENEW_SECONDS (a
+    minute), not on every request: the session row was an UPDATE on every page under load (13% of
+    a worker's time at city scale, bench/RESULTS.md). An idle session thus ends 29–30 minutes
+    after its last request."""
+
+    KEY = "_renewed"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        import time
+
+        session = request.session
+        if session.session_key is not None:
+            now = int(time.time())
+            if now - session.get(self.KEY, 0) >= getattr(settings, "SESSION_RENEW_SECONDS", 60):
+                session[self.KEY] = now  # modified: SessionMiddleware saves it with a new expiry
+        return self.get_response(request)

@@ -108,13 +108,14 @@ PERMISSIONS = {
 
 
 def role_of(user):
+    """The user's role (a group name), or None. Asked once per user object, as Django keeps the
+    user's permissions (a page asks it once for every list a figure may open)."""
     if not getattr(user, "is_authenticated", False):
         return None
-    names = {g.name for g in user.groups.all()}
-    for role in ROLES:
-        if role in names:
-            return role
-    return None
+    if not hasattr(user, "_role_cache"):
+        names = {g.name for g in user.groups.all()}
+        user._role_cache = next((role for role in ROLES if role in names), None)
+    return user._role_cache
 
 
 def apply_role_permissions(apps=None):

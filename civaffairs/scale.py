@@ -18,6 +18,7 @@ import datetime
 
 from django.db import connection, transaction
 
+from . import audit
 from .idnumber import address_code_possible
 from .models import (
     Case,
@@ -142,6 +143,16 @@ def scale_up(times, stdout=None):
             f"UPDATE {payroll_table} SET"
             f" line_count = (SELECT COUNT(*) FROM {line_table} l WHERE l.payroll_id = {payroll_table}.id),"
             f" total = (SELECT COALESCE(SUM(amount), 0) FROM {line_table} l WHERE l.payroll_id = {payroll_table}.id)"
+        )
+        # Recorded like every other change of the records: the figures kept for the loaded
+        # district (civaffairs/figures.py) are keyed by the last recorded change.
+        audit.record(
+            "system",
+            "demo.scale",
+            None,
+            {"times": times},
+            object_type="demo",
+            object_repr=f"演示数据：×{times}",
         )
         if connection.vendor == "postgresql":
             for model in copied:

@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "civaffairs.middleware.SessionRenewalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "civaffairs.middleware.RequestAddressMiddleware",
@@ -131,6 +132,21 @@ if REDIS_URL:
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Values computed from the records (figures, list counts, the home page's to-dos), kept per version
+# of the records (civaffairs/kept.py): a change recorded in the audit log makes new keys, so a kept
+# value is never older than the records. In each process's memory by default; shared by every
+# process and machine on Redis when REDIS_URL is set.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
+RECORDS_CACHE_SECONDS = int(os.environ.get("RECORDS_CACHE_SECONDS", "600"))
 # A running job with no news for this long counts as interrupted (its worker died): its object is
 # free for a new job.
 JOB_STALE_MINUTES = int(os.environ.get("JOB_STALE_MINUTES", "30"))
@@ -171,9 +187,10 @@ AXES_CLIENT_IP_CALLABLE = "civaffairs.clientip.axes_client_ip"
 # Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated).
 TRUSTED_PROXIES = [p.strip() for p in os.environ.get("TRUSTED_PROXIES", "").split(",") if p.strip()]
 
-# Idle sessions end after 30 minutes: every request renews the expiry.
+# Idle sessions end after 30 minutes: every request renews the expiry, written at most once a
+# minute (civaffairs.middleware.SessionRenewalMiddleware), not on every request.
 SESSION_COOKIE_AGE = 30 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_RENEW_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Chinese only, whatever the browser asks for: no LocaleMiddleware.

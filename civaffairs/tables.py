@@ -2,10 +2,12 @@ import django_tables2 as tables
 from django.core.paginator import Page, Paginator
 from django.db.models.query import QuerySet
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django_tables2.rows import BoundRows
 
+from . import kept
 from .audit_labels import References, action_label, describe_changes, object_type_label
 from .models import AuditEvent, Household, Person
 from .money import format_money
@@ -20,6 +22,14 @@ class IdsFirstPaginator(Paginator):
     (the district's case list: 12,901 cases joined to six tables to show 25; a payroll's lines:
     ~938,000 joined rows to show 25 of 4,513). Here the page's ids come from the ordering alone,
     and only those 25 rows are read with their joins, so page 50 costs what page 1 does."""
+
+    @cached_property
+    def count(self):
+        """The list's count, kept while the records do not change (civaffairs/kept.py)."""
+        data = getattr(getattr(self.object_list, "data", None), "data", None)
+        if isinstance(data, QuerySet):
+            return kept.count(data)
+        return super().count
 
     def page(self, number):
         rows = self.object_list

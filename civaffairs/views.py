@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from . import services
+from . import kept, services
 from .context_processors import sees_assistance
 from .filters import AuditFilter, HouseholdFilter, PersonFilter
 from .forms import (
@@ -54,13 +54,21 @@ def _paginate(request, table):
 @login_required
 def home(request):
     user = request.user
-    counts = home_counts(user) if user.has_perm("civaffairs.view_person") and sees_assistance(user) else None
+
+    def desk():
+        counts = (
+            home_counts(user) if user.has_perm("civaffairs.view_person") and sees_assistance(user) else None
+        )
+        return {"counts": counts, "panels": panels_for(user)}
+
+    # The user's counts and to-dos, kept while the records do not change, for the day (overdue
+    # reviews and deadlines count from today).
+    kept_desk = kept.kept(("home", user.pk, timezone.localdate()), desk)
     return render(
         request,
         "civaffairs/home.html",
         {
-            "counts": counts,
-            "panels": panels_for(user),
+            **kept_desk,
             "role": role_of(user),
             "widgets": widgets_for(request),
         },

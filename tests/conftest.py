@@ -16,11 +16,25 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    # The cache lives in this process's memory: each test's world starts without another's.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_hashing(settings):
     # Most worlds are dated in 2019 while the clock reads today: the backdating limit is tested on
     # its own (tests/assistance/test_money_defects.py) with the clock set.
     settings.ENROLMENT_MAX_BACKDATE_MONTHS = 12 * 100
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The figures' cache is keyed by the last change recorded in the audit log; many worlds here
+    # are made of factory rows (regions, villages) that no service records, so it is off, and
+    # tests/civaffairs/test_figures_cache.py turns it on where the world is made through services.
+    settings.RECORDS_CACHE_SECONDS = 0
     # Background jobs run at once, inside the request that starts them (civaffairs/jobs.py).
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.STORAGES = {
