@@ -20,17 +20,6 @@ admin.site.site_title = "系统管理"
 admin.site.index_title = "账号和基础数据"
 
 
-@admin.register(Program)
-class ProgramAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "section", "unit", "cadence"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 # --- accounts ------------------------------------------------------------------------------------
 # The 系统管理员 role is staff but not superuser. Django's stock UserAdmin would let it tick
 # is_superuser or hand itself any permission; here only a superuser may, nobody but a superuser
@@ -314,6 +303,20 @@ class RegionAdmin(AuditedAdmin):
     list_filter = ["level", "area", "is_demo"]
     search_fields = ["code", "name"]
     raw_id_fields = ["parent", "town"]
+
+
+@admin.register(Program)
+class ProgramAdmin(AuditedAdmin):
+    # Audited like the other reference data: a program's name or section is read by the figures,
+    # which are kept until the next recorded change (civaffairs/kept.py).
+    audit_create, audit_change, audit_delete = "reference.create", "reference.change", "reference.delete"
+    list_display = ["code", "name", "section", "unit", "cadence"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Institution)
