@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from civaffairs import jobs
+from civaffairs import jobs, kept
 from civaffairs import payments as engine
 from civaffairs import services as core_services
 from civaffairs.context_processors import sees_assistance
@@ -831,7 +831,7 @@ def payroll_detail(request, pk):
         and scope_of(request.user)
         and scope_of(request.user).section == payroll.program.section
     )
-    by_town = lines.values("town__name").annotate(total=Sum("amount")).order_by("town__code")
+    by_town = kept.rows(lines.values("town__name").annotate(total=Sum("amount")).order_by("town__code"))
     large_export = jobs.is_large_export(payroll)
     return render(
         request,

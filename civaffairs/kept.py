@@ -81,14 +81,30 @@ COUNTED_MODELS = {
 }
 
 
+def _digest(queryset):
+    sql, params = queryset.query.sql_with_params()
+    return hashlib.sha1(repr((sql, params)).encode()).hexdigest()
+
+
+def rows(queryset):
+    """list(queryset) (an aggregate's few rows, such as a payroll's total by town), kept for the
+    records' models above: the key is the query itself."""
+    if not seconds() or queryset.model._meta.label not in COUNTED_MODELS:
+        return list(queryset)
+    try:
+        digest = _digest(queryset)
+    except EmptyResultSet:
+        return []
+    return kept(("rows", queryset.model._meta.label, digest), lambda: list(queryset))
+
+
 def count(queryset):
     """queryset.count(), kept for the records' models above: the key is the query itself (its
     scope, filters and any date in them)."""
     if not seconds() or queryset.model._meta.label not in COUNTED_MODELS:
         return queryset.count()
     try:
-        sql, params = queryset.order_by().query.sql_with_params()
+        digest = _digest(queryset.order_by())
     except EmptyResultSet:  # a filter that can match nothing (.none(), an empty IN)
         return 0
-    digest = hashlib.sha1(repr((sql, params)).encode()).hexdigest()
     return kept(("count", queryset.model._meta.label, digest), queryset.count)

@@ -183,3 +183,22 @@ def test_the_home_pages_counts_move_with_the_records(w, client):
     assert again == before
     assert after["pending"] == before["pending"] + 1
     assert after["persons"] == before["persons"] + 1
+
+
+def test_a_payrolls_totals_by_town_move_with_a_correction_of_its_lines(w, client):
+    from django.db.models import Sum
+
+    from civaffairs import kept
+    from civaffairs.models import PaymentLine
+
+    def by_town():
+        return kept.rows(
+            PaymentLine.objects.live().values("town__name").annotate(total=Sum("amount")).order_by("town__name")
+        )
+
+    before = by_town()
+    assert before == by_town()
+    with time_machine.travel(datetime.datetime(2019, 3, 25, 10), tick=False):
+        w.pay(P.DIBAO, D(2019, 2, 1))
+    after = by_town()
+    assert after[0]["total"] > before[0]["total"]
