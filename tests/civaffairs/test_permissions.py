@@ -19,7 +19,7 @@ from django.urls import URLResolver, get_resolver, include, path, reverse
 from civaffairs import roles
 from civaffairs.models import Payroll, Program, Section
 from civaffairs.roles import CASEWORKER
-from tests.factories import CaseFactory, HouseholdFactory, make_user, village
+from tests.factories import PDF, CaseFactory, HouseholdFactory, make_user, village
 
 LOGIN = "→login"  # anonymous: a redirect to the login page
 ACCEPT = "→受理"  # the old 申请低保 address: a redirect to the procedure's acceptance page
@@ -470,13 +470,12 @@ def _procedure(town_name, worker):
 
     from assistance.services import procedure as proc
 
-    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
     procedure = proc.accept_application(
         actor=worker,
         program="dibao",
         received_on=timezone.localdate(),
         materials={key: True for key, _ in proc.MATERIALS},
-        scans=[("application", SimpleUploadedFile("申请书.pdf", pdf, content_type="application/pdf"))],
+        scans=[("application", SimpleUploadedFile("申请书.pdf", PDF, content_type="application/pdf"))],
         household=HouseholdFactory(region=village(town_name), members=1),
         category="A",
         income=Decimal("100"),
