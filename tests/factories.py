@@ -217,6 +217,45 @@ NOV18 = datetime.date(2018, 11, 1)
 # --- the statutory procedure of 低保 and 特困 (issue 11) ----------------------------------------------
 
 ALL_MATERIALS = {key: True for key, _label in procedure.MATERIALS}
+# The smallest file the scan check takes for a PDF.
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def at(day):
+    """The clock at 10:00 on `day`, stopped: a step recorded "today" is dated `day` (steps are
+    never dated ahead of today)."""
+    return time_machine.travel(datetime.datetime(day.year, day.month, day.day, 10), tick=False)
+
+
+def home_visit(actor, case, on, district=True):
+    """入户调查 by two investigators with the applicant's signature on `on`: the district's
+    (区级抽查入户, by the chief) or, district=False, the town's."""
+    return procedure.record_home_visit(
+        actor=actor,
+        case=case,
+        visited_on=on,
+        investigators=["区核查员甲", "区核查员乙"],
+        applicant_signed=True,
+        district=district,
+    )
+
+
+def verification_xlsx(rows):
+    """The verification centre's reply (核对结果) as the import takes it: a header and `rows` of
+    身份证号, 核对项目, 数据来源, 核对日期, 核对金额, 核对结论."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["身份证号", "核对项目", "数据来源", "核对日期", "核对金额", "核对结论"])
+    for row in rows:
+        ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return SimpleUploadedFile("核对.xlsx", out.getvalue())
 
 
 def town_reviewer(town):
@@ -308,7 +347,7 @@ def complete_steps(p, *, actor, chief=None, on=None):
             district=True,
         )
     # A notice starts today or later (never backdated): the chief posts it on the day `on`.
-    with time_machine.travel(datetime.datetime(on.year, on.month, on.day, 10), tick=False):
+    with at(on):
         procedure.start_notice(
             actor=chief,
             procedure=p,
@@ -383,6 +422,22 @@ class World:
         )
         return payments.decide_standard(actor=self.chief, standard=s, approve=True, comment="同意")
 
+    def household(self, size=2, income="100", **fields):
+        """A rural household of `size` registered persons of 石城镇 (the head and children, all
+        members since 2018), registered by the town caseworker; `fields` as create_household's
+        (a bank account, say)."""
+        people = [self.person() for _ in range(size)]
+        return core.create_household(
+            actor=self.town_worker,
+            head=people[0],
+            region=self.village,
+            area=Area.RURAL,
+            income_per_capita=Decimal(income),
+            members=[(p, Relation.CHILD) for p in people[1:]],
+            joined_on=datetime.date(2018, 1, 1),
+            **fields,
+        )
+
     def dibao(self, size, income, start=NOV18):
         people = [self.person() for _ in range(size)]
         household = core.create_household(
@@ -435,3 +490,109 @@ class World:
         return core.update_person(
             actor=self.town_worker, person=person, expected_version=person.version, death_date=on
         )
+
+
+class ProcedureTown:
+    """石城镇 as the statutory procedure's tests find it (issue 11): a World (`w`) with the town's
+    民政办负责人 and an approved rural 低保 standard of 400 from 2018; its households' 低保
+    applications accepted in March 2019 and taken step by step, each step on its own day."""
+
+    def __init__(self):
+        self.w = World()
+        self.reviewer = town_reviewer(self.w.village.town)
+        standard = self.w.standard(P.DIBAO, "rural", "400", datetime.date(2018, 1, 1))
+        assert standard.pk
+
+    def household(self, size=2, income="100"):
+        return self.w.household(size, income, bank_name="云浮农商银行", bank_account="6230000000000001")
+
+    def accept(self, on=None, materials=ALL_MATERIALS, **kw):
+        """受理 of a household's 低保 application (category A, income 100) on `on` (4 March 2019):
+        the Procedure."""
+        on = on or datetime.date(2019, 3, 4)
+        with at(on):
+            return procedure.accept_application(
+                actor=self.w.town_worker,
+                program=P.DIBAO,
+                received_on=on,
+                materials=materials,
+                household=kw.pop("household", None) or self.household(),
+                category="A",
+                income=Decimal("100"),
+                **kw,
+            )
+
+    def checks(self, on):
+        return [
+            {"item": item, "source": "县级核对中心", "checked_on": on, "amount": "0", "verdict": "pass"}
+            for item in ("deposits", "vehicles", "real_estate", "business", "pension", "insurance")
+        ]
+
+    def verify(self, p, on):
+        """家庭经济状况核对: every item checked and passed on `on`."""
+        with at(on):
+            return procedure.record_verification(
+                actor=self.w.town_worker, case=p.case, checks=self.checks(on)
+            )
+
+    def to_town_review(self, p, on=datetime.date(2019, 3, 5), agreed=3):
+        """核对, the town's 入户调查 and a 民主评议 of 3 members, 3 present and `agreed` for, all on
+        `on` (5 March 2019): the application waits for the 镇审核."""
+        self.verify(p, on)
+        with at(on):
+            home_visit(self.w.town_worker, p.case, on, district=False)
+            procedure.record_appraisal(
+                actor=self.w.town_worker,
+                case=p.case,
+                held_on=on,
+                due=3,
+                attended=3,
+                agreed=agreed,
+                minutes="通过",
+            )
+        p.refresh_from_db()
+        return p
+
+    def through_town(self, p, on=None):
+        """Every step of the town's on `on` (5 March 2019), the 镇审核 recommending approval: the
+        application is the district's."""
+        on = on or datetime.date(2019, 3, 5)
+        w = self.w
+        with at(on):
+            procedure.record_verification(actor=w.town_worker, case=p.case, checks=self.checks(on))
+            procedure.record_home_visit(
+                actor=w.town_worker,
+                case=p.case,
+                visited_on=on,
+                investigators=["张三", "李四"],
+                income={"务工": "300"},
+                property="无",
+                living="困难",
+                applicant_signed=True,
+            )
+            procedure.record_appraisal(
+                actor=w.town_worker, case=p.case, held_on=on, due=9, attended=7, agreed=6, minutes="评议通过"
+            )
+            procedure.town_review(
+                actor=self.reviewer, procedure=p, opinion="情况属实，建议批准", recommends=True
+            )
+        p.refresh_from_db()
+        return p
+
+    def spot_check(self, p, seed, on=datetime.date(2019, 3, 6)):
+        """The chief's draw of the month's 区级抽查 (with `seed`) and the district's visit to p, on
+        `on` (6 March 2019)."""
+        with at(on):
+            drawn = procedure.draw_spot_check(actor=self.w.chief, month=on.replace(day=1), seed=seed)
+            home_visit(self.w.chief, p.case, on)
+        return drawn
+
+    def to_notice(self, p, seed, on=datetime.date(2019, 3, 6), starts_on=None, ends_on=None):
+        """spot_check, then the 7-day 公示 posted on `on`, from `starts_on` (the next day) to
+        `ends_on` (its 7th day)."""
+        starts_on = starts_on or on + datetime.timedelta(days=1)
+        ends_on = ends_on or starts_on + datetime.timedelta(days=procedure.NOTICE_MIN_DAYS - 1)
+        drawn = self.spot_check(p, seed, on)
+        with at(on):
+            procedure.start_notice(actor=self.w.chief, procedure=p, starts_on=starts_on, ends_on=ends_on)
+        return drawn

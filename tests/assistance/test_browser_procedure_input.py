@@ -13,9 +13,7 @@ from playwright.sync_api import expect
 from assistance.models import Stage
 from assistance.services import procedure as proc
 from tests.browser import chromium_page
-from tests.factories import TEST_PASSWORD
-
-from .test_procedure import Town
+from tests.factories import TEST_PASSWORD, ProcedureTown
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -24,7 +22,7 @@ D = datetime.date
 
 
 def test_a_refused_visit_keeps_what_was_typed_and_says_why_in_the_form(live_server):
-    town = Town()
+    town = ProcedureTown()
     p = town.accept()
     with time_machine.travel(datetime.datetime(2019, 3, 5, 10, tzinfo=TZ), tick=False):
         proc.record_verification(actor=town.w.town_worker, case=p.case, checks=town.checks(D(2019, 3, 5)))
@@ -69,7 +67,7 @@ def test_a_refused_visit_keeps_what_was_typed_and_says_why_in_the_form(live_serv
 
 
 def test_a_refused_relative_says_why_in_red_under_the_field(live_server):
-    town = Town()
+    town = ProcedureTown()
     with chromium_page() as page:
         page.goto(live_server.url + "/login/")
         page.fill("#id_username", town.w.town_worker.username)

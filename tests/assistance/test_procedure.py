@@ -7,7 +7,6 @@ import random
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -16,19 +15,12 @@ from assistance import services
 from assistance.models import Appraisal, Attachment, HomeVisit, Procedure, PublicNotice, Stage
 from assistance.services import procedure as proc
 from civaffairs import payments
-from civaffairs import services as core
-from civaffairs.models import Area, Case, Relation
+from civaffairs.models import Case
 from civaffairs.roles import TOWN_REVIEWER
 from civaffairs.workdays import add_workdays, is_workday, workdays_between
-from tests.factories import World, make_user
+from tests.factories import ALL_MATERIALS, PDF, at, home_visit, make_user, verification_xlsx
 
 D = datetime.date
-ALL_MATERIALS = {key: True for key, _ in proc.MATERIALS}
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def at(day):
-    return time_machine.travel(datetime.datetime(day.year, day.month, day.day, 10), tick=False)
 
 
 # ------------------------------------------------------------------ working days
@@ -95,87 +87,8 @@ def test_sample_reproducible_from_its_seed_and_never_below_30_percent():
     assert proc.sample(range(100), "a") != proc.sample(range(100), "b")
 
 
-# ------------------------------------------------------------------ a world
-
-
-class Town:
-    def __init__(self):
-        self.w = World()
-        self.reviewer = make_user(TOWN_REVIEWER, town="石城镇", first_name="石城镇民政办负责人")
-        payments_std = self.w.standard(P.DIBAO, "rural", "400", D(2018, 1, 1))
-        assert payments_std.pk
-
-    def household(self, size=2, income="100"):
-        people = [self.w.person() for _ in range(size)]
-        return core.create_household(
-            actor=self.w.town_worker,
-            head=people[0],
-            region=self.w.village,
-            area=Area.RURAL,
-            income_per_capita=Decimal(income),
-            members=[(p, Relation.CHILD) for p in people[1:]],
-            joined_on=D(2018, 1, 1),
-            bank_name="云浮农商银行",
-            bank_account="6230000000000001",
-        )
-
-    def accept(self, on=None, materials=ALL_MATERIALS, **kw):
-        on = on or D(2019, 3, 4)
-        with at(on):
-            return proc.accept_application(
-                actor=self.w.town_worker,
-                program=P.DIBAO,
-                received_on=on,
-                materials=materials,
-                household=kw.pop("household", None) or self.household(),
-                category="A",
-                income=Decimal("100"),
-                **kw,
-            )
-
-    def checks(self, on):
-        return [
-            {"item": item, "source": "县级核对中心", "checked_on": on, "amount": "0", "verdict": "pass"}
-            for item in ("deposits", "vehicles", "real_estate", "business", "pension", "insurance")
-        ]
-
-    def through_town(self, p, on=None):
-        on = on or D(2019, 3, 5)
-        w = self.w
-        with at(on):
-            proc.record_verification(actor=w.town_worker, case=p.case, checks=self.checks(on))
-            proc.record_home_visit(
-                actor=w.town_worker,
-                case=p.case,
-                visited_on=on,
-                investigators=["张三", "李四"],
-                income={"务工": "300"},
-                property="无",
-                living="困难",
-                applicant_signed=True,
-            )
-            proc.record_appraisal(
-                actor=w.town_worker, case=p.case, held_on=on, due=9, attended=7, agreed=6, minutes="评议通过"
-            )
-            proc.town_review(actor=self.reviewer, procedure=p, opinion="情况属实，建议批准", recommends=True)
-        p.refresh_from_db()
-        return p
-
-
-@pytest.fixture
-def town(db):
-    return Town()
-
-
-def _visit(actor, case, on, district=True):
-    return proc.record_home_visit(
-        actor=actor,
-        case=case,
-        visited_on=on,
-        investigators=["区核查员甲", "区核查员乙"],
-        applicant_signed=True,
-        district=district,
-    )
+# ------------------------------------------------------------------ the procedure, step by step
+# The world: 石城镇 as tests.factories.ProcedureTown builds it (the `town` fixture, conftest.py).
 
 
 def test_the_whole_procedure_then_approval_by_the_existing_service(town):
@@ -193,7 +106,7 @@ def test_the_whole_procedure_then_approval_by_the_existing_service(town):
     with at(D(2019, 3, 6)), pytest.raises(ValidationError, match="区级入户核查"):
         proc.start_notice(actor=w.chief, procedure=p, starts_on=D(2019, 3, 7), ends_on=D(2019, 3, 13))
     with at(D(2019, 3, 6)):
-        _visit(w.chief, p.case, D(2019, 3, 6))
+        home_visit(w.chief, p.case, D(2019, 3, 6))
         proc.start_notice(actor=w.chief, procedure=p, starts_on=D(2019, 3, 7), ends_on=D(2019, 3, 13))
     p.refresh_from_db()
     assert p.stage == Stage.NOTICE
@@ -223,10 +136,7 @@ def test_payment_starts_from_the_month_the_materials_were_complete(town):
         proc.complete_materials(actor=w.town_worker, procedure=p, on=D(2019, 3, 4), materials=ALL_MATERIALS)
     p.refresh_from_db()
     p = town.through_town(p)
-    with at(D(2019, 3, 6)):
-        proc.draw_spot_check(actor=w.chief, month=D(2019, 3, 1), seed="m")
-        _visit(w.chief, p.case, D(2019, 3, 6))
-        proc.start_notice(actor=w.chief, procedure=p, starts_on=D(2019, 3, 6), ends_on=D(2019, 3, 12))
+    town.to_notice(p, "m", starts_on=D(2019, 3, 6), ends_on=D(2019, 3, 12))
     with at(D(2019, 3, 13)):
         services.decide_request(actor=w.chief, request=p.request, approve=True, comment="同意")
     case = Case.objects.get(pk=p.case_id)
@@ -237,10 +147,7 @@ def test_payment_starts_from_the_month_the_materials_were_complete(town):
 def test_approval_on_day_8_of_the_notice(town):
     w = town.w
     p = town.through_town(town.accept())
-    with at(D(2019, 3, 6)):
-        proc.draw_spot_check(actor=w.chief, month=D(2019, 3, 1), seed="x")
-        _visit(w.chief, p.case, D(2019, 3, 6))
-        proc.start_notice(actor=w.chief, procedure=p, starts_on=D(2019, 3, 7), ends_on=D(2019, 3, 13))
+    town.to_notice(p, "x", starts_on=D(2019, 3, 7), ends_on=D(2019, 3, 13))
     with at(D(2019, 3, 14)):  # day 8
         services.decide_request(actor=w.chief, request=p.request, approve=True, comment="同意")
     assert Case.objects.get(pk=p.case_id).status == Case.Status.ACTIVE
@@ -291,10 +198,7 @@ def test_incomplete_materials_are_told_at_once_and_the_clock_waits(town):
 def test_objection_reopens_verification_with_20_working_days(town):
     w = town.w
     p = town.through_town(town.accept())
-    with at(D(2019, 3, 6)):
-        proc.draw_spot_check(actor=w.chief, month=D(2019, 3, 1), seed="o")
-        _visit(w.chief, p.case, D(2019, 3, 6))
-        proc.start_notice(actor=w.chief, procedure=p, starts_on=D(2019, 3, 7), ends_on=D(2019, 3, 13))
+    town.to_notice(p, "o", starts_on=D(2019, 3, 7), ends_on=D(2019, 3, 13))
     with at(D(2019, 3, 9)):  # an objection is recorded when it comes, never dated ahead
         proc.record_objection(actor=w.town_worker, procedure=p, received_on=D(2019, 3, 9), content="有车辆")
     p.refresh_from_db()
@@ -341,26 +245,15 @@ def test_tekun_skips_verification_and_appraisal(town):
             care_level=P.CARE_SELF,
         )
         assert p.stage == Stage.VISIT
-        _visit(w.town_worker, p.case, D(2019, 3, 4), district=False)
+        home_visit(w.town_worker, p.case, D(2019, 3, 4), district=False)
         p.refresh_from_db()
         assert p.stage == Stage.TOWN_REVIEW
 
 
 def test_town_review_by_the_towns_reviewer_only(town):
     w = town.w
-    p = town.accept()
+    p = town.to_town_review(town.accept(), D(2019, 3, 5), agreed=3)
     with at(D(2019, 3, 5)):
-        proc.record_verification(actor=w.town_worker, case=p.case, checks=town.checks(D(2019, 3, 5)))
-        _visit(w.town_worker, p.case, D(2019, 3, 5), district=False)
-        proc.record_appraisal(
-            actor=w.town_worker,
-            case=p.case,
-            held_on=D(2019, 3, 5),
-            due=3,
-            attended=3,
-            agreed=3,
-            minutes="通过",
-        )
         other = make_user(TOWN_REVIEWER, town="六都镇")
         for actor in (other, w.town_worker, w.chief):
             with pytest.raises(PermissionDenied):
@@ -444,9 +337,9 @@ def test_a_review_records_the_same_visit_and_verification(town):
 def test_bad_input_appraisal_below_quorum(town):
     w = town.w
     p = town.accept()
+    town.verify(p, D(2019, 3, 5))
     with at(D(2019, 3, 5)):
-        proc.record_verification(actor=w.town_worker, case=p.case, checks=town.checks(D(2019, 3, 5)))
-        _visit(w.town_worker, p.case, D(2019, 3, 5), district=False)
+        home_visit(w.town_worker, p.case, D(2019, 3, 5), district=False)
         with pytest.raises(ValidationError, match="三分之二以上应到人员参加"):
             proc.record_appraisal(
                 actor=w.town_worker,
@@ -475,8 +368,8 @@ def test_bad_input_appraisal_below_quorum(town):
 def test_bad_input_home_visit_by_one_investigator(town):
     w = town.w
     p = town.accept()
+    town.verify(p, D(2019, 3, 5))
     with at(D(2019, 3, 5)):
-        proc.record_verification(actor=w.town_worker, case=p.case, checks=town.checks(D(2019, 3, 5)))
         for names in (["张三"], ["张三", "张三"], ["张三", " "]):
             with pytest.raises(ValidationError, match="至少两名调查人员"):
                 proc.record_home_visit(
@@ -500,7 +393,7 @@ def test_bad_input_approval_before_the_district_visit_or_the_notice(town):
         proc.draw_spot_check(actor=w.chief, month=D(2019, 3, 1), seed="s")
         with pytest.raises(ValidationError, match="尚未记录区级入户核查"):
             services.decide_request(actor=w.chief, request=p.request, approve=True, comment="同意")
-        _visit(w.chief, p.case, D(2019, 3, 6))
+        home_visit(w.chief, p.case, D(2019, 3, 6))
         with pytest.raises(ValidationError, match="尚未公示"):
             services.decide_request(actor=w.chief, request=p.request, approve=True, comment="同意")
     case = Case.objects.get(pk=p.case_id)
@@ -513,9 +406,8 @@ def test_bad_input_approval_before_the_district_visit_or_the_notice(town):
 def test_bad_input_notice_shorter_than_7_days(town):
     w = town.w
     p = town.through_town(town.accept())
+    town.spot_check(p, "s")
     with at(D(2019, 3, 6)):
-        proc.draw_spot_check(actor=w.chief, month=D(2019, 3, 1), seed="s")
-        _visit(w.chief, p.case, D(2019, 3, 6))
         with pytest.raises(ValidationError, match="公示期不得少于7天（所填为6天）"):
             proc.start_notice(actor=w.chief, procedure=p, starts_on=D(2019, 3, 7), ends_on=D(2019, 3, 12))
     assert not PublicNotice.objects.exists()
@@ -570,7 +462,7 @@ def test_register_figures_for_a_period(town):
         for p in (approved, refused):
             p.refresh_from_db()
             if p.sampled:
-                _visit(w.chief, p.case, D(2019, 3, 6))
+                home_visit(w.chief, p.case, D(2019, 3, 6))
         proc.start_notice(actor=w.chief, procedure=approved, starts_on=D(2019, 3, 7), ends_on=D(2019, 3, 13))
     with at(D(2019, 3, 14)):
         services.decide_request(actor=w.chief, request=approved.request, approve=True, comment="同意")
@@ -586,21 +478,6 @@ def test_register_figures_for_a_period(town):
     assert len(check.drawn) == 1
 
 
-def _xlsx(rows):
-    import io
-
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.append(["身份证号", "核对项目", "数据来源", "核对日期", "核对金额", "核对结论"])
-    for row in rows:
-        ws.append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    return SimpleUploadedFile("核对.xlsx", out.getvalue())
-
-
 def test_verification_centre_reply_imported_all_or_nothing(town):
     from assistance.models import VerificationCheck
     from assistance.verification_import import import_verification
@@ -611,7 +488,7 @@ def test_verification_centre_reply_imported_all_or_nothing(town):
     a, b = town.accept(), town.accept()
     ida, idb = a.case.household.head.id_number, b.case.household.head.id_number
     with at(D(2019, 3, 6)):
-        bad = _xlsx(
+        bad = verification_xlsx(
             [
                 [ida, "银行存款", "核对中心", "2019-03-05", "1200", "符合"],
                 [idb, "飞机", "核对中心", "2019-03-05", "", "符合"],
@@ -624,7 +501,7 @@ def test_verification_centre_reply_imported_all_or_nothing(town):
         assert any("第3行 核对项目：核对项目应为" in m for m in messages)
         assert any(m.startswith("第4行 身份证号：在您的范围内没有") for m in messages)
         assert not VerificationCheck.objects.exists()
-        good = _xlsx(
+        good = verification_xlsx(
             [
                 [ida, "银行存款", "核对中心", "2019-03-05", "1200", "符合"],
                 [ida, "车辆", "核对中心", "2019-03-05", "", "符合"],

@@ -8,7 +8,6 @@ import datetime
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -21,50 +20,18 @@ from assistance.models import Attachment, Procedure, Stage
 from assistance.procedure_figures import median_days
 from assistance.selectors import inbox_counts, pending_in_procedure, pending_ready
 from assistance.services import procedure as proc
-from civaffairs import services as core
-from civaffairs.models import ApprovalStatus, Area, Case, Program, Relation, Request
+from civaffairs.models import ApprovalStatus, Case, Program, Request
 from civaffairs.workdays import add_workdays
-from tests.factories import ALL_MATERIALS, World, through_procedure, town_reviewer
+from tests.factories import ALL_MATERIALS, at, home_visit, through_procedure
 
 D = datetime.date
 
 
-def at(day):
-    return time_machine.travel(datetime.datetime(day.year, day.month, day.day, 10), tick=False)
-
-
 @pytest.fixture
-def w(db):
-    world = World()
-    world.standard(P.DIBAO, "rural", "400", D(2018, 1, 1))
-    return world
-
-
-def household(w, size=2):
-    people = [w.person() for _ in range(size)]
-    return core.create_household(
-        actor=w.town_worker,
-        head=people[0],
-        region=w.village,
-        area=Area.RURAL,
-        income_per_capita=Decimal(100),
-        members=[(p, Relation.CHILD) for p in people[1:]],
-        joined_on=D(2018, 1, 1),
-    )
-
-
-def accept(w, on=None, **kw):
-    on = on or D(2019, 3, 4)
-    with at(on):
-        return proc.accept_application(
-            actor=w.town_worker,
-            program=P.DIBAO,
-            received_on=on,
-            materials=ALL_MATERIALS,
-            household=household(w),
-            category="A",
-            **kw,
-        )
+def w(town):
+    """The world of 石城镇 as tests.factories.ProcedureTown builds it (the `town` fixture,
+    conftest.py): a 社会救助股 worker and chief, a town caseworker, the 2018 standard of 400."""
+    return town.w
 
 
 def status(request):
@@ -79,7 +46,7 @@ def test_a_dibao_application_outside_the_procedure_is_refused_naming_the_steps(w
         request = services.submit_enrolment(
             actor=w.town_worker,
             program=P.DIBAO,
-            household=household(w),
+            household=w.household(),
             start_month=D(2019, 3, 1),
             category="A",
         )
@@ -122,7 +89,7 @@ def test_migrated_ledgers_owe_no_steps_approved_on_import_or_after(w):
         approver=w.chief,
         program=P.DIBAO,
         migrated=True,
-        applications=[{"household": household(w), "start_month": D(2018, 1, 1), "category": "A"}],
+        applications=[{"household": w.household(), "start_month": D(2018, 1, 1), "category": "A"}],
     )
     assert not Procedure.objects.filter(case__in=migrated).exists()
     assert migrated[0].requests.get().data["migrated"] is True
@@ -131,7 +98,7 @@ def test_migrated_ledgers_owe_no_steps_approved_on_import_or_after(w):
         actor=w.town_worker,
         approver=None,
         program=P.DIBAO,
-        applications=[{"household": household(w), "start_month": D(2019, 1, 1), "category": "A"}],
+        applications=[{"household": w.household(), "start_month": D(2019, 1, 1), "category": "A"}],
     )
     request = waiting.requests.get()
     assert request in pending_ready(w.chief)
@@ -206,25 +173,18 @@ def test_the_relief_form_offers_the_urgent_path_and_not_tekun(w, client):
 # ------------------------------------------------------------------ the chief's inbox
 
 
-def test_the_inbox_lists_only_applications_ready_for_a_decision(w, client):
+def test_the_inbox_lists_only_applications_ready_for_a_decision(w, town, client):
     with at(D(2019, 3, 20)):
         ready = through_procedure(
             actor=w.town_worker,
             chief=w.chief,
             program=P.DIBAO,
-            household=household(w),
+            household=w.household(),
             start_month=D(2019, 3, 1),
             category="A",
         )
-    p = accept(w)  # 4 March; its town steps due 25 March
-    with at(D(2019, 3, 25)):
-        proc.record_verification(
-            actor=w.town_worker,
-            case=p.case,
-            checks=[
-                {"item": "deposits", "source": "核对中心", "checked_on": D(2019, 3, 25), "verdict": "pass"}
-            ],
-        )
+    p = town.accept()  # 4 March; its town steps due 25 March
+    town.verify(p, D(2019, 3, 25))
     with at(D(2019, 3, 26)):
         assert list(pending_ready(w.chief)) == [ready]
         assert list(pending_in_procedure(w.chief)) == [p.request]
@@ -246,49 +206,11 @@ def test_the_inbox_lists_only_applications_ready_for_a_decision(w, client):
         assert "申请中的救助对象" in home and ('<div class="n">2</div>申请中的救助对象' in home)
 
 
-def test_an_application_joins_the_inbox_on_day_8_of_its_notice(w):
-    p = accept(w)
+def test_an_application_joins_the_inbox_on_day_8_of_its_notice(w, town):
+    p = town.to_town_review(town.accept(), D(2019, 3, 5))
     with at(D(2019, 3, 5)):
-        for step in (
-            lambda: proc.record_verification(
-                actor=w.town_worker,
-                case=p.case,
-                checks=[
-                    {"item": "deposits", "source": "核对中心", "checked_on": D(2019, 3, 5), "verdict": "pass"}
-                ],
-            ),
-            lambda: proc.record_home_visit(
-                actor=w.town_worker,
-                case=p.case,
-                visited_on=D(2019, 3, 5),
-                investigators=["甲", "乙"],
-                applicant_signed=True,
-            ),
-            lambda: proc.record_appraisal(
-                actor=w.town_worker,
-                case=p.case,
-                held_on=D(2019, 3, 5),
-                due=3,
-                attended=3,
-                agreed=3,
-                minutes="同意",
-            ),
-        ):
-            step()
-        p.refresh_from_db()
-        proc.town_review(actor=town_reviewer(p.case.town), procedure=p, opinion="属实", recommends=True)
-    with at(D(2019, 3, 6)):
-        proc.draw_spot_check(actor=w.chief, month=D(2019, 3, 1), seed="inbox")
-        p.refresh_from_db()
-        proc.record_home_visit(
-            actor=w.chief,
-            case=p.case,
-            visited_on=D(2019, 3, 6),
-            investigators=["丙", "丁"],
-            applicant_signed=True,
-            district=True,
-        )
-        proc.start_notice(actor=w.chief, procedure=p, starts_on=D(2019, 3, 7), ends_on=D(2019, 3, 13))
+        proc.town_review(actor=town.reviewer, procedure=p, opinion="属实", recommends=True)
+    town.to_notice(p, "inbox", starts_on=D(2019, 3, 7), ends_on=D(2019, 3, 13))
     p.refresh_from_db()
     for day, ready in ((D(2019, 3, 13), False), (D(2019, 3, 14), True)):
         with at(day):
@@ -304,9 +226,9 @@ def _open_row(p, day):
     return next(r for r in proc.timeline(p, day) if r["status"] not in ("已完成", "未抽中，无需区级入户"))
 
 
-def test_every_step_shows_overdue_on_the_timeline_and_its_owners_home_page(w):
-    reviewer = town_reviewer(w.village.town)
-    p = accept(w)
+def test_every_step_shows_overdue_on_the_timeline_and_its_owners_home_page(w, town):
+    reviewer = town.reviewer
+    p = town.accept()
     town_due = add_workdays(D(2019, 3, 4), 15)
     late = town_due + datetime.timedelta(days=1)
 
@@ -321,23 +243,10 @@ def test_every_step_shows_overdue_on_the_timeline_and_its_owners_home_page(w):
         assert (on_time["status"], on_time["overdue"]) == ("办理中", False)
 
     check("家庭经济状况核对", w.town_worker)
-    with at(D(2019, 3, 5)):
-        proc.record_verification(
-            actor=w.town_worker,
-            case=p.case,
-            checks=[
-                {"item": "deposits", "source": "核对中心", "checked_on": D(2019, 3, 5), "verdict": "pass"}
-            ],
-        )
+    town.verify(p, D(2019, 3, 5))
     check("入户调查", w.town_worker)
     with at(D(2019, 3, 5)):
-        proc.record_home_visit(
-            actor=w.town_worker,
-            case=p.case,
-            visited_on=D(2019, 3, 5),
-            investigators=["甲", "乙"],
-            applicant_signed=True,
-        )
+        home_visit(w.town_worker, p.case, D(2019, 3, 5), district=False)
     check("民主评议", w.town_worker)
     with at(D(2019, 3, 5)):
         proc.record_appraisal(
@@ -362,17 +271,7 @@ def test_every_step_shows_overdue_on_the_timeline_and_its_owners_home_page(w):
     assert (row["name"], row["status"]) == ("区级抽查入户", "逾期")
     with at(day_after):
         assert proc.due_counts(w.chief)["overdue"] == 1
-    with at(D(2019, 3, 6)):
-        proc.draw_spot_check(actor=w.chief, month=D(2019, 3, 1), seed="late")
-        p.refresh_from_db()
-        proc.record_home_visit(
-            actor=w.chief,
-            case=p.case,
-            visited_on=D(2019, 3, 6),
-            investigators=["丙", "丁"],
-            applicant_signed=True,
-            district=True,
-        )
+    town.spot_check(p, "late")
     p.refresh_from_db()
     # The notice is owed: past the district's deadline it is 逾期, not 办理中.
     row = _open_row(p, day_after)
@@ -402,44 +301,11 @@ def test_every_step_shows_overdue_on_the_timeline_and_its_owners_home_page(w):
         assert proc.due_counts(w.chief)["overdue"] == 1
 
 
-def test_the_procedure_page_marks_an_overdue_notice(w, client):
-    p = accept(w)
+def test_the_procedure_page_marks_an_overdue_notice(w, town, client):
+    p = town.to_town_review(town.accept(), D(2019, 3, 5))
     with at(D(2019, 3, 5)):
-        proc.record_verification(
-            actor=w.town_worker,
-            case=p.case,
-            checks=[
-                {"item": "deposits", "source": "核对中心", "checked_on": D(2019, 3, 5), "verdict": "pass"}
-            ],
-        )
-        proc.record_home_visit(
-            actor=w.town_worker,
-            case=p.case,
-            visited_on=D(2019, 3, 5),
-            investigators=["甲", "乙"],
-            applicant_signed=True,
-        )
-        proc.record_appraisal(
-            actor=w.town_worker,
-            case=p.case,
-            held_on=D(2019, 3, 5),
-            due=3,
-            attended=3,
-            agreed=3,
-            minutes="同意",
-        )
-        p.refresh_from_db()
-        proc.town_review(actor=town_reviewer(p.case.town), procedure=p, opinion="属实", recommends=True)
-        proc.draw_spot_check(actor=w.chief, month=D(2019, 3, 1), seed="page")
-        p.refresh_from_db()
-        proc.record_home_visit(
-            actor=w.chief,
-            case=p.case,
-            visited_on=D(2019, 3, 5),
-            investigators=["丙", "丁"],
-            applicant_signed=True,
-            district=True,
-        )
+        proc.town_review(actor=town.reviewer, procedure=p, opinion="属实", recommends=True)
+    town.spot_check(p, "page", on=D(2019, 3, 5))
     client.force_login(w.chief)
     with at(D(2019, 4, 1)):
         body = client.get(reverse("assistance:procedure_detail", args=[p.pk])).content.decode()
@@ -450,14 +316,14 @@ def test_the_procedure_page_marks_an_overdue_notice(w, client):
 # ------------------------------------------------------------------ median days, in the database
 
 
-def _decided(w, accepted, decided):
-    p = accept(w, on=accepted)
+def _decided(town, accepted, decided):
+    p = town.accept(on=accepted)
     with at(decided):
-        services.decide_request(actor=w.chief, request=p.request, approve=False, comment="收入超标")
+        services.decide_request(actor=town.w.chief, request=p.request, approve=False, comment="收入超标")
     return p
 
 
-def test_median_days_from_acceptance_to_decision_by_hand(w):
+def test_median_days_from_acceptance_to_decision_by_hand(town):
     from civaffairs import figures
     from civaffairs.periods import Period
 
@@ -467,24 +333,24 @@ def test_median_days_from_acceptance_to_decision_by_hand(w):
         ]
 
     assert median() is None
-    _decided(w, D(2019, 3, 4), D(2019, 3, 7))  # 3 days
-    _decided(w, D(2019, 3, 4), D(2019, 3, 14))  # 10
-    _decided(w, D(2019, 3, 6), D(2019, 3, 7))  # 1
-    _decided(w, D(2019, 6, 20), D(2019, 7, 2))  # decided in July: not in the half-year
+    _decided(town, D(2019, 3, 4), D(2019, 3, 7))  # 3 days
+    _decided(town, D(2019, 3, 4), D(2019, 3, 14))  # 10
+    _decided(town, D(2019, 3, 6), D(2019, 3, 7))  # 1
+    _decided(town, D(2019, 6, 20), D(2019, 7, 2))  # decided in July: not in the half-year
     assert median() == Decimal("3")  # 1, 3, 10
-    _decided(w, D(2019, 3, 1), D(2019, 3, 9))  # 8
+    _decided(town, D(2019, 3, 1), D(2019, 3, 9))  # 8
     assert median() == Decimal("5.5")  # 1, 3, 8, 10: (3 + 8) / 2
-    _decided(w, D(2019, 3, 1), D(2019, 3, 9))  # 8 again
+    _decided(town, D(2019, 3, 1), D(2019, 3, 9))  # 8 again
     assert median() == Decimal("8")  # 1, 3, 8, 8, 10
 
 
-def test_median_days_takes_one_query_whatever_the_count(w):
+def test_median_days_takes_one_query_whatever_the_count(town):
     decided = Procedure.objects.filter(decided_on__isnull=False)
-    _decided(w, D(2019, 3, 4), D(2019, 3, 7))
+    _decided(town, D(2019, 3, 4), D(2019, 3, 7))
     with CaptureQueriesContext(connection) as one:
         assert median_days(decided, 1) == Decimal("3")
     for day in range(5, 12):
-        _decided(w, D(2019, 3, 4), D(2019, 3, day + 4))
+        _decided(town, D(2019, 3, 4), D(2019, 3, day + 4))
     with CaptureQueriesContext(connection) as many:
         assert median_days(decided, 8) == Decimal("7.5")  # 3, 5, 6, 7, 8, 9, 10, 11
     assert len(one.captured_queries) == len(many.captured_queries) == 1
@@ -493,9 +359,9 @@ def test_median_days_takes_one_query_whatever_the_count(w):
 # ------------------------------------------------------------------ bad input through the pages
 
 
-def test_an_upload_on_the_page_that_is_not_a_scan_or_too_large_saves_nothing(w, client, settings):
+def test_an_upload_on_the_page_that_is_not_a_scan_or_too_large_saves_nothing(w, town, client, settings):
     settings.SCAN_MAX_BYTES = 1024
-    p = accept(w)
+    p = town.accept()
     client.force_login(w.town_worker)
     url = reverse("assistance:procedure_step", args=[p.pk, "scan"])
     for name, content, reason in (
@@ -516,7 +382,7 @@ def test_approval_on_day_7_of_the_notice_is_refused_on_the_page_and_nothing_chan
             actor=w.town_worker,
             chief=w.chief,
             program=P.DIBAO,
-            household=household(w),
+            household=w.household(),
             start_month=D(2019, 3, 1),
             category="A",
             on=D(2019, 3, 2),
@@ -542,7 +408,7 @@ def test_the_request_page_names_the_steps_owed_or_the_migration(w, client):
         owed = services.submit_enrolment(
             actor=w.town_worker,
             program=P.DIBAO,
-            household=household(w),
+            household=w.household(),
             start_month=D(2019, 3, 1),
             category="A",
         )
@@ -550,7 +416,7 @@ def test_the_request_page_names_the_steps_owed_or_the_migration(w, client):
         actor=w.town_worker,
         approver=None,
         program=P.DIBAO,
-        applications=[{"household": household(w), "start_month": D(2019, 1, 1), "category": "A"}],
+        applications=[{"household": w.household(), "start_month": D(2019, 1, 1), "category": "A"}],
     )
     client.force_login(w.chief)
     page = client.get(reverse("assistance:request_detail", args=[owed.pk])).content.decode()
@@ -564,7 +430,7 @@ def test_an_application_never_accepted_is_listed_as_under_way_not_ready(w, clien
         owed = services.submit_enrolment(
             actor=w.town_worker,
             program=P.DIBAO,
-            household=household(w),
+            household=w.household(),
             start_month=D(2019, 3, 1),
             category="A",
         )

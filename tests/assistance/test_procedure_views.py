@@ -16,16 +16,10 @@ from assistance.services import procedure as proc
 from civaffairs.models import AuditEvent
 from civaffairs.roles import CASEWORKER, TOWN_REVIEWER
 from civaffairs.workdays import add_workdays
-from tests.factories import make_user
-
-from .test_procedure import PDF, Town, _visit, at
+from tests.factories import PDF, at, home_visit, make_user, verification_xlsx
 
 D = datetime.date
-
-
-@pytest.fixture
-def town(db):
-    return Town()
+# The world: 石城镇 as tests.factories.ProcedureTown builds it (the `town` fixture, conftest.py).
 
 
 def _step(client, p, step, data):
@@ -129,19 +123,7 @@ def test_step_forms_by_role_and_scope(town, login):
 
 def test_due_steps_on_the_owners_home_pages(town, login):
     w = town.w
-    p = town.accept()
-    with at(D(2019, 3, 5)):
-        proc.record_verification(actor=w.town_worker, case=p.case, checks=town.checks(D(2019, 3, 5)))
-        _visit(w.town_worker, p.case, D(2019, 3, 5), district=False)
-        proc.record_appraisal(
-            actor=w.town_worker,
-            case=p.case,
-            held_on=D(2019, 3, 5),
-            due=3,
-            attended=3,
-            agreed=2,
-            minutes="通过",
-        )
+    p = town.to_town_review(town.accept(), D(2019, 3, 5), agreed=2)
     with at(D(2019, 3, 27)):  # town review due 25 March: overdue, on the reviewer's home page
         page = login(town.reviewer).get("/").content.decode()
         assert "审核确认：逾期环节" in page
@@ -157,10 +139,9 @@ def test_due_steps_on_the_owners_home_pages(town, login):
 def test_notice_pdf_and_refusal_pdf(town, login):
     w = town.w
     p = town.through_town(town.accept())
+    town.spot_check(p, "pdf")
     with at(D(2019, 3, 6)):
         chief = login(w.chief)
-        proc.draw_spot_check(actor=w.chief, month=D(2019, 3, 1), seed="pdf")
-        _visit(w.chief, p.case, D(2019, 3, 6))
         _step(chief, p, "notice", {"starts_on": "2019-03-07", "ends_on": "2019-03-13", "amount": "1"})
         p.refresh_from_db()
         assert p.stage == Stage.NOTICE
@@ -179,8 +160,6 @@ def test_notice_pdf_and_refusal_pdf(town, login):
 
 
 def test_verification_import_page(town, login):
-    from .test_procedure import _xlsx
-
     w = town.w
     p = town.accept()
     with at(D(2019, 3, 5)):
@@ -189,9 +168,13 @@ def test_verification_import_page(town, login):
         template = client.get(url + "?template=1")
         assert template["Content-Type"].startswith("application/vnd.openxmlformats")
         head = p.case.household.head.id_number
-        response = client.post(url, {"file": _xlsx([[head, "车辆", "车管所", "2019-03-05", "", "符合"]])})
+        response = client.post(
+            url, {"file": verification_xlsx([[head, "车辆", "车管所", "2019-03-05", "", "符合"]])}
+        )
         assert response.status_code == 302
-        page = client.post(url, {"file": _xlsx([[head, "车辆", "车管所", "2019-03-05", "", "符合"]])})
+        page = client.post(
+            url, {"file": verification_xlsx([[head, "车辆", "车管所", "2019-03-05", "", "符合"]])}
+        )
     assert "没有该身份证号的待核对申请" in page.content.decode()  # already moved on
     p.refresh_from_db()
     assert p.stage == Stage.VISIT
@@ -220,10 +203,8 @@ def test_district_deadline_excludes_the_notice_and_extends_once(town):
     w = town.w
     p = town.through_town(town.accept())  # reviewed 5 March 2019
     assert proc.district_due(p) == add_workdays(D(2019, 3, 5), 10)
+    town.to_notice(p, "due", starts_on=D(2019, 3, 7), ends_on=D(2019, 3, 13))
     with at(D(2019, 3, 6)):
-        proc.draw_spot_check(actor=w.chief, month=D(2019, 3, 1), seed="due")
-        _visit(w.chief, p.case, D(2019, 3, 6))
-        proc.start_notice(actor=w.chief, procedure=p, starts_on=D(2019, 3, 7), ends_on=D(2019, 3, 13))
         p.refresh_from_db()
         # 7–13 March holds 5 working days, not counted.
         assert p.due_on == add_workdays(D(2019, 3, 5), 15)
@@ -300,7 +281,7 @@ def test_the_page_offers_what_is_owed_first_and_fills_in_what_is_known(town, log
         # The month's draw leads to each application it sampled.
         draws = chief.get(reverse("assistance:spot_checks")).content.decode()
         assert f'<a href="{url}">{p.pk}</a>' in draws
-        _visit(w.chief, p.case, D(2019, 3, 6))
+        home_visit(w.chief, p.case, D(2019, 3, 6))
         after = chief.get(url).content.decode()
     # The district's visit is offered until it is recorded, never twice; the step owed comes
     # before the extension; the notice's amount is what approval would pay (2 × (400 − 100)).
@@ -324,10 +305,7 @@ def test_the_page_offers_what_is_owed_first_and_fills_in_what_is_known(town, log
 def test_an_objection_shows_the_verification_owed_again_on_the_timeline(town):
     w = town.w
     p = town.through_town(town.accept())
-    with at(D(2019, 3, 6)):
-        proc.draw_spot_check(actor=w.chief, month=D(2019, 3, 1), seed="objection")
-        _visit(w.chief, p.case, D(2019, 3, 6))
-        proc.start_notice(actor=w.chief, procedure=p, starts_on=D(2019, 3, 7), ends_on=D(2019, 3, 13))
+    town.to_notice(p, "objection", starts_on=D(2019, 3, 7), ends_on=D(2019, 3, 13))
     with at(D(2019, 3, 8)):
         proc.record_objection(actor=w.chief, procedure=p, received_on=D(2019, 3, 8), content="邻居反映有车")
         p.refresh_from_db()
@@ -343,20 +321,8 @@ def test_an_objection_shows_the_verification_owed_again_on_the_timeline(town):
 
 
 def test_the_town_review_has_no_conclusion_chosen_in_advance(town, login):
-    w = town.w
-    p = town.accept()
+    p = town.to_town_review(town.accept(), D(2019, 3, 5), agreed=2)
     with at(D(2019, 3, 5)):
-        proc.record_verification(actor=w.town_worker, case=p.case, checks=town.checks(D(2019, 3, 5)))
-        _visit(w.town_worker, p.case, D(2019, 3, 5), district=False)
-        proc.record_appraisal(
-            actor=w.town_worker,
-            case=p.case,
-            held_on=D(2019, 3, 5),
-            due=3,
-            attended=3,
-            agreed=2,
-            minutes="通过",
-        )
         reviewer = login(town.reviewer)
         page = reviewer.get(reverse("assistance:procedure_detail", args=[p.pk])).content.decode()
         response = _step(reviewer, p, "town_review", {"opinion": "情况属实"})

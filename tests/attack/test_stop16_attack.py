@@ -2,7 +2,7 @@
 editor, job pages): each test is a hole found by probing the landed code as an attacker would
 (crafted list filters and drill-down URLs, hand-made POSTs to steps of another town or another
 role, forged uploads, chosen seeds, template syntax in placeholders), or a guard confirmed to
-hold. Worlds are built through the services (tests.factories World, the procedure's Town)."""
+hold. Worlds are built through the services (tests.factories World and ProcedureTown)."""
 
 import datetime
 
@@ -18,8 +18,17 @@ from civaffairs import figures as registry
 from civaffairs.models import AuditEvent, Section
 from civaffairs.periods import Period
 from civaffairs.roles import AUDITOR, CASEWORKER, CHIEF, DIRECTOR, TOWN_REVIEWER
-from tests.assistance.test_procedure import PDF, Town, _visit, at
-from tests.factories import World, enrol, id_number_for, make_user, village
+from tests.factories import (
+    PDF,
+    ProcedureTown,
+    World,
+    at,
+    enrol,
+    home_visit,
+    id_number_for,
+    make_user,
+    village,
+)
 
 D = datetime.date
 pytestmark = pytest.mark.django_db
@@ -32,7 +41,7 @@ def w():
 
 @pytest.fixture
 def town(db):
-    return Town()
+    return ProcedureTown()
 
 
 def _step(client, p, step, data=None):
@@ -189,7 +198,7 @@ def _liudu_procedure(town):
             agreed=3,
             minutes="通过",
         )
-    assert w  # the district's chief of the Town world decides
+    assert w  # the district's chief of the ProcedureTown world decides
     p.refresh_from_db()
     return p
 
@@ -361,7 +370,7 @@ def test_the_notice_pdf_masks_the_head_and_holds_no_id_number(town, login):
         proc.draw_spot_check(actor=w.chief, month=D(2019, 3, 1), seed="attack")
         p.refresh_from_db()
         if p.sampled:
-            _visit(w.chief, p.case, D(2019, 3, 6))
+            home_visit(w.chief, p.case, D(2019, 3, 6))
         proc.start_notice(actor=w.chief, procedure=p, starts_on=D(2019, 3, 6), ends_on=D(2019, 3, 12))
         html = proc  # the PDF is drawn from _notice_context; read it directly
         from assistance.procedure_views import _notice_context
@@ -583,7 +592,7 @@ def test_a_backdated_notice_does_not_cut_the_seven_days(town, login):
         proc.draw_spot_check(actor=w.chief, month=D(2019, 3, 1), seed="backdate")
         p.refresh_from_db()
         if p.sampled:
-            _visit(w.chief, p.case, D(2019, 3, 6))
+            home_visit(w.chief, p.case, D(2019, 3, 6))
         response = _step(login(w.chief), p, "notice", {"starts_on": "2019-02-20", "ends_on": "2019-02-26"})
         assert response.status_code == 400
         assert "公示" in response.content.decode()
@@ -625,7 +634,7 @@ def test_a_relative_registered_after_the_draw_is_still_visited_before_approval(t
         unsampled.refresh_from_db()
         assert unsampled.sampled and unsampled.relative
         assert any("区级入户核查" in m for m in proc.missing_steps(unsampled))
-        _visit(w.chief, unsampled.case, D(2019, 3, 6))
+        home_visit(w.chief, unsampled.case, D(2019, 3, 6))
         proc.start_notice(actor=w.chief, procedure=unsampled, starts_on=D(2019, 3, 6), ends_on=D(2019, 3, 12))
 
 
@@ -653,7 +662,7 @@ def test_an_objection_is_dated_within_the_notice_never_before_it_nor_in_the_futu
         proc.draw_spot_check(actor=w.chief, month=D(2019, 3, 1), seed="objection-date")
         p.refresh_from_db()
         if p.sampled:
-            _visit(w.chief, p.case, D(2019, 3, 6))
+            home_visit(w.chief, p.case, D(2019, 3, 6))
         proc.start_notice(actor=w.chief, procedure=p, starts_on=D(2019, 3, 7), ends_on=D(2019, 3, 13))
     with at(D(2019, 3, 9)):
         response = _step(

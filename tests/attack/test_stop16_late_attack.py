@@ -2,7 +2,7 @@
 confirm step, a failed import job's error table, the public notice's amount): each test is a hole
 found by probing the landed code as an attacker would (hand-made POSTs, another town's or section's
 account following the same URL, chosen ID numbers), or a guard confirmed to hold. Worlds are built
-through the services (tests.factories World, the procedure's Town, the welfare world)."""
+through the services (tests.factories World and ProcedureTown, the welfare world)."""
 
 import datetime
 from decimal import Decimal
@@ -16,8 +16,7 @@ from assistance.services import procedure as proc
 from civaffairs import services as core
 from civaffairs.models import AuditEvent, Household, HouseholdMember, Person, Relation, Section
 from civaffairs.roles import AUDITOR, CASEWORKER, CHIEF, DIRECTOR
-from tests.assistance.test_procedure import Town, _visit, at
-from tests.factories import World, make_user
+from tests.factories import ProcedureTown, World, at, home_visit, make_user
 from tests.welfare.conftest import WelfareWorld
 from welfare.models import Cremation
 
@@ -259,14 +258,14 @@ def test_the_cremation_confirm_page_does_not_tell_welfare_staff_who_a_number_bel
 
 
 def test_a_posted_amount_on_the_notice_step_is_ignored(login):
-    town = Town()
+    town = ProcedureTown()
     w = town.w
     p = town.through_town(town.accept())
     with at(D(2019, 3, 6)):
         proc.draw_spot_check(actor=w.chief, month=D(2019, 3, 1), seed="amount")
         p.refresh_from_db()
         if p.sampled:
-            _visit(w.chief, p.case, D(2019, 3, 6))
+            home_visit(w.chief, p.case, D(2019, 3, 6))
         expected = proc.proposed_amount(p)
         response = login(w.chief).post(
             reverse("assistance:procedure_step", args=[p.pk, "notice"]),

@@ -118,8 +118,8 @@ def test_back_pay_before_the_arrears_of_a_regenerated_month_pays_it_once():
 def _procedure_to_notice(town, received_on, complete_on):
     """An application received on received_on, complete on complete_on (in March 2019), through
     the town's steps, the district's visit and a 7-day notice from 6 March."""
-    from tests.assistance.test_procedure import ALL_MATERIALS, _visit, at
-    from tests.assistance.test_procedure import proc as procedure
+    from assistance.services import procedure
+    from tests.factories import ALL_MATERIALS, at, home_visit
 
     w = town.w
     if received_on == complete_on:
@@ -134,7 +134,7 @@ def _procedure_to_notice(town, received_on, complete_on):
     p = town.through_town(p)
     with at(D(2019, 3, 6)):
         procedure.draw_spot_check(actor=w.chief, month=MAR, seed="audit")
-        _visit(w.chief, p.case, D(2019, 3, 6))
+        home_visit(w.chief, p.case, D(2019, 3, 6))
         procedure.start_notice(actor=w.chief, procedure=p, starts_on=D(2019, 3, 6), ends_on=D(2019, 3, 12))
     return p
 
@@ -146,9 +146,9 @@ def _procedure_to_notice(town, received_on, complete_on):
 def test_procedure_pays_from_the_month_of_acceptance_each_month_once(
     received_on, decided_on, raise_before_june
 ):
-    from tests.assistance.test_procedure import Town, at
+    from tests.factories import ProcedureTown, at
 
-    town = Town()
+    town = ProcedureTown()
     w = town.w
     p = _procedure_to_notice(town, received_on, D(2019, 3, 4))
     with at(D(2019, 1, 20)):

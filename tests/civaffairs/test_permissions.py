@@ -8,6 +8,7 @@ ships without someone deciding who may open it.
 """
 
 import datetime
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -16,19 +17,9 @@ from django.shortcuts import resolve_url
 from django.urls import URLResolver, get_resolver, include, path, reverse
 
 from civaffairs import roles
-from civaffairs.models import (
-    AccessGrant,
-    AccountChange,
-    ApprovalStatus,
-    Job,
-    Payroll,
-    Program,
-    Request,
-    Section,
-    Standard,
-)
+from civaffairs.models import Payroll, Program, Section
 from civaffairs.roles import CASEWORKER
-from tests.factories import CaseFactory, HouseholdFactory, make_user, village
+from tests.factories import PDF, CaseFactory, HouseholdFactory, make_user, village
 
 LOGIN = "→login"  # anonymous: a redirect to the login page
 ACCEPT = "→受理"  # the old 申请低保 address: a redirect to the procedure's acceptance page
@@ -397,66 +388,74 @@ def welfare_objects(town_name):
 
 
 def town_objects(town_name):
-    """One of each object kind in the town; extend with what new URLs need."""
+    """One of each object kind in the town, made through the services the users' clicks call;
+    extend with what new URLs need."""
+    from django.contrib.auth.models import User
+
+    from assistance import services as assistance
+    from civaffairs import accounts, jobs, payments
+    from civaffairs import services as core
+    from tests.factories import assistance_chief
+
     household = HouseholdFactory(region=village(town_name), members=1)
     worker = make_user(CASEWORKER, town=town_name)
     dibao = Program.objects.get(code="dibao")
     case = CaseFactory(household=household, program=dibao, submitted_by=worker)
     staff = make_user(CASEWORKER, section=Section.ASSISTANCE)
-    standard = Standard.objects.create(
+    # A 2019 standard drafted by 社会救助股's staff, awaiting the chief's approval.
+    standard = payments.draft_standard(
+        actor=staff,
         program=dibao,
         category="rural",
-        amount=490,
+        amount=Decimal(490),
         effective_from=datetime.date(2019, 1, 1),
-        drafted_by=staff,
     )
     summary = _summary()
-    requester = make_user(roles.ADMIN)
     procedure, attachment = _procedure(town_name, worker)
+    request = assistance.submit_termination(
+        actor=worker, case=case, effective_month=datetime.date(2019, 7, 1), reason="家庭收入超过标准"
+    )
+    # 生成发放名册 as 社会救助股's staff start it: a background job (run at once in the tests) that
+    # makes the month's payroll; payrolls are district-wide, so each call takes its own month. The
+    # chief approves it: the bank file of a batch is exported only once it is approved.
+    month = datetime.date(2019, 1 + Payroll.objects.filter(program=dibao).count(), 1)
+    job = jobs.start_payroll(actor=staff, program=dibao, month=month, result="assistance:payroll_detail")
+    payroll = payments.decide_payroll(
+        actor=assistance_chief(),
+        payroll=Payroll.objects.get(pk=job.result["payroll"]),
+        approve=True,
+        comment="同意",
+    )
+    # The head's new card, as the town caseworker enters it (applied at once: the payroll has no
+    # line of the head's; its decide URL takes POST only, whatever the change's status).
+    account_change = core.change_payee_account(
+        actor=worker,
+        person=household.head,
+        bank_name="工商银行",
+        bank_account="6222020000000000001",
+        reason="换卡",
+    )
+    # An account the admin made in 系统管理 asks to be the town's caseworker: waits for the director.
+    newcomer = User.objects.create_user(username=f"newcomer{household.pk}", first_name="新任经办人")
+    grant = accounts.request_access(
+        actor=make_user(roles.ADMIN), user=newcomer, role=CASEWORKER, town=household.town, reason="测试"
+    )
     return SimpleNamespace(
         procedure=procedure,
         attachment=attachment,
         summary=summary,
         section=summary.sections.get(),
         welfare=welfare_objects(town_name),
-        grant=AccessGrant.objects.create(
-            user=worker, role=CASEWORKER, town=household.town, reason="测试", requested_by=requester
-        ),
+        grant=grant,
         household=household,
         person=household.head,
         member=household.members.exclude(person=household.head).get(),
         case=case,
-        request=Request.objects.create(
-            kind=Request.Kind.TERMINATE,
-            case=case,
-            effective_month=datetime.date(2019, 7, 1),
-            submitted_by=worker,
-        ),
+        request=request,
         standard=standard,
-        # A background job generating a payroll of 社会救助股, started by its staff.
-        job=Job.objects.create(
-            kind=Job.Kind.PAYROLL,
-            target=f"payroll:dibao:{town_name}",
-            label="生成低保发放名册",
-            program=dibao,
-            created_by=staff,
-        ),
-        account_change=AccountChange.objects.create(
-            person=household.head,
-            section=Section.ASSISTANCE,
-            bank_name="工商银行",
-            bank_account="6222020000000000001",
-            reason="换卡",
-            submitted_by=worker,
-        ),
-        # Payrolls and standards are district-wide; each call makes its own month.
-        payroll=Payroll.objects.create(
-            program=dibao,
-            month=datetime.date(2019, 1 + Payroll.objects.count(), 1),
-            created_by=staff,
-            # Approved: the bank file of a batch is exported only once it is approved.
-            status=ApprovalStatus.APPROVED,
-        ),
+        job=job,
+        account_change=account_change,
+        payroll=payroll,
         gr=grassroots_objects(town_name),
     )
 
@@ -471,13 +470,12 @@ def _procedure(town_name, worker):
 
     from assistance.services import procedure as proc
 
-    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
     procedure = proc.accept_application(
         actor=worker,
         program="dibao",
         received_on=timezone.localdate(),
         materials={key: True for key, _ in proc.MATERIALS},
-        scans=[("application", SimpleUploadedFile("申请书.pdf", pdf, content_type="application/pdf"))],
+        scans=[("application", SimpleUploadedFile("申请书.pdf", PDF, content_type="application/pdf"))],
         household=HouseholdFactory(region=village(town_name), members=1),
         category="A",
         income=Decimal("100"),
@@ -511,7 +509,9 @@ def grassroots_objects(town_name):
         bank_account="621700001111222233",
     )
     payroll = payments.generate_payroll(actor=staff, program=SUPERVISOR, month=datetime.date(2019, 1 + n, 1))
-    Payroll.objects.filter(pk=payroll.pk).update(status=ApprovalStatus.APPROVED)
+    # Approved by the section's chief, as the bank file of a batch is exported only once approved.
+    grassroots_chief = make_user(roles.CHIEF, section=Section.GRASSROOTS)
+    payroll = payments.decide_payroll(actor=grassroots_chief, payroll=payroll, approve=True, comment="同意")
     return SimpleNamespace(
         member=member,
         standard=payments.draft_standard(

@@ -266,9 +266,9 @@ def test_the_project_list_totals_the_funds_a_figure_sums(grassroots_world, login
 
 
 def test_the_procedure_list_behind_a_figure_shows_as_many_applications(db, login, director):
-    from tests.assistance.test_procedure import Town
+    from tests.factories import ProcedureTown
 
-    t = Town()
+    t = ProcedureTown()
     for day in (D(2019, 3, 4), D(2019, 5, 6), D(2019, 7, 8)):
         t.accept(on=day)
     for key in ("procedure.received", "procedure.overdue"):

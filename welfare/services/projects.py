@@ -20,6 +20,14 @@ STATUS_AFTER = {
     "投入使用": Project.Status.IN_USE,
 }
 
+# The milestones whose dates must follow one another: no building before the project is approved
+# (《政府投资条例》: a government-funded project starts construction only once approved), no
+# acceptance before the works are finished, no use before acceptance (《建设工程质量管理条例》第十六条:
+# 建设工程经验收合格的，方可交付使用). The preparatory steps (用地手续, 政府采购, 图纸设计) are left out:
+# they run alongside 立项 and one another (the seed's 居家养老服务中心 had its land before its 立项
+# was approved).
+IN_ORDER = ("立项", "施工", "验收", "投入使用")
+
 
 def _money(errors, field, value, label):
     return money(errors, field, value, label, blank=0)
@@ -94,6 +102,31 @@ def update_project_funds(*, actor, project, funds_secured, funds_spent):
     return project
 
 
+def _day(value):
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def check_milestone_order(errors, milestone, reached_on):
+    """A date for a milestone of IN_ORDER that is not before the date of an earlier one reached,
+    nor after that of a later one reached; the error names the milestone it clashes with."""
+    if reached_on is None or milestone.name not in IN_ORDER:
+        return
+    at = IN_ORDER.index(milestone.name)
+    reached = dict(
+        milestone.project.milestones.filter(name__in=IN_ORDER, done_on__isnull=False)
+        .exclude(pk=milestone.pk)
+        .values_list("name", "done_on")
+    )
+    before = [(on, name) for name, on in reached.items() if IN_ORDER.index(name) < at and reached_on < on]
+    after = [(on, name) for name, on in reached.items() if IN_ORDER.index(name) > at and reached_on > on]
+    if before:
+        on, name = max(before)
+        errors["reached_on"] = f"完成日期不能早于节点“{name}”的完成日期（{_day(on)}）"
+    elif after:
+        on, name = min(after)
+        errors["reached_on"] = f"完成日期不能晚于节点“{name}”的完成日期（{_day(on)}）"
+
+
 @transaction.atomic
 def submit_milestone(*, actor, milestone, reached_on, note=""):
     check_staff(actor)
@@ -110,6 +143,8 @@ def submit_milestone(*, actor, milestone, reached_on, note=""):
         )
     elif MilestoneReport.objects.filter(milestone=milestone, status=ApprovalStatus.PENDING).exists():
         errors["reached_on"] = f"节点“{milestone.name}”已有待审批的报告"
+    else:
+        check_milestone_order(errors, milestone, reached_on)
     raise_if(errors)
     report = MilestoneReport.objects.create(
         milestone=milestone, reached_on=reached_on, note=note.strip(), submitted_by=actor
@@ -129,6 +164,11 @@ def decide_milestone(*, actor, report, approve, comment=""):
     milestone = Milestone.objects.select_for_update().select_related("project").get(pk=report.milestone_id)
     decide(report, actor=actor, approve=approve, comment=comment, what="该节点报告")
     if approve:
+        # Asked again: another milestone of the chain may have been approved since the report (the
+        # transaction is undone, the report stays pending).
+        errors = {}
+        check_milestone_order(errors, milestone, report.reached_on)
+        raise_if(errors)
         milestone.done_on = report.reached_on
         milestone.save(update_fields=["done_on"])
         project = milestone.project
