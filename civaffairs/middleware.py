@@ -86,6 +86,12 @@ class SessionRenewalMiddleware:
         session = request.session
         if session.session_key is not None:
             now = int(time.time())
-            if now - session.get(self.KEY, 0) >= getattr(settings, "SESSION_RENEW_SECONDS", 60):
+            renewed = session.get(self.KEY, 0)
+            # Reading it loaded it: a key the database does not hold (made up, expired, logged
+            # out) is dropped then. Nothing to renew: marking that empty session changed would
+            # make SessionMiddleware write a new session row for anyone sending such a cookie.
+            if session.session_key is None:
+                return self.get_response(request)
+            if now - renewed >= getattr(settings, "SESSION_RENEW_SECONDS", 60):
                 session[self.KEY] = now  # modified: SessionMiddleware saves it with a new expiry
         return self.get_response(request)
