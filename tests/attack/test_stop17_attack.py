@@ -471,3 +471,39 @@ def test_a_milestone_of_another_project_or_a_stranger_cannot_be_posted(welfare, 
         )
         assert response.status_code in (403, 404)
     assert not MilestoneReport.objects.exists()
+
+
+# --- a role's permissions changed in the admin ------------------------------------------------------
+
+
+def test_a_roles_permissions_changed_in_the_admin_are_recorded_and_move_the_kept_home_page(w):
+    """The stock Group admin wrote a role's permissions without an audit event: a superuser could
+    take 经办人's right to read persons (or give one) unrecorded (等保: 权限变更须可审计), and the home
+    pages kept for that role's users went on showing the counts of the right they no longer had."""
+    from django.contrib.auth.models import Group, Permission
+
+    assert _home(_as(w.town_worker))["counts"]["persons"] == 3  # kept with the right to read persons
+    root = make_user(ADMIN, username="root", is_superuser=True)
+    group = Group.objects.get(name=CASEWORKER)
+    kept_perms = group.permissions.exclude(codename="view_person", content_type__app_label="civaffairs")
+    response = _as(root).post(
+        reverse("admin:auth_group_change", args=[group.pk]),
+        {"name": group.name, "permissions": [p.pk for p in kept_perms]},
+    )
+    assert response.status_code == 302
+    assert not Group.objects.get(pk=group.pk).permissions.filter(codename="view_person").exists()
+    event = AuditEvent.objects.filter(object_type="auth.Group").latest("id")
+    assert event.action == "account.role_change" and "permissions" in event.changes
+    assert _home(_as(w.town_worker))["counts"] is None  # no longer the right to read persons
+
+    response = _as(root).post(
+        reverse("admin:auth_group_change", args=[group.pk]),
+        {
+            "name": group.name,
+            "permissions": [p.pk for p in kept_perms]
+            + [Permission.objects.get(codename="view_person", content_type__app_label="civaffairs").pk],
+        },
+    )
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(object_type="auth.Group").count() == 2
+    assert _home(_as(w.town_worker))["counts"]["persons"] == 3
