@@ -507,3 +507,72 @@ def test_a_roles_permissions_changed_in_the_admin_are_recorded_and_move_the_kept
     assert response.status_code == 302
     assert AuditEvent.objects.filter(object_type="auth.Group").count() == 2
     assert _home(_as(w.town_worker))["counts"]["persons"] == 3
+
+
+# --- figures by place, and the summary's draft after a change ----------------------------------
+
+
+def test_another_towns_caseworker_asking_for_shichengs_figures_gets_its_own(w, liudu):
+    from civaffairs.models import Region
+
+    shicheng = Region.objects.get(level=Region.Level.TOWN, name="石城镇")
+    url = reverse("figures")
+    params = {"period": "2019年上半年", "region": shicheng.code}
+    mine = _as(w.town_worker).get(url, params)
+    assert mine.status_code == 200 and mine.context["region"] == shicheng
+    theirs = _as(liudu).get(url, params)  # kept for 石城镇 a moment ago
+    assert theirs.status_code == 200
+    assert theirs.context["region"].name == "六都镇"
+    rows = {r["key"]: r for _g, group in theirs.context["groups"] for r in group}
+    mine_rows = {r["key"]: r for _g, group in mine.context["groups"] for r in group}
+    assert mine_rows["dibao.households"]["value"] == 1
+    assert rows["dibao.households"]["value"] == 0
+
+
+def test_a_draft_summarys_figures_move_at_once(w, settings):
+    from reports import document
+    from reports import services as rs
+
+    director = make_user(DIRECTOR, username="director")
+    draft = rs.create_summary(actor=director, period="2019H1")
+    before = document.summary_values(draft).figures["dibao.households"]
+    with time_machine.travel(datetime.datetime(2019, 3, 20, 10), tick=False):
+        w.dibao(2, 100, start=D(2019, 3, 1))
+    after = document.summary_values(draft).figures["dibao.households"]
+    assert after == before + 1
+    assert document.summary_values(draft).figures == uncached(
+        settings, lambda: document.summary_values(draft).figures
+    )
+
+
+def test_works_approved_before_a_later_dated_approval_leave_that_approval_refused_not_half_saved(welfare):
+    """施工 reported with a date before the 立项 still waiting: the chief approving 施工 first, then
+    立项 (by hand-made POSTs), is refused at 立项 with the date it clashes with; the 立项 report
+    stays pending, its milestone unreached, the project's status that of 施工."""
+    from welfare import services as ws
+    from welfare.models import MilestoneReport
+
+    staff, chief, project = welfare
+    approval = ws.submit_milestone(
+        actor=staff, milestone=project.milestones.get(name="立项"), reached_on=D(2019, 3, 1)
+    )
+    works = ws.submit_milestone(
+        actor=staff, milestone=project.milestones.get(name="施工"), reached_on=D(2019, 2, 1)
+    )
+    client = _as(chief)
+    decide = "welfare:milestone_decide"
+    assert (
+        client.post(reverse(decide, args=[works.pk]), {"decision": "approve", "comment": "同意"}).status_code
+        == 302
+    )
+    project.refresh_from_db()
+    status = project.status
+    response = client.post(
+        reverse(decide, args=[approval.pk]), {"decision": "approve", "comment": "同意"}, follow=True
+    )
+    shown = " ".join(str(m) for m in response.context["messages"])
+    assert "完成日期不能晚于节点“施工”的完成日期（2019年2月1日）" in shown
+    assert MilestoneReport.objects.get(pk=approval.pk).status == "pending"
+    assert project.milestones.get(name="立项").done_on is None
+    project.refresh_from_db()
+    assert project.status == status
