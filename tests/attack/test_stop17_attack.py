@@ -576,3 +576,34 @@ def test_works_approved_before_a_later_dated_approval_leave_that_approval_refuse
     assert project.milestones.get(name="立项").done_on is None
     project.refresh_from_db()
     assert project.status == status
+
+
+def test_a_job_pages_automatic_poll_does_not_keep_an_idle_session_alive(w):
+    """The job page polls its status every second while the job is live, and a job whose worker
+    died stays "running": a page left open on it renewed the idle session for ever, so the
+    30-minute idle timeout never came for an unattended screen. A poll is no activity."""
+    from civaffairs import jobs
+
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        client = _login(w.worker.username)
+        job = jobs.start_payroll(
+            actor=w.worker, program=P.DIBAO, month=D(2019, 2, 1), result="assistance:payroll_detail"
+        )
+        status = reverse("job_status", args=[job.pk])
+        assert client.get(status, HTTP_ACCEPT="application/json").status_code == 200
+        for _ in range(31):  # the open page asks on its own for 31 minutes; nobody clicks
+            clock.shift(datetime.timedelta(minutes=1))
+            client.get(status, HTTP_ACCEPT="application/json")
+        assert not _logged_in(client)
+
+
+def test_a_job_poll_within_the_idle_time_still_answers(w):
+    from civaffairs import jobs
+
+    client = _login(w.worker.username)
+    job = jobs.start_payroll(
+        actor=w.worker, program=P.DIBAO, month=D(2019, 2, 1), result="assistance:payroll_detail"
+    )
+    response = client.get(reverse("job_status", args=[job.pk]), HTTP_ACCEPT="application/json")
+    assert response.status_code == 200 and response.json()["status"] == "succeeded"
+    assert _logged_in(client)
