@@ -607,3 +607,23 @@ def test_a_job_poll_within_the_idle_time_still_answers(w):
     response = client.get(reverse("job_status", args=[job.pk]), HTTP_ACCEPT="application/json")
     assert response.status_code == 200 and response.json()["status"] == "succeeded"
     assert _logged_in(client)
+
+
+def test_a_payrolls_kept_totals_by_town_are_never_shown_to_another_town_or_section(w, liudu):
+    payroll = w.pay(P.DIBAO, D(2019, 2, 1))[0]
+    url = reverse("assistance:payroll_detail", args=[payroll.pk])
+    page = _as(w.chief).get(url)  # kept: 石城镇's total
+    assert [r["town__name"] for r in page.context["by_town"]] == ["石城镇"]
+    other_town = _as(liudu).get(url)
+    assert other_town.status_code in (403, 404) or list(other_town.context["by_town"]) == []
+    for section in (Section.WELFARE, Section.GRASSROOTS):
+        chief = make_user(CHIEF, section=section, username=f"chief_{section}")
+        assert _as(chief).get(url).status_code in (403, 404)
+        assert _home(_as(chief))["counts"] is None
+
+
+def test_an_auditors_kept_home_page_is_its_own(w, liudu):
+    auditor = make_user(AUDITOR, username="auditor")
+    assert _home(_as(liudu))["counts"]["persons"] == 0
+    counts = _home(_as(auditor))["counts"]
+    assert counts is None or counts["persons"] == 3
