@@ -627,3 +627,56 @@ def test_an_auditors_kept_home_page_is_its_own(w, liudu):
     assert _home(_as(liudu))["counts"]["persons"] == 0
     counts = _home(_as(auditor))["counts"]
     assert counts is None or counts["persons"] == 3
+
+
+def test_every_list_count_kept_for_anyone_equals_the_count_computed_for_them(w, liudu, settings):
+    """Eight users of four scopes ask the same lists, with the same filters, in turn: each count
+    shown is the one computed from the records for that user (no key shared across scopes)."""
+    from civaffairs.roles import TOWN_REVIEWER
+
+    with time_machine.travel(datetime.datetime(2019, 3, 20, 10), tick=False):
+        submit(
+            actor=w.town_worker,
+            program=P.TEKUN,
+            person=w.person(),
+            start_month=D(2019, 3, 1),
+            category="dispersed",
+            area="rural",
+        )
+    users = [
+        w.town_worker,
+        liudu,
+        w.worker,
+        w.chief,
+        make_user(AUDITOR, username="auditor"),
+        make_user(DIRECTOR, username="director"),
+        make_user(CASEWORKER, section=Section.WELFARE, username="fuli"),
+        make_user(TOWN_REVIEWER, town="六都镇", username="liudu_review"),
+    ]
+    pages = [
+        ("assistance:case_list", {}),
+        ("assistance:case_list", {"status": "active"}),
+        ("assistance:case_list", {"status": "pending"}),
+        ("assistance:request_list", {}),
+        ("person_list", {}),
+        ("household_list", {}),
+    ]
+
+    def counts():
+        out = {}
+        for user in users:
+            client = _as(user)
+            for name, params in pages:
+                response = client.get(reverse(name), params)
+                table = response.context and response.context.get("table")
+                out[user.username, name, tuple(params.items())] = (
+                    response.status_code,
+                    table.paginator.count if table is not None else None,
+                )
+        return out
+
+    kept_counts = counts()
+    assert kept_counts == counts()  # asked again, served kept
+    assert kept_counts == uncached(settings, counts)
+    assert kept_counts[w.town_worker.username, "assistance:case_list", ()] == (200, 2)
+    assert kept_counts[liudu.username, "assistance:case_list", ()] == (200, 0)
