@@ -680,3 +680,16 @@ def test_every_list_count_kept_for_anyone_equals_the_count_computed_for_them(w, 
     assert kept_counts == uncached(settings, counts)
     assert kept_counts[w.town_worker.username, "assistance:case_list", ()] == (200, 2)
     assert kept_counts[liudu.username, "assistance:case_list", ()] == (200, 0)
+
+
+@pytest.mark.parametrize("on", ["0001-01-01", "1899-12-31"])
+def test_a_milestone_dated_before_1900_is_refused_in_chinese_and_nothing_saved(welfare, on):
+    """A hand-made POST dated 公元1年 was taken: the report, then the chief's approval, made year 1
+    the project's start (project.started_on), a date no period of the system can name (years run
+    from 1900, civaffairs/periods.py)."""
+    from welfare.models import MilestoneReport
+
+    staff, _chief, project = welfare
+    errors = _errors(_post_milestone(_as(staff), project, "立项", on))
+    assert errors["reached_on"] == ["完成日期不能早于1900年1月1日"]
+    assert not MilestoneReport.objects.exists()
