@@ -391,7 +391,7 @@ def test_a_name_with_an_underscore_is_found_only_by_itself(w):
 
 
 @pytest.fixture
-def welfare(db):
+def welfare(db, cached):
     from welfare import services as ws
 
     staff = make_user(CASEWORKER, section=Section.WELFARE, username="fuli")
@@ -693,3 +693,34 @@ def test_a_milestone_dated_before_1900_is_refused_in_chinese_and_nothing_saved(w
     errors = _errors(_post_milestone(_as(staff), project, "立项", on))
     assert errors["reached_on"] == ["完成日期不能早于1900年1月1日"]
     assert not MilestoneReport.objects.exists()
+
+
+def test_a_welfare_inspection_moves_the_kept_to_dos_of_staff_and_chief_at_once(welfare, cached):
+    from civaffairs.models import Institution
+    from welfare import services as ws
+    from welfare.models import Inspection
+
+    staff, chief, _project = welfare
+
+    def overdue(user):
+        return next(i["count"] for i in _home(_as(user))["panels"] if i["label"] == "逾期未整改安全隐患")
+
+    with time_machine.travel(datetime.datetime(2019, 5, 20, 10), tick=False):
+        home = ws.save_institution(
+            actor=staff,
+            name="石城镇敬老院",
+            kind=Institution.Kind.NURSING_HOME,
+            region=town("石城镇"),
+            capacity=40,
+            beds=30,
+        )
+        assert overdue(staff) == overdue(chief) == 0
+        ws.record_inspection(
+            actor=staff,
+            institution=home,
+            date=D(2019, 5, 1),
+            kind=Inspection.Kind.LOOKBACK,
+            inspectors="刘洋、何静",
+            hazards=[{"description": "消防通道堵塞", "owner": "院长", "deadline": D(2019, 5, 10)}],
+        )
+        assert overdue(staff) == overdue(chief) == 1
