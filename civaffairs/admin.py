@@ -5,8 +5,9 @@ from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied
 from django.db import router, transaction
 from django.utils import timezone
@@ -162,6 +163,22 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
                     if user.has_usable_password():
                         accounts.require_password_change(user)
         return response
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(AuditedAdmin, DjangoGroupAdmin):
+    """A role's permissions (civaffairs/roles.py declares them; only a superuser edits them here):
+    recorded like an account's change, which also moves the home pages kept for the role's users
+    (civaffairs/kept.py), whose counts and to-dos follow their permissions."""
+
+    audit_create, audit_change, audit_delete = (
+        "account.role_create",
+        "account.role_change",
+        "account.role_delete",
+    )
 
 
 @admin.register(UserScope)

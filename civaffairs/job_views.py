@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 
+from .middleware import not_activity
 from .selectors import jobs_for
 
 
@@ -50,6 +51,7 @@ def back_url(job):
     return ""
 
 
+@not_activity
 @login_required
 def job_status(request, pk):
     job = get_object_or_404(jobs_for(request.user), pk=pk)

@@ -68,12 +68,20 @@ class BusyDatabaseMiddleware:
         return None
 
 
+def not_activity(view):
+    """A view a page asks on its own (the job page's status poll, every second while the job is
+    live): no sign that someone is at the screen, so it does not renew the idle session. A page
+    left open on a job whose worker died would otherwise keep its session alive for ever."""
+    view.renews_session = False
+    return view
+
+
 class SessionRenewalMiddleware:
     """Idle sessions end after settings.SESSION_COOKIE_AGE (30 minutes) without a request. Each
     request renews the expiry, but writes it at most once every settings.SESSION_RENEW_SECONDS (a
     minute), not on every request: the session row was an UPDATE on every page under load (13% of
     a worker's time at city scale, bench/RESULTS.md). An idle session thus ends 29–30 minutes
-    after its last request."""
+    after its last request. A page's own polls (views marked not_activity) renew nothing."""
 
     KEY = "_renewed"
 
@@ -81,11 +89,23 @@ class SessionRenewalMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
         import time
 
+        if not getattr(view_func, "renews_session", True):
+            return None
         session = request.session
-        if session.session_key is not None:
-            now = int(time.time())
-            if now - session.get(self.KEY, 0) >= getattr(settings, "SESSION_RENEW_SECONDS", 60):
-                session[self.KEY] = now  # modified: SessionMiddleware saves it with a new expiry
-        return self.get_response(request)
+        if session.session_key is None:
+            return None
+        now = int(time.time())
+        renewed = session.get(self.KEY, 0)
+        # Reading it loaded it: a key the database does not hold (made up, expired, logged out) is
+        # dropped then. Nothing to renew: marking that empty session changed would make
+        # SessionMiddleware write a new session row for anyone sending such a cookie.
+        if session.session_key is not None and now - renewed >= getattr(
+            settings, "SESSION_RENEW_SECONDS", 60
+        ):
+            session[self.KEY] = now  # modified: SessionMiddleware saves it with a new expiry
+        return None

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from civaffairs import audit
 from civaffairs.models import ApprovalStatus, Milestone, Project, Section
+from civaffairs.periods import MIN_YEAR
 
 from ..access import check_staff
 from ..labels import MILESTONES, PROJECT_KIND_LABELS
@@ -136,6 +137,8 @@ def submit_milestone(*, actor, milestone, reached_on, note=""):
     errors = {}
     if reached_on is None:
         errors["reached_on"] = "请填写完成日期"
+    elif reached_on.year < MIN_YEAR:  # 公元1年 typed by hand: no period of the system names it
+        errors["reached_on"] = f"完成日期不能早于{MIN_YEAR}年1月1日"
     not_in_future(errors, "reached_on", reached_on, "完成日期")
     if milestone.done_on:
         errors["reached_on"] = (
