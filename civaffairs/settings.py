@@ -138,7 +138,14 @@ else:
 # value is never older than the records. In each process's memory by default; shared by every
 # process and machine on Redis when REDIS_URL is set.
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Keyed by the database's name too: two deployments sharing one Redis never share a value.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": str(DATABASES["default"]["NAME"]),
+        }
+    }
 else:
     CACHES = {
         "default": {
