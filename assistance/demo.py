@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth.models import User
 
 from civaffairs import audit, jobs, payments
-from civaffairs.demo import register_loader
+from civaffairs.demo import demo_users, register_loader
 from civaffairs.idnumber import make_id_number
 from civaffairs.models import (
     Area,
@@ -285,7 +285,9 @@ class Procedures:
         self.b = b
         self.reviewers = {
             u.scope.town_id: u
-            for u in User.objects.filter(username__endswith="_review").select_related("scope")
+            for u in User.objects.filter(username__endswith="_review")
+            .select_related("scope")
+            .prefetch_related("groups")
         }
         self.waiting = []  # town-reviewed, waiting for the district's part
         self.decisions = []  # (request, day)
@@ -405,10 +407,7 @@ class Builder:
         }
         weights = [len(self.naturals[t.pk]) for t in self.towns]
         self.town_weights = weights
-        users = {
-            u.username: u
-            for u in User.objects.filter(username__in=["shicheng", "liudu", "jiuzhu", "chief_assist"])
-        }
+        users = demo_users("shicheng", "liudu", "jiuzhu", "chief_assist")
         self.chief = users["chief_assist"]
         self.district_worker = users["jiuzhu"]
         self.town_worker = {
@@ -1146,7 +1145,7 @@ def _pending_examples(b):
     caseworker would have and left at each step of the procedure, a few of them overdue; one
     more, accepted in May, refused after the town's review."""
     rng = b.rng
-    worker = User.objects.get(username="shicheng")
+    worker = b.town_worker[next(t.pk for t in b.towns if t.name == "石城镇")]
     town = next(t for t in b.towns if t.name == "石城镇")
     from civaffairs.services import create_household
 
