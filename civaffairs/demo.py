@@ -4,6 +4,7 @@ Each app registers a loader; `load_demo` runs them in order. The village names t
 mentions are real; every other village is generated and marked is_demo.
 """
 
+from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
 
@@ -158,6 +159,9 @@ def load_users(stdout=None):
         user.last_name, user.first_name = family_name, given_name
         user.is_staff = role == "系统管理员"
         user.save()
+        if created:
+            # What set_password's save does: the password history (AccountSecurity) starts.
+            password_validation.password_changed(DEMO_PASSWORD, user)
         user.groups.set([Group.objects.get(name=role)])
         UserScope.objects.update_or_create(
             user=user, defaults={"town": towns.get(town_name) if town_name else None, "section": section}
