@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth.models import User
 
 from civaffairs import audit, jobs, payments
+from civaffairs.bulk import bulk_insert
 from civaffairs.demo import demo_users, register_loader
 from civaffairs.idnumber import make_id_number
 from civaffairs.models import (
@@ -487,7 +488,7 @@ class Builder:
         return self.rng.choice(self.naturals[town.pk])
 
     def flush_persons(self):
-        Person.objects.bulk_create(self.persons, batch_size=2000)
+        bulk_insert(self.persons)
         self.persons = []
 
 
@@ -649,9 +650,9 @@ class Dibao:
         everyone = self.staying + self.leaving + self.dying
         b.rng.shuffle(everyone)
         b.flush_persons()
-        Household.objects.bulk_create([h for h, _ in everyone], batch_size=2000)
+        bulk_insert([h for h, _ in everyone])
         relations = [Relation.SPOUSE, Relation.CHILD, Relation.CHILD, Relation.PARENT, Relation.GRANDCHILD]
-        HouseholdMember.objects.bulk_create(
+        bulk_insert(
             [
                 HouseholdMember(
                     household=h,

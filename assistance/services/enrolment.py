@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from civaffairs import audit
+from civaffairs.bulk import bulk_insert
 from civaffairs.models import (
     ApprovalStatus,
     Area,
@@ -369,8 +370,8 @@ def enrol_many(*, actor, approver, program, applications, migrated=False, paid_t
             migrated_monthly=monthly if approved and migrated and through else None,
         )
         cases.append(case)
-    Case.objects.bulk_create(cases, batch_size=BATCH)
-    Coverage.objects.bulk_create(
+    bulk_insert(cases, batch_size=BATCH)
+    bulk_insert(
         [
             cov
             for case, (*_, covered, _income, _m) in zip(cases, prepared, strict=True)
@@ -378,7 +379,7 @@ def enrol_many(*, actor, approver, program, applications, migrated=False, paid_t
         ],
         batch_size=BATCH,
     )
-    Request.objects.bulk_create(
+    bulk_insert(
         [
             Request(
                 kind=Request.Kind.ENROL,
