@@ -290,7 +290,8 @@ def decide_request(*, actor, request, approve, comment=""):
         perm="civaffairs.approve_case",
         section=request.case.program.section,
     )
-    case = Case.objects.select_for_update().get(pk=request.case_id)
+    # Its program with it (_apply reads it); only the case's row is locked, as before the join.
+    case = Case.objects.select_for_update(of=("self",)).select_related("program").get(pk=request.case_id)
     before = {"status": case.status, "end_month": str(case.end_month) if case.end_month else None}
     if approve and request.kind == Request.Kind.ENROL:
         # An application in the statutory procedure is approved only once its steps are recorded.
