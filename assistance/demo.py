@@ -35,7 +35,8 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth.models import User
 
 from civaffairs import audit, jobs, payments
-from civaffairs.demo import register_loader
+from civaffairs.bulk import bulk_insert
+from civaffairs.demo import demo_users, register_loader
 from civaffairs.idnumber import make_id_number
 from civaffairs.models import (
     Area,
@@ -285,7 +286,9 @@ class Procedures:
         self.b = b
         self.reviewers = {
             u.scope.town_id: u
-            for u in User.objects.filter(username__endswith="_review").select_related("scope")
+            for u in User.objects.filter(username__endswith="_review")
+            .select_related("scope")
+            .prefetch_related("groups")
         }
         self.waiting = []  # town-reviewed, waiting for the district's part
         self.decisions = []  # (request, day)
@@ -405,10 +408,7 @@ class Builder:
         }
         weights = [len(self.naturals[t.pk]) for t in self.towns]
         self.town_weights = weights
-        users = {
-            u.username: u
-            for u in User.objects.filter(username__in=["shicheng", "liudu", "jiuzhu", "chief_assist"])
-        }
+        users = demo_users("shicheng", "liudu", "jiuzhu", "chief_assist")
         self.chief = users["chief_assist"]
         self.district_worker = users["jiuzhu"]
         self.town_worker = {
@@ -488,7 +488,7 @@ class Builder:
         return self.rng.choice(self.naturals[town.pk])
 
     def flush_persons(self):
-        Person.objects.bulk_create(self.persons, batch_size=2000)
+        bulk_insert(self.persons)
         self.persons = []
 
 
@@ -650,9 +650,9 @@ class Dibao:
         everyone = self.staying + self.leaving + self.dying
         b.rng.shuffle(everyone)
         b.flush_persons()
-        Household.objects.bulk_create([h for h, _ in everyone], batch_size=2000)
+        bulk_insert([h for h, _ in everyone])
         relations = [Relation.SPOUSE, Relation.CHILD, Relation.CHILD, Relation.PARENT, Relation.GRANDCHILD]
-        HouseholdMember.objects.bulk_create(
+        bulk_insert(
             [
                 HouseholdMember(
                     household=h,
@@ -1146,7 +1146,7 @@ def _pending_examples(b):
     caseworker would have and left at each step of the procedure, a few of them overdue; one
     more, accepted in May, refused after the town's review."""
     rng = b.rng
-    worker = User.objects.get(username="shicheng")
+    worker = b.town_worker[next(t.pk for t in b.towns if t.name == "石城镇")]
     town = next(t for t in b.towns if t.name == "石城镇")
     from civaffairs.services import create_household
 

@@ -63,11 +63,14 @@ def event_hash(event, prev_hash):
 
 
 def _last_hash():
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+    # Plain SQL: every state change writes an event, and building this query through the ORM
+    # cost more than running it (a tenth of the demo's load went to writing audit events).
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
-    last = AuditEvent.objects.order_by("-id").values_list("id", "hash").first()
-    return last
+        cursor.execute(f"SELECT id, hash FROM {table} ORDER BY id DESC LIMIT 1")
+        return cursor.fetchone()
 
 
 def record(actor, action, obj=None, changes=None, *, object_type="", object_repr="", address=None):

@@ -7,6 +7,7 @@ arrangement) counts Monday–Friday as working days, so a deadline is still show
 tells whether the year's holidays are known."""
 
 import datetime
+import functools
 
 import chinese_calendar
 
@@ -21,6 +22,7 @@ def covered(year):
     return True
 
 
+@functools.lru_cache(maxsize=8192)  # deadlines walk the same weeks day by day, call after call
 def is_workday(day):
     try:
         return chinese_calendar.is_workday(day)

@@ -19,7 +19,7 @@ from django.contrib.auth.models import User
 
 from civaffairs import audit, payments
 from civaffairs import services as core_services
-from civaffairs.demo import register_loader
+from civaffairs.demo import demo_users, register_loader
 from civaffairs.idnumber import make_id_number
 from civaffairs.models import Area, Person, Program, Project, Region
 
@@ -81,8 +81,8 @@ def at(day, hour=10):
 class Builder:
     def __init__(self):
         self.rng = random.Random(2019_4)
-        self.staff = User.objects.get(username="jiceng")
-        self.chief = User.objects.get(username="chief_grassroots")
+        users = demo_users("jiceng", "chief_grassroots")
+        self.staff, self.chief = users["jiceng"], users["chief_grassroots"]
         self.program = Program.objects.get(code=SUPERVISOR)
         self.towns = {t.name: t for t in Region.objects.filter(level=Region.Level.TOWN)}
         self.committees = list(Region.objects.filter(level=Region.Level.VILLAGE).order_by("code"))

@@ -10,10 +10,8 @@ import datetime
 import random
 from decimal import Decimal
 
-from django.contrib.auth.models import User
-
 from civaffairs import audit
-from civaffairs.demo import register_loader
+from civaffairs.demo import demo_users, register_loader
 from civaffairs.idnumber import make_id_number
 from civaffairs.models import Institution, Person, Region
 
@@ -107,8 +105,8 @@ class _Ids:
 def load_welfare(stdout=None):
     if Inspection.objects.exists():
         return
-    staff = User.objects.get(username="fuli")
-    chief = User.objects.get(username="chief_welfare")
+    users = demo_users("fuli", "chief_welfare")
+    staff, chief = users["fuli"], users["chief_welfare"]
     rng = random.Random(20190630)
     towns = {t.name: t for t in Region.objects.filter(level=Region.Level.TOWN)}
     ids = _Ids(rng)

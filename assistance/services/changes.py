@@ -98,7 +98,11 @@ def _check_no_payroll_waiting(case):
 
 def _lock_for_change(case):
     """The case row, locked; refused unless in payment and without another pending change."""
-    case = Case.objects.select_for_update(of=("self",)).select_related("program", "household").get(pk=case.pk)
+    case = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("program", "household__head", "person")
+        .get(pk=case.pk)
+    )
     if case.status != Case.Status.ACTIVE:
         raise ValidationError(f"只有在保对象可以办理变更，当前状态为“{case.get_status_display()}”。")
     if _pending_of(case).exists():
@@ -273,7 +277,9 @@ def _end_case(case, effective_month):
 @transaction.atomic
 def decide_request(*, actor, request, approve, comment=""):
     request = (
-        Request.objects.select_for_update(of=("self",)).select_related("case__program").get(pk=request.pk)
+        Request.objects.select_for_update(of=("self",))
+        .select_related("case__program", "case__household__head", "case__person")
+        .get(pk=request.pk)
     )
     check_decision(
         request,
@@ -284,7 +290,8 @@ def decide_request(*, actor, request, approve, comment=""):
         perm="civaffairs.approve_case",
         section=request.case.program.section,
     )
-    case = Case.objects.select_for_update().get(pk=request.case_id)
+    # Its program with it (_apply reads it); only the case's row is locked, as before the join.
+    case = Case.objects.select_for_update(of=("self",)).select_related("program").get(pk=request.case_id)
     before = {"status": case.status, "end_month": str(case.end_month) if case.end_month else None}
     if approve and request.kind == Request.Kind.ENROL:
         # An application in the statutory procedure is approved only once its steps are recorded.

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from civaffairs import audit
+from civaffairs.bulk import bulk_insert
 from civaffairs.models import (
     ApprovalStatus,
     Area,
@@ -336,12 +337,21 @@ def enrol_many(*, actor, approver, program, applications, migrated=False, paid_t
             errors += [f"第{i}条（{who}）：{m}" for m in exc.messages]
             continue
         prepared.append((i, who, fields, covered, income, ledger))
-    # Exclusions: against the records (in chunks), and within the batch itself.
+    # Exclusions: against the records (in chunks), and within the batch itself. The records are
+    # read once for the whole batch, from its earliest start month; each start month then keeps
+    # the covers it overlaps (a go-live's ledgers start in some fifty different months).
     seen = {}
-    for start in sorted({f["start_month"] for _, _, f, *_ in prepared}):
-        batch = [p for _, _, f, covered, *_ in prepared if f["start_month"] == start for p in covered]
-        for person_id, covers in find_conflicts_many(program, batch, start).items():
-            seen.setdefault(person_id, covers)
+    starts = sorted({f["start_month"] for _, _, f, *_ in prepared})
+    found = (
+        find_conflicts_many(program, [p for *_, covered, _i, _l in prepared for p in covered], starts[0])
+        if starts
+        else {}
+    )
+    for start in starts:
+        for p in (p for _, _, f, covered, *_ in prepared if f["start_month"] == start for p in covered):
+            covers = [c for c in found.get(p.pk, []) if c.end_month is None or c.end_month > start]
+            if covers:
+                seen.setdefault(p.pk, covers)
     for i, who, _f, covered, *_ in prepared:
         for p in covered:
             for cov in seen.get(p.pk, []):
@@ -369,8 +379,8 @@ def enrol_many(*, actor, approver, program, applications, migrated=False, paid_t
             migrated_monthly=monthly if approved and migrated and through else None,
         )
         cases.append(case)
-    Case.objects.bulk_create(cases, batch_size=BATCH)
-    Coverage.objects.bulk_create(
+    bulk_insert(cases, batch_size=BATCH)
+    bulk_insert(
         [
             cov
             for case, (*_, covered, _income, _m) in zip(cases, prepared, strict=True)
@@ -378,7 +388,7 @@ def enrol_many(*, actor, approver, program, applications, migrated=False, paid_t
         ],
         batch_size=BATCH,
     )
-    Request.objects.bulk_create(
+    bulk_insert(
         [
             Request(
                 kind=Request.Kind.ENROL,

@@ -93,7 +93,8 @@ def today():
 def _lock(procedure):
     return (
         Procedure.objects.select_for_update(of=("self",))
-        .select_related("case__program", "case__town")
+        # The case's household head or person too: the audit event names the case (Case.__str__).
+        .select_related("case__program", "case__town", "case__household__head", "case__person")
         .get(pk=procedure.pk)
     )
 
@@ -399,7 +400,7 @@ def verified(procedure):
 def record_verification(*, actor, case, checks, recheck=False, review=None, advance=True):
     """家庭经济状况核对 of an application (or of a review, review=the 复核 Request): the checks
     made. recheck: the applicant contested a result and it was checked again."""
-    case = Case.objects.select_related("program").get(pk=case.pk)
+    case = Case.objects.select_related("program", "household__head", "person").get(pk=case.pk)
     _check_town_worker(actor, case)
     procedure = None
     if review is None:
@@ -457,7 +458,7 @@ def record_home_visit(
     """入户调查 by the town (district=False) or the district's own visit of a sampled application
     (district=True, by the chief). At least two investigators; the applicant's signature confirmed
     (and its scan, if given)."""
-    case = Case.objects.select_related("program").get(pk=case.pk)
+    case = Case.objects.select_related("program", "household__head", "person").get(pk=case.pk)
     if district:
         _check_chief(actor)
     else:
@@ -524,7 +525,7 @@ def quorum(due, attended, agreed):
 
 @transaction.atomic
 def record_appraisal(*, actor, case, held_on, due, attended, agreed, minutes):
-    case = Case.objects.select_related("program").get(pk=case.pk)
+    case = Case.objects.select_related("program", "household__head", "person").get(pk=case.pk)
     _check_town_worker(actor, case)
     procedure = _lock(case.procedure)
     _need_stage(procedure, Stage.APPRAISAL, what="记录民主评议")
@@ -889,7 +890,7 @@ def on_decided(request, *, approve, comment, actor):
     procedure = Procedure.objects.select_for_update(of=("self",)).filter(request=request).first()
     if procedure is None or procedure.stage in (Stage.PAPERS, Stage.PAPERS_DONE):
         return
-    case = Case.objects.select_related("program", "town").get(pk=request.case_id)
+    case = Case.objects.select_related("program", "town", "household__head", "person").get(pk=request.case_id)
     on = today()
     procedure.decided_on = on
     if approve:
