@@ -115,8 +115,13 @@ class CaseFilter(FilterSet):
         number = normalize(value)
         named = Person.objects.filter(name__contains=value).values("pk")
         found = Q(person__in=named) | Q(household__in=Household.objects.filter(head__in=named).values("pk"))
-        if number[:-1].isdigit():  # an ID number, whole or cut short (the last may be X)
-            numbered = Person.objects.filter(id_number=number).values("pk")
+        if number.isdigit() or number[:-1].isdigit():  # an ID number, whole or its ending (X last)
+            if len(number) < 18:
+                # Its ending, as the person list searches it: the four digits the list shows
+                # (445303********069X), any ending for whoever reads numbers whole.
+                numbered = Person.objects.filter(self.id_ending("id_number", number)).values("pk")
+            else:
+                numbered = Person.objects.filter(id_number=number).values("pk")
             by_number = (
                 Q(person__in=numbered)
                 | Q(household__in=Household.objects.filter(head__in=numbered).values("pk"))

@@ -1,0 +1,77 @@
+"""A new user's findings at stop 17 (the case list's search, the records' kept counts), each
+reproduced through the screens' views with a world built by the services (tests.factories)."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from assistance import programs as P
+from civaffairs import services as core
+from civaffairs.roles import DIRECTOR
+from tests.factories import World, enrol, id_number_for, make_user
+
+D = datetime.date
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def w():
+    return World()
+
+
+def _listed(response, needle):
+    assert response.status_code == 200
+    return needle in response.content.decode()
+
+
+def test_the_case_list_finds_a_case_by_the_id_number_ending_its_table_shows(w, login):
+    """The case list shows numbers masked (445303********069X) and its box asks for 姓名或身份证号;
+    typed, those four digits found nothing there (only the whole number did), while the person list
+    found the person by them."""
+    w.standard(P.DIBAO, "rural", "400", D(2018, 1, 1))
+    case, people = w.dibao(2, "100")
+    head, member = people
+    url = reverse("assistance:case_list")
+    for user in (w.town_worker, make_user(DIRECTOR)):
+        client = login(user)
+        assert _listed(client.get(url, {"q": head.id_number[-4:]}), head.name)
+        assert _listed(client.get(url, {"q": head.id_number[-4:].lower()}), head.name)
+        # A covered member's ending finds the household's case, as the whole number does.
+        assert _listed(client.get(url, {"q": member.id_number[-4:]}), head.name)
+    # No more than the four digits the mask shows for whoever reads numbers masked.
+    director = login(make_user(DIRECTOR))
+    assert not _listed(director.get(url, {"q": head.id_number[-5:]}), head.name)
+
+
+def test_the_case_list_search_by_an_ending_shows_no_other_towns_case(w, login, liudu_village):
+    w.standard(P.TEKUN, "rural", "500", D(2018, 1, 1))
+    other = core.create_person(
+        actor=w.worker, name="六都对象", id_number=id_number_for(7003), region=liudu_village
+    )
+    enrol(
+        actor=w.worker,
+        chief=w.chief,
+        program=P.TEKUN,
+        person=other,
+        start_month=D(2018, 11, 1),
+        category=P.DISPERSED,
+    )
+    url = reverse("assistance:case_list")
+    assert _listed(login(w.chief).get(url, {"q": other.id_number[-4:]}), "六都对象")
+    assert not _listed(login(w.town_worker).get(url, {"q": other.id_number[-4:]}), "六都对象")
+
+
+@pytest.mark.parametrize("sort", ["subject", "-subject"])
+def test_the_case_list_sorted_by_name_is_one_order_of_households_and_persons(w, login, sort):
+    """Sorted by 对象, the case list put the households (by the head's name) and the persons'
+    cases (by the person's name) one after the other: two runs of names, 陈霞 then 陈丽涛."""
+    w.standard(P.DIBAO, "rural", "400", D(2018, 1, 1))
+    w.standard(P.TEKUN, "rural", "500", D(2018, 1, 1))
+    for k in range(3):
+        w.dibao(1, 100 + k)
+        w.person_case(P.TEKUN, category="dispersed", area="rural")
+    response = login(w.chief).get(reverse("assistance:case_list"), {"sort": sort})
+    names = [row.record.subject_name for row in response.context["table"].page.object_list]
+    assert len(names) == 6
+    assert names == sorted(names, reverse=sort.startswith("-"))
