@@ -31,6 +31,9 @@ class CaseFilter(FilterSet):
     )
     area = django_filters.ChoiceFilter(label="城乡", choices=Area.choices)
     status = django_filters.ChoiceFilter(label="状态", choices=Case.Status.choices)
+    review_from = django_filters.DateFilter(
+        label="复核到期（不早于）", field_name="next_review", lookup_expr="gte"
+    )
     review_due = django_filters.DateFilter(
         label="复核到期（不晚于）", field_name="next_review", lookup_expr="lte"
     )
@@ -69,6 +72,7 @@ class CaseFilter(FilterSet):
             "area",
             "status",
             "category",
+            "review_from",
             "review_due",
             "deceased",
             "paid_in",

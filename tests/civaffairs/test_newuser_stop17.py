@@ -75,3 +75,28 @@ def test_the_case_list_sorted_by_name_is_one_order_of_households_and_persons(w, 
     names = [row.record.subject_name for row in response.context["table"].page.object_list]
     assert len(names) == 6
     assert names == sorted(names, reverse=sort.startswith("-"))
+
+
+def test_the_reviews_due_in_30_days_link_lists_the_cases_counted(w, login):
+    """The town caseworker's 30天内到期复核 counted the reviews due from today on, and its link
+    listed every review due by today + 30 days, the overdue ones too: 0 on the home page, 1,128 on
+    the list it opened."""
+    import time_machine
+
+    with time_machine.travel(datetime.datetime(2019, 1, 20, 10), tick=False):
+        w.standard(P.DIBAO, "rural", "400", D(2018, 1, 1))
+        early, _ = w.dibao(1, "100")
+    with time_machine.travel(datetime.datetime(2019, 5, 20, 10), tick=False):
+        late, _ = w.dibao(1, "100", start=D(2019, 5, 1))
+    early.refresh_from_db()
+    late.refresh_from_db()
+    assert early.next_review < late.next_review
+    today = late.next_review - datetime.timedelta(days=10)
+    with time_machine.travel(datetime.datetime.combine(today, datetime.time(10)), tick=False):
+        client = login(w.town_worker)
+        panels = {p["label"]: p for p in client.get(reverse("home")).context["panels"]}
+        overdue, due = panels["逾期未复核"], panels["30天内到期复核"]
+        assert (overdue["count"], due["count"]) == (1, 1)
+        for panel, case in ((overdue, early), (due, late)):
+            listed = [row.record.pk for row in client.get(panel["url"]).context["table"].page.object_list]
+            assert listed == [case.pk]
