@@ -100,3 +100,39 @@ def test_the_reviews_due_in_30_days_link_lists_the_cases_counted(w, login):
         for panel, case in ((overdue, early), (due, late)):
             listed = [row.record.pk for row in client.get(panel["url"]).context["table"].page.object_list]
             assert listed == [case.pk]
+
+
+def test_the_members_in_office_link_lists_the_members_counted(login):
+    """基层政权 staff's 在任村务监督委员会成员 counted the members without a term end (0 in the demo,
+    whose terms end in March 2021) and its link listed every member ever registered (348)."""
+    from civaffairs import roles
+    from civaffairs.models import Section
+    from grassroots import services as gr
+    from grassroots.programs import ensure_programs
+    from tests.factories import PersonFactory, make_user, village
+
+    ensure_programs()
+    staff = make_user(roles.CASEWORKER, section=Section.GRASSROOTS, username="jiceng_stop17")
+    committee = village("石城镇", name="上洞村")
+    today = datetime.date.today()
+
+    def member(term_end):
+        return gr.register_member(
+            actor=staff,
+            person=PersonFactory(region=committee),
+            committee=committee,
+            role="member",
+            term_start=D(2018, 6, 1),
+            term_end=term_end,
+            bank_name="云浮农商银行",
+            bank_account="6230000011112222",
+        )
+
+    serving = [member(None), member(today.replace(day=1) + datetime.timedelta(days=400))]
+    member(D(2019, 3, 31))  # a term that ended
+    client = login(staff)
+    panels = {p["label"]: p for p in client.get(reverse("home")).context["panels"]}
+    panel = panels["在任村务监督委员会成员"]
+    assert panel["count"] == 2
+    listed = [row.record.pk for row in client.get(panel["url"]).context["table"].page.object_list]
+    assert sorted(listed) == sorted(m.pk for m in serving)
