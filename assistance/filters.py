@@ -31,6 +31,9 @@ class CaseFilter(FilterSet):
     )
     area = django_filters.ChoiceFilter(label="城乡", choices=Area.choices)
     status = django_filters.ChoiceFilter(label="状态", choices=Case.Status.choices)
+    review_from = django_filters.DateFilter(
+        label="复核到期（不早于）", field_name="next_review", lookup_expr="gte"
+    )
     review_due = django_filters.DateFilter(
         label="复核到期（不晚于）", field_name="next_review", lookup_expr="lte"
     )
@@ -69,6 +72,7 @@ class CaseFilter(FilterSet):
             "area",
             "status",
             "category",
+            "review_from",
             "review_due",
             "deceased",
             "paid_in",
@@ -115,8 +119,13 @@ class CaseFilter(FilterSet):
         number = normalize(value)
         named = Person.objects.filter(name__contains=value).values("pk")
         found = Q(person__in=named) | Q(household__in=Household.objects.filter(head__in=named).values("pk"))
-        if number[:-1].isdigit():  # an ID number, whole or cut short (the last may be X)
-            numbered = Person.objects.filter(id_number=number).values("pk")
+        if number.isdigit() or number[:-1].isdigit():  # an ID number, whole or its ending (X last)
+            if len(number) < 18:
+                # Its ending, as the person list searches it: the four digits the list shows
+                # (445303********069X), any ending for whoever reads numbers whole.
+                numbered = Person.objects.filter(self.id_ending("id_number", number)).values("pk")
+            else:
+                numbered = Person.objects.filter(id_number=number).values("pk")
             by_number = (
                 Q(person__in=numbered)
                 | Q(household__in=Household.objects.filter(head__in=numbered).values("pk"))

@@ -1,4 +1,5 @@
 import django_tables2 as tables
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from civaffairs.models import Case, PaymentLine, Payroll, Request, Standard
@@ -15,9 +16,7 @@ class CaseTable(tables.Table):
     id = tables.Column(
         verbose_name="编号", linkify=lambda record: reverse("assistance:case_detail", args=[record.pk])
     )
-    subject = tables.Column(
-        verbose_name="对象", accessor="subject_name", order_by=("household__head__name", "person__name")
-    )
+    subject = tables.Column(verbose_name="对象", accessor="subject_name")
     subject_id = tables.Column(verbose_name="身份证号", empty_values=(), orderable=False)
     category = tables.Column(verbose_name="类别", empty_values=(), orderable=True)
 
@@ -38,6 +37,12 @@ class CaseTable(tables.Table):
         ]
         attrs = {"class": "list"}
         empty_text = "没有符合条件的救助对象"
+
+    def order_subject(self, queryset, is_descending):
+        """By the name the column shows (the head's for a household, else the person's): one
+        order, not the households' heads first and then the persons' cases."""
+        name = Coalesce("household__head__name", "person__name")
+        return queryset.order_by(name.desc() if is_descending else name.asc(), "id"), True
 
     def render_subject_id(self, record):
         person = record.household.head if record.household_id else record.person

@@ -137,7 +137,9 @@ def home_panels(user):
             {
                 "label": "30天内到期复核",
                 "count": due["due"],
-                "url": f"{cases}?status=active&review_due={today + datetime.timedelta(days=30)}",
+                # Due from today on, as reviews_due counts them: not the overdue ones as well.
+                "url": f"{cases}?status=active&review_from={today}"
+                f"&review_due={today + datetime.timedelta(days=30)}",
             },
             {
                 "label": "我提交待审批",

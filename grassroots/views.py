@@ -1,6 +1,7 @@
 """Screens of 基层政权和社区建设股. Thin: access decorator → selector → form → service → message →
 redirect. The allowance's standards and payrolls go through the one payments engine."""
 
+import datetime
 import functools
 
 from django.contrib import messages
@@ -152,11 +153,15 @@ def home_panels(user):
             },
         ]
     if is_grassroots_staff(user):
+        # 在任 this month as the member list's 补贴发放年月 reads it (a term may have an end date
+        # ahead, or behind): the link lists exactly the members counted.
+        month = f"{datetime.date.today():%Y-%m}"
+        in_office = MemberFilter({"paid_in": month}, queryset=members_for(user)).qs
         return [
             {
                 "label": "在任村务监督委员会成员",
-                "count": members_for(user).filter(case__end_month__isnull=True).count(),
-                "url": reverse("grassroots:member_list"),
+                "count": in_office.count(),
+                "url": reverse("grassroots:member_list") + f"?paid_in={month}",
             },
         ]
     return []
