@@ -1,3 +1,6 @@
+import functools
+import inspect
+
 import django_tables2 as tables
 from django.core.paginator import Page, Paginator
 from django.db.models.query import QuerySet
@@ -5,6 +8,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django_tables2 import utils as tables_utils
 from django_tables2.rows import BoundRows
 
 from . import kept
@@ -12,6 +16,29 @@ from .audit_labels import References, action_label, describe_changes, object_typ
 from .models import AuditEvent, Household, Person
 from .money import format_money
 from .names import person_name
+
+# django-tables2 asks inspect.signature of a column's render method (or linkify function) for every
+# cell it renders (django_tables2.utils.call_with_appropriate): a tenth of a web worker's time under
+# load (py-spy at ×10, bench/RESULTS.md). The answer depends on the function alone, so it is asked
+# once per function; a bound method's is its function's without the first argument (self).
+_signature = tables_utils.signature
+
+
+@functools.lru_cache(maxsize=2048)
+def _function_signature(function):
+    return _signature(function)
+
+
+def _cached_signature(fn):
+    if inspect.ismethod(fn) and inspect.isfunction(fn.__func__):
+        args, keywords = _function_signature(fn.__func__)
+        return args[1:], keywords
+    if inspect.isfunction(fn):
+        return _function_signature(fn)
+    return _signature(fn)
+
+
+tables_utils.signature = _cached_signature
 
 
 class IdsFirstPaginator(Paginator):
