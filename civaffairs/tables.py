@@ -69,7 +69,11 @@ class IdsFirstPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         ids = list(data.values_list("pk", flat=True)[bottom:top])
-        found = data.order_by().filter(pk__in=ids).in_bulk() if ids else {}
+        # The page's rows by their ids alone: the filters chose the ids already (a search's
+        # subqueries were evaluated again for the 25 rows, as long as for the page itself).
+        rows_query = data.order_by()
+        rows_query.query.clear_where()
+        found = rows_query.filter(pk__in=ids).in_bulk() if ids else {}
         records = [found[pk] for pk in ids if pk in found]
         return Page(BoundRows(records, rows.table, rows.pinned_data), number, self)
 
