@@ -87,7 +87,15 @@ def record_specs():
 
 
 def compute_records(key, period, region=None):
-    return list(_RECORD_LISTS[key].function(period, region))
+    """The record list's rows for the period and region, kept like the figures (civaffairs/kept.py)."""
+    from . import kept
+
+    function = _RECORD_LISTS[key].function
+    place = region.pk if region is not None else 0
+    return kept.kept(
+        ("records", key, getattr(period, "start", period), getattr(period, "end", ""), place),
+        lambda: list(function(period, region)),
+    )
 
 
 # --- month by month: the charts' series -------------------------------------------------------

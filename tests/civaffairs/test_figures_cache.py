@@ -193,7 +193,10 @@ def test_a_payrolls_totals_by_town_move_with_a_correction_of_its_lines(w, client
 
     def by_town():
         return kept.rows(
-            PaymentLine.objects.live().values("town__name").annotate(total=Sum("amount")).order_by("town__name")
+            PaymentLine.objects.live()
+            .values("town__name")
+            .annotate(total=Sum("amount"))
+            .order_by("town__name")
         )
 
     before = by_town()
@@ -202,3 +205,21 @@ def test_a_payrolls_totals_by_town_move_with_a_correction_of_its_lines(w, client
         w.pay(P.DIBAO, D(2019, 2, 1))
     after = by_town()
     assert after[0]["total"] > before[0]["total"]
+
+
+def test_a_record_list_is_kept_and_moves_with_the_records(w, settings):
+    from civaffairs.models import Case
+
+    @figures.record_list("test.cases", "测试对象")
+    def cases(period, region):
+        return [{"名称": str(c.pk)} for c in Case.objects.filter(program__code=P.DIBAO).order_by("pk")]
+
+    try:
+        first = figures.compute_records("test.cases", H1)
+        _, n = queries(lambda: figures.compute_records("test.cases", H1))
+        assert n == 1 and len(first) == 1
+        with time_machine.travel(datetime.datetime(2019, 3, 20, 10), tick=False):
+            w.dibao(1, 100, start=D(2019, 3, 1))
+        assert len(figures.compute_records("test.cases", H1)) == 2
+    finally:
+        figures._RECORD_LISTS.pop("test.cases")
