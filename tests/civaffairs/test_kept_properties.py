@@ -2,12 +2,13 @@
 
 Each example is a short random history of the bureau, made through the services a user's click
 calls (tests/factories.py World, in 石城镇 and in 六都镇): 低保 households and 特困 persons enrolled,
-monthly payrolls generated and approved or sent back, a raised standard approved and its back-pay
+monthly payrolls generated and approved, sent back or withdrawn, a raised standard approved and its back-pay
 approved or sent back, deaths recorded, cases terminated, an income review, a 减人, corrections
 (更正) approved. The clock walks through 2019 with the payrolls, so back-pay and corrections are
 paid inside the first half year.
 
-After every step, with the cache on (RECORDS_CACHE_SECONDS = 600): every kept value — the figures
+Values are read in the middle of a step too (between a payroll's generation and its approval, a
+request's submission and its decision …), as the chief reads before deciding. After every step, with the cache on (RECORDS_CACHE_SECONDS = 600): every kept value — the figures
 (compute, compute_months) for the district and both towns, a list's count (kept.count) and a
 payroll's totals by town (kept.rows) — equals the same computed with the cache off, read before
 the step and again after it; the figures page shows them too. The money rules hold on the kept
@@ -17,6 +18,7 @@ after it, and no household's line counts more persons than are alive and covered
 """
 
 import datetime
+import os
 from collections import defaultdict
 from decimal import Decimal
 
@@ -103,6 +105,18 @@ class Bureau:
         m = self.month()
         return D(m.year, m.month, 20)
 
+    def peek(self):
+        """Someone reads in the middle of a step (the chief opens the figures, a list, before
+        deciding): the values of the records as they are now are kept, and must not be served
+        once the step's next change is made."""
+        for region in (None, *self.regions.values()):
+            figures.compute(H1, region, KEYS)
+            figures.compute_months(H1, region, SERIES)
+        for qs in scoped_lists(self):
+            kept.count(qs)
+        for qs in payroll_totals():
+            kept.rows(qs)
+
     def watermark(self):
         return PaymentLine.objects.aggregate(m=Max("id"))["m"] or 0
 
@@ -136,21 +150,30 @@ class Bureau:
         month = self.next_month[code]
         if month > JUL:
             return "all months paid"
-        self.w.pay(code, month)
+        payroll = payments.generate_payroll(actor=self.w.worker, program=code, month=month)
+        self.peek()
+        payments.decide_payroll(actor=self.w.chief, payroll=payroll, approve=True, comment="同意")
         self.next_month[code] = add_months(month, 1)
 
-    def reject(self, code):
+    def reject(self, code, withdraw):
+        """A payroll generated and sent back by the chief, or taken back by its author."""
         month = self.next_month[code]
         payroll = payments.generate_payroll(actor=self.w.worker, program=code, month=month)
-        payments.decide_payroll(actor=self.w.chief, payroll=payroll, approve=False, comment="退回重做")
+        self.peek()
+        if withdraw:
+            payments.withdraw_payroll(actor=self.w.worker, payroll=payroll, comment="撤回重做")
+        else:
+            payments.decide_payroll(actor=self.w.chief, payroll=payroll, approve=False, comment="退回重做")
 
     def raise_standard(self, code, step, back, approve_backpay):
         effective = max(JAN, add_months(self.next_month[code], -back))
         amount = self.standard[code] + 10 * step
         standard = self.w.standard(code, "rural", amount, effective)
         self.standard[code] = amount
+        self.peek()
         batch = payments.generate_backpay(actor=self.w.worker, standard=standard)
         if batch is not None:
+            self.peek()
             payments.decide_payroll(
                 actor=self.w.chief,
                 payroll=batch,
@@ -179,6 +202,7 @@ class Bureau:
         request = services.submit_termination(
             actor=entry["world"].town_worker, case=case, effective_month=effective, reason="不再符合条件"
         )
+        self.peek()
         services.decide_request(actor=self.w.chief, request=request, approve=True, comment="同意")
 
     def review(self, index, income):
@@ -196,6 +220,7 @@ class Bureau:
             income=Decimal(income),
             reason="收入变化",
         )
+        self.peek()
         services.decide_request(actor=self.w.chief, request=request, approve=True, comment="同意")
 
     def remove(self, index, member):
@@ -214,6 +239,7 @@ class Bureau:
             effective_month=effective,
             reason="迁出",
         )
+        self.peek()
         mark = self.watermark()
         services.decide_request(actor=self.w.chief, request=request, approve=True, comment="同意")
         self.removed[(case.pk, person.pk)] = (request.effective_month, mark)
@@ -237,6 +263,7 @@ class Bureau:
         batch = payments.submit_correction(
             actor=self.w.worker, case=case, month=month, amount=Decimal(amount), reason="核对更正"
         )
+        self.peek()
         payments.decide_payroll(actor=self.w.chief, payroll=batch, approve=True, comment="同意")
 
 
@@ -246,7 +273,7 @@ ARGUMENTS = {
     "enrol_dibao": st.tuples(TOWNS, st.integers(1, 3), st.sampled_from([0, 100, 200]), st.integers(0, 3)),
     "enrol_tekun": st.tuples(TOWNS, st.integers(0, 3)),
     "pay": st.tuples(PROGRAMS),
-    "reject": st.tuples(PROGRAMS),
+    "reject": st.tuples(PROGRAMS, st.booleans()),
     "raise_standard": st.tuples(PROGRAMS, st.integers(1, 10), st.integers(0, 3), st.booleans()),
     "die": st.tuples(st.integers(0, 9), st.integers(0, 2), st.integers(0, 2), st.integers(1, 28)),
     "terminate": st.tuples(st.integers(0, 9)),
@@ -288,27 +315,33 @@ def check_kept(b):
         first, again, now = kept_and_fresh(lambda region=region: figures.compute_months(H1, region, SERIES))
         assert first == again == now, (place, [diff(a, n) for a, n in zip(again, now, strict=True)])
 
-    users = [b.w.chief, *(world.town_worker for world in b.towns.values())]
-    for user in users:
-        for qs in (
-            cases_for(user),
-            cases_for(user).filter(status=Case.Status.ACTIVE, program__code=P.DIBAO),
-            payments_for(user),
-            payments_for(user).filter(month__gte=JAN, kind=PaymentLine.Kind.REGULAR),
-        ):
-            first, again, now = kept_and_fresh(lambda qs=qs: kept.count(qs))
-            assert first == again == now == qs.count(), (user.first_name, str(qs.query))
-    for payroll in Payroll.objects.order_by("-id")[:2]:
-        qs = (
-            payments_for(b.w.chief)
-            .filter(payroll=payroll)
+    for qs in scoped_lists(b):
+        first, again, now = kept_and_fresh(lambda qs=qs: kept.count(qs))
+        assert first == again == now == qs.count(), str(qs.query)
+    for qs in payroll_totals():
+        first, again, now = kept_and_fresh(lambda qs=qs: kept.rows(qs))
+        assert first == again == now == list(qs), (str(qs.query), first, now)
+    return out
+
+
+def scoped_lists(b):
+    """Lists as the chief and each town's caseworker see them (their counts are kept)."""
+    for user in [b.w.chief, *(world.town_worker for world in b.towns.values())]:
+        yield cases_for(user)
+        yield cases_for(user).filter(status=Case.Status.ACTIVE, program__code=P.DIBAO)
+        yield payments_for(user)
+        yield payments_for(user).filter(month__gte=JAN, kind=PaymentLine.Kind.REGULAR)
+
+
+def payroll_totals():
+    """The last batches' totals by town, as the payroll's page keeps them."""
+    for pk in Payroll.objects.order_by("-id").values_list("pk", flat=True)[:2]:
+        yield (
+            PaymentLine.objects.filter(payroll_id=pk)
             .values("town__name")
             .annotate(total=Sum("amount"))
             .order_by("town__code")
         )
-        first, again, now = kept_and_fresh(lambda qs=qs: kept.rows(qs))
-        assert first == again == now == list(qs), (str(payroll), first, now)
-    return out
 
 
 def diff(kept_values, now):
@@ -430,10 +463,14 @@ def run(steps):
             check_page(b, read)
 
 
+# KEPT_EXAMPLES=80 searches longer (the default keeps the file near a minute).
 @pytest.mark.django_db
 @override_settings(RECORDS_CACHE_SECONDS=600)
-@settings(max_examples=15, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(steps=st.lists(st.tuples(STEPS, READS), min_size=3, max_size=7))
+@settings(
+    max_examples=int(os.environ.get("KEPT_EXAMPLES", 10)),
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(steps=st.lists(st.tuples(STEPS, READS), min_size=3, max_size=6))
 def test_kept_values_are_never_older_than_the_records(steps):
     with transaction.atomic():
         run(steps)
