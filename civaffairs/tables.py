@@ -70,9 +70,12 @@ class IdsFirstPaginator(Paginator):
             top = self.count
         ids = list(data.values_list("pk", flat=True)[bottom:top])
         # The page's rows by their ids alone: the filters chose the ids already (a search's
-        # subqueries were evaluated again for the 25 rows, as long as for the page itself).
+        # subqueries were evaluated again for the 25 rows, as long as for the page itself). Not
+        # where a column aggregates (a household's member count): a filter's join would stay
+        # without its condition and multiply what is counted.
         rows_query = data.order_by()
-        rows_query.query.clear_where()
+        if not any(getattr(a, "contains_aggregate", False) for a in rows_query.query.annotations.values()):
+            rows_query.query.clear_where()
         found = rows_query.filter(pk__in=ids).in_bulk() if ids else {}
         records = [found[pk] for pk in ids if pk in found]
         return Page(BoundRows(records, rows.table, rows.pinned_data), number, self)

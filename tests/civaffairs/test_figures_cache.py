@@ -223,3 +223,14 @@ def test_a_record_list_is_kept_and_moves_with_the_records(w, settings):
         assert len(figures.compute_records("test.cases", H1)) == 2
     finally:
         figures._RECORD_LISTS.pop("test.cases")
+
+
+def test_a_list_with_an_aggregate_column_counts_right_on_a_filtered_page(w, client):
+    from django.urls import reverse
+
+    _case, people = w.dibao(3, 100)  # a household of three
+    client.force_login(w.town_worker)
+    page = client.get(reverse("household_list"), {"q": people[0].name, "area": "rural"})
+    rows = [r.record for r in page.context["table"].page.object_list]
+    mine = [r for r in rows if r.head_id == people[0].pk]
+    assert mine and mine[0].member_count == 3
