@@ -25,6 +25,14 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture
+def cached(settings):
+    """Kept values on (civaffairs/kept.py), as in production: the worlds of the tests that use it
+    are made through the services only."""
+    settings.RECORDS_CACHE_SECONDS = 600
+    return settings
+
+
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings):
     # Most worlds are dated in 2019 while the clock reads today: the backdating limit is tested on

@@ -23,12 +23,6 @@ H1 = Period.parse("2019H1")
 
 
 @pytest.fixture
-def cached(settings):
-    settings.RECORDS_CACHE_SECONDS = 600
-    return settings
-
-
-@pytest.fixture
 def w(db, cached):
     with time_machine.travel(datetime.datetime(2019, 2, 20, 10), tick=False):
         world = World()
